@@ -1,0 +1,85 @@
+package io.magpie.app;
+
+import io.magpie.engine.config.Config;
+import io.magpie.server.ConfigLoader;
+import io.magpie.server.Log;
+import io.magpie.server.MagpieServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The magpie-server entry point, with redis-server's command line:
+ * {@code magpie-server [/path/to/magpie.conf] [--port 6379] [--name value ...]}.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 1 && (args[0].equals("-v") || args[0].equals("--version"))) {
+            System.out.println("Redis server v=" + ConfigLoader.REDIS_VERSION + " sha=00000000:0 malloc=jvm bits=64 build=magpie-0.1.0");
+            System.exit(0);
+        }
+        if (args.length == 1 && (args[0].equals("-h") || args[0].equals("--help"))) {
+            System.err.println("Usage: ./magpie-server [/path/to/magpie.conf] [options] [-]");
+            System.err.println("       ./magpie-server - (read config from stdin)");
+            System.err.println("       ./magpie-server -v or --version");
+            System.err.println("       ./magpie-server -h or --help");
+            System.err.println();
+            System.err.println("Examples:");
+            System.err.println("       ./magpie-server (run the server with default conf)");
+            System.err.println("       ./magpie-server /etc/redis/6379.conf");
+            System.err.println("       ./magpie-server --port 7777");
+            System.err.println("       ./magpie-server /etc/myredis.conf --loglevel verbose -");
+            System.exit(1);
+        }
+        Config registry = new Config();
+        MagpieServer server = new MagpieServer(registry);
+        String file = ConfigLoader.configFile(args);
+        try {
+            ConfigLoader.load(registry, ConfigLoader.configText(args));
+        } catch (ConfigLoader.FatalConfigError e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+        } catch (java.io.IOException e) {
+            System.err.println("Fatal error, can't open config file '" + file + "': " + e.getMessage());
+            System.exit(1);
+        }
+        Log.setFile(server.config().logfile.value());
+        long pid = ProcessHandle.current().pid();
+        Log.notice("oO0OoO0OoO0Oo Magpie is starting oO0OoO0OoO0Oo");
+        Log.notice("Magpie version=0.1.0 (Redis %s compatible), bits=64, pid=%d, just started", ConfigLoader.REDIS_VERSION, pid);
+        if (file == null) {
+            Log.warning("Warning: no config file specified, using the default config. In order to specify a config file use ./magpie-server /path/to/magpie.conf");
+        } else {
+            Log.notice("Configuration loaded");
+        }
+        installSignalHandlers(server);
+        try {
+            server.start();
+        } catch (Exception e) {
+            Log.warning("%s", e.getMessage());
+            server.shutdown();
+            System.exit(1);
+        }
+        Log.notice("Running mode=standalone, port=%d.", server.port());
+        String pidfile = server.config().pidfile.value();
+        if (!pidfile.isEmpty()) Files.writeString(Path.of(pidfile), pid + "\n");
+        server.awaitTermination();
+        if (!pidfile.isEmpty()) Files.deleteIfExists(Path.of(pidfile));
+        System.exit(0);
+    }
+
+    /** SIGTERM and SIGINT shut down cleanly with Redis's log lines. */
+    private static void installSignalHandlers(MagpieServer server) {
+        for (String name : new String[] {"TERM", "INT"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    Log.warning("Received SIG%s scheduling shutdown...", name);
+                    server.shutdown();
+                });
+            } catch (IllegalArgumentException e) {
+                Log.warning("Cannot handle SIG%s: %s", name, e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package io.magpie.app;
+
+import io.magpie.protocol.RespClient;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A real redis-server (Debian's package) started on a free loopback port: the oracle of
+ * the differential tests. No persistence, so it leaves nothing behind.
+ */
+public final class RealRedis implements AutoCloseable {
+    private final Process process;
+    private final int port;
+    private final Path dir;
+
+    public RealRedis(String... extraArgs) {
+        try {
+            port = freePort();
+            dir = Files.createTempDirectory("redis-oracle");
+            List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                    "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--daemonize", "no"));
+            cmd.addAll(List.of(extraArgs));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(new File(dir.toFile(), "redis.log")).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("redis-server is required for differential tests (apt-get install redis-server)", e);
+        }
+        waitUntilReady(port, process);
+    }
+
+    static void waitUntilReady(int port, Process process) {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (process != null && !process.isAlive()) throw new IllegalStateException("server exited with " + process.exitValue());
+            try (RespClient c = new RespClient(port)) {
+                if ("PONG".equals(String.valueOf(c.value("PING")))) return;
+            } catch (RuntimeException e) {
+                // not listening yet
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new IllegalStateException("server on port " + port + " did not start");
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public RespClient client() {
+        return new RespClient(port);
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.magpie.app;
+
+import io.magpie.engine.config.Config;
+import io.magpie.protocol.RespClient;
+import io.magpie.server.ConfigLoader;
+import io.magpie.server.MagpieServer;
+
+/** A Magpie server in this JVM on a free loopback port, configured like the command line. */
+public final class TestServer implements AutoCloseable {
+    private final MagpieServer server;
+
+    /** args: "--name value" pairs, as for ./magpie-server. */
+    public TestServer(String... args) {
+        try {
+            Config registry = new Config();
+            server = new MagpieServer(registry);
+            String[] all = new String[args.length + 4];
+            all[0] = "--port";
+            all[1] = "0";
+            all[2] = "--bind";
+            all[3] = "127.0.0.1";
+            System.arraycopy(args, 0, all, 4, args.length);
+            ConfigLoader.load(registry, ConfigLoader.configText(all));
+            server.start();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public MagpieServer server() {
+        return server;
+    }
+
+    public RespClient client() {
+        return new RespClient(port());
+    }
+
+    @Override
+    public void close() {
+        server.shutdown();
+        try {
+            server.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package io.magpie.engine;
+
+import io.magpie.engine.command.RedisCommand;
+import io.magpie.engine.keyspace.Database;
+import io.magpie.protocol.RespWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A client of the engine: the state Redis keeps in its client struct (selected db,
+ * protocol, MULTI queue, watched keys, subscriptions, blocking state) and the reply
+ * functions commands write with. Owned by the keyspace thread; the server's session wires
+ * it to a socket through {@link Connection}.
+ */
+public class Client {
+    // Flags (Redis's CLIENT_*), kept as booleans for readability; hot ones are plain fields.
+    public boolean multi, dirtyCas, dirtyExec, closeAfterReply, monitor, blocked, master, replica,
+            noEvict, readonlyMode, pubsubOnly, inExec;
+    /** CLIENT REPLY: ON, OFF, or SKIP (the next reply only). */
+    public enum ReplyMode { ON, OFF, SKIP, SKIP_NEXT }
+    public ReplyMode replyMode = ReplyMode.ON;
+
+    public final long id;
+    public final Engine engine;
+    public Connection conn;
+    public byte[][] argv;
+    public int argc;
+    public RedisCommand cmd, lastCmd;
+    public Database db;
+    public String name = "";
+    public String libName = "", libVersion = "";
+    public boolean authenticated;
+    public String user = "default";
+    public final long ctime;
+    public long lastInteraction;
+
+    /** MULTI queue. */
+    public final List<byte[][]> multiQueue = new ArrayList<>();
+    public final List<RedisCommand> multiCommands = new ArrayList<>();
+    /** WATCHed keys as (db, key) pairs. */
+    public final List<Object[]> watchedKeys = new ArrayList<>();
+    /** Pub/sub subscriptions. */
+    public final Set<String> channels = new LinkedHashSet<>();
+    public final Set<String> patterns = new LinkedHashSet<>();
+    /** Blocking state, owned by io.magpie.engine.Blocking. */
+    public Object blockingState;
+
+    private final RespWriter reply;
+    private ByteBuf realTarget;
+    private ByteBuf discard;
+
+    public Client(Engine engine, long id, Connection conn, ByteBuf out) {
+        this.engine = engine;
+        this.id = id;
+        this.conn = conn;
+        this.db = engine.db(0);
+        this.reply = new RespWriter(out, 2);
+        this.ctime = engine.now();
+        this.lastInteraction = ctime;
+        this.authenticated = !engine.authRequired();
+    }
+
+    /** A client with a private unpooled output buffer (tests, AOF loading, fake clients). */
+    public static Client detached(Engine engine) {
+        return new Client(engine, engine.nextClientId(), null, Unpooled.buffer());
+    }
+
+    public RespWriter writer() {
+        return reply;
+    }
+
+    public int resp() {
+        return reply.resp();
+    }
+
+    public void setResp(int resp) {
+        reply.resp(resp);
+    }
+
+    public ByteBuf output() {
+        return realTarget != null ? realTarget : reply.target();
+    }
+
+    public void output(ByteBuf out) {
+        if (realTarget != null) realTarget = out;
+        else reply.target(out);
+    }
+
+    /** Replies are swallowed (CLIENT REPLY OFF/SKIP, the master link). */
+    public void suppressReplies(boolean suppress) {
+        if (suppress && realTarget == null) {
+            realTarget = reply.target();
+            if (discard == null) discard = Unpooled.buffer(256);
+            reply.target(discard);
+        } else if (!suppress && realTarget != null) {
+            reply.target(realTarget);
+            realTarget = null;
+            discard.clear();
+        } else if (suppress) {
+            discard.clear();
+        }
+    }
+
+    public boolean repliesSuppressed() {
+        return realTarget != null;
+    }
+
+    public String argString(int i) {
+        return new String(argv[i], StandardCharsets.UTF_8);
+    }
+
+    /** Case-insensitive comparison of an argument with an ASCII keyword. */
+    public boolean argIs(int i, String keyword) {
+        byte[] a = argv[i];
+        if (a.length != keyword.length()) return false;
+        for (int j = 0; j < a.length; j++) {
+            int x = a[j] & 0xff, y = keyword.charAt(j);
+            if (x == y) continue;
+            if (!Character.isLetter(y) || (x | 0x20) != (y | 0x20)) return false;
+        }
+        return true;
+    }
+
+    /* ---------------- replies (Redis's addReply* family) ---------------- */
+
+    public void addReplyOk() {
+        reply.ok();
+    }
+
+    public void addReplyStatus(String s) {
+        reply.status(s);
+    }
+
+    /** An error reply with its code ("ERR ...", "WRONGTYPE ..."); counted in INFO errorstats. */
+    public void addReplyError(String text) {
+        engine.stats.countError(text);
+        cmdFailed = true;
+        reply.error(text);
+    }
+
+    /** An error whose text comes from a format with the command name (Redis's %s cases). */
+    public void addReplyErrorFormat(String format, Object... args) {
+        addReplyError(String.format(format, args));
+    }
+
+    public void addReplyErrorArity() {
+        addReplyError(Errors.wrongArgs(cmd.fullName));
+    }
+
+    public void addReplyLongLong(long v) {
+        reply.integer(v);
+    }
+
+    public void addReplyBulk(byte[] v) {
+        reply.bulk(v);
+    }
+
+    public void addReplyBulk(byte[] v, int off, int len) {
+        reply.bulk(v, off, len);
+    }
+
+    public void addReplyBulkString(String s) {
+        reply.bulk(s);
+    }
+
+    public void addReplyBulkLongLong(long v) {
+        reply.bulkLong(v);
+    }
+
+    public void addReplyNull() {
+        reply.nullBulk();
+    }
+
+    public void addReplyNullArray() {
+        reply.nullArray();
+    }
+
+    public void addReplyArrayLen(long n) {
+        reply.arrayLen(n);
+    }
+
+    public void addReplyMapLen(long n) {
+        reply.mapLen(n);
+    }
+
+    public void addReplySetLen(long n) {
+        reply.setLen(n);
+    }
+
+    public void addReplyPushLen(long n) {
+        reply.pushLen(n);
+    }
+
+    public void addReplyDouble(double d) {
+        reply.doubleValue(d);
+    }
+
+    public void addReplyBool(boolean b) {
+        reply.bool(b);
+    }
+
+    public void addReplyVerbatim(String text, String format) {
+        reply.verbatim(text, format);
+    }
+
+    public void addReplyBigNum(String digits) {
+        reply.bigNumber(digits);
+    }
+
+    public int addReplyDeferredLen() {
+        return reply.deferredLen();
+    }
+
+    public void setDeferredArrayLen(int mark, long n) {
+        reply.setDeferredArrayLen(mark, n);
+    }
+
+    public void setDeferredMapLen(int mark, long n) {
+        reply.setDeferredMapLen(mark, n);
+    }
+
+    public void setDeferredSetLen(int mark, long n) {
+        reply.setDeferredSetLen(mark, n);
+    }
+
+    /** Set by addReplyError during a call; read by Engine.call for failed_calls. */
+    boolean cmdFailed;
+
+    /* ---------------- propagation (used by commands) ---------------- */
+
+    /** Replaces what call() propagates for this command (Redis's rewriteClientCommandVector). */
+    public void rewriteArgv(byte[]... newArgv) {
+        propagateArgv = newArgv;
+    }
+
+    /** This call propagates nothing on its own (it propagated what it needed already). */
+    public void preventPropagation() {
+        preventPropagation = true;
+    }
+
+    byte[][] propagateArgv;
+    boolean preventPropagation;
+
+    /** Asks the transport to flush (for output produced outside this client's command). */
+    public void requestFlush() {
+        if (conn != null) conn.requestFlush();
+    }
+
+    @Override
+    public String toString() {
+        return "client id=" + id + " name=" + name;
+    }
+}

@@ -1,0 +1,458 @@
+package io.magpie.engine;
+
+import io.magpie.engine.command.CommandTable;
+import io.magpie.engine.command.RedisCommand;
+import io.magpie.engine.config.Config;
+import io.magpie.engine.keyspace.Database;
+import io.magpie.engine.keyspace.Dict;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * The engine: a deterministic state machine over the keyspace. It takes parsed commands
+ * from clients, runs them (Redis's processCommand and call), writes replies into each
+ * client's buffer and hands every write to the {@link WriteStream}. It owns no sockets,
+ * files or threads; time and randomness come in through {@link Clock} and the random
+ * generator. Everything here runs on the one thread that owns the keyspace.
+ */
+public final class Engine {
+    public final Config registry;
+    public final EngineConfig config;
+    public final CommandTable commands;
+    public final Stats stats = new Stats();
+    public final WriteStream writes = new WriteStream();
+    public final PubSub pubsub = new PubSub();
+    public final Blocking blocking = new Blocking(this);
+    public final SlowLog slowlog = new SlowLog(this);
+    public final RandomGenerator random;
+    private final Eviction eviction = new Eviction(this);
+    private final Clock clock;
+    private Database[] dbs;
+    private final Map<Long, Client> clients = new LinkedHashMap<>();
+    private final List<Client> monitors = new ArrayList<>();
+    private final List<CommandGuard> guards = new ArrayList<>();
+    private final List<java.util.function.Consumer<Client>> unblockListeners = new ArrayList<>();
+
+    private long now;
+    private long nextClientId = 1;
+    private Client currentClient;
+    private int callDepth;
+    /** Changes since the last save (Redis's server.dirty). */
+    public long dirty;
+    private boolean loading;
+    private boolean replica;
+    private boolean writesPaused;
+    private boolean noTouch;
+    private String requirePass;
+
+    public Engine(Config registry, Clock clock, long seed) {
+        this.registry = registry;
+        this.config = new EngineConfig(registry);
+        this.clock = clock;
+        this.random = new SplittableRandom(seed);
+        this.commands = CommandTable.load();
+        io.magpie.engine.commands.Commands.registerAll(commands);
+        this.dbs = new Database[16];
+        for (int i = 0; i < dbs.length; i++) dbs[i] = new Database(this, i);
+        updateCachedTime();
+    }
+
+    /** Creates the databases once the config is loaded (databases is immutable afterwards). */
+    public void start() {
+        int n = (int) config.databases.value();
+        if (n != dbs.length) {
+            dbs = new Database[n];
+            for (int i = 0; i < n; i++) dbs[i] = new Database(this, i);
+        }
+    }
+
+    public Database db(int i) {
+        return dbs[i];
+    }
+
+    public int dbCount() {
+        return dbs.length;
+    }
+
+    /* ---------------- time ---------------- */
+
+    /** Cached time in ms, taken once per command as Redis's server.mstime. */
+    public long now() {
+        return now;
+    }
+
+    public void updateCachedTime() {
+        now = clock.millis();
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    /* ---------------- clients ---------------- */
+
+    public long nextClientId() {
+        return nextClientId++;
+    }
+
+    public void addClient(Client c) {
+        clients.put(c.id, c);
+        stats.numConnections++;
+    }
+
+    /** Forgets a disconnected client: subscriptions, watches, blocking, MONITOR. */
+    public void removeClient(Client c) {
+        clients.remove(c.id);
+        pubsub.removeClient(c);
+        unwatchAll(c);
+        blocking.removeClient(c);
+        monitors.remove(c);
+        if (currentClient == c) currentClient = null;
+    }
+
+    public Map<Long, Client> clients() {
+        return clients;
+    }
+
+    public Client currentClient() {
+        return currentClient;
+    }
+
+    public void addGuard(CommandGuard g) {
+        guards.add(g);
+    }
+
+    /** Called when a blocked client is served or times out, so the server resumes its input. */
+    public void onClientUnblocked(java.util.function.Consumer<Client> listener) {
+        unblockListeners.add(listener);
+    }
+
+    void clientUnblocked(Client c) {
+        for (var l : unblockListeners) l.accept(c);
+    }
+
+    public void addMonitor(Client c) {
+        if (!monitors.contains(c)) monitors.add(c);
+        c.monitor = true;
+    }
+
+    /* ---------------- state flags set by the server ---------------- */
+
+    public boolean loading() {
+        return loading;
+    }
+
+    public void setLoading(boolean loading) {
+        this.loading = loading;
+    }
+
+    /** True on a replica: keys expire only through the master's DEL. */
+    public boolean isReplica() {
+        return replica;
+    }
+
+    public void setReplica(boolean replica) {
+        this.replica = replica;
+    }
+
+    public boolean writesPaused() {
+        return writesPaused;
+    }
+
+    public void setWritesPaused(boolean paused) {
+        this.writesPaused = paused;
+    }
+
+    public boolean noTouch() {
+        return noTouch;
+    }
+
+    public boolean authRequired() {
+        return requirePass != null && !requirePass.isEmpty();
+    }
+
+    public void setRequirePass(String pass) {
+        this.requirePass = pass;
+    }
+
+    public String requirePass() {
+        return requirePass;
+    }
+
+    public Eviction eviction() {
+        return eviction;
+    }
+
+    public boolean lazyfreeLazyExpire() {
+        return config.lazyfreeLazyExpire.value();
+    }
+
+    /* ---------------- command execution ---------------- */
+
+    private static final String[] PUBSUB_ALLOWED = {"ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"};
+
+    /**
+     * Runs the command in c.argv/c.argc (Redis's processCommand): lookup, arity, guards,
+     * pub/sub context, MULTI queueing, then call. The reply is in the client's buffer when
+     * this returns, unless the command blocked the client.
+     */
+    public void processCommand(Client c) {
+        updateCachedTime();
+        c.lastInteraction = now;
+        RedisCommand cmd = commands.lookup(c.argv[0]);
+        if (cmd == null) {
+            rejectCommand(c, null, unknownCommandError(c));
+            return;
+        }
+        if (cmd.hasSubcommands() && cmd.handler() == null) {
+            if (c.argc == 1) {
+                rejectCommand(c, cmd, Errors.wrongArgs(cmd.fullName));
+                return;
+            }
+            RedisCommand sub = cmd.subcommand(CommandTable.lowerAscii(c.argv[1]));
+            if (sub == null) {
+                rejectCommand(c, cmd, Errors.unknownSubcommand(new String(c.argv[1], StandardCharsets.UTF_8), cmd.fullName));
+                return;
+            }
+            cmd = sub;
+        }
+        c.cmd = cmd;
+        if (!cmd.arityOk(c.argc)) {
+            rejectCommand(c, cmd, Errors.wrongArgs(cmd.fullName));
+            return;
+        }
+        for (CommandGuard g : guards) {
+            String err = g.check(c, cmd);
+            if (err != null) {
+                rejectCommand(c, cmd, err);
+                return;
+            }
+        }
+        if ((!c.channels.isEmpty() || !c.patterns.isEmpty()) && c.resp() == 2 && !isOneOf(cmd, PUBSUB_ALLOWED)) {
+            rejectCommand(c, cmd, "ERR Can't execute '" + cmd.fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+            return;
+        }
+        if (c.multi && !isOneOf(cmd.parent == null ? cmd : cmd.parent, MULTI_CONTROL)) {
+            if (cmd.noMulti) {
+                rejectCommand(c, cmd, "ERR Command not allowed inside a transaction");
+                return;
+            }
+            c.multiQueue.add(java.util.Arrays.copyOf(c.argv, c.argc));
+            c.multiCommands.add(cmd);
+            c.addReplyStatus("QUEUED");
+            return;
+        }
+        call(c);
+        afterCommand();
+    }
+
+    private static final String[] MULTI_CONTROL = {"exec", "discard", "multi", "watch", "quit", "reset"};
+
+    private static boolean isOneOf(RedisCommand cmd, String[] names) {
+        for (String n : names) if (cmd.fullName.equals(n)) return true;
+        return false;
+    }
+
+    private void rejectCommand(Client c, RedisCommand cmd, String error) {
+        if (cmd != null) cmd.rejectedCalls++;
+        if (c.multi) c.dirtyExec = true;
+        stats.countError(error);
+        c.writer().error(error);
+    }
+
+    private static String unknownCommandError(Client c) {
+        StringBuilder args = new StringBuilder();
+        for (int i = 1; i < c.argc && args.length() < 128; i++) {
+            String a = new String(c.argv[i], StandardCharsets.UTF_8);
+            args.append('\'').append(a, 0, Math.min(a.length(), 128 - args.length())).append("' ");
+        }
+        return "ERR unknown command '" + Errors.truncate(new String(c.argv[0], StandardCharsets.UTF_8))
+                + "', with args beginning with: " + args;
+    }
+
+    /**
+     * Executes c.cmd (Redis's call): runs the handler, measures it for commandstats and the
+     * slowlog, feeds MONITOR, and propagates the write if the keyspace changed.
+     */
+    public void call(Client c) {
+        RedisCommand cmd = c.cmd;
+        Client prev = currentClient;
+        currentClient = c;
+        callDepth++;
+        long dirtyBefore = dirty;
+        c.cmdFailed = false;
+        c.propagateArgv = null;
+        c.preventPropagation = false;
+        if (!monitors.isEmpty() && !cmd.admin && !c.master) feedMonitors(c);
+        long start = clock.nanos();
+        try {
+            cmd.handler().call(c);
+        } catch (ReplyException e) {
+            c.addReplyError(e.getMessage());
+        } finally {
+            long micros = (clock.nanos() - start) / 1000;
+            callDepth--;
+            currentClient = prev;
+            cmd.calls++;
+            cmd.microseconds += micros;
+            if (c.cmdFailed) cmd.failedCalls++;
+            stats.numCommands++;
+            if (!c.blocked) slowlog.maybeAdd(c, micros);
+        }
+        c.lastCmd = cmd;
+        if (dirty != dirtyBefore && !c.preventPropagation && cmd.write) {
+            writes.propagate(c.db.id, c.propagateArgv != null ? c.propagateArgv : java.util.Arrays.copyOf(c.argv, c.argc));
+        }
+    }
+
+    /** End of an execution unit: serve unblocked clients, deliver writes. */
+    public void afterCommand() {
+        if (callDepth > 0) return;
+        if (blocking.hasReadyKeys()) blocking.handleClientsBlockedOnKeys();
+        writes.flush();
+    }
+
+    /** Runs work with c as the current client (serving a blocked client); returns its result. */
+    public boolean runAsCurrent(Client c, BooleanSupplier work) {
+        Client prev = currentClient;
+        currentClient = c;
+        try {
+            return work.getAsBoolean();
+        } finally {
+            currentClient = prev;
+        }
+    }
+
+    private void feedMonitors(Client c) {
+        StringBuilder sb = new StringBuilder();
+        long micros = clock.millis() * 1000 + (clock.nanos() / 1000) % 1000;
+        sb.append(micros / 1_000_000).append('.').append(String.format("%06d", micros % 1_000_000));
+        sb.append(" [").append(c.db.id).append(' ');
+        sb.append(c.conn == null ? (c.master ? "master" : "lua") : c.conn.remoteAddress()).append(']');
+        for (int i = 0; i < c.argc; i++) sb.append(' ').append(reprQuoted(c.argv[i]));
+        String line = sb.toString();
+        for (Client m : monitors) {
+            m.addReplyStatus(line);
+            m.requestFlush();
+        }
+    }
+
+    /** sdscatrepr: "quoted" with \n \r \t \a \b and \xHH escapes. */
+    public static String reprQuoted(byte[] s) {
+        StringBuilder sb = new StringBuilder(s.length + 2).append('"');
+        for (byte b : s) {
+            int x = b & 0xff;
+            switch (x) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                case 7 -> sb.append("\\a");
+                case '\b' -> sb.append("\\b");
+                default -> {
+                    if (x >= 32 && x < 127) sb.append((char) x);
+                    else sb.append(String.format("\\x%02x", x));
+                }
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    /* ---------------- keyspace events and write hooks ---------------- */
+
+    /** Publishes a keyspace notification if its class is enabled (notifyKeyspaceEvent). */
+    public void notifyKeyspaceEvent(int type, String event, byte[] key, int dbid) {
+        int flags = config.notifyKeyspaceEvents.flags();
+        if ((flags & type) == 0) return;
+        byte[] ev = event.getBytes(StandardCharsets.US_ASCII);
+        if ((flags & Notifications.KEYSPACE) != 0) {
+            pubsub.publish(Notifications.channel(Notifications.KEYSPACE_PREFIX, dbid, key), ev);
+        }
+        if ((flags & Notifications.KEYEVENT) != 0) {
+            pubsub.publish(Notifications.channel(Notifications.KEYEVENT_PREFIX, dbid, ev), key);
+        }
+    }
+
+    /** A key of a type that blocked clients wait for was created (dbAdd). */
+    public void signalKeyAsReady(Database db, byte[] key, Object value) {
+        blocking.signalKeyAsReady(db, key);
+    }
+
+    /** Propagates the deletion of an expired or evicted key as DEL (or UNLINK when lazy). */
+    public void propagateDeletion(Database db, byte[] key, boolean lazy) {
+        writes.propagate(db.id, new byte[][] {lazy ? UNLINK : DEL, key});
+        if (callDepth == 0) writes.flush();
+    }
+
+    private static final byte[] DEL = "DEL".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] UNLINK = "UNLINK".getBytes(StandardCharsets.US_ASCII);
+
+    /* ---------------- WATCH ---------------- */
+
+    public void watch(Client c, byte[] key) {
+        for (Object[] w : c.watchedKeys) {
+            if (w[0] == c.db && java.util.Arrays.equals((byte[]) w[1], key)) return;
+        }
+        c.watchedKeys.add(new Object[] {c.db, key});
+        c.db.watch(c, key);
+    }
+
+    public void unwatchAll(Client c) {
+        for (Object[] w : c.watchedKeys) ((Database) w[0]).unwatch(c, (byte[]) w[1]);
+        c.watchedKeys.clear();
+    }
+
+    /** A WATCHed key that expired counts as modified (isWatchedKeyExpired, checked at EXEC). */
+    public boolean anyWatchedKeyExpired(Client c) {
+        for (Object[] w : c.watchedKeys) {
+            if (((Database) w[0]).keyIsExpired((byte[]) w[1])) return true;
+        }
+        return false;
+    }
+
+    /* ---------------- cron ---------------- */
+
+    /**
+     * Periodic work, called hz times a second by the owner thread (serverCron's share of the
+     * keyspace): blocked-client timeouts, active expiry within a time budget, and
+     * incremental rehash/shrink of the dictionaries.
+     */
+    public void cron() {
+        updateCachedTime();
+        blocking.handleTimeouts(now);
+        if (!replica && !loading) ActiveExpire.cycle(this, ActiveExpire.SLOW);
+        for (Database db : dbs) {
+            db.dict().shrinkIfNeeded();
+            db.expires().shrinkIfNeeded();
+            if (db.dict().isRehashing()) db.dict().rehashMilliseconds(1_000_000, clock::nanos);
+            if (db.expires().isRehashing()) db.expires().rehashMilliseconds(1_000_000, clock::nanos);
+        }
+        writes.flush();
+    }
+
+    /** Total keys with an expire in all dbs (for INFO keyspace). */
+    public long totalKeys() {
+        long n = 0;
+        for (Database db : dbs) n += db.size();
+        return n;
+    }
+
+    /** Runs a command from a fake client (AOF loading, tests): returns the client to read its reply. */
+    public Client execute(Client c, byte[]... argv) {
+        c.argv = argv;
+        c.argc = argv.length;
+        processCommand(c);
+        return c;
+    }
+
+    public Dict.Entry sampleEntry(Dict d) {
+        return d.randomEntry(random);
+    }
+}

@@ -1,0 +1,258 @@
+package io.magpie.engine.command;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.magpie.protocol.RespWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The one command table. Metadata is data: it is read from commands.json (generated from
+ * Redis 7.0's COMMAND INFO / COMMAND DOCS by tools/gen-command-table.py) and from
+ * commands-extra.json (commands Redis itself lacks, such as RedisBloom's BF.*). Modules
+ * attach handlers by name; only commands with a handler exist for clients, COMMAND and
+ * key extraction.
+ */
+public final class CommandTable {
+    private final Map<String, RedisCommand> all = new TreeMap<>();
+    private final Map<String, RedisCommand> byName = new HashMap<>();
+
+    public static CommandTable load() {
+        CommandTable t = new CommandTable();
+        t.loadResource("commands.json", true);
+        t.loadResource("commands-extra.json", false);
+        return t;
+    }
+
+    private void loadResource(String resource, boolean required) {
+        try (InputStream in = CommandTable.class.getResourceAsStream("/io/magpie/engine/" + resource)) {
+            if (in == null) {
+                if (required) throw new IllegalStateException("missing resource " + resource);
+                return;
+            }
+            JsonNode root = new ObjectMapper().readTree(in);
+            for (JsonNode c : root.get("commands")) {
+                RedisCommand cmd = parse(c.get("info"), c.get("docs"), null);
+                all.put(cmd.fullName, cmd);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static RedisCommand parse(JsonNode info, JsonNode docs, RedisCommand parent) {
+        String name = info.get(0).asText().toLowerCase(Locale.ROOT);
+        Set<String> flags = new LinkedHashSet<>();
+        for (JsonNode f : info.get(2).get("set")) flags.add(f.get("s").asText());
+        List<KeySpec> specs = new ArrayList<>();
+        for (JsonNode ks : info.get(8).get("set")) specs.add(parseKeySpec(map(ks)));
+        RedisCommand cmd = new RedisCommand(name, parent, info.get(1).asInt(), flags,
+                info.get(3).asInt(), info.get(4).asInt(), info.get(5).asInt(), info, docs, specs.toArray(new KeySpec[0]));
+        JsonNode subs = info.get(9);
+        if (subs != null && subs.isArray()) {
+            Map<String, JsonNode> subDocs = new HashMap<>();
+            if (docs != null) {
+                JsonNode sd = map(docs).get("subcommands");
+                if (sd != null) subDocs.putAll(map(sd));
+            }
+            for (JsonNode s : subs) {
+                RedisCommand sub = parse(s, subDocs.get(s.get(0).asText()), cmd);
+                cmd.subcommands.put(sub.name, sub);
+            }
+        }
+        return cmd;
+    }
+
+    /** A tagged map node {"map":[k,v,...]} as a Java map (keys are strings). */
+    static Map<String, JsonNode> map(JsonNode n) {
+        Map<String, JsonNode> m = new java.util.LinkedHashMap<>();
+        JsonNode items = n.get("map");
+        for (int i = 0; i + 1 < items.size(); i += 2) m.put(items.get(i).asText(), items.get(i + 1));
+        return m;
+    }
+
+    private static KeySpec parseKeySpec(Map<String, JsonNode> ks) {
+        Map<String, JsonNode> bs = map(ks.get("begin_search"));
+        Map<String, JsonNode> fk = map(ks.get("find_keys"));
+        String bsType = bs.get("type").asText();
+        String fkType = fk.get("type").asText();
+        boolean unknown = bsType.equals("unknown") || fkType.equals("unknown");
+        int indexPos = 0, startFrom = 0;
+        String keyword = null;
+        if (bsType.equals("index")) {
+            indexPos = map(bs.get("spec")).get("index").asInt();
+        } else if (bsType.equals("keyword")) {
+            Map<String, JsonNode> s = map(bs.get("spec"));
+            keyword = s.get("keyword").asText();
+            startFrom = s.get("startfrom").asInt();
+        }
+        boolean keynum = fkType.equals("keynum");
+        int lastKey = 0, keyStep = 1, limit = 0, keyNumIdx = 0, firstKey = 0;
+        if (!unknown) {
+            Map<String, JsonNode> s = map(fk.get("spec"));
+            if (keynum) {
+                keyNumIdx = s.get("keynumidx").asInt();
+                firstKey = s.get("firstkey").asInt();
+                keyStep = s.get("keystep").asInt();
+            } else {
+                lastKey = s.get("lastkey").asInt();
+                keyStep = s.get("keystep").asInt();
+                limit = s.get("limit").asInt();
+            }
+        }
+        return new KeySpec(indexPos, keyword, startFrom, keynum, lastKey, keyStep, limit, keyNumIdx, firstKey, unknown);
+    }
+
+    /** Attaches the implementation of a command ("get") or subcommand ("config|get"). */
+    public void register(String fullName, CommandHandler handler) {
+        String lower = fullName.toLowerCase(Locale.ROOT);
+        RedisCommand cmd;
+        int bar = lower.indexOf('|');
+        if (bar >= 0) {
+            RedisCommand parent = all.get(lower.substring(0, bar));
+            cmd = parent == null ? null : parent.subcommands.get(lower.substring(bar + 1));
+        } else {
+            cmd = all.get(lower);
+        }
+        if (cmd == null) throw new IllegalArgumentException("no metadata for command " + fullName);
+        if (cmd.handler != null) throw new IllegalStateException("command registered twice: " + fullName);
+        cmd.handler = handler;
+        RedisCommand top = cmd.parent == null ? cmd : cmd.parent;
+        byName.put(top.fullName, top);
+    }
+
+    /** The implemented top-level command for an argv[0], or null. */
+    public RedisCommand lookup(byte[] name) {
+        return byName.get(lowerAscii(name));
+    }
+
+    public RedisCommand lookup(String name) {
+        return byName.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** Implemented top-level commands. */
+    public Collection<RedisCommand> commands() {
+        return byName.values();
+    }
+
+    /** Every implemented command and subcommand, for INFO commandstats. */
+    public List<RedisCommand> allImplemented() {
+        List<RedisCommand> l = new ArrayList<>();
+        for (RedisCommand c : new TreeMap<>(byName).values()) {
+            if (c.handler != null) l.add(c);
+            for (RedisCommand s : c.subcommands.values()) if (s.handler != null) l.add(s);
+        }
+        return l;
+    }
+
+    public static String lowerAscii(byte[] b) {
+        char[] c = new char[b.length];
+        for (int i = 0; i < b.length; i++) {
+            int x = b[i] & 0xff;
+            c[i] = (char) (x >= 'A' && x <= 'Z' ? x + 32 : x);
+        }
+        return new String(c);
+    }
+
+    /* ---------------- COMMAND INFO / DOCS replies ---------------- */
+
+    /** Writes the COMMAND INFO entry of cmd, listing only implemented subcommands. */
+    public void writeInfo(RedisCommand cmd, RespWriter w) {
+        JsonNode info = cmd.info;
+        w.arrayLen(info.size());
+        for (int i = 0; i < info.size(); i++) {
+            if (i == 9 && cmd.hasSubcommands()) {
+                List<RedisCommand> impl = cmd.subcommands.values().stream().filter(s -> s.handler != null).toList();
+                w.arrayLen(impl.size());
+                for (RedisCommand s : impl) writeInfo(s, w);
+            } else {
+                writeJson(info.get(i), w);
+            }
+        }
+    }
+
+    /** Writes the COMMAND DOCS value of cmd (a map), listing only implemented subcommands. */
+    public void writeDocs(RedisCommand cmd, RespWriter w) {
+        if (cmd.docs == null) {
+            w.mapLen(0);
+            return;
+        }
+        Map<String, JsonNode> m = map(cmd.docs);
+        w.mapLen(m.size());
+        for (Map.Entry<String, JsonNode> e : m.entrySet()) {
+            w.bulk(e.getKey());
+            if (e.getKey().equals("subcommands")) {
+                List<RedisCommand> impl = cmd.subcommands.values().stream().filter(s -> s.handler != null).toList();
+                w.mapLen(impl.size());
+                for (RedisCommand s : impl) {
+                    w.bulk(s.fullName);
+                    writeDocs(s, w);
+                }
+            } else {
+                writeJson(e.getValue(), w);
+            }
+        }
+    }
+
+    /** Re-encodes a tagged JSON node (see tools/gen-command-table.py) in the client's protocol. */
+    static void writeJson(JsonNode n, RespWriter w) {
+        if (n == null || n.isNull()) {
+            w.nullBulk();
+        } else if (n.isIntegralNumber()) {
+            w.integer(n.asLong());
+        } else if (n.isTextual()) {
+            w.bulk(n.asText().getBytes(StandardCharsets.UTF_8));
+        } else if (n.isBoolean()) {
+            w.bool(n.asBoolean());
+        } else if (n.isArray()) {
+            w.arrayLen(n.size());
+            for (JsonNode x : n) writeJson(x, w);
+        } else if (n.has("s")) {
+            w.status(n.get("s").asText());
+        } else if (n.has("set")) {
+            ArrayNode items = (ArrayNode) n.get("set");
+            w.setLen(items.size());
+            for (JsonNode x : items) writeJson(x, w);
+        } else if (n.has("map")) {
+            ArrayNode items = (ArrayNode) n.get("map");
+            w.mapLen(items.size() / 2);
+            for (JsonNode x : items) writeJson(x, w);
+        } else {
+            throw new IllegalStateException("bad command metadata node " + ((ObjectNode) n).fieldNames().next());
+        }
+    }
+
+    /* ---------------- key extraction ---------------- */
+
+    /** Sentinel returned by {@link #keyIndexes} when the arguments do not fit the key specs. */
+    public static final int[] INVALID_KEYS = new int[0];
+
+    /**
+     * The argv indexes of the keys of a command call, by its key specs (COMMAND GETKEYS;
+     * cluster slot checks). Returns INVALID_KEYS when the arguments are invalid for the spec.
+     */
+    public static int[] keyIndexes(RedisCommand cmd, byte[][] argv, int argc) {
+        List<Integer> out = new ArrayList<>();
+        for (KeySpec ks : cmd.keySpecs) {
+            if (!ks.keys(argv, argc, out)) return INVALID_KEYS;
+        }
+        return out.stream().distinct().mapToInt(Integer::intValue).toArray();
+    }
+
+    public static boolean hasKeySpecs(RedisCommand cmd) {
+        return cmd.keySpecs.length > 0;
+    }
+}

@@ -1,0 +1,100 @@
+package io.magpie.engine.command;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One entry of the command table: Redis's metadata for the command (arity, flags, key
+ * specs, ACL categories, docs) plus the handler that implements it and its INFO
+ * commandstats counters. Container commands (CONFIG, CLIENT...) hold their subcommands.
+ */
+public final class RedisCommand {
+    /** Lower-case name; "config|get" for a subcommand. */
+    public final String fullName;
+    /** Lower-case name as typed: "get", or "get" for "config|get". */
+    public final String name;
+    public final RedisCommand parent;
+    public final int arity;
+    public final Set<String> flags;
+    public final int firstKey, lastKey, keyStep;
+    final JsonNode info;
+    final JsonNode docs;
+    final KeySpec[] keySpecs;
+    final Map<String, RedisCommand> subcommands = new LinkedHashMap<>();
+    CommandHandler handler;
+
+    // Flags read on the hot path, decoded once.
+    public final boolean write, readonly, denyOom, admin, pubsub, noscript, loading, stale, fast, noAuth,
+            mayReplicate, noMulti, allowBusy, noMandatoryKeys, movableKeys;
+
+    // INFO commandstats.
+    public long calls, microseconds, rejectedCalls, failedCalls;
+
+    RedisCommand(String fullName, RedisCommand parent, int arity, Set<String> flags, int firstKey, int lastKey, int keyStep,
+                 JsonNode info, JsonNode docs, KeySpec[] keySpecs) {
+        this.fullName = fullName;
+        this.name = fullName.contains("|") ? fullName.substring(fullName.indexOf('|') + 1) : fullName;
+        this.parent = parent;
+        this.arity = arity;
+        this.flags = flags;
+        this.firstKey = firstKey;
+        this.lastKey = lastKey;
+        this.keyStep = keyStep;
+        this.info = info;
+        this.docs = docs;
+        this.keySpecs = keySpecs;
+        this.write = flags.contains("write");
+        this.readonly = flags.contains("readonly");
+        this.denyOom = flags.contains("denyoom");
+        this.admin = flags.contains("admin");
+        this.pubsub = flags.contains("pubsub");
+        this.noscript = flags.contains("noscript");
+        this.loading = flags.contains("loading");
+        this.stale = flags.contains("stale");
+        this.fast = flags.contains("fast");
+        this.noAuth = flags.contains("no_auth");
+        this.mayReplicate = flags.contains("may_replicate");
+        this.noMulti = flags.contains("no_multi");
+        this.allowBusy = flags.contains("allow_busy");
+        this.noMandatoryKeys = flags.contains("no_mandatory_keys");
+        this.movableKeys = flags.contains("movablekeys");
+    }
+
+    public CommandHandler handler() {
+        return handler;
+    }
+
+    public boolean isImplemented() {
+        return handler != null || subcommands.values().stream().anyMatch(RedisCommand::isImplemented);
+    }
+
+    public boolean hasSubcommands() {
+        return !subcommands.isEmpty();
+    }
+
+    public RedisCommand subcommand(String lowerName) {
+        RedisCommand c = subcommands.get(lowerName);
+        return c != null && c.handler != null ? c : null;
+    }
+
+    public Map<String, RedisCommand> subcommands() {
+        return Collections.unmodifiableMap(subcommands);
+    }
+
+    /** True when argc satisfies arity (exact when positive, at least -arity when negative). */
+    public boolean arityOk(int argc) {
+        return arity > 0 ? argc == arity : argc >= -arity;
+    }
+
+    public void resetStats() {
+        calls = microseconds = rejectedCalls = failedCalls = 0;
+    }
+
+    @Override
+    public String toString() {
+        return fullName;
+    }
+}

@@ -1,0 +1,246 @@
+package io.magpie.engine.keyspace;
+
+import io.magpie.engine.Client;
+import io.magpie.engine.Engine;
+import io.magpie.engine.Notifications;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One of the 16 numbered databases (Redis's redisDb): the key dictionary, the expires
+ * dictionary, and the lookup/write primitives of db.c with their side effects — lazy
+ * expiry, LRU/LFU touch, hit/miss stats, WATCH invalidation.
+ */
+public final class Database {
+    public final int id;
+    private final Engine engine;
+    Dict dict = new Dict();
+    Dict expires = new Dict();
+    /** Keys WATCHed by clients: key -> List<Client>. */
+    final Dict watched = new Dict();
+    /** Where the active expire cycle resumes scanning this db's expires. */
+    public long expiresCursor;
+    public long avgTtl;
+
+    public Database(Engine engine, int id) {
+        this.engine = engine;
+        this.id = id;
+    }
+
+    public Dict dict() {
+        return dict;
+    }
+
+    public Dict expires() {
+        return expires;
+    }
+
+    public int size() {
+        return dict.size();
+    }
+
+    /* ---------------- lookups ---------------- */
+
+    /** Lookup for a read command: lazily expires, updates LRU/LFU and hit/miss stats (lookupKeyRead). */
+    public Object lookupRead(byte[] key) {
+        return lookup(key, true, true);
+    }
+
+    /** Lookup for a write command: lazily expires and touches, no stats (lookupKeyWrite). */
+    public Object lookupWrite(byte[] key) {
+        return lookup(key, false, true);
+    }
+
+    /** Lookup that does not touch the key's access time (OBJECT, TYPE-like introspection, NOTOUCH). */
+    public Object lookupNoTouch(byte[] key) {
+        return lookup(key, false, false);
+    }
+
+    private Object lookup(byte[] key, boolean countStats, boolean touch) {
+        Dict.Entry e = dict.find(key);
+        if (e != null && expireIfNeeded(key)) e = null;
+        if (e == null) {
+            if (countStats) {
+                engine.stats.keyspaceMisses++;
+                engine.notifyKeyspaceEvent(Notifications.KEY_MISS, "keymiss", key, id);
+            }
+            return null;
+        }
+        if (touch && !engine.noTouch()) engine.eviction().touch(e);
+        if (countStats) engine.stats.keyspaceHits++;
+        return e.value;
+    }
+
+    /** The raw entry, without expiry or side effects (for OBJECT FREQ/IDLETIME). */
+    public Dict.Entry entry(byte[] key) {
+        return dict.find(key);
+    }
+
+    /* ---------------- writes ---------------- */
+
+    /** Adds a key that must not exist (dbAdd). Signals blocked clients waiting on the key. */
+    public void add(byte[] key, Object value) {
+        Dict.Entry e = dict.addNew(key, value);
+        engine.eviction().initEntry(e);
+        engine.signalKeyAsReady(this, key, value);
+    }
+
+    /** Replaces the value of an existing key, keeping its TTL (dbOverwrite). */
+    public void overwrite(byte[] key, Object value) {
+        Dict.Entry e = dict.find(key);
+        e.value = value;
+    }
+
+    /**
+     * High-level set (setKey): add or overwrite, drop the TTL unless keepTtl, and signal the
+     * modification to WATCH.
+     */
+    public void setKey(Client c, byte[] key, Object value, boolean keepTtl) {
+        Dict.Entry e = dict.find(key);
+        if (e == null) {
+            add(key, value);
+        } else {
+            e.value = value;
+            engine.eviction().touch(e);
+        }
+        if (!keepTtl) expires.remove(key);
+        signalModifiedKey(key);
+    }
+
+    /** Deletes a key and its TTL; true if it existed (dbDelete). */
+    public boolean delete(byte[] key) {
+        Dict.Entry e = dict.remove(key);
+        if (e == null) return false;
+        expires.remove(key);
+        return true;
+    }
+
+    public boolean exists(byte[] key) {
+        return lookupNoTouch(key) != null;
+    }
+
+    /* ---------------- expiry ---------------- */
+
+    /** Sets the absolute expiry in ms (setExpire); the key must exist. */
+    public void setExpire(byte[] key, long whenMs) {
+        Dict.Entry k = dict.find(key);
+        // Share the key bytes between the two dictionaries, as Redis does.
+        Dict.Entry e = expires.find(k.key);
+        if (e != null) e.value = whenMs;
+        else expires.addNew(k.key, whenMs);
+    }
+
+    /** Absolute expiry in ms, or -1 (getExpire). */
+    public long getExpire(byte[] key) {
+        if (expires.isEmpty()) return -1;
+        Object v = expires.get(key);
+        return v == null ? -1 : (Long) v;
+    }
+
+    public boolean removeExpire(byte[] key) {
+        return expires.remove(key) != null;
+    }
+
+    public boolean keyIsExpired(byte[] key) {
+        long when = getExpire(key);
+        if (when < 0) return false;
+        if (engine.loading()) return false;
+        return engine.now() > when;
+    }
+
+    /**
+     * Redis's expireIfNeeded: true if the key is logically expired. A master deletes it
+     * (propagating DEL); a replica keeps it until its master's DEL arrives but reports it
+     * as gone, except to the master link itself.
+     */
+    public boolean expireIfNeeded(byte[] key) {
+        if (!keyIsExpired(key)) return false;
+        if (engine.isReplica()) {
+            Client cur = engine.currentClient();
+            return cur == null || !cur.master;
+        }
+        if (engine.writesPaused()) return true;
+        deleteExpiredKeyAndPropagate(key);
+        return true;
+    }
+
+    public void deleteExpiredKeyAndPropagate(byte[] key) {
+        delete(key);
+        engine.stats.expiredKeys++;
+        engine.notifyKeyspaceEvent(Notifications.EXPIRED, "expired", key, id);
+        signalModifiedKey(key);
+        engine.propagateDeletion(this, key, engine.lazyfreeLazyExpire());
+    }
+
+    /* ---------------- WATCH ---------------- */
+
+    /** A key was modified: every client WATCHing it fails its EXEC (touchWatchedKey). */
+    public void signalModifiedKey(byte[] key) {
+        if (watched.isEmpty()) return;
+        @SuppressWarnings("unchecked")
+        List<Client> clients = (List<Client>) watched.get(key);
+        if (clients == null) return;
+        for (Client c : clients) c.dirtyCas = true;
+    }
+
+    @SuppressWarnings("unchecked")
+    public void watch(Client c, byte[] key) {
+        List<Client> clients = (List<Client>) watched.get(key);
+        if (clients == null) {
+            clients = new ArrayList<>();
+            watched.put(key, clients);
+        }
+        if (!clients.contains(c)) clients.add(c);
+    }
+
+    @SuppressWarnings("unchecked")
+    public void unwatch(Client c, byte[] key) {
+        List<Client> clients = (List<Client>) watched.get(key);
+        if (clients == null) return;
+        clients.remove(c);
+        if (clients.isEmpty()) watched.remove(key);
+    }
+
+    /** Every watcher of every key (FLUSHDB, SWAPDB, FLUSHALL): mark all that watch existing keys. */
+    public void touchAllWatchedKeys(Database other) {
+        watched.forEach(e -> {
+            // A watched key counts as modified if it exists here or in the db swapped in.
+            boolean exists = dict.containsKey(e.key) || (other != null && other.dict.containsKey(e.key));
+            if (!exists) return;
+            @SuppressWarnings("unchecked")
+            List<Client> clients = (List<Client>) e.value;
+            for (Client c : clients) c.dirtyCas = true;
+        });
+    }
+
+    /* ---------------- whole-db operations ---------------- */
+
+    /** Empties the db; returns the number of keys removed. */
+    public long empty() {
+        long removed = dict.size();
+        dict = new Dict();
+        expires = new Dict();
+        expiresCursor = 0;
+        avgTtl = 0;
+        return removed;
+    }
+
+    /** SWAPDB: exchanges contents (not watchers) with another db. */
+    public void swapWith(Database other) {
+        Dict d = dict, x = expires;
+        long cur = expiresCursor, ttl = avgTtl;
+        dict = other.dict;
+        expires = other.expires;
+        expiresCursor = other.expiresCursor;
+        avgTtl = other.avgTtl;
+        other.dict = d;
+        other.expires = x;
+        other.expiresCursor = cur;
+        other.avgTtl = ttl;
+    }
+
+    /** Moves the entry of key (value, TTL) into another db where it must not exist (MOVE, COPY helpers). */
+    public Dict.Entry rawEntry(byte[] key) {
+        return dict.find(key);
+    }
+}

@@ -1,0 +1,270 @@
+package io.magpie.server;
+
+import io.magpie.engine.Client;
+import io.magpie.engine.Connection;
+import io.magpie.engine.Engine;
+import io.magpie.protocol.ProtocolException;
+import io.magpie.protocol.RequestParser;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+
+/**
+ * One client connection (Redis's networking.c for one client). Runs on the event loop
+ * that owns the keyspace, so a command is parsed and executed where the bytes arrive, and
+ * the replies of a whole read (a pipeline) go out in one write — the same shape as Redis's
+ * readQueryFromClient / processInputBuffer / beforeSleep flush.
+ */
+final class ClientSession extends ChannelInboundHandlerAdapter implements Connection {
+    private final MagpieServer server;
+    private final Engine engine;
+    private final RequestParser parser = new RequestParser();
+    private Channel channel;
+    private Client client;
+    private ByteBuf query;
+    private boolean flushScheduled;
+    private boolean closing;
+    private long softLimitReachedAt;
+    private String remote = "?", local = "?";
+
+    ClientSession(MagpieServer server) {
+        this.server = server;
+        this.engine = server.engine();
+    }
+
+    Client client() {
+        return client;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        remote = format(channel.remoteAddress());
+        local = format(channel.localAddress());
+        client = new Client(engine, engine.nextClientId(), this, ctx.alloc().buffer(1024));
+        if (engine.clients().size() >= server.config().maxclients.value()) {
+            engine.stats.rejectedConnections++;
+            client.writer().error("ERR max number of clients reached");
+            flush();
+            closing = true;
+            channel.close();
+            return;
+        }
+        engine.addClient(client);
+        server.sessionOpened(this);
+        parser.setMaxBulkLen(server.config().protoMaxBulkLen.value());
+        parser.setAuthRequired(!client.authenticated);
+    }
+
+    private static String format(SocketAddress a) {
+        if (a instanceof InetSocketAddress i) {
+            String host = i.getAddress() == null ? i.getHostString() : i.getAddress().getHostAddress();
+            return host + ":" + i.getPort();
+        }
+        return String.valueOf(a);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        engine.stats.netInputBytes += in.readableBytes();
+        engine.stats.totalReadsProcessed++;
+        if (closing) {
+            in.release();
+            return;
+        }
+        if (query == null) {
+            query = in;
+        } else {
+            if (query.writableBytes() < in.readableBytes()) {
+                ByteBuf bigger = ctx.alloc().buffer(query.readableBytes() + in.readableBytes());
+                bigger.writeBytes(query);
+                query.release();
+                query = bigger;
+            }
+            query.writeBytes(in);
+            in.release();
+        }
+        processInputBuffer();
+    }
+
+    /** Parses and runs every complete command in the query buffer (processInputBuffer). */
+    void processInputBuffer() {
+        while (!closing && !client.blocked && query != null && query.isReadable()) {
+            byte[][] argv;
+            try {
+                argv = parser.parse(query);
+            } catch (ProtocolException e) {
+                Log.verbose("Protocol error (%s) from client: id=%d addr=%s", e.getMessage(), client.id, remote);
+                engine.stats.countError(e.getMessage());
+                client.writer().error(e.getMessage());
+                closeAfterReply();
+                break;
+            }
+            if (argv == null) {
+                if (query.readableBytes() > server.config().clientQueryBufferLimit.value()) {
+                    Log.warning("Closing client that reached max query buffer length: id=%d addr=%s (qbuf initial bytes: %s)",
+                            client.id, remote, "...");
+                    engine.stats.clientQbufLimitDisconnections++;
+                    closeNow();
+                }
+                break;
+            }
+            client.argv = argv;
+            client.argc = argv.length;
+            try {
+                engine.processCommand(client);
+            } catch (RuntimeException e) {
+                // A bug in one command must not take the server down; report it like Redis's
+                // internal errors and keep serving.
+                Log.warning("Internal error executing '%s' for client id=%d: %s", new String(argv[0]), client.id, e);
+                engine.afterCommand();
+                client.addReplyError("ERR internal error: " + e);
+            }
+            parser.setAuthRequired(!client.authenticated);
+            if (client.closeAfterReply) {
+                closeAfterReply();
+                break;
+            }
+        }
+        if (query != null && !query.isReadable()) {
+            query.release();
+            query = null;
+        } else if (query != null && query.readerIndex() > 64 * 1024) {
+            query.discardReadBytes();
+        }
+        checkOutputLimits();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        flush();
+    }
+
+    /** Writes what the client's buffer holds to the socket. */
+    void flush() {
+        flushScheduled = false;
+        if (channel == null) return;
+        ByteBuf out = client.output();
+        if (out.isReadable()) {
+            engine.stats.netOutputBytes += out.readableBytes();
+            engine.stats.totalWritesProcessed++;
+            channel.write(out, channel.voidPromise());
+            client.output(channel.alloc().buffer(Math.max(256, Math.min(out.capacity(), 64 * 1024))));
+            channel.flush();
+        }
+    }
+
+    @Override
+    public void requestFlush() {
+        if (flushScheduled || channel == null) return;
+        flushScheduled = true;
+        channel.eventLoop().execute(() -> {
+            flush();
+            checkOutputLimits();
+        });
+    }
+
+    @Override
+    public void closeAfterReply() {
+        if (closing) return;
+        closing = true;
+        flush();
+        channel.close();
+    }
+
+    /** Closes without sending pending replies (limits exceeded, CLIENT KILL). */
+    void closeNow() {
+        closing = true;
+        if (channel != null) channel.close();
+    }
+
+    @Override
+    public String remoteAddress() {
+        return remote;
+    }
+
+    @Override
+    public String localAddress() {
+        return local;
+    }
+
+    @Override
+    public long pendingOutputBytes() {
+        long n = client.output().readableBytes();
+        ChannelOutboundBuffer ob = channel == null ? null : channel.unsafe().outboundBuffer();
+        if (ob != null) n += ob.totalPendingWriteBytes();
+        return n;
+    }
+
+    @Override
+    public int queryBufferBytes() {
+        return query == null ? 0 : query.readableBytes();
+    }
+
+    /** Output buffer limits (checkClientOutputBufferLimits): hard limit, or soft limit for too long. */
+    void checkOutputLimits() {
+        if (closing) return;
+        OutputBufferLimit limits = server.config().clientOutputBufferLimit;
+        int cls = client.replica ? 1 : (!client.channels.isEmpty() || !client.patterns.isEmpty()) ? 2 : 0;
+        long hard = limits.hard[cls], soft = limits.soft[cls];
+        if (hard == 0 && soft == 0) return;
+        long used = pendingOutputBytes();
+        boolean overHard = hard > 0 && used >= hard;
+        boolean overSoft = soft > 0 && used >= soft;
+        if (overSoft && !overHard) {
+            long now = engine.now();
+            if (softLimitReachedAt == 0) {
+                softLimitReachedAt = now;
+            } else if ((now - softLimitReachedAt) / 1000 >= limits.softSeconds[cls]) {
+                overHard = true;
+            }
+        } else if (!overSoft) {
+            softLimitReachedAt = 0;
+        }
+        if (overHard) {
+            Log.warning("Client id=%d addr=%s closed for overcoming of output buffer limits.", client.id, remote);
+            engine.stats.clientOutbufLimitDisconnections++;
+            closeNow();
+        }
+    }
+
+    /** The client was unblocked: run what it pipelined behind the blocking command. */
+    void resume() {
+        if (channel != null && !closing && !client.blocked) {
+            processInputBuffer();
+            flush();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        if (query != null) {
+            query.release();
+            query = null;
+        }
+        if (client != null) {
+            engine.removeClient(client);
+            server.sessionClosed(this);
+            ByteBuf out = client.output();
+            if (out.refCnt() > 0) out.release();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!(cause instanceof java.io.IOException)) {
+            Log.warning("Error on client id=%d addr=%s: %s", client == null ? -1 : client.id, remote, cause);
+        }
+        ctx.close();
+    }
+}

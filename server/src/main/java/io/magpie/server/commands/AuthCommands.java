@@ -1,0 +1,139 @@
+package io.magpie.server.commands;
+
+import io.magpie.engine.Client;
+import io.magpie.engine.ReplyException;
+import io.magpie.engine.command.CommandTable;
+import io.magpie.server.ConfigLoader;
+import io.magpie.server.MagpieServer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * AUTH, HELLO, QUIT and RESET: authentication against requirepass (the "default" user of
+ * Redis's ACL), protocol negotiation, and ending or resetting a connection.
+ */
+final class AuthCommands {
+    private AuthCommands() {}
+
+    static void register(MagpieServer server) {
+        CommandTable t = server.engine().commands;
+        t.register("auth", AuthCommands::auth);
+        t.register("hello", c -> hello(server, c));
+        t.register("quit", AuthCommands::quit);
+        t.register("reset", AuthCommands::reset);
+    }
+
+    static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
+
+    static void auth(Client c) {
+        if (c.argc > 3) {
+            throw new ReplyException(io.magpie.engine.Errors.SYNTAX);
+        }
+        if (c.argc == 2 && !c.engine.authRequired()) {
+            throw new ReplyException("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+        }
+        String user = c.argc == 3 ? c.argString(1) : "default";
+        byte[] pass = c.argv[c.argc - 1];
+        if (!checkPassword(c, user, pass)) throw new ReplyException(WRONGPASS);
+        c.authenticated = true;
+        c.user = user;
+        c.addReplyOk();
+    }
+
+    /** The default user only; with no requirepass it accepts any password (nopass). */
+    static boolean checkPassword(Client c, String user, byte[] pass) {
+        if (!user.equals("default")) return false;
+        if (!c.engine.authRequired()) return true;
+        // Constant-time comparison, as Redis's time_independent_strcmp.
+        return MessageDigest.isEqual(pass, c.engine.requirePass().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** HELLO [protover [AUTH username password] [SETNAME clientname]] */
+    static void hello(MagpieServer server, Client c) {
+        int ver = 0;
+        int next = 1;
+        if (c.argc >= 2) {
+            long v;
+            try {
+                v = io.magpie.engine.Args.parseLong(c.argv[1]);
+            } catch (ReplyException e) {
+                throw new ReplyException("ERR Protocol version is not an integer or out of range");
+            }
+            if (v < 2 || v > 3) throw new ReplyException("NOPROTO unsupported protocol version");
+            ver = (int) v;
+            next = 2;
+        }
+        String setName = null;
+        String user = null;
+        byte[] pass = null;
+        for (int j = next; j < c.argc; j++) {
+            int left = c.argc - j - 1;
+            if (c.argIs(j, "auth") && left >= 2) {
+                user = c.argString(j + 1);
+                pass = c.argv[j + 2];
+                j += 2;
+            } else if (c.argIs(j, "setname") && left >= 1) {
+                setName = c.argString(j + 1);
+                j++;
+            } else {
+                throw new ReplyException("ERR Syntax error in HELLO option '" + c.argString(j) + "'");
+            }
+        }
+        if (user != null) {
+            if (!checkPassword(c, user, pass)) throw new ReplyException(WRONGPASS);
+            c.authenticated = true;
+            c.user = user;
+        }
+        if (!c.authenticated && c.engine.authRequired()) {
+            throw new ReplyException("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        }
+        if (setName != null) {
+            String err = ClientNames.validate(setName);
+            if (err != null) throw new ReplyException(err);
+            c.name = setName;
+        }
+        if (ver != 0) c.setResp(ver);
+        c.addReplyMapLen(7);
+        c.addReplyBulkString("server");
+        c.addReplyBulkString("redis");
+        c.addReplyBulkString("version");
+        c.addReplyBulkString(ConfigLoader.REDIS_VERSION);
+        c.addReplyBulkString("proto");
+        c.addReplyLongLong(c.resp());
+        c.addReplyBulkString("id");
+        c.addReplyLongLong(c.id);
+        c.addReplyBulkString("mode");
+        c.addReplyBulkString("standalone");
+        c.addReplyBulkString("role");
+        c.addReplyBulkString(c.engine.isReplica() ? "replica" : "master");
+        c.addReplyBulkString("modules");
+        c.addReplyArrayLen(0);
+    }
+
+    static void quit(Client c) {
+        c.addReplyOk();
+        c.closeAfterReply = true;
+    }
+
+    /** RESET: back to a fresh connection's state (resetCommand / clearClientConnectionState). */
+    static void reset(Client c) {
+        if (c.multi) {
+            c.multi = false;
+            c.multiQueue.clear();
+            c.multiCommands.clear();
+        }
+        c.dirtyCas = c.dirtyExec = false;
+        c.engine.unwatchAll(c);
+        c.engine.pubsub.removeClient(c);
+        c.db = c.engine.db(0);
+        c.setResp(2);
+        c.name = "";
+        c.replyMode = Client.ReplyMode.ON;
+        c.authenticated = !c.engine.authRequired();
+        c.user = "default";
+        c.readonlyMode = false;
+        c.noEvict = false;
+        if (c.monitor) c.monitor = false;
+        c.addReplyStatus("RESET");
+    }
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Regenerates magpie-engine's command metadata (src/main/resources/io/magpie/engine/commands.json)
+from a running redis-server 7.0: COMMAND INFO and COMMAND DOCS, read over RESP3 so that every
+reply type survives. Redis's own src/commands/*.json are the source of truth for arity, flags,
+key specs, ACL categories and docs; reading them off the live server keeps ours byte-identical.
+
+JSON encoding of RESP3 values (types must survive, RESP2 and RESP3 replies differ by them):
+  integer -> number, bulk string -> string, simple string -> {"s": text},
+  array -> list, set -> {"set": [...]}, map -> {"map": [k1, v1, k2, v2, ...]}, null -> null.
+
+usage: tools/gen-command-table.py [port]   (a redis-server 7.0 must listen on 127.0.0.1:port)
+"""
+import json, socket, sys
+
+def read_line(f):
+    line = f.readline()
+    assert line.endswith(b"\r\n"), line
+    return line[:-2]
+
+def read_value(f):
+    line = read_line(f)
+    t, rest = chr(line[0]), line[1:]
+    if t == '+': return {"s": rest.decode()}
+    if t == '-': raise RuntimeError(rest.decode())
+    if t == ':': return int(rest)
+    if t == '$':
+        n = int(rest)
+        if n < 0: return None
+        data = f.read(n + 2)[:-2]
+        return data.decode()
+    if t == '=':  # verbatim string: "txt:" + text
+        n = int(rest)
+        return f.read(n + 2)[4:-2].decode()
+    if t == '_': return None
+    if t == '#': return rest == b't'
+    if t in '*~':
+        n = int(rest)
+        if n < 0: return None
+        items = [read_value(f) for _ in range(n)]
+        return items if t == '*' else {"set": items}
+    if t == '%':
+        n = int(rest)
+        items = []
+        for _ in range(n):
+            items.append(read_value(f)); items.append(read_value(f))
+        return {"map": items}
+    raise RuntimeError("unexpected RESP type " + t)
+
+def call(sock, f, *args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    sock.sendall(out)
+    return read_value(f)
+
+def main():
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
+    sock = socket.create_connection(("127.0.0.1", port))
+    f = sock.makefile("rb")
+    call(sock, f, "HELLO", "3")
+    info = call(sock, f, "COMMAND", "INFO")
+    docs = call(sock, f, "COMMAND", "DOCS")
+    docs_by_name = {}
+    items = docs["map"]
+    for i in range(0, len(items), 2):
+        docs_by_name[items[i]] = items[i + 1]
+    commands = []
+    for entry in sorted(info, key=lambda e: e[0]):
+        commands.append({"info": entry, "docs": docs_by_name.get(entry[0])})
+    out = "engine/src/main/resources/io/magpie/engine/commands.json"
+    with open(out, "w") as w:
+        json.dump({"source": "redis-server " + call(sock, f, "INFO", "server").split("redis_version:")[1].split("\r\n")[0],
+                   "commands": commands}, w, separators=(",", ":"))
+    print("wrote", len(commands), "commands to", out)
+
+if __name__ == "__main__":
+    main()

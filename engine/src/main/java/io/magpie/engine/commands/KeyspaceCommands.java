@@ -127,7 +127,10 @@ final class KeyspaceCommands {
 
     /** A db index argument (getIntFromObjectOrReply then selectDb's range check). */
     private static Database dbArg(Client c, byte[] arg) {
-        long id = Args.parseInt(arg);
+        long id = Args.parseLong(arg);
+        if (id < Integer.MIN_VALUE || id > Integer.MAX_VALUE) {
+            throw new ReplyException("ERR value is out of range, value must between -2147483648 and 2147483647");
+        }
         if (id < 0 || id >= c.engine.dbCount()) throw new ReplyException(Errors.DB_INDEX_OUT_OF_RANGE);
         return c.engine.db((int) id);
     }

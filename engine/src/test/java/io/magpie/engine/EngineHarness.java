@@ -45,8 +45,13 @@ public final class EngineHarness {
     }
 
     public EngineHarness(long startMillis, long seed) {
+        this(new Config(), startMillis, seed);
+    }
+
+    /** With a registry the test prepared (e.g. server parameters the engine reads by name). */
+    public EngineHarness(Config registry, long startMillis, long seed) {
         clock = new ManualClock(startMillis);
-        engine = new Engine(new Config(), clock, seed);
+        engine = new Engine(registry, clock, seed);
         engine.start();
         engine.writes.addListener((db, argv) -> {
             StringBuilder sb = new StringBuilder().append(db).append(':');

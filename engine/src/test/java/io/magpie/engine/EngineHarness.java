@@ -107,6 +107,33 @@ public final class EngineHarness {
         return RespClient.decodeAll(bytes);
     }
 
+    /**
+     * Enables every keyspace notification (notify-keyspace-events KEA) and returns a RESP3
+     * client subscribed to all keyevent channels; read it with {@link #keyevents}.
+     */
+    public Client keyeventListener() {
+        try {
+            engine.config.notifyKeyspaceEvents.set("KEA");
+        } catch (io.magpie.engine.config.ConfigException e) {
+            throw new IllegalStateException(e);
+        }
+        Client sub = newClient();
+        sub.setResp(3);
+        engine.pubsub.psubscribe(sub, "__keyevent@*".getBytes(StandardCharsets.US_ASCII));
+        return sub;
+    }
+
+    /** Keyevent messages the listener received since the last call, as "event key". */
+    public static List<String> keyevents(Client sub) {
+        List<String> out = new ArrayList<>();
+        for (RespClient.Reply r : drain(sub)) {
+            List<Object> items = ((RespClient.Push) r.value()).items();
+            String channel = (String) items.get(2);
+            out.add(channel.substring(channel.indexOf(':') + 1) + " " + items.get(3));
+        }
+        return out;
+    }
+
     /** Returns and clears the propagated writes. */
     public List<String> takePropagated() {
         List<String> l = new ArrayList<>(propagated);

@@ -133,6 +133,10 @@ public final class StringCommands {
 
     /** SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms-ts|KEEPTTL] */
     static void set(Client c) {
+        if (c.argc == 3) {
+            setGeneric(c, 0, c.argv[1], c.argv[2], -1, false); // the hot path: no options to parse
+            return;
+        }
         int[] expireIndex = {0};
         int flags = parseExtendedArgs(c, false, expireIndex);
         long when = (flags & ANY_EXPIRE) == 0 ? -1 : expireMillis(c, c.argv[expireIndex[0]], flags);

@@ -18,23 +18,7 @@ class ExpireCommandsTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private Client listener() throws Exception {
-        h.engine.config.notifyKeyspaceEvents.set("KEA");
-        Client sub = h.newClient();
-        sub.setResp(3);
-        h.engine.pubsub.psubscribe(sub, b("__keyevent@*"));
-        return sub;
-    }
 
-    private static List<String> events(Client sub) {
-        List<String> out = new ArrayList<>();
-        for (RespClient.Reply r : EngineHarness.drain(sub)) {
-            List<Object> items = ((RespClient.Push) r.value()).items();
-            String channel = (String) items.get(2);
-            out.add(channel.substring(channel.indexOf(':') + 1) + " " + items.get(3));
-        }
-        return out;
-    }
 
     @Test
     void expirePropagatesAsPexpireatWithTheAbsoluteTime() {
@@ -52,14 +36,14 @@ class ExpireCommandsTest {
 
     @Test
     void expireInThePastDeletesPropagatesDelAndFiresDel() throws Exception {
-        Client sub = listener();
+        Client sub = h.keyeventListener();
         h.value("SET", "k", "v");
-        events(sub);
+        EngineHarness.keyevents(sub);
         h.takePropagated();
         assertThat(h.value("EXPIRE", "k", "-1")).isEqualTo(1L);
         assertThat(h.value("EXISTS", "k")).isEqualTo(0L);
         assertThat(h.takePropagated()).containsExactly("0:DEL k");
-        assertThat(events(sub)).containsExactly("del k");
+        assertThat(EngineHarness.keyevents(sub)).containsExactly("del k");
     }
 
     @Test
@@ -113,25 +97,25 @@ class ExpireCommandsTest {
 
     @Test
     void persistRemovesTheTtlOnceAndNotifies() throws Exception {
-        Client sub = listener();
+        Client sub = h.keyeventListener();
         h.value("SET", "k", "v", "EX", "100");
-        events(sub);
+        EngineHarness.keyevents(sub);
         assertThat(h.value("PERSIST", "k")).isEqualTo(1L);
         assertThat(h.value("PERSIST", "k")).isEqualTo(0L);
         assertThat(h.value("PERSIST", "nosuch")).isEqualTo(0L);
-        assertThat(events(sub)).containsExactly("persist k");
+        assertThat(EngineHarness.keyevents(sub)).containsExactly("persist k");
         assertThat(h.value("TTL", "k")).isEqualTo(-1L);
     }
 
     @Test
     void expiredKeysDisappearLazilyWithExpiredEventAndDel() throws Exception {
-        Client sub = listener();
+        Client sub = h.keyeventListener();
         h.value("SET", "k", "v", "PX", "100");
-        events(sub);
+        EngineHarness.keyevents(sub);
         h.takePropagated();
         h.clock.advance(101);
         assertThat(h.value("GET", "k")).isNull();
-        assertThat(events(sub)).contains("expired k");
+        assertThat(EngineHarness.keyevents(sub)).contains("expired k");
         assertThat(h.takePropagated()).containsExactly("0:DEL k");
         assertThat(h.engine.stats.expiredKeys).isEqualTo(1);
     }

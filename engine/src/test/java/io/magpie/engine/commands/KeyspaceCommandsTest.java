@@ -19,25 +19,7 @@ class KeyspaceCommandsTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Subscribes a client to every keyspace/keyevent message and returns it. */
-    private Client notificationsListener() throws Exception {
-        h.engine.config.notifyKeyspaceEvents.set("KEA");
-        Client sub = h.newClient();
-        sub.setResp(3);
-        h.engine.pubsub.psubscribe(sub, b("__key*__:*"));
-        return sub;
-    }
 
-    /** The keyevent messages received, as "event key" strings. */
-    private static List<String> keyevents(Client sub) {
-        List<String> out = new ArrayList<>();
-        for (RespClient.Reply r : EngineHarness.drain(sub)) {
-            List<Object> items = ((RespClient.Push) r.value()).items();
-            String channel = (String) items.get(2);
-            if (channel.startsWith("__keyevent@")) out.add(channel.substring(channel.indexOf(":") + 1) + " " + items.get(3));
-        }
-        return out;
-    }
 
     @Test
     void flushallPropagatesFlushallEvenWhenEmpty() {
@@ -105,11 +87,11 @@ class KeyspaceCommandsTest {
 
     @Test
     void renameMovesValueAndTtlAndNotifiesFromAndTo() throws Exception {
-        Client sub = notificationsListener();
+        Client sub = h.keyeventListener();
         h.value("SET", "a", "1", "EX", "100");
-        keyevents(sub);
+        EngineHarness.keyevents(sub);
         assertThat(h.value("RENAME", "a", "b")).hasToString("OK");
-        assertThat(keyevents(sub)).containsExactly("rename_from a", "rename_to b");
+        assertThat(EngineHarness.keyevents(sub)).containsExactly("rename_from a", "rename_to b");
         assertThat(h.value("TTL", "b")).isEqualTo(100L);
         assertThat(h.value("EXISTS", "a")).isEqualTo(0L);
         assertThat(h.text("RENAME", "a", "b")).isEqualTo("-ERR no such key\r\n");
@@ -117,14 +99,14 @@ class KeyspaceCommandsTest {
 
     @Test
     void copyAndMoveNotifyAndKeepTtl() throws Exception {
-        Client sub = notificationsListener();
+        Client sub = h.keyeventListener();
         h.value("SET", "a", "1", "PX", "100000");
-        keyevents(sub);
+        EngineHarness.keyevents(sub);
         assertThat(h.value("COPY", "a", "c", "DB", "2")).isEqualTo(1L);
-        assertThat(keyevents(sub)).containsExactly("copy_to c");
+        assertThat(EngineHarness.keyevents(sub)).containsExactly("copy_to c");
         assertThat(h.engine.db(2).getExpire(b("c"))).isEqualTo(h.clock.millis + 100000);
         assertThat(h.value("MOVE", "a", "3")).isEqualTo(1L);
-        assertThat(keyevents(sub)).containsExactly("move_from a", "move_to a");
+        assertThat(EngineHarness.keyevents(sub)).containsExactly("move_from a", "move_to a");
         assertThat(h.engine.db(3).getExpire(b("a"))).isEqualTo(h.clock.millis + 100000);
     }
 
@@ -140,13 +122,13 @@ class KeyspaceCommandsTest {
 
     @Test
     void delNotifiesDelPerExistingKeyAndCountsDirty() throws Exception {
-        Client sub = notificationsListener();
+        Client sub = h.keyeventListener();
         h.value("MSET", "a", "1", "b", "2");
-        keyevents(sub);
+        EngineHarness.keyevents(sub);
         long dirty = h.engine.dirty;
         assertThat(h.value("DEL", "a", "b", "c")).isEqualTo(2L);
         assertThat(h.engine.dirty - dirty).isEqualTo(2);
-        assertThat(keyevents(sub)).containsExactly("del a", "del b");
+        assertThat(EngineHarness.keyevents(sub)).containsExactly("del a", "del b");
         assertThat(h.takePropagated()).last().isEqualTo("0:DEL a b c");
     }
 

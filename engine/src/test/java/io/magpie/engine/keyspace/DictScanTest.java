@@ -76,7 +76,7 @@ class DictScanTest {
             Set<String> seen = scanAll(d, () -> {
                 int burst = rnd.nextInt(0, 300);
                 if (rnd.nextBoolean()) {
-                    for (int j = 0; j < burst; j++) d.put(k(n[0]++), 0);
+                    for (int j = 0; j < burst && n[0] < 5000; j++) d.put(k(n[0]++), 0);
                 } else {
                     for (int j = 0; j < burst && n[0] > 1000; j++) d.remove(k(--n[0]));
                     d.shrinkIfNeeded();

@@ -95,6 +95,16 @@ class StringCommandsTest {
         assertThat(h.takePropagated()).isEmpty();
     }
 
+    /** Checked against redis-server 7.0.15's AOF. */
+    @Test
+    void getdelPropagatesUnlinkWithLazyfreeLazyUserDel() throws Exception {
+        h.engine.config.lazyfreeLazyUserDel.set("yes");
+        h.value("SET", "k", "v");
+        h.takePropagated();
+        h.value("GETDEL", "k");
+        assertThat(h.takePropagated()).containsExactly("0:UNLINK k");
+    }
+
     @Test
     void getexPropagatesAsPexpireatPersistOrDel() {
         h.value("SET", "k", "v");

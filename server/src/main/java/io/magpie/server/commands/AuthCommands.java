@@ -129,6 +129,7 @@ final class AuthCommands {
         c.setResp(2);
         c.name = "";
         c.replyMode = Client.ReplyMode.ON;
+        c.suppressReplies(false);
         c.authenticated = !c.engine.authRequired();
         c.user = "default";
         c.readonlyMode = false;

@@ -151,7 +151,6 @@ final class CommandCommand {
     };
 
     static void help(Client c) {
-        c.addReplyArrayLen(HELP.length);
-        for (String line : HELP) c.addReplyStatus(line);
+        c.addReplyHelp(HELP);
     }
 }

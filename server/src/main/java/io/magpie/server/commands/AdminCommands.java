@@ -31,14 +31,14 @@ final class AdminCommands {
             c.engine.slowlog.reset();
             c.addReplyOk();
         });
-        t.register("slowlog|help", c -> help(c, SLOWLOG_HELP));
+        t.register("slowlog|help", c -> c.addReplyHelp(SLOWLOG_HELP));
         LatencyMonitor latency = server.latency();
         t.register("latency|latest", c -> latencyLatest(latency, c));
         t.register("latency|history", c -> latencyHistory(latency, c));
         t.register("latency|reset", c -> latencyReset(latency, c));
         t.register("latency|doctor", c -> c.addReplyVerbatim(latency.doctor(c.engine.config.latencyMonitorThreshold.value()), "txt"));
         t.register("latency|graph", c -> latencyGraph(latency, c));
-        t.register("latency|help", c -> help(c, LATENCY_HELP));
+        t.register("latency|help", c -> c.addReplyHelp(LATENCY_HELP));
     }
 
     /** TIME: seconds and microseconds of the wall clock, as two bulk strings. */
@@ -84,7 +84,6 @@ final class AdminCommands {
                     + "you can run it from a local connection, otherwise you need to set this option in the configuration file, "
                     + "and then restart the server.");
         }
-        String sub = c.argString(1);
         if (c.argIs(1, "sleep") && c.argc == 3) {
             double seconds = parseFloatOrZero(c.argv[2]);
             long nanos = (long) (seconds * 1e9);
@@ -102,10 +101,15 @@ final class AdminCommands {
         } else if (c.argIs(1, "object") && c.argc == 3) {
             debugObject(c);
         } else if (c.argIs(1, "help")) {
-            help(c, DEBUG_HELP);
+            c.addReplyHelp(DEBUG_HELP);
         } else {
-            throw new ReplyException("ERR unknown subcommand or wrong number of arguments for '" + Errors.truncate(sub) + "'. Try DEBUG HELP.");
+            throw new ReplyException(subcommandSyntaxError(c, "DEBUG"));
         }
+    }
+
+    /** addReplySubcommandSyntaxError: names argv[1] as the client typed it. */
+    static String subcommandSyntaxError(Client c, String container) {
+        return "ERR unknown subcommand or wrong number of arguments for '" + Errors.truncate(c.argString(1)) + "'. Try " + container + " HELP.";
     }
 
     /** atof/strtoll semantics: what does not parse counts as 0 (DEBUG SLEEP abc sleeps 0). */
@@ -151,7 +155,7 @@ final class AdminCommands {
             if (count < -1) throw new ReplyException("ERR count should be greater than or equal to -1");
             if (count == -1) count = Long.MAX_VALUE;
         } else if (c.argc > 3) {
-            throw new ReplyException(Errors.SYNTAX);
+            throw new ReplyException(subcommandSyntaxError(c, "SLOWLOG"));
         }
         long n = Math.min(count, c.engine.slowlog.entries().size());
         c.addReplyArrayLen(n);
@@ -213,11 +217,6 @@ final class AdminCommands {
         LatencyMonitor.Series s = latency.events().get(event);
         if (s == null) throw new ReplyException("ERR No samples available for event '" + event + "'");
         c.addReplyVerbatim(latency.graph(event, s), "txt");
-    }
-
-    private static void help(Client c, String[] lines) {
-        c.addReplyArrayLen(lines.length);
-        for (String line : lines) c.addReplyStatus(line);
     }
 
     private static final String[] SLOWLOG_HELP = {

@@ -139,7 +139,6 @@ public final class ClientCommand {
                 } catch (ReplyException e) {
                     throw new ReplyException("ERR Invalid client ID");
                 }
-                if (id <= 0) throw new ReplyException("ERR Invalid client ID");
                 ids.add(id);
             }
         } else if (c.argc != 2) {
@@ -337,7 +336,6 @@ public final class ClientCommand {
     };
 
     static void help(Client c) {
-        c.addReplyArrayLen(HELP.length);
-        for (String line : HELP) c.addReplyStatus(line);
+        c.addReplyHelp(HELP);
     }
 }

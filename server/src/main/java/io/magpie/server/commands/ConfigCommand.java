@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,32 +40,42 @@ public final class ConfigCommand {
         t.register("config|set", c -> set(server, c));
         t.register("config|resetstat", c -> resetStat(server, c));
         t.register("config|rewrite", c -> rewrite(server, c));
+        t.register("config|help", c -> c.addReplyHelp(HELP));
     }
+
+    private static final String[] HELP = {
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    };
 
     /** CONFIG GET pattern [pattern ...]: exact names answer as typed, globs by registered name. */
     static void get(MagpieServer server, Client c) {
         Config registry = server.registry();
+        // Keyed by name: an exact name answers as typed, a glob lists canonical names and aliases alike.
         Map<String, Param> matches = new LinkedHashMap<>();
-        Set<Param> seen = new HashSet<>();
         for (int i = 2; i < c.argc; i++) {
             String pattern = c.argString(i);
             if (pattern.indexOf('*') < 0 && pattern.indexOf('?') < 0 && pattern.indexOf('[') < 0) {
                 Param p = registry.find(pattern);
-                if (p != null && !matches.containsKey(pattern) && seen.add(p)) matches.put(pattern, p);
+                if (p != null) matches.putIfAbsent(pattern, p);
                 continue;
             }
             byte[] pat = pattern.getBytes(StandardCharsets.UTF_8);
             for (Param p : registry.all()) {
-                if (seen.contains(p)) continue;
                 List<String> names = new ArrayList<>();
                 names.add(p.name());
                 names.addAll(p.aliases());
                 for (String n : names) {
-                    if (Glob.match(pat, n.getBytes(StandardCharsets.UTF_8), true)) {
-                        matches.put(n, p);
-                        seen.add(p);
-                        break;
-                    }
+                    if (Glob.match(pat, n.getBytes(StandardCharsets.UTF_8), true)) matches.putIfAbsent(n, p);
                 }
             }
         }

@@ -82,6 +82,7 @@ public final class ServerConfig {
         }
 
         @Override public void setFromConfigFile(List<String> words) throws ConfigException {
+            if (words.size() == 1 && words.get(0).strip().contains(" ")) words = List.of(words.get(0).strip().split("\\s+"));
             if (words.isEmpty()) throw error("wrong number of arguments");
             if (words.size() > 16) throw error("Too many bind addresses specified.");
             addresses = List.copyOf(words);

@@ -70,9 +70,8 @@ public final class ConfigLoader {
             List<String> words = new ArrayList<>();
             for (int j = 1; j < argv.length; j++) words.add(new String(argv[j], StandardCharsets.UTF_8));
             Param p = config.find(name);
-            if (p == null || words.isEmpty() && !(p instanceof ServerConfig.BindParam)) {
-                throw fatal(i + 1, line, "Bad directive or wrong number of arguments");
-            }
+            if (p == null) throw fatal(i + 1, line, "Bad directive or wrong number of arguments");
+            if (words.isEmpty()) throw fatal(i + 1, line, "wrong number of arguments");
             try {
                 p.setFromConfigFile(words);
             } catch (ConfigException e) {

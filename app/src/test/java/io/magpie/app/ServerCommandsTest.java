@@ -350,6 +350,28 @@ class ServerCommandsTest {
     }
 
     @Test
+    void configSetPortMovesTheListenerAndRefusesABusyPort() throws Exception {
+        try (TestServer s = new TestServer(); java.net.ServerSocket busy = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            int oldPort = s.port();
+            int newPort = RealRedis.freePort();
+            try (RespClient c = s.client()) {
+                assertThat(c.value("CONFIG", "SET", "port", String.valueOf(busy.getLocalPort())).toString())
+                        .isEqualTo("(error) ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port");
+                assertThat(c.value("CONFIG", "SET", "port", String.valueOf(newPort)).toString()).isEqualTo("OK");
+                // The open connection stays; new ones go to the new port only.
+                assertThat(c.value("PING").toString()).isEqualTo("PONG");
+            }
+            try (RespClient moved = new RespClient(newPort)) {
+                assertThat(moved.value("PING").toString()).isEqualTo("PONG");
+            }
+            assertThat(s.port()).isEqualTo(newPort);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RespClient(oldPort).close())
+                    .isInstanceOf(java.io.UncheckedIOException.class);
+        }
+    }
+
+    @Test
     void shutdownClosesConnectionsAndStopsTheServer() throws Exception {
         TestServer s = new TestServer();
         try (RespClient c = s.client(); RespClient other = s.client()) {

@@ -130,6 +130,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     /** Parses and runs every complete command in the query buffer (processInputBuffer). */
     void processInputBuffer() {
+        // CONFIG SET proto-max-bulk-len applies to connections already open, as in Redis.
+        parser.setMaxBulkLen(server.config().protoMaxBulkLen.value());
         while (!closing && !client.blocked && postponedArgv == null && query != null && query.isReadable()) {
             byte[][] argv;
             try {

@@ -51,6 +51,8 @@ public final class MagpieServer {
     private ScheduledFuture<?> cron;
     private volatile boolean shuttingDown;
     private int boundPort;
+    private List<String> boundAddresses = List.of();
+    private ServerBootstrap bootstrap;
     private String configFile;
     private static volatile Long mainThreadId;
 
@@ -175,23 +177,16 @@ public final class MagpieServer {
                         ch.pipeline().addLast(new ClientSession(MagpieServer.this));
                     }
                 });
-        int port = (int) config.port.value();
-        for (String addr : config.bind.addresses()) {
-            boolean optional = addr.startsWith("-");
-            String host = optional ? addr.substring(1) : addr;
-            if (host.equals("*")) host = "0.0.0.0";
-            else if (host.equals("::*")) host = "::";
-            try {
-                Channel ch = b.bind(host, port).sync().channel();
-                listeners.add(ch);
-                boundPort = ((java.net.InetSocketAddress) ch.localAddress()).getPort();
-                port = boundPort; // with port 0, every address gets the port the first one got
-            } catch (Exception e) {
-                if (optional) continue;
-                Log.warning("Warning: Could not create server TCP listening socket %s:%d: %s", host, port, e.getMessage());
-                throw new IllegalStateException("Failed listening on port " + port + " (tcp), aborting.", e);
-            }
+        bootstrap = b;
+        try {
+            listeners.addAll(listen(config.bind.addresses(), (int) config.port.value()));
+        } catch (ListenException e) {
+            Log.warning("Warning: Could not create server TCP listening socket %s: %s", e.address, e.getMessage());
+            throw new IllegalStateException("Failed listening on port " + config.port.value() + " (tcp), aborting.", e);
         }
+        boundAddresses = config.bind.addresses();
+        config.port.onChange(() -> relisten("Unable to listen on this port"));
+        config.bind.onChange(() -> relisten("Failed to bind to specified addresses."));
         mainLoop.next().execute(() -> mainThreadId = Thread.currentThread().getId());
         Memory.startup(engine);
         scheduleCron();
@@ -207,6 +202,60 @@ public final class MagpieServer {
             serverCron();
             if (!shuttingDown) scheduleCron();
         }, 1000 / hz, TimeUnit.MILLISECONDS);
+    }
+
+    private static final class ListenException extends Exception {
+        final String address;
+
+        ListenException(String address, Throwable cause) {
+            super(cause.getMessage(), cause);
+            this.address = address;
+        }
+    }
+
+    /** Opens a listener on every address; all or none (the ones opened are closed on failure). */
+    private List<Channel> listen(List<String> addresses, int port) throws ListenException {
+        List<Channel> opened = new ArrayList<>();
+        for (String addr : addresses) {
+            boolean optional = addr.startsWith("-");
+            String host = optional ? addr.substring(1) : addr;
+            if (host.equals("*")) host = "0.0.0.0";
+            else if (host.equals("::*")) host = "::";
+            try {
+                Channel ch = bootstrap.bind(host, port).sync().channel();
+                opened.add(ch);
+                boundPort = ((java.net.InetSocketAddress) ch.localAddress()).getPort();
+                port = boundPort; // with port 0, every address gets the port the first one got
+            } catch (Exception e) {
+                if (optional) continue;
+                for (Channel ch : opened) ch.close();
+                throw new ListenException(host + ":" + port, e);
+            }
+        }
+        return opened;
+    }
+
+    /**
+     * CONFIG SET port/bind (changeListenPort, changeBindAddr): listen on the new address
+     * first and close the old listeners only when that worked, so a failure changes nothing.
+     */
+    private void relisten(String failure) {
+        int port = (int) config.port.value();
+        List<String> addresses = config.bind.addresses();
+        if (port == boundPort && addresses.equals(boundAddresses)) return;
+        List<Channel> fresh;
+        int previousPort = boundPort;
+        try {
+            fresh = listen(addresses, port);
+        } catch (ListenException e) {
+            boundPort = previousPort;
+            Log.warning("Failed to listen on %s: %s", e.address, e.getMessage());
+            throw new IllegalStateException(failure, e);
+        }
+        for (Channel ch : listeners) ch.close();
+        listeners.clear();
+        listeners.addAll(fresh);
+        boundAddresses = addresses;
     }
 
     /** serverCron: the engine's periodic work plus client timeouts and the pause deadline. */

@@ -117,7 +117,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             query = in;
         } else {
             if (query.writableBytes() < in.readableBytes()) {
-                ByteBuf bigger = ctx.alloc().buffer(query.readableBytes() + in.readableBytes());
+                // Grow geometrically: a big argument arrives in many reads, and copying the
+                // whole buffer for each of them would be quadratic.
+                int needed = query.readableBytes() + in.readableBytes();
+                int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(needed, 2L * query.readableBytes()));
+                ByteBuf bigger = ctx.alloc().buffer(capacity);
                 bigger.writeBytes(query);
                 query.release();
                 query = bigger;

@@ -60,7 +60,9 @@ class StartStopProcessTest {
 
     @Test
     void configFileErrorsAreReportedAsRedisDoesWithExitCode1() throws Exception {
+        Path included = write("included.conf", "maxmemory 5mb\nbogus 1\n");
         String[] badConfigs = {
+            "include " + included + "\nport 7000\n",
             "# comment\nport 7000\nnosuch-directive 1\n",
             "maxmemory abc\n",
             "timeout -5\n",

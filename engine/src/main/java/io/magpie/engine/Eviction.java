@@ -35,8 +35,6 @@ public final class Eviction {
     private Dict.Entry[] samples = new Dict.Entry[5];
     /** Round-robin db for the random policies (Redis's static next_db). */
     private int nextDb;
-    /** Eviction stopped by its time limit; cron resumes it (Redis's evictionTimeProc). */
-    private boolean timeLimitHit;
     /** The db of the key bestFromPool returned. */
     private int bestDbId;
 
@@ -79,12 +77,13 @@ public final class Eviction {
         return !engine.isReplica() && !engine.writesPaused() && !engine.loading();
     }
 
-    /** Cron: continue an eviction that ran out of time (evictionTimeProc). */
+    /**
+     * Cron: keeps evicting while over the limit without waiting for a command, which covers
+     * an eviction stopped by its time limit and a CONFIG SET lowering maxmemory (both
+     * Redis's evictionTimeProc).
+     */
     void cron() {
-        if (timeLimitHit) {
-            timeLimitHit = false;
-            performEvictions();
-        }
+        if (engine.config.maxmemory.value() != 0) performEvictions();
     }
 
     /**
@@ -126,11 +125,7 @@ public final class Eviction {
             keysFreed++;
             // Checking the clock is not free: do it every 16 keys, as Redis.
             if (keysFreed % 16 == 0 && timeLimitNanos > 0 && engine.clock().nanos() - start > timeLimitNanos) {
-                if (memoryToFree() > 0) {
-                    timeLimitHit = true;
-                    return Result.RUNNING;
-                }
-                return Result.OK;
+                return memoryToFree() > 0 ? Result.RUNNING : Result.OK;
             }
         }
         return Result.OK;

@@ -208,6 +208,16 @@ class EvictionTest {
     }
 
     @Test
+    void cronEvictsWithoutWaitingForACommandOnceMaxmemoryIsLowered() throws Exception {
+        policy("allkeys-random");
+        fill("k", 500);
+        limitTo(10_000);
+        engine.cron();
+        assertThat(engine.stats.evictedKeys).isPositive();
+        assertThat(engine.usedMemory()).isLessThanOrEqualTo(engine.config.maxmemory.value());
+    }
+
+    @Test
     void objectFreqAndIdletimeAnswerOnlyUnderTheirPolicy() throws Exception {
         call("SET", "k", "v");
         clock.millis += 5_000;

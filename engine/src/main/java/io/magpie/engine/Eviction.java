@@ -124,19 +124,19 @@ public final class Eviction {
             freed += before - engine.usedMemory();
             keysFreed++;
             // Checking the clock is not free: do it every 16 keys, as Redis.
-            if (keysFreed % 16 == 0 && timeLimitNanos > 0 && engine.clock().nanos() - start > timeLimitNanos) {
+            if (keysFreed % 16 == 0 && engine.clock().nanos() - start > timeLimitNanos) {
                 return memoryToFree() > 0 ? Result.RUNNING : Result.OK;
             }
         }
         return Result.OK;
     }
 
-    /** evictionTimeLimitUs: 50us per tenacity step up to 10, then growing 15% a step; 100 = unlimited (0 here). */
+    /** evictionTimeLimitUs: 50us per tenacity step up to 10, then growing 15% a step; 100 = unlimited. */
     private long timeLimitMicros() {
         long tenacity = engine.config.maxmemoryEvictionTenacity.value();
         if (tenacity <= 10) return 50L * tenacity;
         if (tenacity < 100) return (long) (500.0 * Math.pow(1.15, tenacity - 10.0));
-        return 0;
+        return Long.MAX_VALUE / 1000;
     }
 
     private void evict(Database db, byte[] key) {

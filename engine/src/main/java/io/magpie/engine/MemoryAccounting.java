@@ -51,6 +51,7 @@ public final class MemoryAccounting {
     private final SizeTable mutable = new SizeTable();
     private Object[] pending = new Object[16];
     private int pendingCount;
+    private long peak;
 
     MemoryAccounting(Engine engine) {
         this.engine = engine;
@@ -127,7 +128,7 @@ public final class MemoryAccounting {
 
     /** Cron: drain the queue and re-measure a few values round-robin (edits that bypassed lookups). */
     void cron() {
-        flushPending();
+        usedMemory(); // drains the queue, samples the peak
         for (int i = 0; i < SWEEP_PER_CRON && mutable.size() > 0; i++) {
             Object v = mutable.nextForSweep();
             if (v != null) remeasure(v);
@@ -142,7 +143,14 @@ public final class MemoryAccounting {
      */
     public long usedMemory() {
         flushPending();
-        return STARTUP_BYTES + datasetBytes() + tableBytes();
+        long used = STARTUP_BYTES + datasetBytes() + tableBytes();
+        if (used > peak) peak = used;
+        return used;
+    }
+
+    /** INFO's used_memory_peak: the highest usedMemory() seen (sampled in cron and at each read). */
+    public long peakMemory() {
+        return Math.max(peak, usedMemory());
     }
 
     /** INFO's used_memory_dataset share: keys, values and expires. */

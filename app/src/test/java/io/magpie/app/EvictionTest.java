@@ -120,8 +120,10 @@ class EvictionTest {
         onBoth(config("volatile-lru"), c -> {
             int errors = setAll(c, "k:", 0, 16000);
             assertThat(errors).isGreaterThan(0);
-            Object reply = c.value("SET", "one-more", "v");
-            assertThat(String.valueOf(reply)).isEqualTo("(error) OOM command not allowed when used memory > 'maxmemory'.");
+            // As for noeviction: Redis's figure hovers at the limit, so look at a few attempts.
+            java.util.Set<String> replies = new java.util.HashSet<>();
+            for (int i = 0; i < 5; i++) replies.add(String.valueOf(c.value("SET", "one-more", VALUE)));
+            assertThat(replies).as(server).contains("(error) OOM command not allowed when used memory > 'maxmemory'.");
             assertThat(present(c, "k:", 0, 16000)).isEqualTo(16000 - errors);
             return null;
         });
@@ -132,12 +134,15 @@ class EvictionTest {
         onBoth(config("noeviction"), c -> {
             int errors = setAll(c, "k:", 0, 16000);
             assertThat(errors).isBetween(2000, 14000);
-            // Redis frees the pipeline's buffers afterwards, which may let a few writes in.
-            int extra = 0;
-            while (extra < 1000 && !(c.value("SET", "extra:" + extra, VALUE) instanceof RespClient.Err)) extra++;
-            assertThat(extra).as(server).isLessThan(1000);
-            assertThat(String.valueOf(c.value("INCR", "counter"))).as(server).startsWith("(error) OOM ");
+            // Redis's used memory also counts client buffers, so it hovers at the limit and
+            // lets the odd write in; most are refused on both servers.
+            int refused = 0, incrRefused = 0;
+            for (int i = 0; i < 50; i++) if (c.value("SET", "extra:" + i, VALUE) instanceof RespClient.Err) refused++;
+            for (int i = 0; i < 5; i++) if (String.valueOf(c.value("INCR", "counter")).startsWith("(error) OOM ")) incrRefused++;
+            assertThat(refused).as(server).isGreaterThanOrEqualTo(40);
+            assertThat(incrRefused).as(server).isPositive();
             assertThat(present(c, "k:", 0, 16000)).isEqualTo(16000 - errors);
+            assertThat(present(c, "extra:", 0, 50)).isEqualTo(50 - refused);
             assertThat(c.value("PING")).hasToString("PONG");
             return null;
         });

@@ -32,6 +32,7 @@ public final class Engine {
     public final SlowLog slowlog = new SlowLog(this);
     public final RandomGenerator random;
     private final Eviction eviction = new Eviction(this);
+    private final MemoryAccounting memory = new MemoryAccounting(this);
     private final Clock clock;
     private Database[] dbs;
     private final Map<Long, Client> clients = new LinkedHashMap<>();
@@ -191,6 +192,15 @@ public final class Engine {
         return eviction;
     }
 
+    public MemoryAccounting memory() {
+        return memory;
+    }
+
+    /** Used memory as maxmemory and INFO used_memory see it (see MemoryAccounting). */
+    public long usedMemory() {
+        return memory.usedMemory();
+    }
+
     public boolean lazyfreeLazyExpire() {
         return config.lazyfreeLazyExpire.value();
     }
@@ -236,6 +246,11 @@ public final class Engine {
                 rejectCommand(c, cmd, err);
                 return;
             }
+        }
+        String oom = eviction.beforeCommand(c, cmd);
+        if (oom != null) {
+            rejectCommand(c, cmd, oom);
+            return;
         }
         if ((!c.channels.isEmpty() || !c.patterns.isEmpty()) && c.resp() == 2 && !isOneOf(cmd, PUBSUB_ALLOWED)) {
             rejectCommand(c, cmd, "ERR Can't execute '" + cmd.fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
@@ -431,6 +446,8 @@ public final class Engine {
         updateCachedTime();
         blocking.handleTimeouts(now);
         if (!replica && !loading && activeExpireEnabled) ActiveExpire.cycle(this, ActiveExpire.SLOW);
+        memory.cron();
+        eviction.cron();
         for (Database db : dbs) {
             db.dict().shrinkIfNeeded();
             db.expires().shrinkIfNeeded();

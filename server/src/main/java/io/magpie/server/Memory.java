@@ -7,34 +7,27 @@ import java.nio.file.Path;
 
 /**
  * Memory figures for INFO memory and MEMORY STATS. The JVM has no allocator that counts
- * bytes per object, so {@link #usedMemory} is the one place that decides what "used_memory"
- * means: today the heap in use; the engine's own accounting replaces it when it exists.
+ * bytes per object, so used_memory is the engine's own accounting (MemoryAccounting), the
+ * figure maxmemory eviction also uses; RSS is read from the kernel.
  */
 public final class Memory {
     private static final long PAGE_SIZE = 4096;
-    private static long peak;
-    private static long startup = -1;
 
     private Memory() {}
 
-    /** Redis's used_memory: what the dataset and server structures occupy. */
+    /** Redis's used_memory: the engine's deterministic accounting, the same figure maxmemory uses. */
     public static long usedMemory(Engine engine) {
-        Runtime rt = Runtime.getRuntime();
-        long used = rt.totalMemory() - rt.freeMemory();
-        if (used > peak) peak = used;
-        return used;
+        return engine.usedMemory();
     }
 
-    /** Highest used_memory seen (sampled by INFO and the cron). */
+    /** Highest used_memory seen. */
     public static long peak(Engine engine) {
-        usedMemory(engine);
-        return peak;
+        return engine.memory().peakMemory();
     }
 
-    /** used_memory right after start (Redis's used_memory_startup). */
+    /** used_memory of an empty server (Redis's used_memory_startup). */
     public static long startup(Engine engine) {
-        if (startup < 0) startup = usedMemory(engine);
-        return startup;
+        return io.magpie.engine.MemoryAccounting.STARTUP_BYTES;
     }
 
     /** Resident set size from /proc/self/statm, or the committed heap where /proc is absent. */

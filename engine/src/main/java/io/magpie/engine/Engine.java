@@ -5,6 +5,7 @@ import io.magpie.engine.command.RedisCommand;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.keyspace.Dict;
+import io.magpie.engine.keyspace.WatchedKey;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -234,7 +235,7 @@ public final class Engine {
                 return;
             }
         }
-        if ((!c.channels.isEmpty() || !c.patterns.isEmpty()) && c.resp() == 2 && !isOneOf(cmd, PUBSUB_ALLOWED)) {
+        if (c.resp() == 2 && c.isSubscribed() && !isOneOf(cmd, PUBSUB_ALLOWED)) {
             rejectCommand(c, cmd, "ERR Can't execute '" + cmd.fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return;
         }
@@ -262,8 +263,22 @@ public final class Engine {
     private void rejectCommand(Client c, RedisCommand cmd, String error) {
         if (cmd != null) cmd.rejectedCalls++;
         if (c.multi) c.dirtyExec = true;
+        if (cmd != null && cmd.fullName.equals("exec")) {
+            // A rejected EXEC still ends the transaction, naming why (execCommandAbort).
+            // Redis's own text here has no "ERR " code; other codes (NOAUTH...) stay.
+            discardTransaction(c);
+            error = "EXECABORT Transaction discarded because of: " + (error.startsWith("ERR ") ? error.substring(4) : error);
+        }
         stats.countError(error);
         c.writer().error(error);
+    }
+
+    /** Leaves MULTI state: drops the queue, the dirty flags and every WATCH (discardTransaction). */
+    public void discardTransaction(Client c) {
+        c.multiQueue.clear();
+        c.multiCommands.clear();
+        c.multi = c.dirtyCas = c.dirtyExec = false;
+        unwatchAll(c);
     }
 
     private static String unknownCommandError(Client c) {
@@ -396,23 +411,29 @@ public final class Engine {
 
     /* ---------------- WATCH ---------------- */
 
+    /** WATCH of one key in the client's db (watchForKey); a key already watched there is kept. */
     public void watch(Client c, byte[] key) {
-        for (Object[] w : c.watchedKeys) {
-            if (w[0] == c.db && java.util.Arrays.equals((byte[]) w[1], key)) return;
+        for (WatchedKey w : c.watchedKeys) {
+            if (w.db == c.db && java.util.Arrays.equals(w.key, key)) return;
         }
-        c.watchedKeys.add(new Object[] {c.db, key});
-        c.db.watch(c, key);
+        WatchedKey wk = new WatchedKey(c, c.db, key, c.db.keyIsExpired(key));
+        c.watchedKeys.add(wk);
+        c.db.watch(wk);
     }
 
     public void unwatchAll(Client c) {
-        for (Object[] w : c.watchedKeys) ((Database) w[0]).unwatch(c, (byte[]) w[1]);
+        if (c.watchedKeys.isEmpty()) return;
+        for (WatchedKey w : c.watchedKeys) w.db.unwatch(w);
         c.watchedKeys.clear();
     }
 
-    /** A WATCHed key that expired counts as modified (isWatchedKeyExpired, checked at EXEC). */
+    /**
+     * A WATCHed key that expired since WATCH counts as modified (isWatchedKeyExpired,
+     * checked at EXEC); one that was already expired when watched does not.
+     */
     public boolean anyWatchedKeyExpired(Client c) {
-        for (Object[] w : c.watchedKeys) {
-            if (((Database) w[0]).keyIsExpired((byte[]) w[1])) return true;
+        for (WatchedKey w : c.watchedKeys) {
+            if (!w.expired && w.db.keyIsExpired(w.key)) return true;
         }
         return false;
     }

@@ -1,0 +1,71 @@
+package io.magpie.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.magpie.engine.config.Param;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class NotificationsTest {
+    private final TestEngine t = new TestEngine();
+
+    private Param param() {
+        return t.engine.registry.find("notify-keyspace-events");
+    }
+
+    /** Pairs checked against redis-server 7.0.15's CONFIG SET / CONFIG GET. */
+    @ParameterizedTest
+    @CsvSource(value = {"KEA|AKE", "g$lshzxetdKE|AKE", "Kx|xK", "nmKEl|lnKEm", "A|A", "AmnKE|AKEm", "|", "Eg|gE", "d|d", "ez$|$ze"},
+            delimiter = '|')
+    void flagStringRoundTripsAsRedisPrintsIt(String set, String get) throws Exception {
+        param().set(set == null ? "" : set);
+        assertThat(param().get()).isEqualTo(get == null ? "" : get);
+    }
+
+    @Test
+    void anUnknownClassIsRejectedWithRedisText() {
+        assertThatThrownBy(() -> param().set("KEQ")).hasMessage("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+    }
+
+    @Test
+    void eventsArePublishedOnKeyspaceAndKeyeventChannels() throws Exception {
+        param().set("KEA");
+        Client sub = t.client();
+        Client c = t.client();
+        t.run(sub, "PSUBSCRIBE", "__key*__:*");
+        t.call(c, "SET", "foo", "bar");
+        assertThat(TestEngine.drain(sub)).containsExactly(
+                List.of("pmessage", "__key*__:*", "__keyspace@0__:foo", "set"),
+                List.of("pmessage", "__key*__:*", "__keyevent@0__:set", "foo"));
+    }
+
+    @Test
+    void newAndMissAreOutsideA() throws Exception {
+        param().set("AKEnm");
+        Client sub = t.client();
+        Client c = t.client();
+        t.run(sub, "PSUBSCRIBE", "__keyevent*");
+        t.call(c, "SET", "k", "v");
+        t.call(c, "GET", "nope");
+        assertThat(TestEngine.drain(sub)).containsExactly(
+                Arrays.asList("pmessage", "__keyevent*", "__keyevent@0__:new", "k"),
+                Arrays.asList("pmessage", "__keyevent*", "__keyevent@0__:set", "k"),
+                Arrays.asList("pmessage", "__keyevent*", "__keyevent@0__:keymiss", "nope"));
+    }
+
+    @Test
+    void expiredEventOnLazyExpiry() throws Exception {
+        param().set("Ex");
+        Client sub = t.client();
+        Client c = t.client();
+        t.call(c, "SET", "k", "v", "PX", "10");
+        t.run(sub, "SUBSCRIBE", "__keyevent@0__:expired");
+        t.clock.millis += 20;
+        t.call(c, "GET", "k");
+        assertThat(TestEngine.drain(sub)).containsExactly(List.of("message", "__keyevent@0__:expired", "k"));
+    }
+}

@@ -9,8 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -23,10 +21,7 @@ import org.junit.jupiter.api.TestFactory;
  * on both servers (listed on stdout), so the test follows the command set as it grows.
  * Class 'e' (evicted) needs maxmemory pressure and is not covered here.
  */
-class KeyspaceNotificationsDifferentialTest {
-    private static RealRedis redis;
-    private static TestServer magpie;
-
+class KeyspaceNotificationsDifferentialTest extends AgainstRealRedis {
     /** The workload; {P} is replaced by a per-run key prefix so that runs do not interfere. */
     private static final String[] WORKLOAD = {
         // strings ($), with the new-key (n) and key-miss (m) events they cause
@@ -74,18 +69,6 @@ class KeyspaceNotificationsDifferentialTest {
     private static final String[] CLASSES = {
         "KEg", "KE$", "KEl", "KEs", "KEh", "KEz", "KEt", "KEx", "KEm", "KEn", "KEA", "Kg$", "El", "KEAnm",
     };
-
-    @BeforeAll
-    static void start() {
-        redis = new RealRedis();
-        magpie = new TestServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (magpie != null) magpie.close();
-        if (redis != null) redis.close();
-    }
 
     @TestFactory
     Stream<DynamicTest> everyClass() {

@@ -23,7 +23,7 @@ public final class PubSub {
         GLOBAL("subscribe", "unsubscribe", "message"),
         SHARD("ssubscribe", "sunsubscribe", "smessage");
 
-        final byte[] subscribeMsg, unsubscribeMsg, messageMsg;
+        public final byte[] subscribeMsg, unsubscribeMsg, messageMsg;
 
         Kind(String subscribe, String unsubscribe, String message) {
             this.subscribeMsg = subscribe.getBytes(StandardCharsets.US_ASCII);
@@ -57,50 +57,57 @@ public final class PubSub {
         return kind == Kind.GLOBAL ? c.channels.size() + c.patterns.size() : c.shardChannels.size();
     }
 
-    /* ---------------- subscribe / unsubscribe with their confirmations ---------------- */
+    /* ---------------- subscriptions (silent: the commands reply the confirmations) ---------------- */
 
-    /** SUBSCRIBE / SSUBSCRIBE of one channel, replying the confirmation (pubsubSubscribeChannel). */
-    public void subscribe(Client c, byte[] channel, Kind kind) {
+    /** SUBSCRIBE / SSUBSCRIBE of one channel; true if the client newly subscribed. */
+    public boolean subscribe(Client c, byte[] channel, Kind kind) {
         String k = key(channel);
-        if (ofClient(c, kind).add(k)) server(kind).computeIfAbsent(k, x -> new LinkedHashSet<>()).add(c);
-        confirm(c, kind.subscribeMsg, channel, subscriptionCount(c, kind));
+        if (!ofClient(c, kind).add(k)) return false;
+        server(kind).computeIfAbsent(k, x -> new LinkedHashSet<>()).add(c);
+        return true;
     }
 
-    /** UNSUBSCRIBE / SUNSUBSCRIBE of one channel (pubsubUnsubscribeChannel). */
-    public void unsubscribe(Client c, byte[] channel, Kind kind, boolean notify) {
+    /** UNSUBSCRIBE / SUNSUBSCRIBE of one channel; true if the client was subscribed. */
+    public boolean unsubscribe(Client c, byte[] channel, Kind kind) {
         String k = key(channel);
-        if (ofClient(c, kind).remove(k)) removeFrom(server(kind), k, c);
-        if (notify) confirm(c, kind.unsubscribeMsg, channel, subscriptionCount(c, kind));
+        if (!ofClient(c, kind).remove(k)) return false;
+        removeFrom(server(kind), k, c);
+        return true;
     }
 
-    /** UNSUBSCRIBE / SUNSUBSCRIBE without arguments; with nothing subscribed, one null confirmation. */
-    public void unsubscribeAll(Client c, Kind kind, boolean notify) {
-        Set<String> mine = ofClient(c, kind);
-        if (mine.isEmpty()) {
-            if (notify) confirm(c, kind.unsubscribeMsg, null, subscriptionCount(c, kind));
-            return;
-        }
-        for (String ch : new ArrayList<>(mine)) unsubscribe(c, bytes(ch), kind, notify);
+    public boolean subscribe(Client c, byte[] channel) {
+        return subscribe(c, channel, Kind.GLOBAL);
     }
 
-    public void psubscribe(Client c, byte[] pattern) {
+    public boolean unsubscribe(Client c, byte[] channel) {
+        return unsubscribe(c, channel, Kind.GLOBAL);
+    }
+
+    public boolean psubscribe(Client c, byte[] pattern) {
         String k = key(pattern);
-        if (c.patterns.add(k)) patterns.computeIfAbsent(k, x -> new LinkedHashSet<>()).add(c);
-        confirm(c, PSUBSCRIBE, pattern, subscriptionCount(c, Kind.GLOBAL));
+        if (!c.patterns.add(k)) return false;
+        patterns.computeIfAbsent(k, x -> new LinkedHashSet<>()).add(c);
+        return true;
     }
 
-    public void punsubscribe(Client c, byte[] pattern, boolean notify) {
+    public boolean punsubscribe(Client c, byte[] pattern) {
         String k = key(pattern);
-        if (c.patterns.remove(k)) removeFrom(patterns, k, c);
-        if (notify) confirm(c, PUNSUBSCRIBE, pattern, subscriptionCount(c, Kind.GLOBAL));
+        if (!c.patterns.remove(k)) return false;
+        removeFrom(patterns, k, c);
+        return true;
     }
 
-    public void punsubscribeAll(Client c, boolean notify) {
-        if (c.patterns.isEmpty()) {
-            if (notify) confirm(c, PUNSUBSCRIBE, null, subscriptionCount(c, Kind.GLOBAL));
-            return;
-        }
-        for (String p : new ArrayList<>(c.patterns)) punsubscribe(c, bytes(p), notify);
+    /** The client's channels of a kind, in subscription order (a copy: safe to unsubscribe while iterating). */
+    public static List<byte[]> channelsOf(Client c, Kind kind) {
+        List<byte[]> out = new ArrayList<>();
+        for (String ch : ofClient(c, kind)) out.add(bytes(ch));
+        return out;
+    }
+
+    public static List<byte[]> patternsOf(Client c) {
+        List<byte[]> out = new ArrayList<>();
+        for (String p : c.patterns) out.add(bytes(p));
+        return out;
     }
 
     private static void removeFrom(Map<String, Set<Client>> index, String k, Client c) {
@@ -110,20 +117,10 @@ public final class PubSub {
         if (s.isEmpty()) index.remove(k);
     }
 
-    /** [kind, channel or null, count] as a push (an array in RESP2). */
-    private static void confirm(Client c, byte[] what, byte[] channel, int count) {
-        c.addReplyPushLen(3);
-        c.addReplyBulk(what);
-        if (channel == null) c.addReplyNull();
-        else c.addReplyBulk(channel);
-        c.addReplyLongLong(count);
-    }
-
     /** Drops every subscription of a client that disconnects or RESETs, silently. */
     public void removeClient(Client c) {
-        unsubscribeAll(c, Kind.GLOBAL, false);
-        unsubscribeAll(c, Kind.SHARD, false);
-        punsubscribeAll(c, false);
+        for (Kind kind : Kind.values()) for (byte[] ch : channelsOf(c, kind)) unsubscribe(c, ch, kind);
+        for (byte[] p : patternsOf(c)) punsubscribe(c, p);
     }
 
     /* ---------------- publishing ---------------- */
@@ -203,7 +200,5 @@ public final class PubSub {
         return patterns.size();
     }
 
-    private static final byte[] PSUBSCRIBE = "psubscribe".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] PUNSUBSCRIBE = "punsubscribe".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PMESSAGE = "pmessage".getBytes(StandardCharsets.US_ASCII);
 }

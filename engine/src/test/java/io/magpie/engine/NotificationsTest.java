@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.magpie.engine.config.Param;
+import io.magpie.protocol.RespClient;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -11,10 +12,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class NotificationsTest {
-    private final TestEngine t = new TestEngine();
+    private final EngineHarness h = new EngineHarness();
+
+    private static List<Object> values(List<RespClient.Reply> replies) {
+        return replies.stream().map(r -> r.value()).toList();
+    }
 
     private Param param() {
-        return t.engine.registry.find("notify-keyspace-events");
+        return h.engine.registry.find("notify-keyspace-events");
     }
 
     /** Pairs checked against redis-server 7.0.15's CONFIG SET / CONFIG GET. */
@@ -34,11 +39,11 @@ class NotificationsTest {
     @Test
     void eventsArePublishedOnKeyspaceAndKeyeventChannels() throws Exception {
         param().set("KEA");
-        Client sub = t.client();
-        Client c = t.client();
-        t.run(sub, "PSUBSCRIBE", "__key*__:*");
-        t.call(c, "SET", "foo", "bar");
-        assertThat(TestEngine.drain(sub)).containsExactly(
+        Client sub = h.newClient();
+        Client c = h.newClient();
+        h.callAll(sub, "PSUBSCRIBE", "__key*__:*");
+        h.call(c, "SET", "foo", "bar");
+        assertThat(values(EngineHarness.drain(sub))).containsExactly(
                 List.of("pmessage", "__key*__:*", "__keyspace@0__:foo", "set"),
                 List.of("pmessage", "__key*__:*", "__keyevent@0__:set", "foo"));
     }
@@ -46,12 +51,12 @@ class NotificationsTest {
     @Test
     void newAndMissAreOutsideA() throws Exception {
         param().set("AKEnm");
-        Client sub = t.client();
-        Client c = t.client();
-        t.run(sub, "PSUBSCRIBE", "__keyevent*");
-        t.call(c, "SET", "k", "v");
-        t.call(c, "GET", "nope");
-        assertThat(TestEngine.drain(sub)).containsExactly(
+        Client sub = h.newClient();
+        Client c = h.newClient();
+        h.callAll(sub, "PSUBSCRIBE", "__keyevent*");
+        h.call(c, "SET", "k", "v");
+        h.call(c, "GET", "nope");
+        assertThat(values(EngineHarness.drain(sub))).containsExactly(
                 Arrays.asList("pmessage", "__keyevent*", "__keyevent@0__:new", "k"),
                 Arrays.asList("pmessage", "__keyevent*", "__keyevent@0__:set", "k"),
                 Arrays.asList("pmessage", "__keyevent*", "__keyevent@0__:keymiss", "nope"));
@@ -60,12 +65,12 @@ class NotificationsTest {
     @Test
     void expiredEventOnLazyExpiry() throws Exception {
         param().set("Ex");
-        Client sub = t.client();
-        Client c = t.client();
-        t.call(c, "SET", "k", "v", "PX", "10");
-        t.run(sub, "SUBSCRIBE", "__keyevent@0__:expired");
-        t.clock.millis += 20;
-        t.call(c, "GET", "k");
-        assertThat(TestEngine.drain(sub)).containsExactly(List.of("message", "__keyevent@0__:expired", "k"));
+        Client sub = h.newClient();
+        Client c = h.newClient();
+        h.call(c, "SET", "k", "v", "PX", "10");
+        h.callAll(sub, "SUBSCRIBE", "__keyevent@0__:expired");
+        h.clock.millis += 20;
+        h.call(c, "GET", "k");
+        assertThat(values(EngineHarness.drain(sub))).containsExactly(List.of("message", "__keyevent@0__:expired", "k"));
     }
 }

@@ -4,6 +4,7 @@ import io.magpie.engine.Client;
 import io.magpie.engine.PubSub;
 import io.magpie.engine.PubSub.Kind;
 import io.magpie.engine.command.CommandTable;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -32,24 +33,49 @@ final class PubSubCommands {
     }
 
     static void subscribe(Client c, Kind kind) {
-        for (int i = 1; i < c.argc; i++) c.engine.pubsub.subscribe(c, c.argv[i], kind);
+        for (int i = 1; i < c.argc; i++) {
+            c.engine.pubsub.subscribe(c, c.argv[i], kind);
+            confirm(c, kind.subscribeMsg, c.argv[i], PubSub.subscriptionCount(c, kind));
+        }
     }
 
+    /** Without arguments: every channel, or one confirmation with a null channel when there is none. */
     static void unsubscribe(Client c, Kind kind) {
-        PubSub ps = c.engine.pubsub;
-        if (c.argc == 1) ps.unsubscribeAll(c, kind, true);
-        else for (int i = 1; i < c.argc; i++) ps.unsubscribe(c, c.argv[i], kind, true);
+        List<byte[]> channels = c.argc > 1 ? List.of(c.argv).subList(1, c.argc) : PubSub.channelsOf(c, kind);
+        if (channels.isEmpty()) confirm(c, kind.unsubscribeMsg, null, PubSub.subscriptionCount(c, kind));
+        for (byte[] ch : channels) {
+            c.engine.pubsub.unsubscribe(c, ch, kind);
+            confirm(c, kind.unsubscribeMsg, ch, PubSub.subscriptionCount(c, kind));
+        }
     }
 
     static void psubscribe(Client c) {
-        for (int i = 1; i < c.argc; i++) c.engine.pubsub.psubscribe(c, c.argv[i]);
+        for (int i = 1; i < c.argc; i++) {
+            c.engine.pubsub.psubscribe(c, c.argv[i]);
+            confirm(c, PSUBSCRIBE, c.argv[i], PubSub.subscriptionCount(c, Kind.GLOBAL));
+        }
     }
 
     static void punsubscribe(Client c) {
-        PubSub ps = c.engine.pubsub;
-        if (c.argc == 1) ps.punsubscribeAll(c, true);
-        else for (int i = 1; i < c.argc; i++) ps.punsubscribe(c, c.argv[i], true);
+        List<byte[]> patterns = c.argc > 1 ? List.of(c.argv).subList(1, c.argc) : PubSub.patternsOf(c);
+        if (patterns.isEmpty()) confirm(c, PUNSUBSCRIBE, null, PubSub.subscriptionCount(c, Kind.GLOBAL));
+        for (byte[] p : patterns) {
+            c.engine.pubsub.punsubscribe(c, p);
+            confirm(c, PUNSUBSCRIBE, p, PubSub.subscriptionCount(c, Kind.GLOBAL));
+        }
     }
+
+    /** [kind, channel or null, count]: a push in RESP3, an array in RESP2 (addReplyPubsub*). */
+    private static void confirm(Client c, byte[] what, byte[] channel, int count) {
+        c.addReplyPushLen(3);
+        c.addReplyBulk(what);
+        if (channel == null) c.addReplyNull();
+        else c.addReplyBulk(channel);
+        c.addReplyLongLong(count);
+    }
+
+    private static final byte[] PSUBSCRIBE = "psubscribe".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PUNSUBSCRIBE = "punsubscribe".getBytes(StandardCharsets.US_ASCII);
 
     static void publish(Client c) {
         c.addReplyLongLong(c.engine.pubsub.publish(c.argv[1], c.argv[2]));

@@ -49,6 +49,16 @@ class NotificationsTest {
     }
 
     @Test
+    void aResp3SubscriberWritingItselfGetsItsEventsBeforeItsReply() throws Exception {
+        param().set("KEA");
+        Client c = h.newClient(3);
+        h.callAll(c, "PSUBSCRIBE", "__keyevent@0__:*");
+        assertThat(values(h.callAll(c, "SET", "k", "v"))).containsExactly(
+                new RespClient.Push(List.of("pmessage", "__keyevent@0__:*", "__keyevent@0__:set", "k")),
+                new RespClient.Status("OK"));
+    }
+
+    @Test
     void newAndMissAreOutsideA() throws Exception {
         param().set("AKEnm");
         Client sub = h.newClient();

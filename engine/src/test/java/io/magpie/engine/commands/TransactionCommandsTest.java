@@ -127,6 +127,27 @@ class TransactionCommandsTest {
     }
 
     @Test
+    void aWatchedKeyThatExpiresAndIsDeletedByAnotherClientsReadCountsAsModified() {
+        h.value(c, "SET", "k", "v", "PX", "100");
+        h.value(c, "WATCH", "k");
+        h.clock.millis += 200;
+        assertThat(h.value(other, "GET", "k")).isNull();
+        h.value(c, "MULTI");
+        assertThat(h.values(c, "EXEC")).containsExactly((Object) null);
+    }
+
+    @Test
+    void activeExpiryOfAWatchedKeyCountsAsModified() {
+        h.value(c, "SET", "k", "v", "PX", "100");
+        h.value(c, "WATCH", "k");
+        h.clock.millis += 200;
+        for (int i = 0; i < 50 && h.engine.db(0).size() > 0; i++) h.engine.cron();
+        assertThat(h.engine.db(0).size()).isZero();
+        h.value(c, "MULTI");
+        assertThat(h.values(c, "EXEC")).containsExactly((Object) null);
+    }
+
+    @Test
     void aKeyAlreadyExpiredWhenWatchedIsNoChangeWhenDeleted() {
         h.value(c, "SET", "k", "v", "PX", "100");
         h.clock.millis += 200;

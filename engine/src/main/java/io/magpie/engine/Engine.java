@@ -326,14 +326,19 @@ public final class Engine {
         }
     }
 
-    /** End of an execution unit: serve unblocked clients, deliver writes. */
+    /**
+     * End of an execution unit: deliver its writes, then serve clients blocked on keys it
+     * made ready. As in Redis 7.0, each served client is a unit of its own (RPUSH, then
+     * each waiter's LPOP, none wrapped together).
+     */
     public void afterCommand() {
         if (callDepth > 0) return;
+        writes.flush();
         if (blocking.hasReadyKeys()) blocking.handleClientsBlockedOnKeys();
         writes.flush();
     }
 
-    /** Runs work with c as the current client (serving a blocked client); returns its result. */
+    /** Runs work with c as the current client (serving a blocked client) as one unit; returns its result. */
     public boolean runAsCurrent(Client c, BooleanSupplier work) {
         Client prev = currentClient;
         currentClient = c;
@@ -341,6 +346,7 @@ public final class Engine {
             return work.getAsBoolean();
         } finally {
             currentClient = prev;
+            if (callDepth == 0) writes.flush();
         }
     }
 

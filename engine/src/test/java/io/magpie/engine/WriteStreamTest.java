@@ -102,4 +102,28 @@ class WriteStreamTest {
         assertThat(h.engine.db(0).size()).isZero();
         assertThat(log).containsExactlyInAnyOrder("0:DEL k1", "0:DEL k2");
     }
+
+    @Test
+    void eachServedBlockedClientIsAUnitOfItsOwnAfterTheWriteThatFedIt() {
+        // A stand-in for BLPOP's waiter: serving deletes the key and propagates its own write.
+        Blocking.Waiter popper = new Blocking.Waiter() {
+            @Override public boolean tryServe(Client w, io.magpie.engine.keyspace.Database db, byte[] key) {
+                if (!db.delete(key)) return false;
+                h.engine.dirty++;
+                h.engine.writes.propagate(db.id, new byte[][] {"DEL".getBytes(), key});
+                w.addReplyOk();
+                return true;
+            }
+
+            @Override public void timeout(Client w) {
+                w.addReplyNullArray();
+            }
+        };
+        Client w1 = h.newClient(), w2 = h.newClient();
+        h.engine.blocking.block(w1, h.engine.db(0), new byte[][] {"L".getBytes()}, 0, popper);
+        h.engine.blocking.block(w2, h.engine.db(0), new byte[][] {"M".getBytes()}, 0, popper);
+        h.call(c, "MSET", "L", "1", "M", "2");
+        assertThat(log).containsExactly("0:MSET L 1 M 2", "0:DEL L", "0:DEL M");
+        assertThat(w1.blocked || w2.blocked).isFalse();
+    }
 }

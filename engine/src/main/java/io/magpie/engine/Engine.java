@@ -26,6 +26,8 @@ public final class Engine {
     public final Config registry;
     public final EngineConfig config;
     public final CommandTable commands;
+    /** EXEC, looked up once: call() and rejectCommand() treat it apart. */
+    private final RedisCommand execCommand;
     public final Stats stats = new Stats();
     public final WriteStream writes = new WriteStream();
     public final PubSub pubsub = new PubSub();
@@ -59,6 +61,7 @@ public final class Engine {
         this.random = new SplittableRandom(seed);
         this.commands = CommandTable.load();
         io.magpie.engine.commands.Commands.registerAll(commands);
+        this.execCommand = commands.lookup("exec".getBytes(StandardCharsets.US_ASCII));
         this.dbs = new Database[16];
         for (int i = 0; i < dbs.length; i++) dbs[i] = new Database(this, i);
         updateCachedTime();
@@ -263,7 +266,7 @@ public final class Engine {
     private void rejectCommand(Client c, RedisCommand cmd, String error) {
         if (cmd != null) cmd.rejectedCalls++;
         if (c.multi) c.dirtyExec = true;
-        if (cmd != null && cmd.fullName.equals("exec")) {
+        if (cmd != null && cmd == execCommand) {
             // A rejected EXEC still ends the transaction, naming why (execCommandAbort).
             // Redis's own text here has no "ERR " code; other codes (NOAUTH...) stay.
             discardTransaction(c);
@@ -304,7 +307,9 @@ public final class Engine {
         c.cmdFailed = false;
         c.propagateArgv = null;
         c.preventPropagation = false;
-        if (!monitors.isEmpty() && !cmd.admin && !c.master) feedMonitors(c);
+        // EXEC reaches MONITOR after the commands it ran, as in Redis.
+        boolean isExec = cmd == execCommand;
+        if (!monitors.isEmpty() && !cmd.admin && !c.master && !isExec) feedMonitors(c);
         long start = clock.nanos();
         try {
             cmd.handler().call(c);
@@ -321,6 +326,7 @@ public final class Engine {
             if (!c.blocked) slowlog.maybeAdd(c, micros);
         }
         c.lastCmd = cmd;
+        if (isExec && !monitors.isEmpty() && !c.master) feedMonitors(c);
         if (dirty != dirtyBefore && !c.preventPropagation && cmd.write) {
             writes.propagate(c.db.id, c.propagateArgv != null ? c.propagateArgv : java.util.Arrays.copyOf(c.argv, c.argc));
         }

@@ -221,4 +221,20 @@ class TransactionCommandsTest {
         h.value(other, "SET", "k", "1");
         assertThat(c.dirtyCas).isFalse();
     }
+
+    @Test
+    void monitorSeesQueuedCommandsWhenTheyRunAndExecAfterThem() {
+        Client m = h.newClient();
+        h.engine.addMonitor(m);
+        h.value(c, "MULTI");
+        h.value(c, "SET", "a", "1");
+        h.value(c, "GET", "a");
+        h.value(c, "EXEC");
+        List<String> lines = new java.util.ArrayList<>();
+        for (Object o : EngineHarness.drainValues(m)) {
+            String line = o.toString();
+            lines.add(line.substring(line.indexOf(']') + 2));
+        }
+        assertThat(lines).containsExactly("\"MULTI\"", "\"SET\" \"a\" \"1\"", "\"GET\" \"a\"", "\"EXEC\"");
+    }
 }

@@ -2,7 +2,6 @@ package io.magpie.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.magpie.engine.config.Param;
 import io.magpie.protocol.ArgSplitter;
 import io.magpie.protocol.RespClient;
 import java.nio.charset.StandardCharsets;
@@ -154,20 +153,10 @@ class KeyspaceNotificationsDifferentialTest extends AgainstRealRedis {
         throw new AssertionError("no marker " + marker + " after 1000 messages: " + events);
     }
 
-    /** CONFIG SET on redis; on Magpie CONFIG SET too once it exists, else the parameter directly. */
     private static void setClasses(String classes) throws Exception {
-        try (RespClient r = redis.client(); RespClient m = magpie.client()) {
+        try (RespClient r = redis.client()) {
             assertThat(r.value("CONFIG", "SET", "notify-keyspace-events", classes).toString()).isEqualTo("OK");
-            Object reply = m.value("CONFIG", "SET", "notify-keyspace-events", classes);
-            if (reply instanceof RespClient.Err e && e.text().startsWith("ERR unknown command")) {
-                Param p = magpie.server().registry().find("notify-keyspace-events");
-                magpie.server().onMainThread(() -> {
-                    p.set(classes);
-                    return null;
-                });
-            } else {
-                assertThat(reply.toString()).isEqualTo("OK");
-            }
         }
+        configureMagpie("notify-keyspace-events", classes);
     }
 }

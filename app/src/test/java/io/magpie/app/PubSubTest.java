@@ -111,6 +111,35 @@ class PubSubTest extends AgainstRealRedis {
     }
 
     @Test
+    void lettuceResp3ReceivesKeyspaceNotificationsAsPushMessages() throws Exception {
+        configureMagpie("notify-keyspace-events", "KEA");
+        RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", magpie.port()));
+        client.setOptions(ClientOptions.builder().protocolVersion(ProtocolVersion.RESP3).build());
+        try (StatefulRedisPubSubConnection<String, String> sub = client.connectPubSub();
+             var writer = client.connect()) {
+            BlockingQueue<String> received = new LinkedBlockingQueue<>();
+            sub.addListener(new RedisPubSubAdapter<>() {
+                @Override public void message(String pattern, String channel, String message) {
+                    received.add(channel + " " + message);
+                }
+            });
+            sub.sync().psubscribe("__keyevent@0__:*");
+            writer.sync().set("lettuce:ks", "1");
+            writer.sync().incr("lettuce:ks");
+            writer.sync().del("lettuce:ks");
+            List<String> events = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) events.add(received.poll(10, TimeUnit.SECONDS));
+            assertThat(events).containsExactly("__keyevent@0__:set lettuce:ks", "__keyevent@0__:incrby lettuce:ks",
+                    "__keyevent@0__:del lettuce:ks");
+            writer.sync().ping(); // anything more would have been pushed before this reply's turn
+            assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();
+        } finally {
+            configureMagpie("notify-keyspace-events", "");
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
     void jedisResp2SubscriberReceivesUntilItUnsubscribes() throws Exception {
         BlockingQueue<String> received = new LinkedBlockingQueue<>();
         CountDownLatch subscribed = new CountDownLatch(1);

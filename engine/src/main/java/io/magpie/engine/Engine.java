@@ -397,7 +397,7 @@ public final class Engine {
     /** Publishes a keyspace notification if its class is enabled (notifyKeyspaceEvent). */
     public void notifyKeyspaceEvent(int type, String event, byte[] key, int dbid) {
         int flags = config.notifyKeyspaceEvents.flags();
-        if ((flags & type) == 0) return;
+        if ((flags & type) == 0 || !pubsub.hasSubscribers()) return;
         byte[] ev = event.getBytes(StandardCharsets.US_ASCII);
         if ((flags & Notifications.KEYSPACE) != 0) {
             pubsub.publish(Notifications.channel(Notifications.KEYSPACE_PREFIX, dbid, key), ev);

@@ -34,7 +34,10 @@ public final class PubSub {
 
     private final Map<String, Set<Client>> channels = new HashMap<>();
     private final Map<String, Set<Client>> shardChannels = new HashMap<>();
-    private final Map<String, Set<Client>> patterns = new LinkedHashMap<>();
+    /** Pattern -> its subscribers, with the pattern's bytes kept for matching on every publish. */
+    private final Map<String, PatternSubscribers> patterns = new LinkedHashMap<>();
+
+    private record PatternSubscribers(byte[] pattern, Set<Client> clients) {}
 
     static String key(byte[] b) {
         return new String(b, StandardCharsets.ISO_8859_1);
@@ -86,15 +89,24 @@ public final class PubSub {
     public boolean psubscribe(Client c, byte[] pattern) {
         String k = key(pattern);
         if (!c.patterns.add(k)) return false;
-        patterns.computeIfAbsent(k, x -> new LinkedHashSet<>()).add(c);
+        patterns.computeIfAbsent(k, x -> new PatternSubscribers(pattern.clone(), new LinkedHashSet<>())).clients.add(c);
         return true;
     }
 
     public boolean punsubscribe(Client c, byte[] pattern) {
         String k = key(pattern);
         if (!c.patterns.remove(k)) return false;
-        removeFrom(patterns, k, c);
+        PatternSubscribers p = patterns.get(k);
+        if (p != null) {
+            p.clients.remove(c);
+            if (p.clients.isEmpty()) patterns.remove(k);
+        }
         return true;
+    }
+
+    /** Anyone listening at all: lets keyspace notifications skip building their channels. */
+    public boolean hasSubscribers() {
+        return !channels.isEmpty() || !patterns.isEmpty();
     }
 
     /** The client's channels of a kind, in subscription order (a copy: safe to unsubscribe while iterating). */
@@ -129,10 +141,10 @@ public final class PubSub {
     public int publish(byte[] channel, byte[] message) {
         int receivers = deliver(channels.get(key(channel)), Kind.GLOBAL.messageMsg, channel, message);
         if (!patterns.isEmpty()) {
-            for (Map.Entry<String, Set<Client>> e : patterns.entrySet()) {
-                byte[] pattern = bytes(e.getKey());
+            for (PatternSubscribers p : patterns.values()) {
+                byte[] pattern = p.pattern;
                 if (!Glob.match(pattern, channel, false)) continue;
-                for (Client c : e.getValue()) {
+                for (Client c : p.clients) {
                     c.addReplyPushLen(4);
                     c.addReplyBulk(PMESSAGE);
                     c.addReplyBulk(pattern);

@@ -276,6 +276,25 @@ public final class Engine {
         c.writer().error(error);
     }
 
+    /**
+     * processCommand's is_write_command, for guards (READONLY replica, MISCONF...): EXEC
+     * counts as a write when its queue holds one, so a refused EXEC aborts the transaction.
+     */
+    public boolean isWriteCommand(Client c, RedisCommand cmd) {
+        if (cmd.write) return true;
+        if (cmd != execCommand) return false;
+        for (RedisCommand q : c.multiCommands) if (q.write) return true;
+        return false;
+    }
+
+    /** processCommand's is_denyoom_command, for the maxmemory guard; EXEC as above. */
+    public boolean isDenyOomCommand(Client c, RedisCommand cmd) {
+        if (cmd.denyOom) return true;
+        if (cmd != execCommand) return false;
+        for (RedisCommand q : c.multiCommands) if (q.denyOom) return true;
+        return false;
+    }
+
     /** Leaves MULTI state: drops the queue, the dirty flags and every WATCH (discardTransaction). */
     public void discardTransaction(Client c) {
         c.multiQueue.clear();

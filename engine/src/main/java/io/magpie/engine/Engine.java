@@ -52,6 +52,8 @@ public final class Engine {
     private boolean replica;
     private boolean writesPaused;
     private boolean noTouch;
+    /** DEBUG SET-ACTIVE-EXPIRE: tests turn the expire cycle off to observe lazy expiry alone. */
+    public boolean activeExpireEnabled = true;
     private String requirePass;
 
     public Engine(Config registry, Clock clock, long seed) {
@@ -214,7 +216,8 @@ public final class Engine {
             rejectCommand(c, null, unknownCommandError(c));
             return;
         }
-        if (cmd.hasSubcommands() && cmd.handler() == null) {
+        // A container runs its own handler only when called bare (COMMAND); otherwise argv[1] names the subcommand.
+        if (cmd.hasSubcommands() && (cmd.handler() == null || c.argc > 1)) {
             if (c.argc == 1) {
                 rejectCommand(c, cmd, Errors.wrongArgs(cmd.fullName));
                 return;
@@ -479,7 +482,7 @@ public final class Engine {
     public void cron() {
         updateCachedTime();
         blocking.handleTimeouts(now);
-        if (!replica && !loading) ActiveExpire.cycle(this, ActiveExpire.SLOW);
+        if (!replica && !loading && activeExpireEnabled) ActiveExpire.cycle(this, ActiveExpire.SLOW);
         for (Database db : dbs) {
             db.dict().shrinkIfNeeded();
             db.expires().shrinkIfNeeded();

@@ -54,10 +54,7 @@ public final class Eviction {
         if (engine.config.maxmemory.value() == 0) return null;
         boolean outOfMemory = performEvictions() == Result.FAIL;
         if (!outOfMemory) return null;
-        boolean reject = cmd.denyOom;
-        if (!reject && cmd.fullName.equals("exec")) {
-            for (RedisCommand q : c.multiCommands) reject |= q.denyOom;
-        }
+        boolean reject = engine.isDenyOomCommand(c, cmd);
         if (c.multi && !MULTI_ALWAYS_ALLOWED.contains(cmd.fullName)) reject = true;
         return reject ? Errors.OOM : null;
     }

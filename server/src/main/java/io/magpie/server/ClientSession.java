@@ -301,7 +301,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     void checkOutputLimits() {
         if (closing) return;
         OutputBufferLimit limits = server.config().clientOutputBufferLimit;
-        int cls = client.replica ? 1 : (!client.channels.isEmpty() || !client.patterns.isEmpty()) ? 2 : 0;
+        int cls = client.replica ? 1 : client.isSubscribed() ? 2 : 0;
         long hard = limits.hard[cls], soft = limits.soft[cls];
         if (hard == 0 && soft == 0) return;
         long used = pendingOutputBytes();

@@ -378,7 +378,7 @@ public final class MagpieServer {
         long now = engine.now();
         for (ClientSession s : new ArrayList<>(sessions)) {
             Client c = s.client();
-            if (timeout > 0 && !c.replica && !c.master && !c.blocked && !s.paused() && c.channels.isEmpty() && c.patterns.isEmpty()
+            if (timeout > 0 && !c.replica && !c.master && !c.blocked && !s.paused() && !c.isSubscribed()
                     && (now - c.lastInteraction) / 1000 > timeout) {
                 Log.verbose("Closing idle client");
                 s.closeNow();

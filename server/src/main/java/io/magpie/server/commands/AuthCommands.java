@@ -117,13 +117,7 @@ final class AuthCommands {
 
     /** RESET: back to a fresh connection's state (resetCommand / clearClientConnectionState). */
     static void reset(Client c) {
-        if (c.multi) {
-            c.multi = false;
-            c.multiQueue.clear();
-            c.multiCommands.clear();
-        }
-        c.dirtyCas = c.dirtyExec = false;
-        c.engine.unwatchAll(c);
+        c.engine.discardTransaction(c);
         c.engine.pubsub.removeClient(c);
         c.db = c.engine.db(0);
         c.setResp(2);

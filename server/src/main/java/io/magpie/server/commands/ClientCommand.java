@@ -70,7 +70,7 @@ public final class ClientCommand {
                 .append(" db=").append(c.db.id)
                 .append(" sub=").append(c.channels.size())
                 .append(" psub=").append(c.patterns.size())
-                .append(" ssub=0")
+                .append(" ssub=").append(c.shardChannels.size())
                 .append(" multi=").append(c.multi ? c.multiQueue.size() : -1)
                 .append(" qbuf=").append(qbuf)
                 .append(" qbuf-free=").append(qbufFree)
@@ -96,7 +96,7 @@ public final class ClientCommand {
         if (c.monitor) f.append('O');
         else if (c.replica) f.append('S');
         if (c.master) f.append('M');
-        if (!c.channels.isEmpty() || !c.patterns.isEmpty()) f.append('P');
+        if (c.isSubscribed()) f.append('P');
         if (c.multi) f.append('x');
         if (c.blocked) f.append('b');
         if (c.dirtyCas) f.append('d');
@@ -120,7 +120,7 @@ public final class ClientCommand {
     static String typeOf(Client c) {
         if (c.master) return "master";
         if (c.replica && !c.monitor) return "replica";
-        if (!c.channels.isEmpty() || !c.patterns.isEmpty()) return "pubsub";
+        if (c.isSubscribed()) return "pubsub";
         return "normal";
     }
 

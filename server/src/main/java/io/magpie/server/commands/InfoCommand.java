@@ -290,9 +290,9 @@ public final class InfoCommand {
         field(sb, "current_eviction_exceeded_time", 0);
         field(sb, "keyspace_hits", s.keyspaceHits);
         field(sb, "keyspace_misses", s.keyspaceMisses);
-        field(sb, "pubsub_channels", e.pubsub.channelNames().size());
+        field(sb, "pubsub_channels", e.pubsub.channelCount());
         field(sb, "pubsub_patterns", e.pubsub.patternCount());
-        field(sb, "pubsubshard_channels", 0);
+        field(sb, "pubsubshard_channels", e.pubsub.shardChannelCount());
         field(sb, "latest_fork_usec", 0);
         field(sb, "total_forks", 0);
         field(sb, "migrate_cached_sockets", 0);

@@ -281,9 +281,8 @@ final class SetCommands {
     /* ---------------- SINTER / SUNION / SDIFF ---------------- */
 
     /**
-     * sinterGenericCommand behind SMEMBERS, SINTER, SINTERSTORE: a missing key makes the
-     * result empty; keys are looked up in order, so a WRONGTYPE after a missing key is not
-     * reported. limit (SINTERCARD) > 0 stops counting there; cardOnly replies the count.
+     * sinterGenericCommand behind SMEMBERS, SINTER, SINTERSTORE: every key is type-checked,
+     * then a missing key makes the result empty. limit (SINTERCARD) > 0 stops counting there; cardOnly replies the count.
      */
     static void sinterGeneric(Client c, int first, int numkeys, byte[] dstkey, long limit) {
         sinterGeneric(c, first, numkeys, dstkey, limit, false);
@@ -291,26 +290,28 @@ final class SetCommands {
 
     private static void sinterGeneric(Client c, int first, int numkeys, byte[] dstkey, long limit, boolean cardOnly) {
         SetValue[] sets = new SetValue[numkeys];
+        boolean anyMissing = false;
         for (int j = 0; j < numkeys; j++) {
             byte[] k = c.argv[first + j];
             Object o = dstkey != null ? c.db.lookupWrite(k) : c.db.lookupRead(k);
-            if (o == null) {
-                if (dstkey != null) {
-                    if (c.db.delete(dstkey)) {
-                        c.db.signalModifiedKey(dstkey);
-                        c.engine.notifyKeyspaceEvent(Notifications.GENERIC, "del", dstkey, c.db.id);
-                        c.engine.dirty++;
-                    }
-                    c.addReplyLongLong(0);
-                } else if (cardOnly) {
-                    c.addReplyLongLong(0);
-                } else {
-                    c.addReplySetLen(0);
-                }
-                return;
-            }
             Values.check(o, ValueType.SET);
             sets[j] = (SetValue) o;
+            if (o == null) anyMissing = true;
+        }
+        if (anyMissing) {
+            if (dstkey != null) {
+                if (c.db.delete(dstkey)) {
+                    c.db.signalModifiedKey(dstkey);
+                    c.engine.notifyKeyspaceEvent(Notifications.GENERIC, "del", dstkey, c.db.id);
+                    c.engine.dirty++;
+                }
+                c.addReplyLongLong(0);
+            } else if (cardOnly) {
+                c.addReplyLongLong(0);
+            } else {
+                c.addReplySetLen(0);
+            }
+            return;
         }
         // Iterate the smallest set, probing the others.
         int min = 0;
@@ -373,8 +374,7 @@ final class SetCommands {
 
     /** SINTERCARD numkeys key [key ...] [LIMIT limit] */
     static void sintercard(Client c) {
-        long numkeys = Args.parseLong(c.argv[1]);
-        if (numkeys <= 0) throw new ReplyException("ERR numkeys should be greater than 0");
+        long numkeys = Args.parseLongInRange(c.argv[1], 1, Long.MAX_VALUE, "ERR numkeys should be greater than 0");
         if (numkeys > c.argc - 2) throw new ReplyException("ERR Number of keys can't be greater than number of args");
         long limit = 0;
         for (int j = 2 + (int) numkeys; j < c.argc; j++) {

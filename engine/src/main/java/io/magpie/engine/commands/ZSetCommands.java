@@ -125,7 +125,8 @@ final class ZSetCommands {
         }
         if (incr && elements > 1) throw new ReplyException("ERR INCR option supports a single increment-element pair");
         double[] scores = new double[elements];
-        for (int j = 0; j < elements; j++) scores[j] = Args.parseDouble(c.argv[scoreidx + j * 2]);
+        // "+ 0.0" turns -0 into 0: Redis never stores a negative zero score.
+        for (int j = 0; j < elements; j++) scores[j] = Args.parseDouble(c.argv[scoreidx + j * 2]) + 0.0;
 
         ZSetValue zs = writeZset(c.db, key);
         int added = 0, updated = 0, processed = 0;
@@ -773,7 +774,8 @@ final class ZSetCommands {
         }
         if (count >= size) {
             c.addReplyArrayLen(withscores && c.resp() == 2 ? size * 2 : size);
-            for (Node n = zs.first(); n != null; n = n.next()) emitWithScore(c, n, withscores);
+            // Redis walks a listpack from its tail here; a big set's order is arbitrary anyway.
+            for (Node n = zs.last(); n != null; n = n.prev()) emitWithScore(c, n, withscores);
             return;
         }
         Node[] all = new Node[(int) size];

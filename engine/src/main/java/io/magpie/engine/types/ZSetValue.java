@@ -363,6 +363,11 @@ public final class ZSetValue implements RedisValue {
         listpack = true;
     }
 
+    /** SORT converts a sorted set it reads to "skiplist" (Redis does so destructively). */
+    public void convertToSkiplist() {
+        listpack = false;
+    }
+
     /** A uniformly chosen node (the set must not be empty). */
     public Node random(RandomGenerator random) {
         return (Node) dict.random(random);

@@ -257,7 +257,9 @@ final class SetCommands {
             return;
         }
         if (l >= size) {
-            replyMembers(c, set);
+            // The whole set, but as an array (SPOP replies a set here).
+            c.addReplyArrayLen(size);
+            set.forEach(c::addReplyBulk);
             return;
         }
         int count = (int) l;
@@ -379,8 +381,7 @@ final class SetCommands {
         long limit = 0;
         for (int j = 2 + (int) numkeys; j < c.argc; j++) {
             if (c.argIs(j, "limit") && j + 1 < c.argc) {
-                limit = Args.parseLong(c.argv[++j]);
-                if (limit < 0) throw new ReplyException("ERR LIMIT can't be negative");
+                limit = Args.parseLongInRange(c.argv[++j], 0, Long.MAX_VALUE, "ERR LIMIT can't be negative");
             } else {
                 throw new ReplyException(Errors.SYNTAX);
             }

@@ -336,7 +336,17 @@ final class ZSetCommands {
             return;
         }
         Node first = zs.firstInRange(r);
-        c.addReplyLongLong(first == null ? 0 : zs.rank(zs.lastInRange(r)) - zs.rank(first) + 1);
+        if (first == null) {
+            c.addReplyLongLong(0);
+        } else if (zs.isListpack()) {
+            // A listpack is counted by walking from the first match (zsetLexCount's listpack branch).
+            long count = 0;
+            for (Node n = first; n != null && r.lteMax(n.ele); n = n.next()) count++;
+            c.addReplyLongLong(count);
+        } else {
+            Node last = zs.lastInRange(r);
+            c.addReplyLongLong(last == null ? 0 : zs.rank(last) - zs.rank(first) + 1);
+        }
     }
 
     /* ---------------- ZRANGE family ---------------- */
@@ -546,7 +556,7 @@ final class ZSetCommands {
             c.addReplyLongLong(0);
             return;
         }
-        Node first, last;
+        List<byte[]> doomed = new ArrayList<>();
         if (rangetype == RANK) {
             long llen = zs.length();
             if (start < 0) start = llen + start;
@@ -557,25 +567,16 @@ final class ZSetCommands {
                 return;
             }
             if (end >= llen) end = llen - 1;
-            first = zs.byRank(start + 1);
-            last = zs.byRank(end + 1);
+            Node n = zs.byRank(start + 1);
+            for (long i = start; i <= end; i++, n = n.next()) doomed.add(n.ele);
         } else if (rangetype == SCORE) {
-            first = zs.firstInRange(sr);
-            last = first == null ? null : zs.lastInRange(sr);
+            for (Node n = zs.firstInRange(sr); n != null && sr.lteMax(n.score()); n = n.next()) doomed.add(n.ele);
         } else {
-            first = zs.firstInRange(lr);
-            last = first == null ? null : zs.lastInRange(lr);
+            // From the first match while the max holds, as zslDeleteRangeByLex walks.
+            for (Node n = zs.firstInRange(lr); n != null && lr.lteMax(n.ele); n = n.next()) doomed.add(n.ele);
         }
-        long deleted = 0;
-        if (first != null) {
-            List<byte[]> doomed = new ArrayList<>();
-            for (Node n = first; ; n = n.next()) {
-                doomed.add(n.ele);
-                if (n == last) break;
-            }
-            for (byte[] m : doomed) zs.remove(m);
-            deleted = doomed.size();
-        }
+        for (byte[] m : doomed) zs.remove(m);
+        long deleted = doomed.size();
         if (deleted > 0) {
             String event = rangetype == RANK ? "zremrangebyrank" : rangetype == SCORE ? "zremrangebyscore" : "zremrangebylex";
             c.engine.notifyKeyspaceEvent(Notifications.ZSET, event, key, c.db.id);

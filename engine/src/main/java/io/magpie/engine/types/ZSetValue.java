@@ -332,7 +332,16 @@ public final class ZSetValue implements RedisValue {
     }
 
     public Node firstInRange(LexRange r) {
-        if (r.isEmpty() || tail == null || !r.gteMin(tail.ele) || !r.lteMax(header.next0.ele)) return null;
+        if (r.isEmpty() || tail == null) return null;
+        if (listpack) {
+            // Redis scans a listpack from its head: with members not in lex order (mixed
+            // scores) that answers differently from a skiplist descent, so do the same.
+            for (Node x = header.next0; x != null; x = x.next0) {
+                if (r.gteMin(x.ele)) return r.lteMax(x.ele) ? x : null;
+            }
+            return null;
+        }
+        if (!r.gteMin(tail.ele) || !r.lteMax(header.next0.ele)) return null;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
             Node n;
@@ -343,7 +352,14 @@ public final class ZSetValue implements RedisValue {
     }
 
     public Node lastInRange(LexRange r) {
-        if (r.isEmpty() || tail == null || !r.gteMin(tail.ele) || !r.lteMax(header.next0.ele)) return null;
+        if (r.isEmpty() || tail == null) return null;
+        if (listpack) {
+            for (Node x = tail; x != null; x = x.backward) {
+                if (r.lteMax(x.ele)) return r.gteMin(x.ele) ? x : null;
+            }
+            return null;
+        }
+        if (!r.gteMin(tail.ele) || !r.lteMax(header.next0.ele)) return null;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
             Node n;

@@ -24,6 +24,20 @@ public class MemberTable {
     private int size;
     private int tombstones;
 
+    /**
+     * Linear probing needs well-spread low bits: Dict's hash leaves runs of similar keys
+     * ("member:1", "member:2"...) in neighbouring buckets, so finish it with murmur3's fmix32.
+     */
+    static int hash(byte[] key) {
+        int h = Dict.hash(key);
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return h;
+    }
+
     /** The member bytes of an element; sorted sets override this for their nodes. */
     protected byte[] keyOf(Object element) {
         return (byte[]) element;
@@ -37,7 +51,7 @@ public class MemberTable {
     public final Object get(byte[] key) {
         Object[] t = slots;
         int mask = t.length - 1;
-        for (int i = Dict.hash(key) & mask; ; i = (i + 1) & mask) {
+        for (int i = hash(key) & mask; ; i = (i + 1) & mask) {
             Object e = t[i];
             if (e == null) return null;
             if (e != TOMBSTONE && Arrays.equals(keyOf(e), key)) return e;
@@ -54,7 +68,7 @@ public class MemberTable {
         Object[] t = slots;
         int mask = t.length - 1;
         int firstTomb = -1;
-        int i = Dict.hash(key) & mask;
+        int i = hash(key) & mask;
         for (; ; i = (i + 1) & mask) {
             Object e = t[i];
             if (e == null) break;
@@ -80,7 +94,7 @@ public class MemberTable {
         byte[] key = keyOf(element);
         Object[] t = slots;
         int mask = t.length - 1;
-        for (int i = Dict.hash(key) & mask; ; i = (i + 1) & mask) {
+        for (int i = hash(key) & mask; ; i = (i + 1) & mask) {
             Object e = t[i];
             if (e == null) throw new IllegalStateException("replace of a missing element");
             if (e != TOMBSTONE && Arrays.equals(keyOf(e), key)) {
@@ -94,7 +108,7 @@ public class MemberTable {
     public final Object remove(byte[] key) {
         Object[] t = slots;
         int mask = t.length - 1;
-        for (int i = Dict.hash(key) & mask; ; i = (i + 1) & mask) {
+        for (int i = hash(key) & mask; ; i = (i + 1) & mask) {
             Object e = t[i];
             if (e == null) return null;
             if (e != TOMBSTONE && Arrays.equals(keyOf(e), key)) {
@@ -129,7 +143,7 @@ public class MemberTable {
         int mask = capacity - 1;
         for (Object e : old) {
             if (e == null || e == TOMBSTONE) continue;
-            int i = Dict.hash(keyOf(e)) & mask;
+            int i = hash(keyOf(e)) & mask;
             while (t[i] != null) i = (i + 1) & mask;
             t[i] = e;
         }
@@ -183,7 +197,7 @@ public class MemberTable {
         for (int i = home; ; i = (i + 1) & mask) {
             Object e = t[i];
             if (e == null) break;
-            if (e != TOMBSTONE && (Dict.hash(keyOf(e)) & mask) == home) visitor.accept(e);
+            if (e != TOMBSTONE && (hash(keyOf(e)) & mask) == home) visitor.accept(e);
         }
         long v = cursor | ~(long) mask;
         return Long.reverse(Long.reverse(v) + 1);

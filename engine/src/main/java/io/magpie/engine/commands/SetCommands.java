@@ -43,8 +43,6 @@ final class SetCommands {
     static final byte[] SREM = "SREM".getBytes(StandardCharsets.US_ASCII);
     static final byte[] DEL = "DEL".getBytes(StandardCharsets.US_ASCII);
     static final byte[] UNLINK = "UNLINK".getBytes(StandardCharsets.US_ASCII);
-    /** SPOP with a count propagates its SREMs in batches of this many members. */
-    static final int SPOP_PROPAGATE_BATCH = 1024;
 
     /** The set at key for reading, null if absent; WRONGTYPE otherwise. */
     static SetValue readSet(Database db, byte[] key) {
@@ -209,19 +207,13 @@ final class SetCommands {
             c.engine.dirty++;
             return;
         }
+        // Redis 7.0 propagates one SREM per popped member (wrapped in MULTI/EXEC as a unit).
         c.addReplySetLen(count);
-        List<byte[]> batch = new ArrayList<>();
-        batch.add(SREM);
-        batch.add(key);
         for (long i = 0; i < count; i++) {
             byte[] ele = set.random(c.engine.random);
             set.remove(ele);
             c.addReplyBulk(ele);
-            batch.add(ele);
-            if (batch.size() - 2 == SPOP_PROPAGATE_BATCH || i == count - 1) {
-                c.engine.writes.propagate(c.db.id, batch.toArray(new byte[0][]));
-                batch.subList(2, batch.size()).clear();
-            }
+            c.engine.writes.propagate(c.db.id, new byte[][] {SREM, key, ele});
         }
         c.preventPropagation();
         c.db.signalModifiedKey(key);

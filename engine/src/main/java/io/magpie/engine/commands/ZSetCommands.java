@@ -595,9 +595,11 @@ final class ZSetCommands {
     /**
      * genericZpopCommand: pops up to count (-1: one, no COUNT given) from the first
      * non-empty key. emitKey and nested shape the reply as ZPOP*, BZPOP* or Z*MPOP.
-     * Returns the key popped from, or null.
+     * Returns the key popped from and how many were popped, or null.
      */
-    static byte[] genericZpop(Client c, byte[][] keys, boolean max, boolean emitKey, long count, boolean nested, boolean nilWhenEmpty) {
+    record Popped(byte[] key, long count) {}
+
+    static Popped genericZpop(Client c, byte[][] keys, boolean max, boolean emitKey, long count, boolean nested, boolean nilWhenEmpty) {
         ZSetValue zs = null;
         byte[] key = null;
         for (byte[] k : keys) {
@@ -646,7 +648,7 @@ final class ZSetCommands {
             c.engine.notifyKeyspaceEvent(Notifications.GENERIC, "del", key, c.db.id);
         }
         c.db.signalModifiedKey(key);
-        return key;
+        return new Popped(key, rangelen);
     }
 
     /** ZPOPMIN/ZPOPMAX key [count] */
@@ -689,8 +691,9 @@ final class ZSetCommands {
         if (blocking) {
             blockingGenericZpop(c, keys, max, timeout, count, true, true);
         } else {
-            byte[] key = genericZpop(c, keys, max, true, count, true, true);
-            if (key != null) c.rewriteArgv(max ? ZPOPMAX : ZPOPMIN, key, Numbers.toBytes(count));
+            // Propagated as ZPOPMIN/ZPOPMAX with the number actually popped.
+            Popped p = genericZpop(c, keys, max, true, count, true, true);
+            if (p != null) c.rewriteArgv(popArgv(max, p.key(), p.count()));
         }
     }
 
@@ -705,8 +708,8 @@ final class ZSetCommands {
             Object o = c.db.lookupWrite(k);
             if (o == null) continue;
             Values.check(o, ValueType.ZSET);
-            byte[] popped = genericZpop(c, new byte[][] {k}, max, true, count, nested, nilWhenEmpty);
-            c.rewriteArgv(popArgv(max, popped, count));
+            Popped p = genericZpop(c, new byte[][] {k}, max, true, count, nested, nilWhenEmpty);
+            c.rewriteArgv(popArgv(max, p.key(), count == -1 ? -1 : p.count()));
             return;
         }
         if (c.inExec || c.multi) {
@@ -719,12 +722,13 @@ final class ZSetCommands {
                 if (!(o instanceof ZSetValue zs) || zs.length() == 0) return false;
                 Database saved = bc.db;
                 bc.db = db;
+                Popped p;
                 try {
-                    genericZpop(bc, new byte[][] {key}, max, true, count, nested, nilWhenEmpty);
+                    p = genericZpop(bc, new byte[][] {key}, max, true, count, nested, nilWhenEmpty);
                 } finally {
                     bc.db = saved;
                 }
-                bc.engine.writes.propagate(db.id, popArgv(max, key, count));
+                bc.engine.writes.propagate(db.id, popArgv(max, key, count == -1 ? -1 : p.count()));
                 return true;
             }
 

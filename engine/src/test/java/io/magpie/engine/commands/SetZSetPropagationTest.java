@@ -53,14 +53,16 @@ class SetZSetPropagationTest {
     }
 
     @Test
-    void spop_with_count_propagates_srem_batches_and_the_whole_set_as_del() {
+    void spop_with_count_propagates_one_srem_per_member_in_multi_and_the_whole_set_as_del() {
         Client c = Client.detached(engine);
         run(c, "SADD", "s", "a", "b", "c");
         writes.clear();
         run(c, "SPOP", "s", "2");
-        assertThat(writes).hasSize(1);
-        assertThat(writes.get(0)).startsWith("SREM s ");
-        assertThat(writes.get(0).split(" ")).hasSize(4);
+        assertThat(writes).hasSize(4);
+        assertThat(writes.get(0)).isEqualTo("MULTI");
+        assertThat(writes.get(1)).startsWith("SREM s ");
+        assertThat(writes.get(1).split(" ")).hasSize(3);
+        assertThat(writes.get(3)).isEqualTo("EXEC");
         writes.clear();
         run(c, "SPOP", "s", "5");
         assertThat(writes).containsExactly("DEL s");
@@ -73,6 +75,16 @@ class SetZSetPropagationTest {
         writes.clear();
         run(c, "ZMPOP", "2", "nokey", "z", "MIN");
         assertThat(writes).containsExactly("ZPOPMIN z 1");
+    }
+
+    @Test
+    void zmpop_and_bzmpop_propagate_the_number_actually_popped() {
+        Client c = Client.detached(engine);
+        run(c, "ZADD", "z", "1", "a", "2", "b", "3", "c");
+        writes.clear();
+        run(c, "BZMPOP", "0", "1", "z", "MAX", "COUNT", "2");
+        run(c, "ZMPOP", "1", "z", "MIN", "COUNT", "10");
+        assertThat(writes).containsExactly("ZPOPMAX z 2", "ZPOPMIN z 1");
     }
 
     @Test

@@ -130,6 +130,25 @@ class SetZSetPropagationTest {
     }
 
     @Test
+    void writes_fire_the_keyspace_events_redis_fires() throws Exception {
+        engine.registry.find("notify-keyspace-events").set("KEA");
+        Client sub = Client.detached(engine);
+        engine.pubsub.psubscribe(sub, "__keyevent@0__:*".getBytes(StandardCharsets.UTF_8));
+        Client c = Client.detached(engine);
+        run(c, "SADD", "s", "a", "b");
+        run(c, "SREM", "s", "a", "b");
+        run(c, "ZADD", "z", "1", "a", "2", "b");
+        run(c, "ZINCRBY", "z", "1", "a");
+        run(c, "ZPOPMIN", "z");
+        run(c, "ZREMRANGEBYSCORE", "z", "-inf", "+inf");
+        run(c, "SADD", "s", "x");
+        run(c, "SPOP", "s");
+        String out = sub.output().toString(StandardCharsets.UTF_8);
+        assertThat(out).contains("__keyevent@0__:sadd", "__keyevent@0__:srem", "__keyevent@0__:del", "__keyevent@0__:zadd",
+                "__keyevent@0__:zincr", "__keyevent@0__:zpopmin", "__keyevent@0__:zremrangebyscore", "__keyevent@0__:spop");
+    }
+
+    @Test
     void zadd_incr_nan_replies_the_error_and_keeps_the_score() {
         Client c = Client.detached(engine);
         run(c, "ZADD", "z", "inf", "a");

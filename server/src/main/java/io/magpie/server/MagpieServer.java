@@ -5,6 +5,7 @@ import io.magpie.engine.Clock;
 import io.magpie.engine.Engine;
 import io.magpie.engine.Errors;
 import io.magpie.engine.config.Config;
+import io.magpie.persistence.Persistence;
 import io.magpie.server.commands.ServerCommands;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -37,6 +38,7 @@ public final class MagpieServer {
     private final Config registry;
     private final ServerConfig config;
     private final Engine engine;
+    private final Persistence persistence;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup mainLoop;
     private final Class<? extends ServerChannel> channelClass;
@@ -59,6 +61,15 @@ public final class MagpieServer {
         this.channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.runId = randomHex(40);
         ServerCommands.register(this);
+        this.persistence = new Persistence(engine, registry, mainLoop.next(), new Persistence.Logger() {
+            @Override public void notice(String message) {
+                Log.notice("%s", message);
+            }
+
+            @Override public void warning(String message) {
+                Log.warning("%s", message);
+            }
+        });
         engine.addGuard((c, cmd) -> !c.authenticated && engine.authRequired() && !cmd.noAuth ? Errors.NOAUTH : null);
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
@@ -74,6 +85,11 @@ public final class MagpieServer {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** RDB/AOF persistence: SHUTDOWN calls prepareForShutdown, INFO reads infoSection. */
+    public Persistence persistence() {
+        return persistence;
     }
 
     public ServerConfig config() {
@@ -108,6 +124,7 @@ public final class MagpieServer {
         Log.setLevel(config.loglevel.value());
         config.loglevel.onChange(() -> Log.setLevel(config.loglevel.value()));
         engine.start();
+        persistence.loadAtStartup();
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, mainLoop)
                 .channel(channelClass)
@@ -149,6 +166,7 @@ public final class MagpieServer {
     private void serverCron() {
         try {
             engine.cron();
+            persistence.cron();
             clientsCron();
         } catch (RuntimeException e) {
             Log.warning("Error in cron: %s", e);

@@ -77,6 +77,7 @@ public final class Persistence {
     private long dirtyBeforeBgsave;
     private long lastLoadKeysLoaded, lastLoadKeysExpired;
     private Bgsave bgsave;
+    private final Aof aof;
 
     public Persistence(Engine engine, Config registry, ScheduledExecutorService mainThread, Logger log) {
         this.engine = engine;
@@ -89,6 +90,7 @@ public final class Persistence {
         rdbchecksum = registry.register(new BoolParam("rdbchecksum", true));
         stopWritesOnBgsaveError = registry.register(new BoolParam("stop-writes-on-bgsave-error", true));
         PersistenceCommands.register(engine, this);
+        aof = new Aof(engine, registry, mainThread, log, this);
         engine.addGuard((c, cmd) -> {
             if (!writesDeniedByDiskError() || c.master) return null;
             return cmd.write || cmd.name.equals("ping") ? MISCONF : null;
@@ -138,6 +140,7 @@ public final class Persistence {
      * DEBUG RELOAD). Returns false (and logs why) on failure.
      */
     public boolean saveNow() {
+        aof.completeRewriteSnapshot();
         Path target = rdbPath();
         Path tmp = dir().resolve("temp-" + ProcessHandle.current().pid() + ".rdb");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -174,7 +177,7 @@ public final class Persistence {
         }
     }
 
-    private static String message(Throwable e) {
+    static String message(Throwable e) {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         return t.getMessage() == null ? t.toString() : t.getMessage();
     }
@@ -291,6 +294,10 @@ public final class Persistence {
     /** rdbSaveBackground. Returns null on success or the error to reply with. */
     public String bgsave() {
         if (bgsave != null) return "ERR Background save already in progress";
+        if (aof.rewriteInProgress()) {
+            return "ERR An AOF log rewriting in progress: can't BGSAVE right now. "
+                    + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+        }
         lastBgsaveTry = nowSeconds();
         dirtyBeforeBgsave = engine.dirty;
         try {
@@ -345,7 +352,8 @@ public final class Persistence {
 
     /** serverCron's save-rule check: BGSAVE when a rule's seconds and changes are both reached. */
     public void cron() {
-        if (bgsave != null) return;
+        aof.cron();
+        if (bgsave != null || aof.rewriteInProgress()) return;
         long now = nowSeconds();
         for (SaveParam.Rule r : save.rules()) {
             if (engine.dirty >= r.changes() && now - lastSave > r.seconds()
@@ -359,12 +367,24 @@ public final class Persistence {
 
     /* ---------------- loading ---------------- */
 
+    /** The append only file (BGREWRITEAOF, appendfsync, the aof_* INFO fields). */
+    public Aof aof() {
+        return aof;
+    }
+
     /**
-     * Loads the RDB file at startup (loadDataFromDisk). A missing file is an empty dataset;
-     * anything unreadable throws, naming the file and offset, so the server does not start
-     * with half a dataset.
+     * loadDataFromDisk: the AOF when appendonly is yes, else the RDB file. Anything
+     * unreadable throws, naming the file and offset, so the server does not start with
+     * half a dataset.
      */
     public void loadAtStartup() {
+        if (aof.configuredOn()) aof.loadAndOpenAtStartup();
+        else loadRdbAtStartup();
+        aof.serverStarted();
+    }
+
+    /** A missing RDB file is an empty dataset. */
+    private void loadRdbAtStartup() {
         Path p = rdbPath();
         if (!Files.exists(p)) return;
         long start = System.nanoTime();
@@ -436,6 +456,7 @@ public final class Persistence {
      */
     public boolean prepareForShutdown(Boolean save) {
         abortBgsave();
+        aof.prepareForShutdown();
         boolean doSave = save != null ? save : !this.save.rules().isEmpty();
         if (!doSave) return true;
         log.notice("Saving the final RDB snapshot before exiting.");
@@ -470,22 +491,14 @@ public final class Persistence {
         field(sb, "rdb_last_cow_size", 0);
         field(sb, "rdb_last_load_keys_expired", lastLoadKeysExpired);
         field(sb, "rdb_last_load_keys_loaded", lastLoadKeysLoaded);
-        field(sb, "aof_enabled", 0);
-        field(sb, "aof_rewrite_in_progress", 0);
-        field(sb, "aof_rewrite_scheduled", 0);
-        field(sb, "aof_last_rewrite_time_sec", -1);
-        field(sb, "aof_current_rewrite_time_sec", -1);
-        field(sb, "aof_last_bgrewrite_status", "ok");
-        field(sb, "aof_rewrites", 0);
-        field(sb, "aof_rewrites_consecutive_failures", 0);
-        field(sb, "aof_last_write_status", "ok");
-        field(sb, "aof_last_cow_size", 0);
+        aof.infoFields(sb);
         field(sb, "module_fork_in_progress", 0);
         field(sb, "module_fork_last_cow_size", 0);
+        aof.infoEnabledFields(sb);
         return sb.toString();
     }
 
-    private static void field(StringBuilder sb, String name, Object value) {
+    static void field(StringBuilder sb, String name, Object value) {
         sb.append(name).append(':').append(value).append("\r\n");
     }
 }

@@ -44,6 +44,7 @@ public final class MagpieServer {
     private final Class<? extends ServerChannel> channelClass;
     private final List<Channel> listeners = new ArrayList<>();
     private final Set<ClientSession> sessions = new LinkedHashSet<>();
+    private final Set<ClientSession> awaitingAofFsync = new LinkedHashSet<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long startTimeMillis = System.currentTimeMillis();
     private final String runId;
@@ -186,6 +187,24 @@ public final class MagpieServer {
             }
             s.checkOutputLimits();
         }
+    }
+
+    /**
+     * appendfsync always: a reply leaves only once the writes before it are on disk. The
+     * sessions read in this event-loop iteration wait here, and one fsync serves them all
+     * (Redis's beforeSleep: flushAppendOnlyFile, then handleClientsWithPendingWrites).
+     */
+    boolean deferReplyUntilAofSynced(ClientSession s) {
+        if (!persistence.aof().mustSyncBeforeReply()) return false;
+        if (awaitingAofFsync.isEmpty()) mainLoop.next().execute(this::fsyncAofThenReply);
+        awaitingAofFsync.add(s);
+        return true;
+    }
+
+    private void fsyncAofThenReply() {
+        persistence.aof().flushBeforeReply();
+        for (ClientSession s : awaitingAofFsync) s.flush();
+        awaitingAofFsync.clear();
     }
 
     void sessionOpened(ClientSession s) {

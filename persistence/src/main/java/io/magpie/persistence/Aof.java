@@ -33,10 +33,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The append only file (aof.c), Redis 7's multi-part layout: in dir/appenddirname a base
@@ -66,7 +63,6 @@ public final class Aof implements WriteStream.Listener {
     private static final String MANIFEST_SUFFIX = ".manifest";
     private static final String TEMP_PREFIX = "temp-";
     private static final int FLUSH_AT = 256 << 10;
-    private static final long MAX_PENDING_BYTES = 32L << 20;
     private static final byte[] SELECT = "SELECT".getBytes(StandardCharsets.US_ASCII);
 
     private final Engine engine;
@@ -578,7 +574,7 @@ public final class Aof implements WriteStream.Listener {
         String name = baseName(seq);
         Path tmp = dir.resolve(TEMP_PREFIX + name);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            KeyspaceSnapshot.Sink sink = baseSink((b, len) -> writeFully(ch, b, len));
+            KeyspaceSnapshot.Sink sink = baseSink((b, len) -> BackgroundSnapshot.writeFully(ch, b, len));
             KeyspaceSnapshot.start(engine, sink).finish();
             ch.force(true);
         } catch (UncheckedIOException e) {
@@ -601,15 +597,6 @@ public final class Aof implements WriteStream.Listener {
             return new RdbSaver(new RdbWriter(persistence.rdbcompression.value(), out, FLUSH_AT), persistence.rdbchecksum.value(), aux);
         }
         return new CommandBaseSink(out, persistence.rdbcompression.value());
-    }
-
-    static void writeFully(FileChannel ch, byte[] b, int len) {
-        try {
-            ByteBuffer bb = ByteBuffer.wrap(b, 0, len);
-            while (bb.hasRemaining()) ch.write(bb);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /**
@@ -685,29 +672,19 @@ public final class Aof implements WriteStream.Listener {
         return err != null ? err : "Background append only file rewriting started";
     }
 
-    /** One background rewrite: a snapshot stepped here, written by a background thread to a temp base. */
+    /**
+     * One background rewrite: the new incr file is opened in the same instant the snapshot
+     * starts, so the new base plus that incr file are exactly the dataset.
+     */
     private final class Rewrite {
         final Path dir = aofDir();
         final long baseSeq = manifest.currBaseSeq + 1;
         final String baseName = baseName(baseSeq);
-        final Path tmp = dir().resolve("temp-rewriteaof-bg-" + ProcessHandle.current().pid() + ".aof");
-        final FileChannel ch;
-        final ExecutorService io;
-        final KeyspaceSnapshot snapshot;
-        final AtomicLong pendingBytes = new AtomicLong();
-        final AtomicReference<Throwable> ioError = new AtomicReference<>();
-        final long startNanos = System.nanoTime();
         /** The incr files that the new base replaces (all those before the one opened at the start). */
         final int replacedIncrs;
-        boolean aborted;
+        final BackgroundSnapshot child;
 
         Rewrite() throws IOException {
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-            io = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "magpie-aofrw");
-                t.setDaemon(true);
-                return t;
-            });
             if (on) {
                 flushAppendOnlyFile(true);
                 replacedIncrs = manifest.incrs.size();
@@ -717,87 +694,8 @@ public final class Aof implements WriteStream.Listener {
             } else {
                 replacedIncrs = 0;
             }
-            snapshot = KeyspaceSnapshot.start(engine, baseSink((b, len) -> {
-                pendingBytes.addAndGet(len);
-                io.execute(() -> {
-                    try {
-                        if (ioError.get() == null) writeFully(ch, b, len);
-                    } catch (RuntimeException e) {
-                        ioError.compareAndSet(null, e);
-                    } finally {
-                        pendingBytes.addAndGet(-len);
-                    }
-                });
-            }));
-        }
-
-        void step() {
-            if (aborted) return;
-            if (ioError.get() != null) {
-                snapshot.abort();
-                finishOnDisk();
-                return;
-            }
-            if (pendingBytes.get() > MAX_PENDING_BYTES) {
-                mainThread.schedule(this::step, 1, TimeUnit.MILLISECONDS);
-                return;
-            }
-            boolean done;
-            try {
-                long deadline = System.nanoTime() + 1_000_000;
-                do {
-                    done = snapshot.step(512);
-                } while (!done && System.nanoTime() < deadline);
-            } catch (RuntimeException e) {
-                ioError.compareAndSet(null, e);
-                snapshot.abort();
-                finishOnDisk();
-                return;
-            }
-            if (done) finishOnDisk();
-            else mainThread.execute(this::step);
-        }
-
-        /** Runs the snapshot to its end on this thread (SAVE needs the keyspace's one snapshot slot). */
-        void finishSnapshotNow() {
-            if (!snapshot.isFinished()) {
-                snapshot.finish();
-                finishOnDisk();
-            }
-        }
-
-        private boolean finishing;
-
-        void finishOnDisk() {
-            if (finishing) return;
-            finishing = true;
-            io.execute(() -> {
-                boolean ok = ioError.get() == null;
-                try {
-                    if (ok) ch.force(true);
-                    ch.close();
-                } catch (IOException | RuntimeException e) {
-                    ioError.compareAndSet(null, e);
-                    ok = false;
-                }
-                final boolean success = ok;
-                mainThread.execute(() -> rewriteDone(this, success));
-                io.shutdown();
-            });
-        }
-
-        void abort() {
-            aborted = true;
-            snapshot.abort();
-            io.execute(() -> {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // deleted next
-                }
-                deleteQuietly(tmp);
-            });
-            io.shutdown();
+            child = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-rewriteaof-bg-" + ProcessHandle.current().pid() + ".aof"),
+                    dir.resolve(baseName), "magpie-aofrw", Aof.this::baseSink, (s, ok) -> rewriteDone(this, ok));
         }
     }
 
@@ -819,22 +717,20 @@ public final class Aof implements WriteStream.Listener {
         }
         rewriteScheduled = false;
         log.notice("Background append only file rewriting started");
-        mainThread.execute(rewrite::step);
+        rewrite.child.start();
         return null;
     }
 
     /** backgroundRewriteDoneHandler: the new base replaces the old base and the incr files it covers. */
     private void rewriteDone(Rewrite r, boolean ok) {
-        if (rewrite != r || r.aborted) return;
+        if (rewrite != r) return;
         rewrite = null;
-        lastRewriteTimeSec = (System.nanoTime() - r.startNanos) / 1_000_000_000L;
+        lastRewriteTimeSec = (System.nanoTime() - r.child.startNanos) / 1_000_000_000L;
         if (ok) {
             try {
                 Path dir = r.dir;
-                Files.createDirectories(dir);
-                Files.move(r.tmp, dir.resolve(r.baseName), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 log.notice("Background AOF rewrite terminated with success");
-                log.notice("Successfully renamed the temporary AOF base file " + r.tmp.getFileName() + " into " + r.baseName);
+                log.notice("Successfully renamed the temporary AOF base file " + r.child.tmp.getFileName() + " into " + r.baseName);
                 AofManifest m = manifest.copy();
                 if (m.base != null) m.history.add(new AofManifest.Info(m.base.fileName(), m.base.seq(), AofManifest.HISTORY));
                 m.base = new AofManifest.Info(r.baseName, r.baseSeq, AofManifest.BASE);
@@ -855,28 +751,18 @@ public final class Aof implements WriteStream.Listener {
                 log.notice("Background AOF rewrite finished successfully");
                 return;
             } catch (IOException e) {
-                log.warning("Error trying to rename the temporary AOF base file " + r.tmp.getFileName() + " into " + r.baseName
-                        + ": " + e.getMessage());
+                log.warning("Error trying to persist the AOF manifest after the rewrite into " + r.baseName + ": " + e.getMessage());
             }
         } else {
-            log.warning("Background AOF rewrite terminated with error: " + Persistence.message(r.ioError.get()));
+            log.warning("Background AOF rewrite terminated with error: " + Persistence.message(r.child.ioError.get()));
         }
-        deleteQuietly(r.tmp);
         lastBgrewriteOk = false;
         consecutiveFailures++;
     }
 
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // a stale temp file is harmless
-        }
-    }
-
     /** Before another snapshot starts (SAVE): completes a running rewrite's snapshot on this thread. */
     void completeRewriteSnapshot() {
-        if (rewrite != null) rewrite.finishSnapshotNow();
+        if (rewrite != null) rewrite.child.finishSnapshotNow();
     }
 
     /* ---------------- runtime on/off (CONFIG SET appendonly) ---------------- */
@@ -913,7 +799,7 @@ public final class Aof implements WriteStream.Listener {
         flushAppendOnlyFile(true);
         if (rewrite != null) {
             log.notice("Killing running AOF rewrite child");
-            rewrite.abort();
+            rewrite.child.abort();
             rewrite = null;
         }
         try {
@@ -949,8 +835,7 @@ public final class Aof implements WriteStream.Listener {
     public void prepareForShutdown() {
         if (rewrite != null) {
             log.warning("There is a child rewriting the AOF. Killing it!");
-            rewrite.abort();
-            deleteQuietly(rewrite.tmp);
+            rewrite.child.abort();
             rewrite = null;
         }
         if (on) {
@@ -967,7 +852,7 @@ public final class Aof implements WriteStream.Listener {
         Persistence.field(sb, "aof_rewrite_in_progress", rewrite == null ? 0 : 1);
         Persistence.field(sb, "aof_rewrite_scheduled", rewriteScheduled ? 1 : 0);
         Persistence.field(sb, "aof_last_rewrite_time_sec", lastRewriteTimeSec);
-        Persistence.field(sb, "aof_current_rewrite_time_sec", rewrite == null ? -1 : (System.nanoTime() - rewrite.startNanos) / 1_000_000_000L);
+        Persistence.field(sb, "aof_current_rewrite_time_sec", rewrite == null ? -1 : (System.nanoTime() - rewrite.child.startNanos) / 1_000_000_000L);
         Persistence.field(sb, "aof_last_bgrewrite_status", lastBgrewriteOk ? "ok" : "err");
         Persistence.field(sb, "aof_rewrites", rewrites);
         Persistence.field(sb, "aof_rewrites_consecutive_failures", consecutiveFailures);

@@ -1,6 +1,5 @@
 package io.magpie.persistence;
 
-import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.config.Param;
@@ -17,7 +16,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,12 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * RDB persistence of a server (rdb.c's server side): SAVE, BGSAVE, LASTSAVE, the save
@@ -51,8 +44,6 @@ public final class Persistence {
 
     /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save rules wait this long. */
     private static final long BGSAVE_RETRY_DELAY_SECONDS = 5;
-    /** Above this many bytes waiting for the disk, the snapshot pauses (bounds its memory). */
-    private static final long MAX_PENDING_BYTES = 32L << 20;
     private static final int FLUSH_AT = 256 << 10;
     public static final String REDIS_VERSION = "7.0.15";
     public static final String MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
@@ -76,7 +67,7 @@ public final class Persistence {
     private long rdbSaves;
     private long dirtyBeforeBgsave;
     private long lastLoadKeysLoaded, lastLoadKeysExpired;
-    private Bgsave bgsave;
+    private BackgroundSnapshot bgsave;
     private final Aof aof;
 
     public Persistence(Engine engine, Config registry, ScheduledExecutorService mainThread, Logger log) {
@@ -145,19 +136,19 @@ public final class Persistence {
         Path tmp = dir().resolve("temp-" + ProcessHandle.current().pid() + ".rdb");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> writeFully(ch, buf, len), FLUSH_AT);
+            RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> BackgroundSnapshot.writeFully(ch, buf, len), FLUSH_AT);
             KeyspaceSnapshot.start(engine, new RdbSaver(w, rdbchecksum.value(), aux(false))).finish();
             ch.force(true);
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
             log.warning("Failed saving the DB: " + message(e));
-            deleteQuietly(tmp);
+            BackgroundSnapshot.deleteQuietly(tmp);
             return false;
         }
         try {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.warning("Error moving temp DB file " + tmp + " on the final destination " + target + ": " + e.getMessage());
-            deleteQuietly(tmp);
+            BackgroundSnapshot.deleteQuietly(tmp);
             return false;
         }
         log.notice("DB saved on disk");
@@ -168,128 +159,12 @@ public final class Persistence {
         return true;
     }
 
-    private static void writeFully(FileChannel ch, byte[] buf, int len) {
-        try {
-            ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
-            while (bb.hasRemaining()) ch.write(bb);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     static String message(Throwable e) {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort: a stale temp file is harmless
-        }
-    }
-
     /* ---------------- BGSAVE ---------------- */
-
-    /** One background save: the snapshot (stepped here) and its writer thread. */
-    private final class Bgsave {
-        final Path tmp;
-        final FileChannel ch;
-        final ExecutorService io;
-        final KeyspaceSnapshot snapshot;
-        final RdbSaver saver;
-        final AtomicLong pendingBytes = new AtomicLong();
-        final AtomicReference<Throwable> ioError = new AtomicReference<>();
-        final long startNanos = System.nanoTime();
-        final long startSeconds = System.currentTimeMillis() / 1000;
-        boolean aborted;
-
-        Bgsave() throws IOException {
-            tmp = dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb");
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-            io = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "magpie-bgsave");
-                t.setDaemon(true);
-                return t;
-            });
-            RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> {
-                pendingBytes.addAndGet(len);
-                io.execute(() -> {
-                    try {
-                        if (ioError.get() == null) writeFully(ch, buf, len);
-                    } catch (RuntimeException e) {
-                        ioError.compareAndSet(null, e);
-                    } finally {
-                        pendingBytes.addAndGet(-len);
-                    }
-                });
-            }, FLUSH_AT);
-            saver = new RdbSaver(w, rdbchecksum.value(), aux(false));
-            snapshot = KeyspaceSnapshot.start(engine, saver);
-        }
-
-        /** One turn on the keyspace thread: about a millisecond of buckets, then yield to clients. */
-        void step() {
-            if (aborted) return;
-            if (ioError.get() != null) {
-                finishOnDisk();
-                return;
-            }
-            if (pendingBytes.get() > MAX_PENDING_BYTES) {
-                mainThread.schedule(this::step, 1, TimeUnit.MILLISECONDS);
-                return;
-            }
-            boolean done;
-            try {
-                long deadline = System.nanoTime() + 1_000_000;
-                do {
-                    done = snapshot.step(512);
-                } while (!done && System.nanoTime() < deadline);
-            } catch (RuntimeException e) {
-                ioError.compareAndSet(null, e);
-                snapshot.abort();
-                finishOnDisk();
-                return;
-            }
-            if (done) finishOnDisk();
-            else mainThread.execute(this::step);
-        }
-
-        /** After the last bytes: fsync and rename on the writer thread, then report back here. */
-        void finishOnDisk() {
-            io.execute(() -> {
-                boolean ok = ioError.get() == null;
-                Path target = rdbPath();
-                try {
-                    if (ok) ch.force(true);
-                    ch.close();
-                    if (ok) Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (IOException | RuntimeException e) {
-                    ioError.compareAndSet(null, e);
-                    ok = false;
-                }
-                if (!ok) deleteQuietly(tmp);
-                final boolean success = ok;
-                mainThread.execute(() -> bgsaveDone(this, success));
-                io.shutdown();
-            });
-        }
-
-        void abort() {
-            aborted = true;
-            snapshot.abort();
-            io.execute(() -> {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // the file is deleted next
-                }
-                deleteQuietly(tmp);
-            });
-            io.shutdown();
-        }
-    }
 
     /** rdbSaveBackground. Returns null on success or the error to reply with. */
     public String bgsave() {
@@ -301,19 +176,22 @@ public final class Persistence {
         lastBgsaveTry = nowSeconds();
         dirtyBeforeBgsave = engine.dirty;
         try {
-            bgsave = new Bgsave();
+            bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
+                    rdbPath(), "magpie-bgsave",
+                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT), rdbchecksum.value(), aux(false)),
+                    this::bgsaveDone);
         } catch (IOException | RuntimeException e) {
             lastBgsaveOk = false;
             log.warning("Can't save in background: " + message(e));
             return "ERR " + message(e);
         }
         log.notice("Background saving started");
-        mainThread.execute(bgsave::step);
+        bgsave.start();
         return null;
     }
 
-    private void bgsaveDone(Bgsave b, boolean ok) {
-        if (bgsave != b || b.aborted) return;
+    private void bgsaveDone(BackgroundSnapshot b, boolean ok) {
+        if (bgsave != b) return;
         bgsave = null;
         lastBgsaveTimeSec = (System.nanoTime() - b.startNanos) / 1_000_000_000L;
         if (ok) {
@@ -476,7 +354,7 @@ public final class Persistence {
         field(sb, "loading", engine.loading() ? 1 : 0);
         field(sb, "async_loading", 0);
         field(sb, "current_cow_peak", 0);
-        field(sb, "current_cow_size", bgsave == null ? 0 : bgsave.saver.pendingBytes());
+        field(sb, "current_cow_size", bgsave == null ? 0 : ((RdbSaver) bgsave.sink).pendingBytes());
         field(sb, "current_cow_size_age", 0);
         field(sb, "current_fork_perc", "0.00");
         field(sb, "current_save_keys_processed", bgsave == null ? 0 : bgsave.snapshot.keysWritten());

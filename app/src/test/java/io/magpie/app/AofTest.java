@@ -281,4 +281,66 @@ class AofTest {
         }
         assertThat(Files.size(incr)).isLessThan(full - 3);
     }
+
+    @Test
+    void theAofIsRewrittenAutomaticallyOnceItGrowsPastMinSizeAndPercentage() throws Exception {
+        Map<String, String> before;
+        try (TestServer s = magpie(dir, "--auto-aof-rewrite-min-size", "20kb", "--auto-aof-rewrite-percentage", "100");
+             RespClient c = s.client()) {
+            for (int i = 0; i < 2000 && !info(s).contains("aof_rewrites:1"); i++) {
+                c.call("SET", "key" + (i % 50), "v".repeat(100) + i);
+                if (i % 100 == 99) Thread.sleep(120); // give the cron (hz 10) its turn
+            }
+            waitForRewrite(s);
+            assertThat(info(s)).contains("aof_rewrites:1");
+            before = contents(c);
+        }
+        assertThat(files(dir)).contains("appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof");
+        try (TestServer s = magpie(dir); RespClient c = s.client()) {
+            assertThat(contents(c)).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void bgsaveAndBgrewriteaofTakeTurnsOnTheOneSnapshotAsInRedis() throws Exception {
+        try (TestServer s = magpie(dir); RespClient c = s.client()) {
+            for (int i = 0; i < 30_000; i++) c.send("SET", "key:" + i, "value:" + i);
+            for (int i = 0; i < 30_000; i++) c.read();
+            String started = String.valueOf(c.value("BGREWRITEAOF"));
+            assertThat(started).isEqualTo("Background append only file rewriting started");
+            Object bgsave = c.value("BGSAVE");
+            if (info(s).contains("aof_rewrite_in_progress:1")) {
+                assertThat(String.valueOf(bgsave)).isEqualTo("(error) ERR An AOF log rewriting in progress: can't BGSAVE right now. "
+                        + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+            }
+            waitForRewrite(s);
+            s.server().persistence().awaitBgsave(10_000);
+            assertThat(String.valueOf(c.value("BGSAVE"))).isEqualTo("Background saving started");
+            Object rewrite = c.value("BGREWRITEAOF");
+            if (s.server().onMainThread(() -> s.server().persistence().bgsaveInProgress())) {
+                assertThat(String.valueOf(rewrite)).isEqualTo("Background append only file rewriting scheduled");
+            }
+            s.server().persistence().awaitBgsave(10_000);
+            for (int i = 0; i < 500 && !info(s).contains("aof_rewrites:2"); i++) Thread.sleep(20);
+            assertThat(info(s)).contains("aof_rewrites:2").contains("aof_rewrite_scheduled:0");
+        }
+        try (TestServer s = magpie(dir); RespClient c = s.client()) {
+            assertThat(c.value("GET", "key:29999")).isEqualTo("value:29999");
+        }
+    }
+
+    @Test
+    void saveDuringARewriteCompletesBoth() throws Exception {
+        try (TestServer s = magpie(dir); RespClient c = s.client()) {
+            for (int i = 0; i < 30_000; i++) c.send("SET", "key:" + i, "value:" + i);
+            for (int i = 0; i < 30_000; i++) c.read();
+            c.call("BGREWRITEAOF");
+            assertThat(String.valueOf(c.value("SAVE"))).isEqualTo("OK");
+            waitForRewrite(s);
+            assertThat(info(s)).contains("aof_last_bgrewrite_status:ok").contains("aof_rewrites:1");
+        }
+        try (TestServer s = magpie(dir); RespClient c = s.client()) {
+            assertThat(c.value("DBSIZE")).isEqualTo(30_000L);
+        }
+    }
 }

@@ -343,4 +343,21 @@ class AofTest {
             assertThat(c.value("DBSIZE")).isEqualTo(30_000L);
         }
     }
+
+    @Test
+    void timestampAnnotationsAreWrittenWhenEnabledAndSkippedWhenLoading() throws Exception {
+        Map<String, String> before;
+        try (TestServer s = magpie(dir, "--aof-timestamp-enabled", "yes"); RespClient c = s.client()) {
+            workload(c, 300, 51);
+            before = contents(c);
+        }
+        String incr = Files.readString(dir.resolve("appendonlydir/appendonly.aof.1.incr.aof"), StandardCharsets.ISO_8859_1);
+        assertThat(incr).startsWith("#TS:").matches("(?s)#TS:\\d+\r\n\\*2\r\n\\$6\r\nSELECT.*");
+        try (TestServer s = magpie(dir); RespClient c = s.client()) {
+            assertThat(contents(c)).isEqualTo(before);
+        }
+        try (RealRedis r = redis(dir); RespClient c = r.client()) {
+            assertThat(contents(c)).isEqualTo(before);
+        }
+    }
 }

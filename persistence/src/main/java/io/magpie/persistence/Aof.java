@@ -80,6 +80,7 @@ public final class Aof implements WriteStream.Listener {
     private AofManifest manifest;
     private FileChannel incr;
     private int selectedDb = -1;
+    private long lastTimestamp = -1;
     private byte[] buf = new byte[16 << 10];
     private int bufLen;
     /** Bytes written to the incr file but not yet fsynced (always/everysec bookkeeping). */
@@ -155,6 +156,16 @@ public final class Aof implements WriteStream.Listener {
     /** feedAppendOnlyFile: SELECT when the db changes, then the command as a RESP multibulk. */
     @Override public void onWrite(int db, byte[][] argv) {
         if (!on) return;
+        if (timestampEnabled.value()) {
+            long sec = engine.now() / 1000;
+            if (sec != lastTimestamp) { // an annotation "#TS:<unix time>" whenever the second changes
+                lastTimestamp = sec;
+                byte[] ts = ("#TS:" + sec + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                ensure(ts.length);
+                System.arraycopy(ts, 0, buf, bufLen, ts.length);
+                bufLen += ts.length;
+            }
+        }
         if (db != selectedDb) {
             appendMultibulk(SELECT, Integer.toString(db).getBytes(StandardCharsets.US_ASCII));
             selectedDb = db;
@@ -532,6 +543,7 @@ public final class Aof implements WriteStream.Listener {
         manifest.incrs.add(new AofManifest.Info(name, seq, AofManifest.INCR));
         manifest.currIncrSeq = seq;
         selectedDb = -1;
+        lastTimestamp = -1;
         unsynced = false;
         return name;
     }

@@ -67,6 +67,14 @@ class AofTest {
         }
     }
 
+    /** Runs the workload on a Magpie with the AOF in dir and returns what it holds at the end. */
+    private Map<String, String> writeAndRead(int n, long seed, String... extra) {
+        try (TestServer s = magpie(dir, extra); RespClient c = s.client()) {
+            workload(c, n, seed);
+            return contents(c);
+        }
+    }
+
     /** Every key of dbs 0..15 with its value and absolute expiry, read through the protocol. */
     static Map<String, String> contents(RespClient c) {
         Map<String, String> m = new TreeMap<>();
@@ -132,11 +140,7 @@ class AofTest {
 
     @Test
     void writesSurviveARestartThroughBaseAndIncrFiles() throws Exception {
-        Map<String, String> before;
-        try (TestServer s = magpie(dir, "--appendfsync", "always"); RespClient c = s.client()) {
-            workload(c, 2000, 11);
-            before = contents(c);
-        }
+        Map<String, String> before = writeAndRead(2000, 11, "--appendfsync", "always");
         assertThat(before).isNotEmpty();
         try (TestServer s = magpie(dir); RespClient c = s.client()) {
             assertThat(contents(c)).isEqualTo(before);
@@ -346,11 +350,7 @@ class AofTest {
 
     @Test
     void timestampAnnotationsAreWrittenWhenEnabledAndSkippedWhenLoading() throws Exception {
-        Map<String, String> before;
-        try (TestServer s = magpie(dir, "--aof-timestamp-enabled", "yes"); RespClient c = s.client()) {
-            workload(c, 300, 51);
-            before = contents(c);
-        }
+        Map<String, String> before = writeAndRead(300, 51, "--aof-timestamp-enabled", "yes");
         String incr = Files.readString(dir.resolve("appendonlydir/appendonly.aof.1.incr.aof"), StandardCharsets.ISO_8859_1);
         assertThat(incr).startsWith("#TS:").matches("(?s)#TS:\\d+\r\n\\*2\r\n\\$6\r\nSELECT.*");
         try (TestServer s = magpie(dir); RespClient c = s.client()) {

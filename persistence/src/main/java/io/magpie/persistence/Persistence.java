@@ -249,8 +249,11 @@ public final class Persistence {
                 finishOnDisk();
                 return;
             }
+            // Scheduled, not executed: Netty runs a task queued from a task in the same batch
+            // (up to 64 before it checks the clock), which would starve clients; a scheduled
+            // task waits for the next loop turn, after pending I/O.
             if (done) finishOnDisk();
-            else mainThread.execute(this::step);
+            else mainThread.schedule(this::step, 0, TimeUnit.NANOSECONDS);
         }
 
         /** After the last bytes: fsync and rename on the writer thread, then report back here. */

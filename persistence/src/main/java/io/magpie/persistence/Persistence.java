@@ -51,8 +51,6 @@ public final class Persistence {
 
     /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save rules wait this long. */
     private static final long BGSAVE_RETRY_DELAY_SECONDS = 5;
-    /** Above this many bytes waiting for the disk, the snapshot pauses (bounds its memory). */
-    private static final long MAX_PENDING_BYTES = 32L << 20;
     private static final int FLUSH_AT = 256 << 10;
     public static final String REDIS_VERSION = "7.0.15";
     public static final String MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
@@ -76,7 +74,7 @@ public final class Persistence {
     private long rdbSaves;
     private long dirtyBeforeBgsave;
     private long lastLoadKeysLoaded, lastLoadKeysExpired;
-    private Bgsave bgsave;
+    private SnapshotFile bgsave;
 
     public Persistence(Engine engine, Config registry, ScheduledExecutorService mainThread, Logger log) {
         this.engine = engine;
@@ -142,7 +140,7 @@ public final class Persistence {
         Path tmp = dir().resolve("temp-" + ProcessHandle.current().pid() + ".rdb");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> writeFully(ch, buf, len), FLUSH_AT);
+            RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> SnapshotFile.writeFully(ch, buf, len), FLUSH_AT);
             KeyspaceSnapshot.start(engine, new RdbSaver(w, rdbchecksum.value(), aux(false))).finish();
             ch.force(true);
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
@@ -165,14 +163,6 @@ public final class Persistence {
         return true;
     }
 
-    private static void writeFully(FileChannel ch, byte[] buf, int len) {
-        try {
-            ByteBuffer bb = ByteBuffer.wrap(buf, 0, len);
-            while (bb.hasRemaining()) ch.write(bb);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static String message(Throwable e) {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
@@ -180,116 +170,10 @@ public final class Persistence {
     }
 
     private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort: a stale temp file is harmless
-        }
+        SnapshotFile.deleteQuietly(p);
     }
 
     /* ---------------- BGSAVE ---------------- */
-
-    /** One background save: the snapshot (stepped here) and its writer thread. */
-    private final class Bgsave {
-        final Path tmp;
-        final FileChannel ch;
-        final ExecutorService io;
-        final KeyspaceSnapshot snapshot;
-        final RdbSaver saver;
-        final AtomicLong pendingBytes = new AtomicLong();
-        final AtomicReference<Throwable> ioError = new AtomicReference<>();
-        final long startNanos = System.nanoTime();
-        final long startSeconds = System.currentTimeMillis() / 1000;
-        boolean aborted;
-
-        Bgsave() throws IOException {
-            tmp = dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb");
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-            io = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "magpie-bgsave");
-                t.setDaemon(true);
-                return t;
-            });
-            RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> {
-                pendingBytes.addAndGet(len);
-                io.execute(() -> {
-                    try {
-                        if (ioError.get() == null) writeFully(ch, buf, len);
-                    } catch (RuntimeException e) {
-                        ioError.compareAndSet(null, e);
-                    } finally {
-                        pendingBytes.addAndGet(-len);
-                    }
-                });
-            }, FLUSH_AT);
-            saver = new RdbSaver(w, rdbchecksum.value(), aux(false));
-            snapshot = KeyspaceSnapshot.start(engine, saver);
-        }
-
-        /** One turn on the keyspace thread: about a millisecond of buckets, then yield to clients. */
-        void step() {
-            if (aborted) return;
-            if (ioError.get() != null) {
-                finishOnDisk();
-                return;
-            }
-            if (pendingBytes.get() > MAX_PENDING_BYTES) {
-                mainThread.schedule(this::step, 1, TimeUnit.MILLISECONDS);
-                return;
-            }
-            boolean done;
-            try {
-                long deadline = System.nanoTime() + 1_000_000;
-                do {
-                    done = snapshot.step(512);
-                } while (!done && System.nanoTime() < deadline);
-            } catch (RuntimeException e) {
-                ioError.compareAndSet(null, e);
-                snapshot.abort();
-                finishOnDisk();
-                return;
-            }
-            // Scheduled, not executed: Netty runs a task queued from a task in the same batch
-            // (up to 64 before it checks the clock), which would starve clients; a scheduled
-            // task waits for the next loop turn, after pending I/O.
-            if (done) finishOnDisk();
-            else mainThread.schedule(this::step, 0, TimeUnit.NANOSECONDS);
-        }
-
-        /** After the last bytes: fsync and rename on the writer thread, then report back here. */
-        void finishOnDisk() {
-            io.execute(() -> {
-                boolean ok = ioError.get() == null;
-                Path target = rdbPath();
-                try {
-                    if (ok) ch.force(true);
-                    ch.close();
-                    if (ok) Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (IOException | RuntimeException e) {
-                    ioError.compareAndSet(null, e);
-                    ok = false;
-                }
-                if (!ok) deleteQuietly(tmp);
-                final boolean success = ok;
-                mainThread.execute(() -> bgsaveDone(this, success));
-                io.shutdown();
-            });
-        }
-
-        void abort() {
-            aborted = true;
-            snapshot.abort();
-            io.execute(() -> {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // the file is deleted next
-                }
-                deleteQuietly(tmp);
-            });
-            io.shutdown();
-        }
-    }
 
     /** rdbSaveBackground. Returns null on success or the error to reply with. */
     public String bgsave() {
@@ -297,19 +181,19 @@ public final class Persistence {
         lastBgsaveTry = nowSeconds();
         dirtyBeforeBgsave = engine.dirty;
         try {
-            bgsave = new Bgsave();
+            bgsave = new SnapshotFile(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
+                    rdbPath(), rdbcompression.value(), rdbchecksum.value(), aux(false), this::bgsaveDone);
         } catch (IOException | RuntimeException e) {
             lastBgsaveOk = false;
             log.warning("Can't save in background: " + message(e));
             return "ERR " + message(e);
         }
         log.notice("Background saving started");
-        mainThread.execute(bgsave::step);
         return null;
     }
 
-    private void bgsaveDone(Bgsave b, boolean ok) {
-        if (bgsave != b || b.aborted) return;
+    private void bgsaveDone(SnapshotFile b, boolean ok) {
+        if (bgsave != b) return;
         bgsave = null;
         lastBgsaveTimeSec = (System.nanoTime() - b.startNanos) / 1_000_000_000L;
         if (ok) {

@@ -22,12 +22,19 @@ final class PersistenceCommands {
         t.register("save", c -> save(c, p));
         t.register("bgsave", c -> bgsave(c, p));
         t.register("lastsave", c -> c.addReplyLongLong(p.lastSave()));
+        t.register("bgrewriteaof", c -> {
+            String r = p.bgrewriteaof();
+            if (r == null) c.addReplyStatus("Background append only file rewriting started");
+            else if (r.startsWith("+")) c.addReplyStatus(r.substring(1));
+            else throw new ReplyException(r);
+        });
         t.register("dump", c -> dump(c, p));
         t.register("restore", c -> restore(c, p));
     }
 
     private static void save(Client c, Persistence p) {
         if (p.bgsaveInProgress()) throw new ReplyException("ERR Background save already in progress");
+        if (p.aofRewriteInProgress()) throw new ReplyException("ERR Background save already in progress");
         if (p.saveNow()) c.addReplyOk();
         else c.addReplyError("ERR");
     }

@@ -86,6 +86,11 @@ public final class Aof implements WriteStream.Listener {
             selectedDb = db;
         }
         appendCommand(argv);
+        if (fsync == Fsync.ALWAYS) {
+            // Called at the end of the command, before its reply leaves: on disk before acknowledged.
+            flush();
+            return;
+        }
         if (!flushScheduled) {
             // Written once per event-loop turn, like Redis's flushAppendOnlyFile in beforeSleep.
             flushScheduled = true;

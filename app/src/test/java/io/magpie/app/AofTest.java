@@ -314,7 +314,7 @@ class AofTest {
             assertThat(started).isEqualTo("Background append only file rewriting started");
             Object bgsave = c.value("BGSAVE");
             if (info(s).contains("aof_rewrite_in_progress:1")) {
-                assertThat(String.valueOf(bgsave)).isEqualTo("(error) ERR An AOF log rewriting in progress: can't BGSAVE right now. "
+                assertThat(String.valueOf(bgsave)).isEqualTo("(error) ERR Another child process is active (AOF?): can't BGSAVE right now. "
                         + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
             }
             waitForRewrite(s);

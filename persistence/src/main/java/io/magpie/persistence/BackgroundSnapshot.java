@@ -117,8 +117,11 @@ final class BackgroundSnapshot {
             finishOnDisk();
             return;
         }
+        // Scheduled, not executed: Netty runs a task queued from a task in the same batch
+        // (up to 64 before it checks the clock), which would starve clients; a scheduled
+        // task waits for the next loop turn, after pending I/O.
         if (done) finishOnDisk();
-        else mainThread.execute(this::step);
+        else mainThread.schedule(this::step, 0, TimeUnit.NANOSECONDS);
     }
 
     /** Runs the snapshot to its end on this thread (another snapshot needs the keyspace's one slot). */

@@ -20,6 +20,7 @@ public final class Lzf {
     private static final int CHUNK = LZFChunk.MAX_CHUNK_LEN;
     /** Encoders keep hash tables: one per thread (the keyspace thread, loaders, tests). */
     private static final ThreadLocal<ChunkEncoder> ENCODER = ThreadLocal.withInitial(() -> ChunkEncoderFactory.safeInstance(CHUNK));
+    private static final ThreadLocal<byte[][]> SCRATCH = ThreadLocal.withInitial(() -> new byte[][] {new byte[256], new byte[256]});
     private static final ChunkDecoder DECODER = ChunkDecoderFactory.safeInstance();
 
     private Lzf() {}
@@ -30,8 +31,14 @@ public final class Lzf {
      */
     public static byte[] compress(byte[] in, int off, int len, int maxOut) {
         ChunkEncoder enc = ENCODER.get();
-        byte[] out = new byte[maxOut + 3 * 64];
-        byte[] framed = new byte[CHUNK + LZFChunk.MAX_HEADER_LEN + 64];
+        // Scratch space is per thread and reused: most compressed strings are small, and a
+        // fresh 64 KiB frame per string would dominate a snapshot's cost.
+        byte[][] scratch = SCRATCH.get();
+        int chunk = Math.min(CHUNK, len);
+        int frameNeed = chunk + (chunk >> 5) + LZFChunk.MAX_HEADER_LEN + 64; // LZF worst case: 1 extra byte per 32
+        if (scratch[0].length < frameNeed) scratch[0] = new byte[frameNeed];
+        if (scratch[1].length < maxOut + 64) scratch[1] = new byte[maxOut + 64];
+        byte[] framed = scratch[0], out = scratch[1];
         int outPos = 0;
         for (int pos = off, end = off + len; pos < end; ) {
             int n = Math.min(CHUNK, end - pos);

@@ -141,14 +141,14 @@ public final class Persistence {
             ch.force(true);
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
             log.warning("Failed saving the DB: " + message(e));
-            BackgroundSnapshot.deleteQuietly(tmp);
+            deleteQuietly(tmp);
             return false;
         }
         try {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             log.warning("Error moving temp DB file " + tmp + " on the final destination " + target + ": " + e.getMessage());
-            BackgroundSnapshot.deleteQuietly(tmp);
+            deleteQuietly(tmp);
             return false;
         }
         log.notice("DB saved on disk");
@@ -159,9 +159,14 @@ public final class Persistence {
         return true;
     }
 
+
     static String message(Throwable e) {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
         return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    private static void deleteQuietly(Path p) {
+        BackgroundSnapshot.deleteQuietly(p);
     }
 
     /* ---------------- BGSAVE ---------------- */
@@ -170,7 +175,7 @@ public final class Persistence {
     public String bgsave() {
         if (bgsave != null) return "ERR Background save already in progress";
         if (aof.rewriteInProgress()) {
-            return "ERR An AOF log rewriting in progress: can't BGSAVE right now. "
+            return "ERR Another child process is active (AOF?): can't BGSAVE right now. "
                     + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
         }
         lastBgsaveTry = nowSeconds();
@@ -180,13 +185,13 @@ public final class Persistence {
                     rdbPath(), "magpie-bgsave",
                     out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT), rdbchecksum.value(), aux(false)),
                     this::bgsaveDone);
+            bgsave.start();
         } catch (IOException | RuntimeException e) {
             lastBgsaveOk = false;
             log.warning("Can't save in background: " + message(e));
             return "ERR " + message(e);
         }
         log.notice("Background saving started");
-        bgsave.start();
         return null;
     }
 
@@ -245,15 +250,10 @@ public final class Persistence {
 
     /* ---------------- loading ---------------- */
 
-    /** The append only file (BGREWRITEAOF, appendfsync, the aof_* INFO fields). */
-    public Aof aof() {
-        return aof;
-    }
-
     /**
-     * loadDataFromDisk: the AOF when appendonly is yes, else the RDB file. Anything
-     * unreadable throws, naming the file and offset, so the server does not start with
-     * half a dataset.
+     * Loads the RDB file at startup (loadDataFromDisk). A missing file is an empty dataset;
+     * anything unreadable throws, naming the file and offset, so the server does not start
+     * with half a dataset.
      */
     public void loadAtStartup() {
         if (aof.configuredOn()) aof.loadAndOpenAtStartup();
@@ -343,6 +343,11 @@ public final class Persistence {
             return false;
         }
         return true;
+    }
+
+    /** The append only file (BGREWRITEAOF, appendfsync, the aof_* INFO fields). */
+    public Aof aof() {
+        return aof;
     }
 
     /* ---------------- INFO ---------------- */

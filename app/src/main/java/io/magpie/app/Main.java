@@ -84,7 +84,15 @@ public final class Main {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
                     Log.warning("Received SIG%s scheduling shutdown...", name);
-                    server.shutdown();
+                    // As Redis: save first if save rules exist; if that fails, keep running.
+                    boolean ok;
+                    try {
+                        ok = server.onMainThread(() -> server.persistence().prepareForShutdown(null));
+                    } catch (Exception e) {
+                        ok = false;
+                    }
+                    if (ok) server.shutdown();
+                    else Log.warning("SIG%s received but errors trying to shut down the server, check the logs for more information", name);
                 });
             } catch (IllegalArgumentException e) {
                 Log.warning("Cannot handle SIG%s: %s", name, e.getMessage());

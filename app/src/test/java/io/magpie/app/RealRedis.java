@@ -65,6 +65,11 @@ public final class RealRedis implements AutoCloseable {
         return port;
     }
 
+    /** The server's working directory (its dump.rdb lives here after SAVE). */
+    public Path dir() {
+        return dir;
+    }
+
     public RespClient client() {
         return new RespClient(port);
     }

@@ -14,12 +14,15 @@ public final class TestServer implements AutoCloseable {
         try {
             Config registry = new Config();
             server = new MagpieServer(registry);
-            String[] all = new String[args.length + 4];
+            // No save rules unless a test asks: a test server must not leave dump.rdb behind.
+            String[] all = new String[args.length + 6];
             all[0] = "--port";
             all[1] = "0";
             all[2] = "--bind";
             all[3] = "127.0.0.1";
-            System.arraycopy(args, 0, all, 4, args.length);
+            all[4] = "--save";
+            all[5] = "";
+            System.arraycopy(args, 0, all, 6, args.length);
             ConfigLoader.load(registry, ConfigLoader.configText(all));
             server.start();
         } catch (Exception e) {

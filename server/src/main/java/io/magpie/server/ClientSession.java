@@ -233,13 +233,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        flush();
+        if (!server.deferReplyUntilAofSynced(this)) flush();
     }
 
-    /** Writes what the client's buffer holds to the socket. */
+    /** Writes what the client's buffer holds to the socket (after the AOF buffer reached the file). */
     void flush() {
         flushScheduled = false;
         if (channel == null) return;
+        server.persistence().aof().flushBeforeReply();
         ByteBuf out = client.output();
         if (out.isReadable()) {
             engine.stats.netOutputBytes += out.readableBytes();

@@ -5,6 +5,7 @@ import io.magpie.engine.Clock;
 import io.magpie.engine.Engine;
 import io.magpie.engine.Errors;
 import io.magpie.engine.config.Config;
+import io.magpie.persistence.Persistence;
 import io.magpie.server.commands.ServerCommands;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -37,11 +38,13 @@ public final class MagpieServer {
     private final Config registry;
     private final ServerConfig config;
     private final Engine engine;
+    private final Persistence persistence;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup mainLoop;
     private final Class<? extends ServerChannel> channelClass;
     private final List<Channel> listeners = new ArrayList<>();
     private final Set<ClientSession> sessions = new LinkedHashSet<>();
+    private final Set<ClientSession> awaitingAofFsync = new LinkedHashSet<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long startTimeMillis = System.currentTimeMillis();
     private final String runId;
@@ -84,6 +87,15 @@ public final class MagpieServer {
         this.runId = randomHex(40);
         this.replid = randomHex(40);
         ServerCommands.register(this);
+        this.persistence = new Persistence(engine, registry, mainLoop.next(), new Persistence.Logger() {
+            @Override public void notice(String message) {
+                Log.notice("%s", message);
+            }
+
+            @Override public void warning(String message) {
+                Log.warning("%s", message);
+            }
+        });
         engine.addGuard((c, cmd) -> !c.authenticated && engine.authRequired() && !cmd.noAuth ? Errors.NOAUTH : null);
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
@@ -99,6 +111,11 @@ public final class MagpieServer {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** RDB/AOF persistence: SHUTDOWN calls prepareForShutdown, INFO reads infoSection. */
+    public Persistence persistence() {
+        return persistence;
     }
 
     public ServerConfig config() {
@@ -163,6 +180,7 @@ public final class MagpieServer {
         Log.setLevel(config.loglevel.value());
         config.loglevel.onChange(() -> Log.setLevel(config.loglevel.value()));
         engine.start();
+        persistence.loadAtStartup();
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, mainLoop)
                 .channel(channelClass)
@@ -262,6 +280,7 @@ public final class MagpieServer {
     private void serverCron() {
         try {
             engine.cron();
+            persistence.cron();
             clientsCron();
             if (pauseEndMs != 0 && engine.now() >= pauseEndMs) unpause();
             sampleMetrics();
@@ -386,6 +405,24 @@ public final class MagpieServer {
             }
             s.checkOutputLimits();
         }
+    }
+
+    /**
+     * appendfsync always: a reply leaves only once the writes before it are on disk. The
+     * sessions read in this event-loop iteration wait here, and one fsync serves them all
+     * (Redis's beforeSleep: flushAppendOnlyFile, then handleClientsWithPendingWrites).
+     */
+    boolean deferReplyUntilAofSynced(ClientSession s) {
+        if (!persistence.aof().mustSyncBeforeReply()) return false;
+        if (awaitingAofFsync.isEmpty()) mainLoop.next().execute(this::fsyncAofThenReply);
+        awaitingAofFsync.add(s);
+        return true;
+    }
+
+    private void fsyncAofThenReply() {
+        persistence.aof().flushBeforeReply();
+        for (ClientSession s : awaitingAofFsync) s.flush();
+        awaitingAofFsync.clear();
     }
 
     void sessionOpened(ClientSession s) {

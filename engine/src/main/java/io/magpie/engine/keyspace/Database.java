@@ -21,6 +21,8 @@ public final class Database {
     /** Where the active expire cycle resumes scanning this db's expires. */
     public long expiresCursor;
     public long avgTtl;
+    /** The running snapshot's share of this db, or null (the common case: one branch per write). */
+    KeyspaceSnapshot.Part snapshotPart;
 
     public Database(Engine engine, int id) {
         this.engine = engine;
@@ -46,8 +48,13 @@ public final class Database {
         return lookup(key, true, true);
     }
 
-    /** Lookup for a write command: lazily expires and touches, no stats (lookupKeyWrite). */
+    /**
+     * Lookup for a write command: lazily expires and touches, no stats (lookupKeyWrite).
+     * Code that edits a value in place must have obtained it here (or through rawEntry), so
+     * that a running snapshot copies the key's bucket before the edit.
+     */
     public Object lookupWrite(byte[] key) {
+        beforeWrite(key);
         return lookup(key, false, true);
     }
 
@@ -79,8 +86,14 @@ public final class Database {
 
     /* ---------------- writes ---------------- */
 
+    /** Copy-on-write hook of a running snapshot: serializes key's bucket before it changes. */
+    private void beforeWrite(byte[] key) {
+        if (snapshotPart != null) snapshotPart.beforeWrite(key);
+    }
+
     /** Adds a key that must not exist (dbAdd). Signals blocked clients waiting on the key. */
     public void add(byte[] key, Object value) {
+        beforeWrite(key);
         Dict.Entry e = dict.addNew(key, value);
         engine.eviction().initEntry(e);
         engine.memory().keyAdded(key, value);
@@ -90,6 +103,7 @@ public final class Database {
 
     /** Replaces the value of an existing key, keeping its TTL (dbOverwrite). */
     public void overwrite(byte[] key, Object value) {
+        beforeWrite(key);
         Dict.Entry e = dict.find(key);
         Object old = e.value;
         e.value = value;
@@ -101,6 +115,7 @@ public final class Database {
      * modification to WATCH.
      */
     public void setKey(Client c, byte[] key, Object value, boolean keepTtl) {
+        beforeWrite(key);
         Dict.Entry e = dict.find(key);
         if (e == null) {
             add(key, value);
@@ -116,6 +131,7 @@ public final class Database {
 
     /** Deletes a key and its TTL; true if it existed (dbDelete). */
     public boolean delete(byte[] key) {
+        beforeWrite(key);
         Dict.Entry e = dict.remove(key);
         if (e == null) return false;
         engine.memory().keyRemoved(e.key(), e.value);
@@ -131,6 +147,7 @@ public final class Database {
 
     /** Sets the absolute expiry in ms (setExpire); the key must exist. */
     public void setExpire(byte[] key, long whenMs) {
+        beforeWrite(key);
         Dict.Entry k = dict.find(key);
         // Share the key bytes between the two dictionaries, as Redis does.
         Dict.Entry e = expires.find(k.key);
@@ -149,6 +166,7 @@ public final class Database {
     }
 
     public boolean removeExpire(byte[] key) {
+        beforeWrite(key);
         if (expires.remove(key) == null) return false;
         engine.memory().expireRemoved();
         return true;
@@ -270,6 +288,11 @@ public final class Database {
     public long empty() {
         long removed = dict.size();
         engine.memory().dbEmptied(this);
+        // A running snapshot keeps the old dictionaries, which nothing touches from now on.
+        if (snapshotPart != null) {
+            snapshotPart.owner = null;
+            snapshotPart = null;
+        }
         dict = new Dict();
         expires = new Dict();
         expiresCursor = 0;
@@ -281,6 +304,11 @@ public final class Database {
     public void swapWith(Database other) {
         Dict d = dict, x = expires;
         long cur = expiresCursor, ttl = avgTtl;
+        KeyspaceSnapshot.Part part = snapshotPart;
+        snapshotPart = other.snapshotPart;
+        other.snapshotPart = part;
+        if (snapshotPart != null) snapshotPart.owner = this;
+        if (other.snapshotPart != null) other.snapshotPart.owner = other;
         dict = other.dict;
         expires = other.expires;
         expiresCursor = other.expiresCursor;
@@ -293,6 +321,7 @@ public final class Database {
 
     /** Moves the entry of key (value, TTL) into another db where it must not exist (MOVE, COPY helpers). */
     public Dict.Entry rawEntry(byte[] key) {
+        beforeWrite(key);
         return dict.find(key);
     }
 }

@@ -48,8 +48,9 @@ public final class Dict {
     /** Redis's HASHTABLE_MIN_FILL: shrink when under 10% full. */
     private static final int MIN_FILL_PERCENT = 10;
 
-    private Entry[] table0 = null;
-    private Entry[] table1 = null; // non-null only while rehashing
+    /* Package-private for KeyspaceSnapshot, which walks the buckets while rehashing is paused. */
+    Entry[] table0 = null;
+    Entry[] table1 = null; // non-null only while rehashing
     private int used0, used1;
     private int rehashIndex = -1;
     private int pauseRehash;
@@ -209,7 +210,7 @@ public final class Dict {
 
     /** Moves up to n buckets from the old table to the new one; true if more remain. */
     public boolean rehash(int n) {
-        if (!isRehashing()) return false;
+        if (!isRehashing() || pauseRehash > 0) return false;
         int emptyVisits = n * 10;
         while (n-- > 0 && used0 != 0) {
             while (table0[rehashIndex] == null) {
@@ -238,6 +239,19 @@ public final class Dict {
             return false;
         }
         return true;
+    }
+
+    /**
+     * Freezes the bucket layout: no entry moves between buckets until resumeRehash (a
+     * snapshot walks the buckets meanwhile). New keys may still start a resize; they then
+     * land in the new table while the old one keeps its entries.
+     */
+    void pauseRehash() {
+        pauseRehash++;
+    }
+
+    void resumeRehash() {
+        pauseRehash--;
     }
 
     /** Rehashes for about ms milliseconds (Redis's incrementallyRehash from serverCron). */

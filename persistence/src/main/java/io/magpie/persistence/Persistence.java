@@ -1,0 +1,387 @@
+package io.magpie.persistence;
+
+import io.magpie.engine.Engine;
+import io.magpie.engine.config.Config;
+import io.magpie.engine.config.Param;
+import io.magpie.engine.config.Params.BoolParam;
+import io.magpie.engine.config.Params.StringParam;
+import io.magpie.engine.keyspace.KeyspaceSnapshot;
+import io.magpie.persistence.rdb.RdbException;
+import io.magpie.persistence.rdb.RdbLoader;
+import io.magpie.persistence.rdb.RdbReader;
+import io.magpie.persistence.rdb.RdbSaver;
+import io.magpie.persistence.rdb.RdbWriter;
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * RDB persistence of a server (rdb.c's server side): SAVE, BGSAVE, LASTSAVE, the save
+ * rules, loading at startup, the SHUTDOWN save, DEBUG RELOAD, and INFO's persistence
+ * fields. All methods run on the keyspace thread unless said otherwise.
+ *
+ * <p>BGSAVE without fork: a {@link KeyspaceSnapshot} is stepped from the keyspace thread's
+ * task queue, about a millisecond of buckets per turn, between commands; the RDB bytes go
+ * to a background thread that writes, fsyncs and renames the file, as Redis's child does.
+ */
+public final class Persistence {
+    /** Where log lines go (the server's Redis-format log). */
+    public interface Logger {
+        void notice(String message);
+
+        void warning(String message);
+    }
+
+    /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save rules wait this long. */
+    private static final long BGSAVE_RETRY_DELAY_SECONDS = 5;
+    private static final int FLUSH_AT = 256 << 10;
+    public static final String REDIS_VERSION = "7.0.15";
+    public static final String MISCONF = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+            + "persist to disk. Commands that may modify the data set are disabled, because this instance is configured "
+            + "to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). "
+            + "Please check the Redis logs for details about the RDB error.";
+
+    private final Engine engine;
+    private final Config registry;
+    private final ScheduledExecutorService mainThread;
+    private final Logger log;
+
+    public final SaveParam save;
+    public final StringParam dbfilename;
+    public final BoolParam rdbcompression, rdbchecksum, stopWritesOnBgsaveError;
+
+    private long lastSave = System.currentTimeMillis() / 1000;
+    private long lastBgsaveTry;
+    private boolean lastBgsaveOk = true;
+    private long lastBgsaveTimeSec = -1;
+    private long rdbSaves;
+    private long dirtyBeforeBgsave;
+    private long lastLoadKeysLoaded, lastLoadKeysExpired;
+    private BackgroundSnapshot bgsave;
+    private final Aof aof;
+
+    public Persistence(Engine engine, Config registry, ScheduledExecutorService mainThread, Logger log) {
+        this.engine = engine;
+        this.registry = registry;
+        this.mainThread = mainThread;
+        this.log = log;
+        save = registry.register(new SaveParam());
+        dbfilename = registry.register(new StringParam("dbfilename", "dump.rdb"));
+        rdbcompression = registry.register(new BoolParam("rdbcompression", true));
+        rdbchecksum = registry.register(new BoolParam("rdbchecksum", true));
+        stopWritesOnBgsaveError = registry.register(new BoolParam("stop-writes-on-bgsave-error", true));
+        PersistenceCommands.register(engine, this);
+        aof = new Aof(engine, registry, mainThread, log, this);
+        engine.addGuard((c, cmd) -> {
+            if (!writesDeniedByDiskError() || c.master) return null;
+            return cmd.write || cmd.name.equals("ping") ? MISCONF : null;
+        });
+    }
+
+    /* ---------------- paths ---------------- */
+
+    private Path dir() {
+        Param p = registry.find("dir");
+        return Path.of(p == null ? "." : p.get());
+    }
+
+    public Path rdbPath() {
+        return dir().resolve(dbfilename.value());
+    }
+
+    private long nowSeconds() {
+        return engine.now() / 1000;
+    }
+
+    /* ---------------- state ---------------- */
+
+    public long lastSave() {
+        return lastSave;
+    }
+
+    public boolean bgsaveInProgress() {
+        return bgsave != null;
+    }
+
+    /** Redis's writeCommandsDeniedByDiskError (the RDB half). */
+    public boolean writesDeniedByDiskError() {
+        return stopWritesOnBgsaveError.value() && !save.rules().isEmpty() && !lastBgsaveOk;
+    }
+
+    /* ---------------- SAVE ---------------- */
+
+    private RdbSaver.Aux aux(boolean aofBase) {
+        Runtime rt = Runtime.getRuntime();
+        return new RdbSaver.Aux(REDIS_VERSION, System.currentTimeMillis() / 1000, rt.totalMemory() - rt.freeMemory(), aofBase,
+                null, 0, 0);
+    }
+
+    /**
+     * rdbSave: writes the whole keyspace to the RDB file on this thread (SAVE, SHUTDOWN,
+     * DEBUG RELOAD). Returns false (and logs why) on failure.
+     */
+    public boolean saveNow() {
+        aof.completeRewriteSnapshot();
+        Path target = rdbPath();
+        Path tmp = dir().resolve("temp-" + ProcessHandle.current().pid() + ".rdb");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> BackgroundSnapshot.writeFully(ch, buf, len), FLUSH_AT);
+            KeyspaceSnapshot.start(engine, new RdbSaver(w, rdbchecksum.value(), aux(false))).finish();
+            ch.force(true);
+        } catch (IOException | UncheckedIOException | IllegalStateException e) {
+            log.warning("Failed saving the DB: " + message(e));
+            deleteQuietly(tmp);
+            return false;
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            log.warning("Error moving temp DB file " + tmp + " on the final destination " + target + ": " + e.getMessage());
+            deleteQuietly(tmp);
+            return false;
+        }
+        log.notice("DB saved on disk");
+        engine.dirty = 0;
+        lastSave = nowSeconds();
+        lastBgsaveOk = true;
+        rdbSaves++;
+        return true;
+    }
+
+
+    static String message(Throwable e) {
+        Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    private static void deleteQuietly(Path p) {
+        BackgroundSnapshot.deleteQuietly(p);
+    }
+
+    /* ---------------- BGSAVE ---------------- */
+
+    /** rdbSaveBackground. Returns null on success or the error to reply with. */
+    public String bgsave() {
+        if (bgsave != null) return "ERR Background save already in progress";
+        if (aof.rewriteInProgress()) {
+            return "ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                    + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+        }
+        lastBgsaveTry = nowSeconds();
+        dirtyBeforeBgsave = engine.dirty;
+        try {
+            bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
+                    rdbPath(), "magpie-bgsave",
+                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT), rdbchecksum.value(), aux(false)),
+                    this::bgsaveDone);
+            bgsave.start();
+        } catch (IOException | RuntimeException e) {
+            lastBgsaveOk = false;
+            log.warning("Can't save in background: " + message(e));
+            return "ERR " + message(e);
+        }
+        log.notice("Background saving started");
+        return null;
+    }
+
+    private void bgsaveDone(BackgroundSnapshot b, boolean ok) {
+        if (bgsave != b) return;
+        bgsave = null;
+        lastBgsaveTimeSec = (System.nanoTime() - b.startNanos) / 1_000_000_000L;
+        if (ok) {
+            log.notice("DB saved on disk");
+            log.notice("Background saving terminated with success");
+            engine.dirty -= dirtyBeforeBgsave;
+            lastSave = nowSeconds();
+            lastBgsaveOk = true;
+            rdbSaves++;
+        } else {
+            log.warning("Write error saving DB on disk: " + message(b.ioError.get()));
+            log.warning("Background saving error");
+            lastBgsaveOk = false;
+        }
+    }
+
+    /** Stops a running BGSAVE and removes its temp file (SHUTDOWN, FLUSHALL as Redis's killRDBChild). */
+    public void abortBgsave() {
+        if (bgsave == null) return;
+        log.warning("There is a child saving an .rdb. Killing it!");
+        bgsave.abort();
+        bgsave = null;
+    }
+
+    /** For tests and DEBUG: blocks the caller (not the keyspace thread!) until no BGSAVE runs. */
+    public void awaitBgsave(long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (!mainThread.submit(this::bgsaveInProgress).get()) return;
+            Thread.sleep(5);
+        }
+        throw new IllegalStateException("BGSAVE did not finish in " + timeoutMs + " ms");
+    }
+
+    /* ---------------- cron: save rules ---------------- */
+
+    /** serverCron's save-rule check: BGSAVE when a rule's seconds and changes are both reached. */
+    public void cron() {
+        aof.cron();
+        if (bgsave != null || aof.rewriteInProgress()) return;
+        long now = nowSeconds();
+        for (SaveParam.Rule r : save.rules()) {
+            if (engine.dirty >= r.changes() && now - lastSave > r.seconds()
+                    && (now - lastBgsaveTry > BGSAVE_RETRY_DELAY_SECONDS || lastBgsaveOk)) {
+                log.notice(r.changes() + " changes in " + r.seconds() + " seconds. Saving...");
+                bgsave();
+                return;
+            }
+        }
+    }
+
+    /* ---------------- loading ---------------- */
+
+    /**
+     * Loads the RDB file at startup (loadDataFromDisk). A missing file is an empty dataset;
+     * anything unreadable throws, naming the file and offset, so the server does not start
+     * with half a dataset.
+     */
+    public void loadAtStartup() {
+        if (aof.configuredOn()) aof.loadAndOpenAtStartup();
+        else loadRdbAtStartup();
+        aof.serverStarted();
+    }
+
+    /** A missing RDB file is an empty dataset. */
+    private void loadRdbAtStartup() {
+        Path p = rdbPath();
+        if (!Files.exists(p)) return;
+        long start = System.nanoTime();
+        RdbLoader.Result res;
+        try {
+            res = loadRdb(p);
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        lastSave = nowSeconds();
+        String ver = res.aux.getOrDefault("redis-ver", "unknown");
+        log.notice("Loading RDB produced by version " + ver);
+        if (res.aux.containsKey("ctime")) {
+            log.notice("RDB age " + Math.max(0, nowSeconds() - Long.parseLong(res.aux.get("ctime"))) + " seconds");
+        }
+        if (res.aux.containsKey("used-mem")) {
+            log.notice(String.format(Locale.ROOT, "RDB memory usage when created %.2f Mb", Long.parseLong(res.aux.get("used-mem")) / 1024.0 / 1024));
+        }
+        if (res.aux.containsKey("functions-skipped")) {
+            log.warning("Skipped " + res.aux.get("functions-skipped") + " function libraries: functions are not supported");
+        }
+        log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired + ".");
+        log.notice(String.format(Locale.ROOT, "DB loaded from disk: %.3f seconds", (System.nanoTime() - start) / 1e9));
+    }
+
+    /** Loads file into the (empty) keyspace; throws IllegalStateException naming file and offset on bad data. */
+    public RdbLoader.Result loadRdb(Path file) throws NoSuchFileException {
+        engine.setLoading(true);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            RdbReader r = new RdbReader(in);
+            RdbLoader.Result res;
+            try {
+                res = new RdbLoader(engine, !engine.isReplica(), rdbchecksum.value()).load(r);
+            } catch (EOFException e) {
+                throw new RdbException("Short read loading DB: unexpected end of file", r.offset());
+            }
+            lastLoadKeysLoaded = res.keysLoaded;
+            lastLoadKeysExpired = res.keysExpired;
+            return res;
+        } catch (NoSuchFileException e) {
+            throw e;
+        } catch (IOException e) {
+            String msg = "Fatal error loading the DB " + file.toAbsolutePath() + ": " + e.getMessage() + ". Exiting.";
+            log.warning(msg);
+            throw new IllegalStateException(msg, e);
+        } finally {
+            engine.setLoading(false);
+        }
+    }
+
+    /** DEBUG RELOAD: save, empty the keyspace, load the file back. False if the save failed. */
+    public boolean debugReload() {
+        if (!saveNow()) return false;
+        for (int i = 0; i < engine.dbCount(); i++) engine.db(i).empty();
+        try {
+            loadRdb(rdbPath());
+        } catch (NoSuchFileException e) {
+            throw new IllegalStateException(e);
+        }
+        return true;
+    }
+
+    /* ---------------- shutdown ---------------- */
+
+    /**
+     * prepareForShutdown's RDB part. save: true for SHUTDOWN SAVE, false for NOSAVE, null for
+     * the default (save if any save rule is configured). Returns false if the final save
+     * failed: the server must then refuse to exit (SHUTDOWN replies with an error).
+     */
+    public boolean prepareForShutdown(Boolean save) {
+        abortBgsave();
+        aof.prepareForShutdown();
+        boolean doSave = save != null ? save : !this.save.rules().isEmpty();
+        if (!doSave) return true;
+        log.notice("Saving the final RDB snapshot before exiting.");
+        if (!saveNow()) {
+            log.warning("Error trying to save the DB, can't exit.");
+            return false;
+        }
+        return true;
+    }
+
+    /** The append only file (BGREWRITEAOF, appendfsync, the aof_* INFO fields). */
+    public Aof aof() {
+        return aof;
+    }
+
+    /* ---------------- INFO ---------------- */
+
+    /** INFO's "# Persistence" section, header included, lines ending in CRLF. */
+    public String infoSection() {
+        long now = nowSeconds();
+        StringBuilder sb = new StringBuilder("# Persistence\r\n");
+        field(sb, "loading", engine.loading() ? 1 : 0);
+        field(sb, "async_loading", 0);
+        field(sb, "current_cow_peak", 0);
+        field(sb, "current_cow_size", bgsave == null ? 0 : ((RdbSaver) bgsave.sink).pendingBytes());
+        field(sb, "current_cow_size_age", 0);
+        field(sb, "current_fork_perc", "0.00");
+        field(sb, "current_save_keys_processed", bgsave == null ? 0 : bgsave.snapshot.keysWritten());
+        field(sb, "current_save_keys_total", bgsave == null ? 0 : bgsave.snapshot.totalKeys());
+        field(sb, "rdb_changes_since_last_save", engine.dirty);
+        field(sb, "rdb_bgsave_in_progress", bgsave == null ? 0 : 1);
+        field(sb, "rdb_last_save_time", lastSave);
+        field(sb, "rdb_last_bgsave_status", lastBgsaveOk ? "ok" : "err");
+        field(sb, "rdb_last_bgsave_time_sec", lastBgsaveTimeSec);
+        field(sb, "rdb_current_bgsave_time_sec", bgsave == null ? -1 : now - bgsave.startSeconds);
+        field(sb, "rdb_saves", rdbSaves);
+        field(sb, "rdb_last_cow_size", 0);
+        field(sb, "rdb_last_load_keys_expired", lastLoadKeysExpired);
+        field(sb, "rdb_last_load_keys_loaded", lastLoadKeysLoaded);
+        aof.infoFields(sb);
+        field(sb, "module_fork_in_progress", 0);
+        field(sb, "module_fork_last_cow_size", 0);
+        aof.infoEnabledFields(sb);
+        return sb.toString();
+    }
+
+    static void field(StringBuilder sb, String name, Object value) {
+        sb.append(name).append(':').append(value).append("\r\n");
+    }
+}

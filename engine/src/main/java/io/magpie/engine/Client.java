@@ -208,6 +208,12 @@ public class Client {
         reply.verbatim(text, format);
     }
 
+    /** addReplyHelp: a container's HELP text, one status line each. */
+    public void addReplyHelp(String[] lines) {
+        reply.arrayLen(lines.length);
+        for (String line : lines) reply.status(line);
+    }
+
     public void addReplyBigNum(String digits) {
         reply.bigNumber(digits);
     }

@@ -32,6 +32,7 @@ public final class Engine {
     public final SlowLog slowlog = new SlowLog(this);
     public final RandomGenerator random;
     private final Eviction eviction = new Eviction(this);
+    private final MemoryAccounting memory = new MemoryAccounting(this);
     private final Clock clock;
     private Database[] dbs;
     private final Map<Long, Client> clients = new LinkedHashMap<>();
@@ -49,6 +50,8 @@ public final class Engine {
     private boolean replica;
     private boolean writesPaused;
     private boolean noTouch;
+    /** DEBUG SET-ACTIVE-EXPIRE: tests turn the expire cycle off to observe lazy expiry alone. */
+    public boolean activeExpireEnabled = true;
     private String requirePass;
 
     public Engine(Config registry, Clock clock, long seed) {
@@ -189,6 +192,15 @@ public final class Engine {
         return eviction;
     }
 
+    public MemoryAccounting memory() {
+        return memory;
+    }
+
+    /** Used memory as maxmemory and INFO used_memory see it (see MemoryAccounting). */
+    public long usedMemory() {
+        return memory.usedMemory();
+    }
+
     public boolean lazyfreeLazyExpire() {
         return config.lazyfreeLazyExpire.value();
     }
@@ -210,7 +222,8 @@ public final class Engine {
             rejectCommand(c, null, unknownCommandError(c));
             return;
         }
-        if (cmd.hasSubcommands() && cmd.handler() == null) {
+        // A container runs its own handler only when called bare (COMMAND); otherwise argv[1] names the subcommand.
+        if (cmd.hasSubcommands() && (cmd.handler() == null || c.argc > 1)) {
             if (c.argc == 1) {
                 rejectCommand(c, cmd, Errors.wrongArgs(cmd.fullName));
                 return;
@@ -233,6 +246,11 @@ public final class Engine {
                 rejectCommand(c, cmd, err);
                 return;
             }
+        }
+        String oom = eviction.beforeCommand(c, cmd);
+        if (oom != null) {
+            rejectCommand(c, cmd, oom);
+            return;
         }
         if ((!c.channels.isEmpty() || !c.patterns.isEmpty()) && c.resp() == 2 && !isOneOf(cmd, PUBSUB_ALLOWED)) {
             rejectCommand(c, cmd, "ERR Can't execute '" + cmd.fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
@@ -427,7 +445,9 @@ public final class Engine {
     public void cron() {
         updateCachedTime();
         blocking.handleTimeouts(now);
-        if (!replica && !loading) ActiveExpire.cycle(this, ActiveExpire.SLOW);
+        if (!replica && !loading && activeExpireEnabled) ActiveExpire.cycle(this, ActiveExpire.SLOW);
+        memory.cron();
+        eviction.cron();
         for (Database db : dbs) {
             db.dict().shrinkIfNeeded();
             db.expires().shrinkIfNeeded();

@@ -615,8 +615,13 @@ public final class Persistence {
 
     /** INFO's "# Persistence" section, header included, lines ending in CRLF. */
     public String infoSection() {
+        return "# Persistence\r\n" + infoFields();
+    }
+
+    /** The section's "name:value" lines, each ending in CRLF (for INFO writers adding their own header). */
+    public String infoFields() {
         long now = nowSeconds();
-        StringBuilder sb = new StringBuilder("# Persistence\r\n");
+        StringBuilder sb = new StringBuilder();
         field(sb, "loading", engine.loading() ? 1 : 0);
         field(sb, "async_loading", 0);
         field(sb, "current_cow_peak", 0);

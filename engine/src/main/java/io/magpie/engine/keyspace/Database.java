@@ -74,6 +74,7 @@ public final class Database {
             return null;
         }
         if (touch && !engine.noTouch()) engine.eviction().touch(e);
+        engine.memory().accessed(e.value);
         if (countStats) engine.stats.keyspaceHits++;
         return e.value;
     }
@@ -95,6 +96,7 @@ public final class Database {
         beforeWrite(key);
         Dict.Entry e = dict.addNew(key, value);
         engine.eviction().initEntry(e);
+        engine.memory().keyAdded(key, value);
         engine.signalKeyAsReady(this, key, value);
     }
 
@@ -102,7 +104,9 @@ public final class Database {
     public void overwrite(byte[] key, Object value) {
         beforeWrite(key);
         Dict.Entry e = dict.find(key);
+        Object old = e.value;
         e.value = value;
+        engine.memory().valueReplaced(old, value);
     }
 
     /**
@@ -115,10 +119,12 @@ public final class Database {
         if (e == null) {
             add(key, value);
         } else {
+            Object old = e.value;
             e.value = value;
+            engine.memory().valueReplaced(old, value);
             engine.eviction().touch(e);
         }
-        if (!keepTtl) expires.remove(key);
+        if (!keepTtl && expires.remove(key) != null) engine.memory().expireRemoved();
         signalModifiedKey(key);
     }
 
@@ -127,7 +133,8 @@ public final class Database {
         beforeWrite(key);
         Dict.Entry e = dict.remove(key);
         if (e == null) return false;
-        expires.remove(key);
+        engine.memory().keyRemoved(e.key(), e.value);
+        if (expires.remove(key) != null) engine.memory().expireRemoved();
         return true;
     }
 
@@ -144,7 +151,10 @@ public final class Database {
         // Share the key bytes between the two dictionaries, as Redis does.
         Dict.Entry e = expires.find(k.key);
         if (e != null) e.value = whenMs;
-        else expires.addNew(k.key, whenMs);
+        else {
+            expires.addNew(k.key, whenMs);
+            engine.memory().expireAdded();
+        }
     }
 
     /** Absolute expiry in ms, or -1 (getExpire). */
@@ -156,7 +166,9 @@ public final class Database {
 
     public boolean removeExpire(byte[] key) {
         beforeWrite(key);
-        return expires.remove(key) != null;
+        if (expires.remove(key) == null) return false;
+        engine.memory().expireRemoved();
+        return true;
     }
 
     public boolean keyIsExpired(byte[] key) {
@@ -241,6 +253,7 @@ public final class Database {
             snapshotPart.owner = null;
             snapshotPart = null;
         }
+        engine.memory().dbEmptied(this);
         dict = new Dict();
         expires = new Dict();
         expiresCursor = 0;

@@ -85,7 +85,7 @@ final class AuthCommands {
             c.user = user;
         }
         if (!c.authenticated && c.engine.authRequired()) {
-            throw new ReplyException("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+            throw new ReplyException("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         }
         if (setName != null) {
             String err = ClientNames.validate(setName);
@@ -129,6 +129,7 @@ final class AuthCommands {
         c.setResp(2);
         c.name = "";
         c.replyMode = Client.ReplyMode.ON;
+        c.suppressReplies(false);
         c.authenticated = !c.engine.authRequired();
         c.user = "default";
         c.readonlyMode = false;

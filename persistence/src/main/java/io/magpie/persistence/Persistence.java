@@ -342,9 +342,9 @@ public final class Persistence {
         }
     }
 
-    /** DEBUG RELOAD: save, empty the keyspace, load the file back. False if the save failed. */
-    public boolean debugReload() {
-        if (!saveNow()) return false;
+    /** DEBUG RELOAD [NOSAVE]: save (unless told not to), empty the keyspace, load the file back. False if the save failed. */
+    public boolean debugReload(boolean save) {
+        if (save && !saveNow()) return false;
         for (int i = 0; i < engine.dbCount(); i++) engine.db(i).empty();
         try {
             loadRdb(rdbPath());

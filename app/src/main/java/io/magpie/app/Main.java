@@ -84,15 +84,7 @@ public final class Main {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
                     Log.warning("Received SIG%s scheduling shutdown...", name);
-                    // As Redis: save first if save rules exist; if that fails, keep running.
-                    boolean ok;
-                    try {
-                        ok = server.onMainThread(() -> server.persistence().prepareForShutdown(null));
-                    } catch (Exception e) {
-                        ok = false;
-                    }
-                    if (ok) server.shutdown();
-                    else Log.warning("SIG%s received but errors trying to shut down the server, check the logs for more information", name);
+                    server.shutdown(); // its shutdown hooks save the final RDB when save rules exist
                 });
             } catch (IllegalArgumentException e) {
                 Log.warning("Cannot handle SIG%s: %s", name, e.getMessage());

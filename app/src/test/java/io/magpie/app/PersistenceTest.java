@@ -147,6 +147,17 @@ class PersistenceTest {
     }
 
     @Test
+    void debugReloadKeepsTheDataset() throws Exception {
+        try (TestServer s = server("--enable-debug-command", "yes"); RespClient c = s.client()) {
+            for (int i = 0; i < 100; i++) c.call("SET", "k" + i, "v" + i, "PX", "3600000");
+            Map<String, String> before = contents(s);
+            assertThat(String.valueOf(c.value("DEBUG", "RELOAD"))).isEqualTo("OK");
+            assertThat(contents(s)).isEqualTo(before);
+            assertThat(dir.resolve("dump.rdb")).exists();
+        }
+    }
+
+    @Test
     void restoreRejectsBadPayloadsAndOptionsAsRedisDoes() throws Exception {
         try (TestServer s = server(); RespClient c = s.client()) {
             c.call("SET", "k", "hello");

@@ -313,9 +313,9 @@ public final class Persistence {
         }
     }
 
-    /** DEBUG RELOAD: save, empty the keyspace, load the file back. False if the save failed. */
-    public boolean debugReload() {
-        if (!saveNow()) return false;
+    /** DEBUG RELOAD [NOSAVE]: save (unless told not to), empty the keyspace, load the file back. False if the save failed. */
+    public boolean debugReload(boolean save) {
+        if (save && !saveNow()) return false;
         for (int i = 0; i < engine.dbCount(); i++) engine.db(i).empty();
         try {
             loadRdb(rdbPath());
@@ -354,8 +354,13 @@ public final class Persistence {
 
     /** INFO's "# Persistence" section, header included, lines ending in CRLF. */
     public String infoSection() {
+        return "# Persistence\r\n" + infoFields();
+    }
+
+    /** The section's "name:value" lines, each ending in CRLF (for INFO writers adding their own header). */
+    public String infoFields() {
         long now = nowSeconds();
-        StringBuilder sb = new StringBuilder("# Persistence\r\n");
+        StringBuilder sb = new StringBuilder();
         field(sb, "loading", engine.loading() ? 1 : 0);
         field(sb, "async_loading", 0);
         field(sb, "current_cow_peak", 0);

@@ -96,6 +96,11 @@ public final class MagpieServer {
                 Log.warning("%s", message);
             }
         });
+        addShutdownHook((save, nosave) -> {
+            if (!persistence.prepareForShutdown(save ? Boolean.TRUE : nosave ? Boolean.FALSE : null)) {
+                throw new java.io.IOException("the final save failed");
+            }
+        });
         engine.addGuard((c, cmd) -> !c.authenticated && engine.authRequired() && !cmd.noAuth ? Errors.NOAUTH : null);
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);

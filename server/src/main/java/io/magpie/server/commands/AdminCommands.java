@@ -98,6 +98,10 @@ final class AdminCommands {
         } else if (c.argIs(1, "set-active-expire") && c.argc == 3) {
             c.engine.activeExpireEnabled = parseLongOrZero(c.argv[2]) != 0;
             c.addReplyOk();
+        } else if (c.argIs(1, "reload") && (c.argc == 2 || (c.argc == 3 && c.argIs(2, "nosave")))) {
+            // DEBUG RELOAD [NOSAVE]: save (unless NOSAVE), empty the keyspace, load the RDB back.
+            if (!server.persistence().debugReload(c.argc == 2)) throw new ReplyException("ERR");
+            c.addReplyOk();
         } else if (c.argIs(1, "object") && c.argc == 3) {
             debugObject(c);
         } else if (c.argIs(1, "help")) {

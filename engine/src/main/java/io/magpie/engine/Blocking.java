@@ -55,6 +55,15 @@ public final class Blocking {
         this.engine = engine;
     }
 
+    /**
+     * May a blocking command block this client now? Not while EXEC runs its queue (the
+     * transaction must complete atomically): the command then answers as on a timeout.
+     * Scripts will deny blocking the same way.
+     */
+    public static boolean mayBlock(Client c) {
+        return !c.inExec;
+    }
+
     /** Number of clients blocked on keys (INFO blocked_clients). */
     public int blockedClients() {
         return blocked.size();

@@ -241,7 +241,7 @@ public final class HashCommands {
     }
 
     /** About the decimal precision of an x87 long double (64-bit mantissa), which Redis sums in. */
-    private static final java.math.MathContext LONG_DOUBLE = new java.math.MathContext(19, RoundingMode.HALF_EVEN);
+    private static final java.math.MathContext LONG_DOUBLE = new java.math.MathContext(20, RoundingMode.HALF_EVEN);
 
     /** ld2string(LD_STR_HUMAN): %.17Lf with trailing zeros (and a bare dot) removed. */
     static byte[] formatHuman(BigDecimal v) {

@@ -207,7 +207,7 @@ public final class HashCommands {
         byte[] cur = h.get(c.argv[2]);
         BigDecimal value = cur == null ? BigDecimal.ZERO : parseLongDouble(cur, "ERR hash value is not a float");
         if (value == null) throw new ReplyException(Errors.NAN_OR_INF);
-        byte[] result = formatHuman(value.add(incr));
+        byte[] result = formatHuman(roundToLongDouble(value.add(incr)));
         setField(c, h, c.argv[2], result);
         c.addReplyBulk(result);
         wrote(c, key, "hincrbyfloat");
@@ -234,18 +234,41 @@ public final class HashCommands {
                 java.math.BigInteger hex = new java.math.BigInteger(unsigned.substring(2), 16);
                 return new BigDecimal(lower.startsWith("-") ? hex.negate() : hex);
             }
-            return new BigDecimal(str).round(LONG_DOUBLE);
+            return roundToLongDouble(new BigDecimal(str));
         } catch (NumberFormatException e) {
             throw new ReplyException(error);
         }
     }
 
-    /** About the decimal precision of an x87 long double (64-bit mantissa), which Redis sums in. */
-    private static final java.math.MathContext LONG_DOUBLE = new java.math.MathContext(20, RoundingMode.HALF_EVEN);
+    private static final BigDecimal TWO = BigDecimal.valueOf(2);
+
+    /**
+     * Rounds to the nearest x87 long double (64-bit mantissa, ties to even), the type Redis
+     * parses and sums in, so that results print as Redis prints them.
+     */
+    static BigDecimal roundToLongDouble(BigDecimal x) {
+        if (x.signum() == 0) return BigDecimal.ZERO;
+        BigDecimal a = x.abs();
+        int bits = a.toBigInteger().bitLength();
+        int e;
+        if (bits >= 64) {
+            e = bits - 64;
+        } else {
+            // Scale up by powers of two until the integer part has 64 bits (long double's
+            // smallest exponents are about -16445: bounded).
+            int k = 64 - bits;
+            while (k < 17000 && a.multiply(TWO.pow(k)).toBigInteger().bitLength() < 64) k++;
+            e = -k;
+        }
+        BigDecimal scaled = e >= 0 ? a.divide(TWO.pow(e)) : a.multiply(TWO.pow(-e));
+        BigDecimal m = scaled.setScale(0, RoundingMode.HALF_EVEN);
+        BigDecimal r = e >= 0 ? m.multiply(TWO.pow(e)) : m.divide(TWO.pow(-e));
+        return x.signum() < 0 ? r.negate() : r;
+    }
 
     /** ld2string(LD_STR_HUMAN): %.17Lf with trailing zeros (and a bare dot) removed. */
     static byte[] formatHuman(BigDecimal v) {
-        String s = v.round(LONG_DOUBLE).setScale(17, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
+        String s = v.setScale(17, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
         if (s.equals("-0")) s = "0";
         return s.getBytes(StandardCharsets.US_ASCII);
     }

@@ -505,7 +505,8 @@ public final class ListCommands {
         }
 
         @Override public void timeout(Client c) {
-            c.addReplyNull();
+            // Redis answers every list-blocking timeout with a null array, BLMOVE's included.
+            c.addReplyNullArray();
         }
     }
 }

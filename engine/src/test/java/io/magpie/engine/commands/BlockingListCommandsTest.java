@@ -108,7 +108,7 @@ class BlockingListCommandsTest {
         engine.blocking.handleTimeouts(now);
         assertThat(out(a)).isEqualTo("*-1\r\n");
         assertThat(engine.blocking.unblockByRequest(b, false)).isTrue();
-        assertThat(out(b)).isEqualTo("$-1\r\n");
+        assertThat(out(b)).isEqualTo("*-1\r\n");
         assertThat(engine.blocking.unblockByRequest(d, true)).isTrue();
         assertThat(out(d)).isEqualTo("-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
         assertThat(engine.blocking.blockedClients()).isZero();

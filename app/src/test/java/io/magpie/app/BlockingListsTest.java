@@ -37,12 +37,14 @@ class BlockingListsTest {
         final List<RespClient> clients = new ArrayList<>();
         final IntSupplier blocked;
         final List<String> transcript = new ArrayList<>();
+        final List<String> ids = new ArrayList<>();
 
         Side(IntSupplier blocked, java.util.function.Supplier<RespClient> factory, int n) {
             this.blocked = blocked;
             for (int i = 0; i < n; i++) clients.add(factory.get());
             clients.get(0).call("SELECT", "9");
             for (int i = 1; i < n; i++) clients.get(i).call("SELECT", "9");
+            for (RespClient c : clients) ids.add(String.valueOf(c.value("CLIENT", "ID")));
         }
 
         void close() {
@@ -86,6 +88,13 @@ class BlockingListsTest {
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (s.blocked.getAsInt() != want && System.nanoTime() < deadline) sleep(5);
             s.transcript.add(step + " -> " + s.blocked.getAsInt());
+            return;
+        }
+        if (step.startsWith("unblock ")) {
+            // "unblock i TIMEOUT|ERROR": the control client unblocks client i by its id.
+            String[] a = step.split(" ");
+            RespClient.Reply reply = s.clients.get(0).call("CLIENT", "UNBLOCK", s.ids.get(Integer.parseInt(a[1])), a[2]);
+            s.transcript.add(step + " -> " + reply.text());
             return;
         }
         if (step.startsWith("sleep ")) {
@@ -171,5 +180,30 @@ class BlockingListsTest {
     @Test
     void pipelinedCommandsRunAfterTheClientIsServed() {
         scenario(2, "1> BLPOP k 0", "1> PING", "1> LLEN k", "blocked 1", "0 RPUSH k a b", "1<", "1<", "1<");
+    }
+
+    @Test
+    void aPushInsideMultiExecWakesWaitersOnlyAfterExec() {
+        scenario(2, "1> BLPOP k 0", "blocked 1", "0 MULTI", "0 RPUSH k a b", "0 LPOP k", "0 EXEC", "1<", "blocked 0",
+                "0 EXISTS k");
+    }
+
+    @Test
+    void blockingCommandsInsideMultiDoNotBlock() {
+        scenario(1, "0 MULTI", "0 BLPOP k 0", "0 BLMOVE k d LEFT LEFT 0", "0 BRPOPLPUSH k d 0", "0 BLMPOP 0 1 k LEFT",
+                "0 EXEC", "0 RPUSH k a", "0 MULTI", "0 BLPOP k 0", "0 EXEC");
+    }
+
+    @Test
+    void clientUnblockTimeoutAndError() {
+        scenario(3, "1> BLPOP k 0", "2> BLMOVE k d LEFT LEFT 0", "blocked 2", "unblock 1 TIMEOUT", "1<",
+                "unblock 2 ERROR", "2<", "blocked 0", "unblock 1 TIMEOUT", "1> BRPOP k 0", "blocked 1", "unblock 1 TIMEOUT",
+                "1<");
+    }
+
+    @Test
+    void swapdbAndMoveFeedWaiters() {
+        scenario(3, "1> BLPOP k 0", "blocked 1", "0 SELECT 8", "0 RPUSH k a", "0 SWAPDB 8 9", "1<", "blocked 0",
+                "2> BRPOP m 0", "blocked 1", "0 RPUSH m x", "0 MOVE m 9", "2<", "blocked 0");
     }
 }

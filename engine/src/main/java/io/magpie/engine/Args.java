@@ -58,10 +58,12 @@ public final class Args {
      */
     public static long parseTimeoutSeconds(Engine engine, byte[] arg) {
         Double d = Numbers.parseDouble(arg);
-        if (d == null || Double.isInfinite(d)) throw new ReplyException(Errors.TIMEOUT_NOT_FLOAT);
-        if (d < 0) throw new ReplyException(Errors.TIMEOUT_NEGATIVE);
-        long ms = (long) (d * 1000);
+        if (d == null) throw new ReplyException(Errors.TIMEOUT_NOT_FLOAT);
+        // Redis multiplies into ms and rounds up (ceill); out-of-range values become negative
+        // in its cast, so "1e20" and "inf" answer "timeout is negative" there too.
+        double ms = Math.ceil(d * 1000);
+        if (ms < 0 || ms >= 0x1p63 || Double.isNaN(ms)) throw new ReplyException(Errors.TIMEOUT_NEGATIVE);
         if (ms == 0) return 0;
-        return engine.now() + ms;
+        return engine.now() + (long) ms;
     }
 }

@@ -55,6 +55,15 @@ public final class Blocking {
         this.engine = engine;
     }
 
+    /**
+     * May a blocking command block this client now? Not while EXEC runs its queue (the
+     * transaction must complete atomically): the command then answers as on a timeout.
+     * Scripts will deny blocking the same way.
+     */
+    public static boolean mayBlock(Client c) {
+        return !c.inExec;
+    }
+
     /** Number of clients blocked on keys (INFO blocked_clients). */
     public int blockedClients() {
         return blocked.size();
@@ -121,6 +130,9 @@ public final class Blocking {
      * ready (BLMOVE pushes), so this loops until no key is ready.
      */
     public void handleClientsBlockedOnKeys() {
+        // Each served client's write is its own unit on the stream (as Redis propagates the
+        // pusher's command and then each pop separately, not wrapped in MULTI/EXEC).
+        engine.writes.flush();
         while (!ready.isEmpty()) {
             List<DbKey> batch = new ArrayList<>(ready);
             ready.clear();
@@ -132,6 +144,7 @@ public final class Blocking {
                     if (!(c.blockingState instanceof State s)) continue;
                     if (s.timeoutAt != 0 && s.timeoutAt < engine.now()) continue; // cron times it out
                     boolean served = engine.runAsCurrent(c, () -> s.waiter.tryServe(c, db, dk.key().bytes));
+                    engine.writes.flush();
                     if (served) unblock(c);
                     else break; // nothing left to serve on this key
                 }

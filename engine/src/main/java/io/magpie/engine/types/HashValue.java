@@ -1,0 +1,315 @@
+package io.magpie.engine.types;
+
+import java.util.Arrays;
+import java.util.random.RandomGenerator;
+
+/**
+ * A hash (t_hash.c). Each field/value pair is stored as ONE byte[] ("kv": a length
+ * header, the field, then the value), so a pair costs one array header instead of two plus
+ * an entry object. Two forms, reported as Redis names them:
+ * <ul>
+ *   <li>"listpack": the pairs dense in {@code slots[0..size)} in insertion order, found by
+ *       linear search (Redis's listpack keeps insertion order, and HGETALL shows it).</li>
+ *   <li>"hashtable": an open-addressing table (linear probing, tombstones) with the cached
+ *       hash of each slot; about 8 bytes per slot against Redis's 24-byte dictEntry plus
+ *       bucket pointer.</li>
+ * </ul>
+ * Conversion is one way, at the thresholds of hash-max-listpack-entries/-value, as in Redis.
+ *
+ * HSCAN walks the table by HOME bucket (hash &amp; mask) in Redis's reverse-binary cursor
+ * order. Because an element with home bucket b sits in the probe run that starts at b and
+ * tombstones keep runs unbroken, visiting a home bucket means scanning that run; and since
+ * home buckets of a power-of-two table nest like Redis's dict buckets when the table
+ * grows or shrinks, the guarantee of SCAN holds: a field present for the whole scan is
+ * returned at least once.
+ */
+public final class HashValue implements RedisValue {
+    private static final byte[] TOMBSTONE = new byte[0];
+    private static final int MIN_TABLE = 8;
+
+    private byte[][] slots;
+    private int[] hashes; // null in listpack form
+    private int size;
+    private int used; // live + tombstones (hashtable form)
+
+    public HashValue() {
+        slots = new byte[4][];
+    }
+
+    @Override public ValueType type() {
+        return ValueType.HASH;
+    }
+
+    @Override public String encoding() {
+        return hashes == null ? "listpack" : "hashtable";
+    }
+
+    public boolean isListpack() {
+        return hashes == null;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /* ---------------- kv layout ---------------- */
+
+    /** Header is 1 byte for fields shorter than 128 bytes, else 0xFF plus 4 bytes. */
+    public static int fieldOffset(byte[] kv) {
+        return kv[0] >= 0 ? 1 : 5;
+    }
+
+    public static int fieldLength(byte[] kv) {
+        return kv[0] >= 0 ? kv[0] : ((kv[1] & 0xff) << 24) | ((kv[2] & 0xff) << 16) | ((kv[3] & 0xff) << 8) | (kv[4] & 0xff);
+    }
+
+    public static int valueOffset(byte[] kv) {
+        return fieldOffset(kv) + fieldLength(kv);
+    }
+
+    public static int valueLength(byte[] kv) {
+        return kv.length - valueOffset(kv);
+    }
+
+    public static byte[] field(byte[] kv) {
+        int off = fieldOffset(kv);
+        return Arrays.copyOfRange(kv, off, off + fieldLength(kv));
+    }
+
+    public static byte[] value(byte[] kv) {
+        return Arrays.copyOfRange(kv, valueOffset(kv), kv.length);
+    }
+
+    static byte[] pack(byte[] field, byte[] value) {
+        int h = field.length < 128 ? 1 : 5;
+        byte[] kv = new byte[h + field.length + value.length];
+        if (h == 1) {
+            kv[0] = (byte) field.length;
+        } else {
+            kv[0] = (byte) 0xff;
+            kv[1] = (byte) (field.length >>> 24);
+            kv[2] = (byte) (field.length >>> 16);
+            kv[3] = (byte) (field.length >>> 8);
+            kv[4] = (byte) field.length;
+        }
+        System.arraycopy(field, 0, kv, h, field.length);
+        System.arraycopy(value, 0, kv, h + field.length, value.length);
+        return kv;
+    }
+
+    private static boolean fieldEquals(byte[] kv, byte[] field) {
+        if (fieldLength(kv) != field.length) return false;
+        int off = fieldOffset(kv);
+        return Arrays.equals(kv, off, off + field.length, field, 0, field.length);
+    }
+
+    static int hash(byte[] b, int from, int to) {
+        int h = 0x9747b28c;
+        for (int i = from; i < to; i++) h = 31 * h + b[i];
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        return h;
+    }
+
+    private static int hashOfKv(byte[] kv) {
+        int off = fieldOffset(kv);
+        return hash(kv, off, off + fieldLength(kv));
+    }
+
+    /* ---------------- lookups ---------------- */
+
+    /** The kv holding field, or null. */
+    public byte[] getKv(byte[] field) {
+        if (hashes == null) {
+            for (int i = 0; i < size; i++) if (fieldEquals(slots[i], field)) return slots[i];
+            return null;
+        }
+        int i = findSlot(field, hash(field, 0, field.length));
+        return i < 0 ? null : slots[i];
+    }
+
+    public byte[] get(byte[] field) {
+        byte[] kv = getKv(field);
+        return kv == null ? null : value(kv);
+    }
+
+    public boolean contains(byte[] field) {
+        return getKv(field) != null;
+    }
+
+    private int findSlot(byte[] field, int h) {
+        int mask = slots.length - 1;
+        for (int i = h & mask; ; i = (i + 1) & mask) {
+            byte[] kv = slots[i];
+            if (kv == null) return -1;
+            if (kv != TOMBSTONE && hashes[i] == h && fieldEquals(kv, field)) return i;
+        }
+    }
+
+    /* ---------------- writes ---------------- */
+
+    /**
+     * Sets field to value; true if the field is new. As Redis's hashTypeSet, a field or
+     * value longer than maxListpackValue converts to a hashtable first, and more than
+     * maxListpackEntries fields after the insert converts too.
+     */
+    public boolean set(byte[] field, byte[] value, long maxListpackEntries, long maxListpackValue) {
+        byte[] kv = pack(field, value);
+        if (hashes == null && (field.length > maxListpackValue || value.length > maxListpackValue)) convertToHashtable();
+        if (hashes == null) {
+            for (int i = 0; i < size; i++) {
+                if (fieldEquals(slots[i], field)) {
+                    slots[i] = kv;
+                    return false;
+                }
+            }
+            if (size == slots.length) slots = Arrays.copyOf(slots, size * 2);
+            slots[size++] = kv;
+            if (size > maxListpackEntries) convertToHashtable();
+            return true;
+        }
+        int h = hash(field, 0, field.length);
+        int i = findSlot(field, h);
+        if (i >= 0) {
+            slots[i] = kv;
+            return false;
+        }
+        insertNew(kv, h);
+        return true;
+    }
+
+    private void insertNew(byte[] kv, int h) {
+        if ((used + 1) * 4L > slots.length * 3L) resize(tableSizeFor(size + 1));
+        int mask = slots.length - 1;
+        int i = h & mask;
+        while (slots[i] != null && slots[i] != TOMBSTONE) i = (i + 1) & mask;
+        if (slots[i] == null) used++;
+        slots[i] = kv;
+        hashes[i] = h;
+        size++;
+    }
+
+    /** Removes field; true if it was there. */
+    public boolean delete(byte[] field) {
+        if (hashes == null) {
+            for (int i = 0; i < size; i++) {
+                if (fieldEquals(slots[i], field)) {
+                    System.arraycopy(slots, i + 1, slots, i, size - i - 1);
+                    slots[--size] = null;
+                    return true;
+                }
+            }
+            return false;
+        }
+        int i = findSlot(field, hash(field, 0, field.length));
+        if (i < 0) return false;
+        slots[i] = TOMBSTONE;
+        size--;
+        // Like Redis's htNeedsResize after a delete: shrink below 10% fill.
+        if (slots.length > MIN_TABLE && size * 10L < slots.length) resize(tableSizeFor(size));
+        return true;
+    }
+
+    /** Smallest power of two table keeping n elements under 3/4 load. */
+    private static int tableSizeFor(int n) {
+        int cap = MIN_TABLE;
+        while (cap * 3L <= n * 4L) cap <<= 1;
+        return cap;
+    }
+
+    private void resize(int cap) {
+        byte[][] oldSlots = slots;
+        int[] oldHashes = hashes;
+        slots = new byte[cap][];
+        hashes = new int[cap];
+        int mask = cap - 1;
+        for (int j = 0; j < oldSlots.length; j++) {
+            byte[] kv = oldSlots[j];
+            if (kv == null || kv == TOMBSTONE) continue;
+            int h = oldHashes[j];
+            int i = h & mask;
+            while (slots[i] != null) i = (i + 1) & mask;
+            slots[i] = kv;
+            hashes[i] = h;
+        }
+        used = size;
+    }
+
+    /** One-way conversion listpack -> hashtable (hashTypeConvert). */
+    public void convertToHashtable() {
+        if (hashes != null) return;
+        byte[][] pairs = slots;
+        int n = size;
+        slots = new byte[tableSizeFor(n)][];
+        hashes = new int[slots.length];
+        size = 0;
+        used = 0;
+        for (int i = 0; i < n; i++) insertNew(pairs[i], hashOfKv(pairs[i]));
+    }
+
+    /* ---------------- iteration and sampling ---------------- */
+
+    /** Visits every kv (insertion order for listpack, table order for hashtable). */
+    public void forEach(java.util.function.Consumer<byte[]> visitor) {
+        if (hashes == null) {
+            for (int i = 0; i < size; i++) visitor.accept(slots[i]);
+            return;
+        }
+        for (byte[] kv : slots) if (kv != null && kv != TOMBSTONE) visitor.accept(kv);
+    }
+
+    /** All kvs in iteration order. */
+    public byte[][] toArray() {
+        byte[][] out = new byte[size][];
+        int[] n = {0};
+        forEach(kv -> out[n[0]++] = kv);
+        return out;
+    }
+
+    /** A uniformly random kv; the hash must not be empty. */
+    public byte[] randomKv(RandomGenerator random) {
+        if (hashes == null) return slots[random.nextInt(size)];
+        // Load is kept above 10%, so rejection sampling ends quickly.
+        while (true) {
+            byte[] kv = slots[random.nextInt(slots.length)];
+            if (kv != null && kv != TOMBSTONE) return kv;
+        }
+    }
+
+    /**
+     * One step of HSCAN over the hashtable form: visits every element whose home bucket is
+     * cursor's, returns the next cursor (0 when done). See the class comment.
+     */
+    public long scan(long cursor, java.util.function.Consumer<byte[]> visitor) {
+        int mask = slots.length - 1;
+        int b = (int) (cursor & mask);
+        for (int i = b; ; i = (i + 1) & mask) {
+            byte[] kv = slots[i];
+            if (kv == null) break;
+            if (kv != TOMBSTONE && (hashes[i] & mask) == b) visitor.accept(kv);
+            if (((i + 1) & mask) == b) break;
+        }
+        // Reverse-binary increment of the cursor's masked bits (Redis's dictScan).
+        long v = cursor | ~(long) mask;
+        v = Long.reverse(v);
+        v++;
+        v = Long.reverse(v);
+        return v;
+    }
+
+    @Override public RedisValue duplicate() {
+        HashValue h = new HashValue();
+        h.slots = slots.clone(); // kv arrays are immutable once stored
+        h.hashes = hashes == null ? null : hashes.clone();
+        h.size = size;
+        h.used = used;
+        return h;
+    }
+
+    @Override public long memoryUsage() {
+        long bytes = 16 + 16 + 4L * slots.length + (hashes == null ? 0 : 16 + 4L * hashes.length);
+        for (byte[] kv : slots) if (kv != null && kv != TOMBSTONE) bytes += 16 + ((kv.length + 7) & ~7);
+        return bytes;
+    }
+}

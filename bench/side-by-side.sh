@@ -10,7 +10,13 @@
 #   TESTS [set,get,incr,lpush,mset]  N [500000]  CLIENTS [50]  PIPELINES ["1 16"]
 #   WARMUP [200000]      requests sent to Magpie first (JIT warm-up), not reported
 #   MEM_KEYSPACE [1000000]  MEM_N [2000000]  MEM_SIZE [32]  MEM_PIPELINE [16]
-#   MAGPIE_JAVA_OPTS [-XX:+UseParallelGC]   JVM flags for Magpie (as ./magpie-server)
+#   MAGPIE_JAVA_OPTS [-XX:+UseParallelGC -XX:MaxNewSize=64m]   JVM flags for Magpie (as ./magpie-server)
+#   COMMANDS [""]        extra lines of arbitrary commands, one per line, "name: COMMAND args"
+#                        (redis-benchmark substitutes __rand_int__ with -r RANDOM_KEYSPACE)
+#   RANDOM_KEYSPACE [100000]
+#
+#   Issue 3's lines:  TESTS=lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600
+#   Issue 4's lines:  TESTS=none COMMANDS="$(cat bench/probabilistic.commands)"
 #
 # Each test runs on the two servers one after the other, and the order alternates from one
 # test to the next, so that a slow patch of a shared machine does not always fall on the
@@ -28,7 +34,9 @@ MEM_KEYSPACE="${MEM_KEYSPACE:-1000000}"
 MEM_N="${MEM_N:-2000000}"
 MEM_SIZE="${MEM_SIZE:-32}"
 MEM_PIPELINE="${MEM_PIPELINE:-16}"
-MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC}"
+MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC -XX:MaxNewSize=64m}"
+COMMANDS="${COMMANDS:-}"
+RANDOM_KEYSPACE="${RANDOM_KEYSPACE:-100000}"
 
 mode=throughput
 [ "${1:-}" = "--memory" ] && mode=memory
@@ -98,23 +106,47 @@ if [ "$mode" = memory ]; then
   exit 0
 fi
 
+# "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+run_one() { # port test pipeline -> "rps p99" (nothing if the run failed)
+  local port=$1 t=$2 pipeline=$3
+  if [ "${t#cmd:}" != "$t" ]; then
+    # shellcheck disable=SC2086
+    set -f; { redis-benchmark -h 127.0.0.1 -p "$port" -n "$N" -c "$CLIENTS" -P "$pipeline" -r "$RANDOM_KEYSPACE" \
+      --csv ${custom[${t#cmd:}]} 2>/dev/null || true; } \
+      | awk -F, 'NR > 1 { gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7; exit }'; set +f
+  else
+    { redis-benchmark -h 127.0.0.1 -p "$port" -t "$t" -n "$N" -c "$CLIENTS" -P "$pipeline" --csv 2>/dev/null || true; } \
+      | awk -F, 'NR > 1 { gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7; exit }'
+  fi
+}
+
+# Arbitrary command lines: "name: COMMAND args" -> custom[name]="COMMAND args", tested as cmd:name.
+declare -A custom=()
+all_tests="$TESTS"
+[ "$all_tests" = none ] && all_tests=""
+while IFS= read -r line; do
+  [ -z "${line// /}" ] && continue
+  case "$line" in \#*) continue ;; esac
+  name="${line%%:*}"; custom[$name]="${line#*: }"
+  all_tests="${all_tests:+$all_tests,}cmd:$name"
+done <<<"$COMMANDS"
+
 # The JIT compiles what runs: warm up every test at every pipeline depth measured.
 if [ "$WARMUP" -gt 0 ]; then
   for pipeline in $PIPELINES; do
-    redis-benchmark -h 127.0.0.1 -p "$magpie_port" -t "$TESTS" -n "$WARMUP" -c "$CLIENTS" -P "$pipeline" -q >/dev/null 2>&1 || true
+    [ "$TESTS" != none ] && { redis-benchmark -h 127.0.0.1 -p "$magpie_port" -t "$TESTS" -n "$WARMUP" -c "$CLIENTS" -P "$pipeline" -q >/dev/null 2>&1 || true; }
+    for name in "${!custom[@]}"; do
+      # shellcheck disable=SC2086
+      set -f; redis-benchmark -h 127.0.0.1 -p "$magpie_port" -n "$WARMUP" -c "$CLIENTS" -P "$pipeline" -r "$RANDOM_KEYSPACE" \
+        -q ${custom[$name]} >/dev/null 2>&1 || true; set +f
+    done
   done
 fi
 
-# "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-run_one() { # port test pipeline -> "rps p99" (nothing if the run failed)
-  { redis-benchmark -h 127.0.0.1 -p "$1" -t "$2" -n "$N" -c "$CLIENTS" -P "$3" --csv 2>/dev/null || true; } \
-    | awk -F, 'NR > 1 { gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7; exit }'
-}
-
-printf '%-8s %-3s %12s %12s %7s %12s %12s\n' test P redis_rps magpie_rps ratio redis_p99 magpie_p99
+printf '%-14s %-3s %12s %12s %7s %12s %12s\n' test P redis_rps magpie_rps ratio redis_p99 magpie_p99
 i=0
 for pipeline in $PIPELINES; do
-  for t in ${TESTS//,/ }; do
+  for t in ${all_tests//,/ }; do
     if [ $((i % 2)) -eq 0 ]; then
       r="$(run_one "$redis_port" "$t" "$pipeline")"
       m="$(run_one "$magpie_port" "$t" "$pipeline")"
@@ -126,7 +158,7 @@ for pipeline in $PIPELINES; do
     read -r r_rps r_p99 <<<"${r:-0 0}"
     read -r m_rps m_p99 <<<"${m:-0 0}"
     awk -v t="$t" -v p="$pipeline" -v rr="$r_rps" -v mr="$m_rps" -v rp="$r_p99" -v mp="$m_p99" \
-      'BEGIN { printf "%-8s %-3s %12.0f %12.0f %7.2f %10.3fms %10.3fms\n", t, p, rr, mr, (rr > 0 ? mr / rr : 0), rp, mp }'
+      'BEGIN { printf "%-14s %-3s %12.0f %12.0f %7.2f %10.3fms %10.3fms\n", t, p, rr, mr, (rr > 0 ? mr / rr : 0), rp, mp }'
   done
 done
 echo "Magpie RSS $(rss_kb "$magpie_pid") kB, Redis RSS $(rss_kb "$redis_pid") kB"

@@ -50,7 +50,7 @@ for kind in hash set zset; do
   redis-server --port "$rp" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" --daemonize no >/dev/null &
   r=$!; pids+=("$r")
   # shellcheck disable=SC2086
-  java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$mp" --bind 127.0.0.1 --save '' >/dev/null 2>&1 &
+  java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$mp" --bind 127.0.0.1 --save "" --appendonly no --dir "$workdir" >/dev/null 2>&1 &
   m=$!; pids+=("$m")
   wait_ready "$rp"; wait_ready "$mp"
   redis-cli -p "$rp" --pipe <"$workdir/$kind.resp" >/dev/null

@@ -76,7 +76,7 @@ redis_pid=$!
 pids+=("$redis_pid")
 magpie_port="$(free_port)"
 # shellcheck disable=SC2086
-java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$magpie_port" --bind 127.0.0.1 >"$workdir/magpie.log" 2>&1 &
+java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$magpie_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$workdir" >"$workdir/magpie.log" 2>&1 &
 magpie_pid=$!
 pids+=("$magpie_pid")
 wait_ready "$redis_port" "$redis_pid"

@@ -1,0 +1,190 @@
+package io.magpie.app;
+
+import io.magpie.protocol.RespClient;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Seeded random command streams run on redis-server and Magpie side by side; every reply
+ * (including GET of the raw bitmap/HLL bytes) must be byte-identical.
+ */
+class RandomBitmapHllGeoDifferentialTest {
+    private static RealRedis redis;
+    private static TestServer magpie;
+
+    @BeforeAll
+    static void start() {
+        redis = new RealRedis();
+        magpie = new TestServer();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (magpie != null) magpie.close();
+        if (redis != null) redis.close();
+    }
+
+    private static void same(RespClient r, RespClient m, String where, byte[]... argv) {
+        Differential.compare(where, "exact", r.call(argv), m.call(argv));
+    }
+
+    /** The payload of a bulk reply, from its raw bytes. */
+    private static byte[] bulk(RespClient.Reply reply) {
+        byte[] raw = reply.raw();
+        int i = 1;
+        while (raw[i] != '\r') i++;
+        int len = Integer.parseInt(new String(raw, 1, i - 1, StandardCharsets.US_ASCII));
+        return java.util.Arrays.copyOfRange(raw, i + 2, i + 2 + len);
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[][] argv(Object... parts) {
+        byte[][] out = new byte[parts.length][];
+        for (int i = 0; i < parts.length; i++) out[i] = parts[i] instanceof byte[] x ? x : b(String.valueOf(parts[i]));
+        return out;
+    }
+
+    @Test
+    void randomPfaddAndPfmergeStoreTheSameBytesAndCountsAsRedis() {
+        Random rnd = new Random(0x5eed_411L);
+        try (RespClient r = redis.client(); RespClient m = magpie.client()) {
+            // Fresh key names per run: the servers may hold keys from earlier tests.
+            String run = "hll" + System.nanoTime() + ":";
+            String[] keys = {run + "a", run + "b", run + "c", run + "d"};
+            int ops = 0;
+            for (int round = 0; round < 4000; round++) {
+                String k = keys[rnd.nextInt(keys.length)];
+                int kind = rnd.nextInt(100);
+                String where = "op " + round;
+                if (kind < 70) {
+                    int n = 1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 200 : 5);
+                    Object[] parts = new Object[n + 2];
+                    parts[0] = "PFADD";
+                    parts[1] = k;
+                    // A growing element space, so HLLs cross from sparse to dense over time.
+                    int space = 10 + round * 5;
+                    for (int i = 0; i < n; i++) parts[i + 2] = "e" + rnd.nextInt(space);
+                    same(r, m, where + " PFADD", argv(parts));
+                } else if (kind < 80) {
+                    String k2 = keys[rnd.nextInt(keys.length)];
+                    same(r, m, where + " PFMERGE", argv("PFMERGE", k, k2, run + "missing"));
+                } else if (kind < 90) {
+                    same(r, m, where + " PFCOUNT", argv("PFCOUNT", k));
+                } else {
+                    same(r, m, where + " PFCOUNT multi", argv("PFCOUNT", k, keys[rnd.nextInt(keys.length)], run + "missing"));
+                }
+                if (round % 20 == 0) {
+                    for (String kk : keys) {
+                        same(r, m, where + " GET " + kk, argv("GET", kk));
+                        same(r, m, where + " ENCODING " + kk, argv("PFDEBUG", "ENCODING", kk));
+                    }
+                }
+                ops++;
+            }
+            for (String kk : keys) {
+                same(r, m, "final GET " + kk, argv("GET", kk));
+                same(r, m, "final PFCOUNT " + kk, argv("PFCOUNT", kk));
+                same(r, m, "final GET after count " + kk, argv("GET", kk));
+            }
+            assert ops == 4000;
+        }
+    }
+
+    @Test
+    void hllBytesFromRedisAreReadByMagpieAndBack() {
+        Random rnd = new Random(42);
+        try (RespClient r = redis.client(); RespClient m = magpie.client()) {
+            for (int size : new int[] {1, 10, 100, 1000, 5000, 100_000}) {
+                String k = "xfer:" + size + ":" + rnd.nextInt(1 << 30);
+                List<byte[]> batch = new ArrayList<>();
+                batch.add(b("PFADD"));
+                batch.add(b(k));
+                for (int i = 0; i < size; i++) {
+                    batch.add(b("x" + rnd.nextLong()));
+                    if (batch.size() == 1002 || i == size - 1) {
+                        same(r, m, "pfadd " + size, batch.toArray(new byte[0][]));
+                        batch.subList(2, batch.size()).clear();
+                    }
+                }
+                byte[] fromRedis = bulk(r.call("GET", k));
+                byte[] fromMagpie = bulk(m.call("GET", k));
+                same(r, m, "get " + size, argv("GET", k));
+                // Swap the values: each server counts the other's bytes.
+                r.call(argv("SET", k, fromMagpie));
+                m.call(argv("SET", k, fromRedis));
+                same(r, m, "count swapped " + size, argv("PFCOUNT", k));
+                same(r, m, "get swapped " + size, argv("GET", k));
+                same(r, m, "decode " + size, argv("PFDEBUG", "DECODE", k));
+                same(r, m, "add after swap " + size, argv("PFADD", k, "one-more", "and-another"));
+                same(r, m, "todense " + size, argv("PFDEBUG", "TODENSE", k));
+                same(r, m, "getreg " + size, argv("PFDEBUG", "GETREG", k));
+                same(r, m, "get dense " + size, argv("GET", k));
+            }
+        }
+    }
+
+    @Test
+    void randomBitmapOperationsMatchRedis() {
+        Random rnd = new Random(7);
+        try (RespClient r = redis.client(); RespClient m = magpie.client()) {
+            String[] keys = {"bm:a", "bm:b", "bm:c"};
+            for (String k : keys) same(r, m, "reset", argv("SET", k, ""));
+            String[] types = {"u1", "u3", "u8", "u16", "u31", "u63", "i1", "i5", "i8", "i17", "i32", "i64"};
+            String[] ow = {"WRAP", "SAT", "FAIL"};
+            for (int round = 0; round < 5000; round++) {
+                String k = keys[rnd.nextInt(keys.length)];
+                String w = "op " + round;
+                int maxBit = 8 * (1 + rnd.nextInt(rnd.nextInt(20) == 0 ? 2000 : 40));
+                switch (rnd.nextInt(9)) {
+                    case 0, 1 -> same(r, m, w, argv("SETBIT", k, rnd.nextInt(maxBit), rnd.nextInt(2)));
+                    case 2 -> same(r, m, w, argv("GETBIT", k, rnd.nextInt(maxBit)));
+                    case 3 -> same(r, m, w, argv("BITCOUNT", k, rnd.nextInt(80) - 40, rnd.nextInt(80) - 40,
+                            rnd.nextBoolean() ? "BIT" : "BYTE"));
+                    case 4 -> same(r, m, w, argv("BITCOUNT", k, rnd.nextInt(20) - 10, rnd.nextInt(20) - 10));
+                    case 5 -> {
+                        int argc = rnd.nextInt(4);
+                        Object[] p = switch (argc) {
+                            case 0 -> new Object[] {"BITPOS", k, rnd.nextInt(2)};
+                            case 1 -> new Object[] {"BITPOS", k, rnd.nextInt(2), rnd.nextInt(80) - 40};
+                            case 2 -> new Object[] {"BITPOS", k, rnd.nextInt(2), rnd.nextInt(80) - 40, rnd.nextInt(80) - 40};
+                            default -> new Object[] {"BITPOS", k, rnd.nextInt(2), rnd.nextInt(400) - 200,
+                                    rnd.nextInt(400) - 200, rnd.nextBoolean() ? "BIT" : "BYTE"};
+                        };
+                        same(r, m, w, argv(p));
+                    }
+                    case 6 -> same(r, m, w, argv("BITOP", new String[] {"AND", "OR", "XOR"}[rnd.nextInt(3)],
+                            keys[rnd.nextInt(3)], keys[rnd.nextInt(3)], keys[rnd.nextInt(3)]));
+                    default -> {
+                        List<Object> p = new ArrayList<>(List.of("BITFIELD", k));
+                        int n = 1 + rnd.nextInt(4);
+                        for (int i = 0; i < n; i++) {
+                            String t = types[rnd.nextInt(types.length)];
+                            Object off = rnd.nextInt(4) == 0 ? "#" + rnd.nextInt(10) : rnd.nextInt(maxBit);
+                            long v = switch (rnd.nextInt(3)) {
+                                case 0 -> rnd.nextLong();
+                                case 1 -> rnd.nextInt(1000) - 500;
+                                default -> rnd.nextInt(1 << 20) - (1 << 19);
+                            };
+                            switch (rnd.nextInt(4)) {
+                                case 0 -> p.addAll(List.of("GET", t, off));
+                                case 1 -> p.addAll(List.of("SET", t, off, v));
+                                case 2 -> p.addAll(List.of("INCRBY", t, off, v));
+                                default -> p.addAll(List.of("OVERFLOW", ow[rnd.nextInt(3)]));
+                            }
+                        }
+                        same(r, m, w, argv(p.toArray()));
+                    }
+                }
+                if (round % 50 == 0) for (String kk : keys) same(r, m, w + " GET", argv("GET", kk));
+            }
+        }
+    }
+}

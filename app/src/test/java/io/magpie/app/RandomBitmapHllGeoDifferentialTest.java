@@ -1,5 +1,9 @@
 package io.magpie.app;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.magpie.engine.geo.GeoHash;
+import io.magpie.engine.geo.GeoSearch;
 import io.magpie.protocol.RespClient;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -185,6 +189,160 @@ class RandomBitmapHllGeoDifferentialTest {
                 }
                 if (round % 50 == 0) for (String kk : keys) same(r, m, w + " GET", argv("GET", kk));
             }
+        }
+    }
+
+    /* ---------------- geo ---------------- */
+
+    /** A point anywhere on the globe, often near the poles' limits or the antimeridian. */
+    private static double[] randomLonLat(Random rnd) {
+        double lon = switch (rnd.nextInt(4)) {
+            case 0 -> 180 - rnd.nextDouble() * 0.5;
+            case 1 -> -180 + rnd.nextDouble() * 0.5;
+            default -> rnd.nextDouble() * 360 - 180;
+        };
+        double lat = switch (rnd.nextInt(4)) {
+            case 0 -> GeoHash.LAT_MAX - rnd.nextDouble() * 2;
+            case 1 -> GeoHash.LAT_MIN + rnd.nextDouble() * 2;
+            default -> rnd.nextDouble() * 2 * GeoHash.LAT_MAX - GeoHash.LAT_MAX;
+        };
+        return new double[] {lon, lat};
+    }
+
+    /** The members of a zset on the real server, in zset order, as a searchable score range. */
+    private static GeoSearch.ScoreRange zsetOf(RespClient r, String key) {
+        @SuppressWarnings("unchecked")
+        List<Object> flat = (List<Object>) r.call("ZRANGE", key, "0", "-1", "WITHSCORES").value();
+        int n = flat.size() / 2;
+        String[] members = new String[n];
+        double[] scores = new double[n];
+        for (int i = 0; i < n; i++) {
+            members[i] = (String) flat.get(2 * i);
+            Object sc = flat.get(2 * i + 1);
+            scores[i] = sc instanceof Double d ? d : Double.parseDouble((String) sc);
+        }
+        return (min, max, visitor) -> {
+            for (int i = 0; i < n; i++) {
+                if (scores[i] < min) continue;
+                if (scores[i] >= max) break;
+                if (!visitor.visit(b(members[i]), scores[i])) break;
+            }
+        };
+    }
+
+    @Test
+    void geohashScoresPositionsHashesAndDistancesMatchRedis() {
+        Random rnd = new Random(99);
+        try (RespClient r = redis.client()) {
+            String key = "geo:math:" + System.nanoTime();
+            List<double[]> pts = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                double[] p = randomLonLat(rnd);
+                pts.add(p);
+                r.call("GEOADD", key, Double.toString(p[0]), Double.toString(p[1]), "m" + i);
+            }
+            for (int i = 0; i < pts.size(); i++) {
+                double[] p = pts.get(i);
+                long expectedScore = Long.parseLong((String) r.call("ZSCORE", key, "m" + i).value());
+                assertThat(GeoHash.score(p[0], p[1])).as("score of m" + i).isEqualTo(expectedScore);
+                @SuppressWarnings("unchecked")
+                List<Object> pos = (List<Object>) ((List<Object>) r.call("GEOPOS", key, "m" + i).value()).get(0);
+                double[] xy = GeoHash.decodeScore(expectedScore);
+                assertThat(GeoSearch.formatHumanLongDouble(xy[0])).as("lon of m" + i).isEqualTo(pos.get(0));
+                assertThat(GeoSearch.formatHumanLongDouble(xy[1])).as("lat of m" + i).isEqualTo(pos.get(1));
+                @SuppressWarnings("unchecked")
+                List<Object> hash = (List<Object>) r.call("GEOHASH", key, "m" + i).value();
+                assertThat(GeoHash.geohashString(expectedScore)).as("geohash of m" + i).isEqualTo(hash.get(0));
+                int j = rnd.nextInt(pts.size());
+                String unit = new String[] {"m", "km", "mi", "ft"}[rnd.nextInt(4)];
+                double conv = switch (unit) { case "km" -> 1000; case "mi" -> 1609.34; case "ft" -> 0.3048; default -> 1; };
+                double[] xj = GeoHash.decodeScore(GeoHash.score(pts.get(j)[0], pts.get(j)[1]));
+                String expectedDist = (String) r.call("GEODIST", key, "m" + i, "m" + j, unit).value();
+                assertThat(GeoSearch.formatDistance(GeoSearch.distance(xy[0], xy[1], xj[0], xj[1]) / conv))
+                        .as("GEODIST m%d m%d %s", i, j, unit).isEqualTo(expectedDist);
+            }
+        }
+    }
+
+    @Test
+    void geosearchResultsAndOrderMatchRedisForEveryShape() {
+        Random rnd = new Random(1234);
+        try (RespClient r = redis.client()) {
+            String key = "geo:search:" + System.nanoTime();
+            int n = 3000;
+            for (int i = 0; i < n; i++) {
+                double[] p = randomLonLat(rnd);
+                // Clusters too, so that small shapes find something.
+                if (i % 3 == 0 && i > 0) {
+                    p[0] = Math.max(-180, Math.min(180, p[0] * 0 + (rnd.nextDouble() - 0.5) * 2 + 10));
+                    p[1] = Math.max(-85, Math.min(85, (rnd.nextDouble() - 0.5) * 2 + 45));
+                }
+                r.call("GEOADD", key, Double.toString(p[0]), Double.toString(p[1]), "p" + i);
+            }
+            GeoSearch.ScoreRange zset = zsetOf(r, key);
+            int mismatches = 0;
+            for (int round = 0; round < 1500; round++) {
+                List<String> cmd = new ArrayList<>(List.of("GEOSEARCH", key));
+                double lon, lat;
+                if (rnd.nextBoolean()) {
+                    String m = "p" + rnd.nextInt(n);
+                    cmd.addAll(List.of("FROMMEMBER", m));
+                    double[] xy = GeoHash.decodeScore(Double.parseDouble((String) r.call("ZSCORE", key, m).value()));
+                    lon = xy[0];
+                    lat = xy[1];
+                } else {
+                    double[] p = rnd.nextInt(3) == 0 ? new double[] {10 + rnd.nextDouble(), 45 + rnd.nextDouble()} : randomLonLat(rnd);
+                    lon = p[0];
+                    lat = p[1];
+                    cmd.addAll(List.of("FROMLONLAT", Double.toString(lon), Double.toString(lat)));
+                }
+                String unit = new String[] {"m", "km", "mi", "ft"}[rnd.nextInt(4)];
+                double conv = switch (unit) { case "km" -> 1000; case "mi" -> 1609.34; case "ft" -> 0.3048; default -> 1; };
+                double scaleMeters = Math.pow(10, 1 + rnd.nextDouble() * 6.5); // 10 m .. 30000 km
+                GeoSearch.Shape shape;
+                if (rnd.nextBoolean()) {
+                    double radius = scaleMeters / conv;
+                    cmd.addAll(List.of("BYRADIUS", Double.toString(radius), unit));
+                    shape = GeoSearch.Shape.radius(lon, lat, radius, conv);
+                } else {
+                    double w = scaleMeters / conv, h = scaleMeters * (0.2 + rnd.nextDouble() * 2) / conv;
+                    cmd.addAll(List.of("BYBOX", Double.toString(w), Double.toString(h), unit));
+                    shape = GeoSearch.Shape.box(lon, lat, w, h, conv);
+                }
+                int order = rnd.nextInt(3); // none, ASC, DESC
+                if (order == 1) cmd.add("ASC");
+                if (order == 2) cmd.add("DESC");
+                long count = 0;
+                boolean any = false;
+                if (rnd.nextInt(3) == 0) {
+                    count = 1 + rnd.nextInt(20);
+                    cmd.addAll(List.of("COUNT", Long.toString(count)));
+                    if (rnd.nextBoolean()) {
+                        cmd.add("ANY");
+                        any = true;
+                    }
+                }
+                cmd.addAll(List.of("WITHCOORD", "WITHDIST", "WITHHASH"));
+                List<GeoSearch.Point> got = GeoSearch.search(shape, zset, any ? count : 0);
+                boolean sortAsc = order == 1 || (order == 0 && count > 0 && !any);
+                if (sortAsc || order == 2) GeoSearch.sort(got, order != 2);
+                if (count > 0 && got.size() > count) got = got.subList(0, (int) count);
+                List<List<Object>> mine = new ArrayList<>();
+                for (GeoSearch.Point p : got) {
+                    mine.add(List.of(new String(p.member(), StandardCharsets.UTF_8), GeoSearch.formatDistance(p.dist() / conv),
+                            (long) p.score(), List.of(GeoSearch.formatHumanLongDouble(p.lon()), GeoSearch.formatHumanLongDouble(p.lat()))));
+                }
+                Object theirs = r.call(cmd.toArray(new String[0])).value();
+                if (!mine.equals(theirs)) {
+                    List<?> t = (List<?>) theirs;
+                    int k = 0;
+                    while (k < Math.min(t.size(), mine.size()) && mine.get(k).equals(t.get(k))) k++;
+                    throw new AssertionError(String.join(" ", cmd) + ": sizes mine=" + mine.size() + " redis=" + t.size()
+                            + " first difference at " + k + ": mine=" + (k < mine.size() ? mine.get(k) : null)
+                            + " redis=" + (k < t.size() ? t.get(k) : null));
+                }
+            }
+            assert mismatches == 0;
         }
     }
 }

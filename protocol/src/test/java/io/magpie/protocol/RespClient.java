@@ -55,6 +55,21 @@ public final class RespClient implements Closeable {
         }
     }
 
+    private RespClient(InputStream in) {
+        this.socket = null;
+        this.in = in;
+        this.out = null;
+    }
+
+    /** Decodes every reply in bytes (engine tests read a detached client's output this way). */
+    public static List<Reply> decodeAll(byte[] bytes) {
+        java.io.ByteArrayInputStream stream = new java.io.ByteArrayInputStream(bytes);
+        RespClient decoder = new RespClient(stream);
+        List<Reply> replies = new ArrayList<>();
+        while (stream.available() > 0) replies.add(decoder.read());
+        return replies;
+    }
+
     public RespClient(int port) {
         this("127.0.0.1", port);
     }

@@ -1,6 +1,9 @@
 package io.magpie.engine.commands;
 
 import io.magpie.engine.Client;
+import io.magpie.engine.Engine;
+import io.magpie.engine.ReplyException;
+import io.magpie.engine.config.Params.LongParam;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.types.RawString;
 
@@ -33,13 +36,34 @@ public final class StringValues {
         }
     }
 
+    /** Redis's default proto-max-bulk-len, used when the server did not register the parameter. */
+    private static final long DEFAULT_PROTO_MAX_BULK_LEN = 512L << 20;
+
+    /**
+     * The largest string APPEND/SETRANGE may build (proto-max-bulk-len, a server parameter
+     * the engine reads by name), capped at what a Java array can hold.
+     */
+    public static long maxStringLength(Engine engine) {
+        long limit = engine.registry.find("proto-max-bulk-len") instanceof LongParam p ? p.value() : DEFAULT_PROTO_MAX_BULK_LEN;
+        return Math.min(limit, Integer.MAX_VALUE - 16);
+    }
+
+    /** checkStringLength: the master is obeyed up to what an array can hold. */
+    public static void checkStringLength(Client c, long size, long append) {
+        long total = size + append;
+        long limit = c.master ? Integer.MAX_VALUE - 16 : maxStringLength(c.engine);
+        if (total < 0 || total > limit) {
+            throw new ReplyException("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+        }
+    }
+
     /**
      * The value of key as a RawString to edit in place, converting (and storing) a plain
      * byte[] value first, as Redis's dbUnshareStringValue. The key must hold a string.
      */
     public static RawString unshare(Database db, byte[] key, Object current) {
-        if (current instanceof RawString r) return r;
-        RawString r = new RawString((byte[]) current);
+        if (current instanceof RawString r && r.editable()) return r;
+        RawString r = new RawString(bytes(current));
         db.overwrite(key, r);
         return r;
     }

@@ -1,5 +1,6 @@
 package io.magpie.engine.types;
 
+import io.magpie.engine.util.Numbers;
 import java.util.Arrays;
 
 /**
@@ -11,10 +12,34 @@ import java.util.Arrays;
 public final class RawString implements RedisValue {
     private byte[] buf;
     private int len;
+    /**
+     * True for a value Redis would hold as an embstr whatever its content: a string made
+     * by createStringObject without tryObjectEncoding (INCRBYFLOAT's result, even "11").
+     * Such a value is never edited in place: unsharing it makes a plain raw copy.
+     */
+    private final boolean embedded;
 
     public RawString(byte[] initial) {
         this.buf = Arrays.copyOf(initial, Math.max(initial.length, 8));
         this.len = initial.length;
+        this.embedded = false;
+    }
+
+    private RawString(byte[] exact, boolean embedded) {
+        this.buf = exact;
+        this.len = exact.length;
+        this.embedded = embedded;
+    }
+
+    /** A string Redis stores as created (embstr up to 44 bytes, raw above), never as "int". */
+    public static Object unencoded(byte[] value) {
+        if (value.length > Values.EMBSTR_SIZE_LIMIT || !Numbers.isLong(value)) return value;
+        return new RawString(value, true);
+    }
+
+    /** False for values that may not be edited in place (see {@link #unencoded}). */
+    public boolean editable() {
+        return !embedded;
     }
 
     public int length() {
@@ -72,11 +97,11 @@ public final class RawString implements RedisValue {
     }
 
     @Override public String encoding() {
-        return "raw";
+        return embedded ? "embstr" : "raw";
     }
 
     @Override public RedisValue duplicate() {
-        return new RawString(toBytes());
+        return embedded ? new RawString(toBytes(), true) : new RawString(toBytes());
     }
 
     @Override public long memoryUsage() {

@@ -28,16 +28,14 @@ public final class BitmapCommands {
     private static final String BIT_VALUE_ERR = "ERR bit is not an integer or out of range";
     private static final String BITFIELD_TYPE_ERR =
             "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
-    /** proto-max-bulk-len's default: a bitmap never grows beyond 512MB. */
-    private static final long PROTO_MAX_BULK_LEN = 512L * 1024 * 1024;
 
     /* ---------------- argument helpers ---------------- */
 
     /**
-     * getBitOffsetFromArgument: a bit offset below 2^32 (512MB); with hash, "#n" means
+     * getBitOffsetFromArgument: a bit offset within proto-max-bulk-len bytes; with hash, "#n" means
      * n * bits (BITFIELD's type-width addressing).
      */
-    static long parseBitOffset(byte[] arg, boolean hash, int bits) {
+    static long parseBitOffset(Client c, byte[] arg, boolean hash, int bits) {
         boolean useHash = hash && bits > 0 && arg.length > 0 && arg[0] == '#';
         long[] v = new long[1];
         if (!Numbers.parseLong(useHash ? java.util.Arrays.copyOfRange(arg, 1, arg.length) : arg, v)) {
@@ -45,7 +43,9 @@ public final class BitmapCommands {
         }
         long off = v[0];
         if (useHash) off *= bits;
-        if (off < 0 || (off >> 3) >= PROTO_MAX_BULK_LEN) throw new ReplyException(BIT_OFFSET_ERR);
+        // A bitmap never grows beyond proto-max-bulk-len (the master is obeyed up to what an array holds).
+        long limit = c.master ? Integer.MAX_VALUE - 16 : StringValues.maxStringLength(c.engine);
+        if (off < 0 || (off >> 3) >= limit) throw new ReplyException(BIT_OFFSET_ERR);
         return off;
     }
 
@@ -82,7 +82,7 @@ public final class BitmapCommands {
     /* ---------------- SETBIT / GETBIT ---------------- */
 
     static void setbit(Client c) {
-        long bitoffset = parseBitOffset(c.argv[2], false, 0);
+        long bitoffset = parseBitOffset(c, c.argv[2], false, 0);
         long on = Args.parseLong(c.argv[3], BIT_VALUE_ERR);
         if ((on & ~1L) != 0) throw new ReplyException(BIT_VALUE_ERR);
         RawString r = lookupStringForBitCommand(c, c.argv[1], bitoffset);
@@ -101,7 +101,7 @@ public final class BitmapCommands {
     }
 
     static void getbit(Client c) {
-        long bitoffset = parseBitOffset(c.argv[2], false, 0);
+        long bitoffset = parseBitOffset(c, c.argv[2], false, 0);
         Object o = readString(c, c.argv[1]);
         if (o == null) {
             c.addReplyLongLong(0);
@@ -428,7 +428,7 @@ public final class BitmapCommands {
                 throw new ReplyException(BITFIELD_TYPE_ERR);
             }
             int bits = (int) v[0];
-            long bitoffset = parseBitOffset(c.argv[j + 2], true, bits);
+            long bitoffset = parseBitOffset(c, c.argv[j + 2], true, bits);
             long i64 = 0;
             if (opcode != OP_GET) {
                 readonly = false;

@@ -4,8 +4,7 @@ import io.magpie.engine.config.Config;
 import io.magpie.server.ConfigLoader;
 import io.magpie.server.Log;
 import io.magpie.server.MagpieServer;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.magpie.server.commands.InfoCommand;
 
 /**
  * The magpie-server entry point, with redis-server's command line:
@@ -32,27 +31,40 @@ public final class Main {
             System.err.println("       ./magpie-server /etc/myredis.conf --loglevel verbose -");
             System.exit(1);
         }
+        Log.setRole('C');
         Config registry = new Config();
         MagpieServer server = new MagpieServer(registry);
         String file = ConfigLoader.configFile(args);
+        String text;
         try {
-            ConfigLoader.load(registry, ConfigLoader.configText(args));
+            text = ConfigLoader.configText(args);
+        } catch (java.nio.file.NoSuchFileException e) {
+            Log.warning("Fatal error, can't open config file '%s': No such file or directory", file);
+            System.exit(1);
+            return;
+        } catch (java.io.IOException e) {
+            Log.warning("Fatal error, can't open config file '%s': %s", file, e.getMessage());
+            System.exit(1);
+            return;
+        }
+        try {
+            ConfigLoader.load(registry, text);
         } catch (ConfigLoader.FatalConfigError e) {
             System.err.println(e.getMessage());
             System.exit(1);
-        } catch (java.io.IOException e) {
-            System.err.println("Fatal error, can't open config file '" + file + "': " + e.getMessage());
-            System.exit(1);
         }
+        server.setConfigFile(file);
         Log.setFile(server.config().logfile.value());
         long pid = ProcessHandle.current().pid();
-        Log.notice("oO0OoO0OoO0Oo Magpie is starting oO0OoO0OoO0Oo");
-        Log.notice("Magpie version=0.1.0 (Redis %s compatible), bits=64, pid=%d, just started", ConfigLoader.REDIS_VERSION, pid);
+        Log.warning("oO0OoO0OoO0Oo Magpie is starting oO0OoO0OoO0Oo");
+        Log.warning("Magpie version=%s (Redis %s compatible), bits=64, pid=%d, just started",
+                InfoCommand.MAGPIE_VERSION, ConfigLoader.REDIS_VERSION, pid);
         if (file == null) {
             Log.warning("Warning: no config file specified, using the default config. In order to specify a config file use ./magpie-server /path/to/magpie.conf");
         } else {
-            Log.notice("Configuration loaded");
+            Log.warning("Configuration loaded");
         }
+        Log.setRole('M');
         installSignalHandlers(server);
         try {
             server.start();
@@ -61,11 +73,8 @@ public final class Main {
             server.shutdown();
             System.exit(1);
         }
-        Log.notice("Running mode=standalone, port=%d.", server.port());
-        String pidfile = server.config().pidfile.value();
-        if (!pidfile.isEmpty()) Files.writeString(Path.of(pidfile), pid + "\n");
+        server.createPidFile(server.config().pidfile.value());
         server.awaitTermination();
-        if (!pidfile.isEmpty()) Files.deleteIfExists(Path.of(pidfile));
         System.exit(0);
     }
 

@@ -38,7 +38,9 @@ public final class RealRedis implements AutoCloseable {
         while (System.currentTimeMillis() < deadline) {
             if (process != null && !process.isAlive()) throw new IllegalStateException("server exited with " + process.exitValue());
             try (RespClient c = new RespClient(port)) {
-                if ("PONG".equals(String.valueOf(c.value("PING")))) return;
+                String reply = String.valueOf(c.value("PING"));
+                // With requirepass the answer is NOAUTH: the server is up all the same.
+                if (reply.equals("PONG") || reply.contains("NOAUTH")) return;
             } catch (RuntimeException e) {
                 // not listening yet
             }

@@ -67,7 +67,8 @@ final class ActiveExpire {
                     db.avgTtl = db.avgTtl == 0 ? avg : (db.avgTtl / 50) * 49 + avg / 50;
                 }
                 if ((engine.clock().nanos() - start) / 1000 > budgetMicros) return;
-                if (sampled == 0 || expired.size() * 100 / Math.max(1, sampled) <= acceptableStale) break;
+                // As Redis: an empty sample (a run of empty buckets) says nothing, so look further.
+                if (sampled > 0 && expired.size() * 100 / sampled <= acceptableStale) break;
                 if (++repeats > 1000) break;
             }
         }

@@ -42,11 +42,17 @@ public class Client {
     /** MULTI queue. */
     public final List<byte[][]> multiQueue = new ArrayList<>();
     public final List<RedisCommand> multiCommands = new ArrayList<>();
-    /** WATCHed keys as (db, key) pairs. */
-    public final List<Object[]> watchedKeys = new ArrayList<>();
+    /** WATCHed keys, in WATCH order. */
+    public final List<io.magpie.engine.keyspace.WatchedKey> watchedKeys = new ArrayList<>();
     /** Pub/sub subscriptions. */
     public final Set<String> channels = new LinkedHashSet<>();
     public final Set<String> patterns = new LinkedHashSet<>();
+    public final Set<String> shardChannels = new LinkedHashSet<>();
+
+    /** Subscribed to anything (Redis's CLIENT_PUBSUB): RESP2 restricts the commands it may send. */
+    public boolean isSubscribed() {
+        return !channels.isEmpty() || !patterns.isEmpty() || !shardChannels.isEmpty();
+    }
     /** Blocking state, owned by io.magpie.engine.Blocking. */
     public Object blockingState;
 
@@ -206,6 +212,12 @@ public class Client {
 
     public void addReplyVerbatim(String text, String format) {
         reply.verbatim(text, format);
+    }
+
+    /** addReplyHelp: a container's HELP text, one status line each. */
+    public void addReplyHelp(String[] lines) {
+        reply.arrayLen(lines.length);
+        for (String line : lines) reply.status(line);
     }
 
     public void addReplyBigNum(String digits) {

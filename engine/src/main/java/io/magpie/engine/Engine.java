@@ -5,6 +5,7 @@ import io.magpie.engine.command.RedisCommand;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.keyspace.Dict;
+import io.magpie.engine.keyspace.WatchedKey;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,6 +26,8 @@ public final class Engine {
     public final Config registry;
     public final EngineConfig config;
     public final CommandTable commands;
+    /** EXEC, looked up once: call() and rejectCommand() treat it apart. */
+    private final RedisCommand execCommand;
     public final Stats stats = new Stats();
     public final WriteStream writes = new WriteStream();
     public final PubSub pubsub = new PubSub();
@@ -32,6 +35,7 @@ public final class Engine {
     public final SlowLog slowlog = new SlowLog(this);
     public final RandomGenerator random;
     private final Eviction eviction = new Eviction(this);
+    private final MemoryAccounting memory = new MemoryAccounting(this);
     private final Clock clock;
     private Database[] dbs;
     private final Map<Long, Client> clients = new LinkedHashMap<>();
@@ -49,6 +53,8 @@ public final class Engine {
     private boolean replica;
     private boolean writesPaused;
     private boolean noTouch;
+    /** DEBUG SET-ACTIVE-EXPIRE: tests turn the expire cycle off to observe lazy expiry alone. */
+    public boolean activeExpireEnabled = true;
     private String requirePass;
 
     public Engine(Config registry, Clock clock, long seed) {
@@ -58,6 +64,7 @@ public final class Engine {
         this.random = new SplittableRandom(seed);
         this.commands = CommandTable.load();
         io.magpie.engine.commands.Commands.registerAll(commands);
+        this.execCommand = commands.lookup("exec".getBytes(StandardCharsets.US_ASCII));
         this.dbs = new Database[16];
         for (int i = 0; i < dbs.length; i++) dbs[i] = new Database(this, i);
         updateCachedTime();
@@ -189,6 +196,15 @@ public final class Engine {
         return eviction;
     }
 
+    public MemoryAccounting memory() {
+        return memory;
+    }
+
+    /** Used memory as maxmemory and INFO used_memory see it (see MemoryAccounting). */
+    public long usedMemory() {
+        return memory.usedMemory();
+    }
+
     public boolean lazyfreeLazyExpire() {
         return config.lazyfreeLazyExpire.value();
     }
@@ -210,7 +226,8 @@ public final class Engine {
             rejectCommand(c, null, unknownCommandError(c));
             return;
         }
-        if (cmd.hasSubcommands() && cmd.handler() == null) {
+        // A container runs its own handler only when called bare (COMMAND); otherwise argv[1] names the subcommand.
+        if (cmd.hasSubcommands() && (cmd.handler() == null || c.argc > 1)) {
             if (c.argc == 1) {
                 rejectCommand(c, cmd, Errors.wrongArgs(cmd.fullName));
                 return;
@@ -234,7 +251,12 @@ public final class Engine {
                 return;
             }
         }
-        if ((!c.channels.isEmpty() || !c.patterns.isEmpty()) && c.resp() == 2 && !isOneOf(cmd, PUBSUB_ALLOWED)) {
+        String oom = eviction.beforeCommand(c, cmd);
+        if (oom != null) {
+            rejectCommand(c, cmd, oom);
+            return;
+        }
+        if (c.resp() == 2 && c.isSubscribed() && !isOneOf(cmd, PUBSUB_ALLOWED)) {
             rejectCommand(c, cmd, "ERR Can't execute '" + cmd.fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
             return;
         }
@@ -262,8 +284,41 @@ public final class Engine {
     private void rejectCommand(Client c, RedisCommand cmd, String error) {
         if (cmd != null) cmd.rejectedCalls++;
         if (c.multi) c.dirtyExec = true;
+        if (cmd != null && cmd == execCommand) {
+            // A rejected EXEC still ends the transaction, naming why (execCommandAbort).
+            // Redis's own text here has no "ERR " code; other codes (NOAUTH...) stay.
+            discardTransaction(c);
+            error = "EXECABORT Transaction discarded because of: " + (error.startsWith("ERR ") ? error.substring(4) : error);
+        }
         stats.countError(error);
         c.writer().error(error);
+    }
+
+    /**
+     * processCommand's is_write_command, for guards (READONLY replica, MISCONF...): EXEC
+     * counts as a write when its queue holds one, so a refused EXEC aborts the transaction.
+     */
+    public boolean isWriteCommand(Client c, RedisCommand cmd) {
+        if (cmd.write) return true;
+        if (cmd != execCommand) return false;
+        for (RedisCommand q : c.multiCommands) if (q.write) return true;
+        return false;
+    }
+
+    /** processCommand's is_denyoom_command, for the maxmemory guard; EXEC as above. */
+    public boolean isDenyOomCommand(Client c, RedisCommand cmd) {
+        if (cmd.denyOom) return true;
+        if (cmd != execCommand) return false;
+        for (RedisCommand q : c.multiCommands) if (q.denyOom) return true;
+        return false;
+    }
+
+    /** Leaves MULTI state: drops the queue, the dirty flags and every WATCH (discardTransaction). */
+    public void discardTransaction(Client c) {
+        c.multiQueue.clear();
+        c.multiCommands.clear();
+        c.multi = c.dirtyCas = c.dirtyExec = false;
+        unwatchAll(c);
     }
 
     private static String unknownCommandError(Client c) {
@@ -289,7 +344,9 @@ public final class Engine {
         c.cmdFailed = false;
         c.propagateArgv = null;
         c.preventPropagation = false;
-        if (!monitors.isEmpty() && !cmd.admin && !c.master) feedMonitors(c);
+        // EXEC reaches MONITOR after the commands it ran, as in Redis.
+        boolean isExec = cmd == execCommand;
+        if (!monitors.isEmpty() && !cmd.admin && !c.master && !isExec) feedMonitors(c);
         long start = clock.nanos();
         try {
             cmd.handler().call(c);
@@ -306,19 +363,25 @@ public final class Engine {
             if (!c.blocked) slowlog.maybeAdd(c, micros);
         }
         c.lastCmd = cmd;
+        if (isExec && !monitors.isEmpty() && !c.master) feedMonitors(c);
         if (dirty != dirtyBefore && !c.preventPropagation && cmd.write) {
             writes.propagate(c.db.id, c.propagateArgv != null ? c.propagateArgv : java.util.Arrays.copyOf(c.argv, c.argc));
         }
     }
 
-    /** End of an execution unit: serve unblocked clients, deliver writes. */
+    /**
+     * End of an execution unit: deliver its writes, then serve clients blocked on keys it
+     * made ready. As in Redis 7.0, each served client is a unit of its own (RPUSH, then
+     * each waiter's LPOP, none wrapped together).
+     */
     public void afterCommand() {
         if (callDepth > 0) return;
+        writes.flush();
         if (blocking.hasReadyKeys()) blocking.handleClientsBlockedOnKeys();
         writes.flush();
     }
 
-    /** Runs work with c as the current client (serving a blocked client); returns its result. */
+    /** Runs work with c as the current client (serving a blocked client) as one unit; returns its result. */
     public boolean runAsCurrent(Client c, BooleanSupplier work) {
         Client prev = currentClient;
         currentClient = c;
@@ -326,6 +389,7 @@ public final class Engine {
             return work.getAsBoolean();
         } finally {
             currentClient = prev;
+            if (callDepth == 0) writes.flush();
         }
     }
 
@@ -370,7 +434,7 @@ public final class Engine {
     /** Publishes a keyspace notification if its class is enabled (notifyKeyspaceEvent). */
     public void notifyKeyspaceEvent(int type, String event, byte[] key, int dbid) {
         int flags = config.notifyKeyspaceEvents.flags();
-        if ((flags & type) == 0) return;
+        if ((flags & type) == 0 || !pubsub.hasSubscribers()) return;
         byte[] ev = event.getBytes(StandardCharsets.US_ASCII);
         if ((flags & Notifications.KEYSPACE) != 0) {
             pubsub.publish(Notifications.channel(Notifications.KEYSPACE_PREFIX, dbid, key), ev);
@@ -396,23 +460,29 @@ public final class Engine {
 
     /* ---------------- WATCH ---------------- */
 
+    /** WATCH of one key in the client's db (watchForKey); a key already watched there is kept. */
     public void watch(Client c, byte[] key) {
-        for (Object[] w : c.watchedKeys) {
-            if (w[0] == c.db && java.util.Arrays.equals((byte[]) w[1], key)) return;
+        for (WatchedKey w : c.watchedKeys) {
+            if (w.db == c.db && java.util.Arrays.equals(w.key, key)) return;
         }
-        c.watchedKeys.add(new Object[] {c.db, key});
-        c.db.watch(c, key);
+        WatchedKey wk = new WatchedKey(c, c.db, key, c.db.keyIsExpired(key));
+        c.watchedKeys.add(wk);
+        c.db.watch(wk);
     }
 
     public void unwatchAll(Client c) {
-        for (Object[] w : c.watchedKeys) ((Database) w[0]).unwatch(c, (byte[]) w[1]);
+        if (c.watchedKeys.isEmpty()) return;
+        for (WatchedKey w : c.watchedKeys) w.db.unwatch(w);
         c.watchedKeys.clear();
     }
 
-    /** A WATCHed key that expired counts as modified (isWatchedKeyExpired, checked at EXEC). */
+    /**
+     * A WATCHed key that expired since WATCH counts as modified (isWatchedKeyExpired,
+     * checked at EXEC); one that was already expired when watched does not.
+     */
     public boolean anyWatchedKeyExpired(Client c) {
-        for (Object[] w : c.watchedKeys) {
-            if (((Database) w[0]).keyIsExpired((byte[]) w[1])) return true;
+        for (WatchedKey w : c.watchedKeys) {
+            if (!w.expired && w.db.keyIsExpired(w.key)) return true;
         }
         return false;
     }
@@ -427,7 +497,9 @@ public final class Engine {
     public void cron() {
         updateCachedTime();
         blocking.handleTimeouts(now);
-        if (!replica && !loading) ActiveExpire.cycle(this, ActiveExpire.SLOW);
+        if (!replica && !loading && activeExpireEnabled) ActiveExpire.cycle(this, ActiveExpire.SLOW);
+        memory.cron();
+        eviction.cron();
         for (Database db : dbs) {
             db.dict().shrinkIfNeeded();
             db.expires().shrinkIfNeeded();

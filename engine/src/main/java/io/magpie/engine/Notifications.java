@@ -55,7 +55,7 @@ public final class Notifications {
         return flags;
     }
 
-    /** keyspaceEventsFlagsToString, in Redis's order. */
+    /** keyspaceEventsFlagsToString, in Redis's order (classes, then K, E, m). */
     public static String format(int flags) {
         StringBuilder sb = new StringBuilder();
         if ((flags & ALL) == ALL) {
@@ -71,11 +71,12 @@ public final class Notifications {
             if ((flags & EVICTED) != 0) sb.append('e');
             if ((flags & STREAM) != 0) sb.append('t');
             if ((flags & MODULE) != 0) sb.append('d');
+            // Redis 7.0 prints 'n' only in this branch: with 'A' it is set but not shown.
+            if ((flags & NEW) != 0) sb.append('n');
         }
         if ((flags & KEYSPACE) != 0) sb.append('K');
         if ((flags & KEYEVENT) != 0) sb.append('E');
         if ((flags & KEY_MISS) != 0) sb.append('m');
-        if ((flags & NEW) != 0) sb.append('n');
         return sb.toString();
     }
 
@@ -101,7 +102,7 @@ public final class Notifications {
 
         @Override protected void parseAndSet(String value) throws ConfigException {
             int f = parse(value);
-            if (f == -1) throw error("Invalid event class character. Use 'Ag$lshzxeKEtmd'.");
+            if (f == -1) throw error("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
             flags = f;
         }
     }

@@ -93,6 +93,41 @@ public final class EngineHarness {
         return call(args).value();
     }
 
+    /** The value of c's single reply to a command. */
+    public Object value(Client c, String... args) {
+        return call(c, args).value();
+    }
+
+    /** The values of every reply and push a command produced for c, in order. */
+    public List<Object> values(Client c, String... args) {
+        return valuesOf(callAll(c, args));
+    }
+
+    /** The values of what c has been sent so far (pushes from other clients' commands), cleared. */
+    public static List<Object> drainValues(Client c) {
+        return valuesOf(drain(c));
+    }
+
+    /** The exact RESP text c has been sent so far, cleared. */
+    public static String drainText(Client c) {
+        StringBuilder sb = new StringBuilder();
+        for (RespClient.Reply r : drain(c)) sb.append(r.text());
+        return sb.toString();
+    }
+
+    private static List<Object> valuesOf(List<RespClient.Reply> replies) {
+        List<Object> out = new ArrayList<>(replies.size());
+        for (RespClient.Reply r : replies) out.add(r.value());
+        return out;
+    }
+
+    /** A new client speaking the given protocol. */
+    public Client newClient(int resp) {
+        Client c = newClient();
+        c.setResp(resp);
+        return c;
+    }
+
     /** The reply's exact RESP text. */
     public String text(String... args) {
         return call(args).text();

@@ -19,7 +19,7 @@ import java.net.SocketAddress;
  * the replies of a whole read (a pipeline) go out in one write — the same shape as Redis's
  * readQueryFromClient / processInputBuffer / beforeSleep flush.
  */
-final class ClientSession extends ChannelInboundHandlerAdapter implements Connection {
+public final class ClientSession extends ChannelInboundHandlerAdapter implements Connection {
     private final MagpieServer server;
     private final Engine engine;
     private final RequestParser parser = new RequestParser();
@@ -30,18 +30,50 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Connec
     private boolean closing;
     private long softLimitReachedAt;
     private String remote = "?", local = "?";
+    /** A command that arrived during CLIENT PAUSE and waits for its end. */
+    private byte[][] postponedArgv;
 
     ClientSession(MagpieServer server) {
         this.server = server;
         this.engine = server.engine();
     }
 
-    Client client() {
+    public Client client() {
         return client;
     }
 
     Channel channel() {
         return channel;
+    }
+
+    /** The socket's file descriptor where the transport has one (CLIENT LIST fd), else -1. */
+    public int fd() {
+        return channel instanceof io.netty.channel.unix.UnixChannel u ? u.fd().intValue() : -1;
+    }
+
+    /** Free space in the query buffer (CLIENT LIST qbuf-free). */
+    public int queryBufferFree() {
+        return query == null ? 0 : query.writableBytes();
+    }
+
+    /** True while replies wait for the socket (CLIENT LIST events=rw). */
+    public boolean hasPendingWrites() {
+        return pendingOutputBytes() > 0;
+    }
+
+    /** Replies produced but not yet handed to the socket (CLIENT LIST obl). */
+    public int outputBufferBytes() {
+        return client.output().readableBytes();
+    }
+
+    /** Replies handed to the socket but not yet written (CLIENT LIST omem). */
+    public long socketPendingBytes() {
+        ChannelOutboundBuffer ob = channel == null ? null : channel.unsafe().outboundBuffer();
+        return ob == null ? 0 : ob.totalPendingWriteBytes();
+    }
+
+    public boolean paused() {
+        return postponedArgv != null;
     }
 
     @Override
@@ -85,7 +117,11 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Connec
             query = in;
         } else {
             if (query.writableBytes() < in.readableBytes()) {
-                ByteBuf bigger = ctx.alloc().buffer(query.readableBytes() + in.readableBytes());
+                // Grow geometrically: a big argument arrives in many reads, and copying the
+                // whole buffer for each of them would be quadratic.
+                int needed = query.readableBytes() + in.readableBytes();
+                int capacity = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(needed, 2L * query.readableBytes()));
+                ByteBuf bigger = ctx.alloc().buffer(capacity);
                 bigger.writeBytes(query);
                 query.release();
                 query = bigger;
@@ -98,7 +134,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Connec
 
     /** Parses and runs every complete command in the query buffer (processInputBuffer). */
     void processInputBuffer() {
-        while (!closing && !client.blocked && query != null && query.isReadable()) {
+        // CONFIG SET proto-max-bulk-len applies to connections already open, as in Redis.
+        parser.setMaxBulkLen(server.config().protoMaxBulkLen.value());
+        while (!closing && !client.blocked && postponedArgv == null && query != null && query.isReadable()) {
             byte[][] argv;
             try {
                 argv = parser.parse(query);
@@ -118,22 +156,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Connec
                 }
                 break;
             }
-            client.argv = argv;
-            client.argc = argv.length;
-            try {
-                engine.processCommand(client);
-            } catch (RuntimeException e) {
-                // A bug in one command must not take the server down; report it like Redis's
-                // internal errors and keep serving.
-                Log.warning("Internal error executing '%s' for client id=%d: %s", new String(argv[0]), client.id, e);
-                engine.afterCommand();
-                client.addReplyError("ERR internal error: " + e);
-            }
-            parser.setAuthRequired(!client.authenticated);
-            if (client.closeAfterReply) {
-                closeAfterReply();
+            if (server.paused() && server.mustPostpone(client, lookup(argv))) {
+                postponedArgv = argv;
+                server.postpone(this);
                 break;
             }
+            if (!execute(argv)) break;
         }
         if (query != null && !query.isReadable()) {
             query.release();
@@ -142,6 +170,65 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Connec
             query.discardReadBytes();
         }
         checkOutputLimits();
+    }
+
+    private io.magpie.engine.command.RedisCommand lookup(byte[][] argv) {
+        io.magpie.engine.command.RedisCommand cmd = engine.commands.lookup(argv[0]);
+        if (cmd != null && cmd.hasSubcommands() && argv.length > 1) {
+            io.magpie.engine.command.RedisCommand sub = cmd.subcommand(io.magpie.engine.command.CommandTable.lowerAscii(argv[1]));
+            if (sub != null) return sub;
+        }
+        return cmd;
+    }
+
+    /** Runs one command; false when the connection is closing and input must stop. */
+    private boolean execute(byte[][] argv) {
+        client.argv = argv;
+        client.argc = argv.length;
+        // CLIENT REPLY SKIP silences exactly the command after it.
+        boolean skipThis = client.replyMode == Client.ReplyMode.SKIP_NEXT;
+        if (skipThis) {
+            client.replyMode = Client.ReplyMode.SKIP;
+            client.suppressReplies(true);
+        }
+        long start = System.nanoTime();
+        try {
+            engine.processCommand(client);
+            long threshold = engine.config.latencyMonitorThreshold.value();
+            if (threshold > 0) {
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                boolean fast = client.cmd != null && client.cmd.fast;
+                server.latency().addSampleIfNeeded(threshold, fast ? "fast-command" : "command", ms, engine.now());
+            }
+        } catch (RuntimeException e) {
+            // A bug in one command must not take the server down; report it like Redis's
+            // internal errors and keep serving.
+            Log.warning("Internal error executing '%s' for client id=%d: %s", new String(argv[0]), client.id, e);
+            engine.afterCommand();
+            client.addReplyError("ERR internal error: " + e);
+        }
+        if (skipThis && client.replyMode == Client.ReplyMode.SKIP) {
+            client.replyMode = Client.ReplyMode.ON;
+            client.suppressReplies(false);
+        } else if (client.replyMode == Client.ReplyMode.SKIP_NEXT) {
+            client.suppressReplies(false);
+        }
+        parser.setAuthRequired(!client.authenticated);
+        if (client.closeAfterReply) {
+            closeAfterReply();
+            return false;
+        }
+        checkOutputLimits();
+        return !closing;
+    }
+
+    /** The pause ended: run the command that waited, then the rest of the input. */
+    void resumePostponed() {
+        byte[][] argv = postponedArgv;
+        postponedArgv = null;
+        if (argv == null || closing || channel == null) return;
+        if (execute(argv)) processInputBuffer();
+        flush();
     }
 
     @Override
@@ -214,7 +301,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter implements Connec
     void checkOutputLimits() {
         if (closing) return;
         OutputBufferLimit limits = server.config().clientOutputBufferLimit;
-        int cls = client.replica ? 1 : (!client.channels.isEmpty() || !client.patterns.isEmpty()) ? 2 : 0;
+        int cls = client.replica ? 1 : client.isSubscribed() ? 2 : 0;
         long hard = limits.hard[cls], soft = limits.soft[cls];
         if (hard == 0 && soft == 0) return;
         long used = pendingOutputBytes();

@@ -69,10 +69,18 @@ public final class ConfigLoader {
             String name = new String(argv[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
             List<String> words = new ArrayList<>();
             for (int j = 1; j < argv.length; j++) words.add(new String(argv[j], StandardCharsets.UTF_8));
-            Param p = config.find(name);
-            if (p == null || words.isEmpty() && !(p instanceof ServerConfig.BindParam)) {
-                throw fatal(i + 1, line, "Bad directive or wrong number of arguments");
+            if (name.equals("include") && words.size() == 1) {
+                // An included file is read where the directive stands, with its own line numbers.
+                try {
+                    load(config, Files.readString(Path.of(words.get(0)), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    throw new FatalConfigError("Fatal error, can't open config file '" + words.get(0) + "': No such file or directory");
+                }
+                continue;
             }
+            Param p = config.find(name);
+            if (p == null) throw fatal(i + 1, line, "Bad directive or wrong number of arguments");
+            if (words.isEmpty()) throw fatal(i + 1, line, "wrong number of arguments");
             try {
                 p.setFromConfigFile(words);
             } catch (ConfigException e) {

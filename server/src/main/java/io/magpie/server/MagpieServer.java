@@ -45,9 +45,33 @@ public final class MagpieServer {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long startTimeMillis = System.currentTimeMillis();
     private final String runId;
+    private final String replid;
+    private final LatencyMonitor latency = new LatencyMonitor();
+    private final List<ShutdownHook> shutdownHooks = new ArrayList<>();
     private ScheduledFuture<?> cron;
     private volatile boolean shuttingDown;
     private int boundPort;
+    private List<String> boundAddresses = List.of();
+    private ServerBootstrap bootstrap;
+    private String configFile;
+    private static volatile Long mainThreadId;
+
+    // CLIENT PAUSE (pauseClients): until when, and whether only writes are paused.
+    private long pauseEndMs;
+    private boolean pauseAll;
+    private final List<ClientSession> postponed = new ArrayList<>();
+
+    // Instantaneous metrics (trackInstantaneousMetric): 16 samples taken every 100 ms.
+    private static final int METRIC_SAMPLES = 16;
+    private final long[][] metricSamples = new long[3][METRIC_SAMPLES];
+    private final long[] metricLastValue = new long[3];
+    private long metricLastSampleMs;
+    private int metricIndex;
+
+    /** Work to do before the process exits (final RDB save...), told whether SAVE/NOSAVE was asked. */
+    public interface ShutdownHook {
+        void beforeExit(boolean save, boolean nosave) throws Exception;
+    }
 
     public MagpieServer(Config registry) {
         this.registry = registry;
@@ -58,6 +82,7 @@ public final class MagpieServer {
         this.mainLoop = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
         this.channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.runId = randomHex(40);
+        this.replid = randomHex(40);
         ServerCommands.register(this);
         engine.addGuard((c, cmd) -> !c.authenticated && engine.authRequired() && !cmd.noAuth ? Errors.NOAUTH : null);
         engine.onClientUnblocked(c -> {
@@ -92,6 +117,36 @@ public final class MagpieServer {
         return startTimeMillis;
     }
 
+    public LatencyMonitor latency() {
+        return latency;
+    }
+
+    public String replid() {
+        return replid;
+    }
+
+    /** The absolute path of the config file the server was started with, or null (CONFIG REWRITE, INFO). */
+    public String configFile() {
+        return configFile;
+    }
+
+    public void setConfigFile(String path) {
+        this.configFile = path == null ? null : java.nio.file.Path.of(path).toAbsolutePath().toString();
+    }
+
+    public String multiplexingApi() {
+        return channelClass == EpollServerSocketChannel.class ? "epoll" : "java-nio";
+    }
+
+    /** The keyspace thread's id, for INFO cpu's main-thread figures. */
+    public static Long mainThreadId() {
+        return mainThreadId;
+    }
+
+    public void addShutdownHook(ShutdownHook hook) {
+        shutdownHooks.add(hook);
+    }
+
     /** The port actually bound (useful with port 0 in tests). */
     public int port() {
         return boundPort;
@@ -122,37 +177,200 @@ public final class MagpieServer {
                         ch.pipeline().addLast(new ClientSession(MagpieServer.this));
                     }
                 });
-        int port = (int) config.port.value();
-        for (String addr : config.bind.addresses()) {
+        bootstrap = b;
+        try {
+            listeners.addAll(listen(config.bind.addresses(), (int) config.port.value()));
+        } catch (ListenException e) {
+            Log.warning("Warning: Could not create server TCP listening socket %s: %s", e.address, e.getMessage());
+            throw new IllegalStateException("Failed listening on port " + config.port.value() + " (tcp), aborting.", e);
+        }
+        boundAddresses = config.bind.addresses();
+        config.port.onChange(() -> relisten("Unable to listen on this port"));
+        config.bind.onChange(() -> relisten("Failed to bind to specified addresses."));
+        mainLoop.next().execute(() -> mainThreadId = Thread.currentThread().getId());
+        Memory.startup(engine);
+        scheduleCron();
+        Log.notice("Running mode=standalone, port=%d.", boundPort);
+        Log.warning("Server initialized");
+        Log.notice("Ready to accept connections tcp");
+    }
+
+    /** Runs serverCron hz times a second; a change of hz takes effect at the next run. */
+    private void scheduleCron() {
+        long hz = Math.min(500, Math.max(1, engine.config.hz.value()));
+        cron = mainLoop.next().schedule(() -> {
+            serverCron();
+            if (!shuttingDown) scheduleCron();
+        }, 1000 / hz, TimeUnit.MILLISECONDS);
+    }
+
+    private static final class ListenException extends Exception {
+        final String address;
+
+        ListenException(String address, Throwable cause) {
+            super(cause.getMessage(), cause);
+            this.address = address;
+        }
+    }
+
+    /** Opens a listener on every address; all or none (the ones opened are closed on failure). */
+    private List<Channel> listen(List<String> addresses, int port) throws ListenException {
+        List<Channel> opened = new ArrayList<>();
+        for (String addr : addresses) {
             boolean optional = addr.startsWith("-");
             String host = optional ? addr.substring(1) : addr;
             if (host.equals("*")) host = "0.0.0.0";
             else if (host.equals("::*")) host = "::";
             try {
-                Channel ch = b.bind(host, port).sync().channel();
-                listeners.add(ch);
+                Channel ch = bootstrap.bind(host, port).sync().channel();
+                opened.add(ch);
                 boundPort = ((java.net.InetSocketAddress) ch.localAddress()).getPort();
                 port = boundPort; // with port 0, every address gets the port the first one got
             } catch (Exception e) {
                 if (optional) continue;
-                Log.warning("Warning: Could not create server TCP listening socket %s:%d: %s", host, port, e.getMessage());
-                throw new IllegalStateException("Failed listening on port " + port + " (tcp), aborting.", e);
+                for (Channel ch : opened) ch.close();
+                throw new ListenException(host + ":" + port, e);
             }
         }
-        long periodMs = Math.max(1, 1000 / Math.max(1, engine.config.hz.value()));
-        cron = mainLoop.next().scheduleAtFixedRate(this::serverCron, periodMs, periodMs, TimeUnit.MILLISECONDS);
-        Log.notice("Server initialized");
-        Log.notice("Ready to accept connections tcp");
+        return opened;
     }
 
-    /** serverCron: the engine's periodic work plus client timeouts. */
+    /**
+     * CONFIG SET port/bind (changeListenPort, changeBindAddr): listen on the new address
+     * first and close the old listeners only when that worked, so a failure changes nothing.
+     */
+    private void relisten(String failure) {
+        int port = (int) config.port.value();
+        List<String> addresses = config.bind.addresses();
+        if (port == boundPort && addresses.equals(boundAddresses)) return;
+        List<Channel> fresh;
+        int previousPort = boundPort;
+        try {
+            fresh = listen(addresses, port);
+        } catch (ListenException e) {
+            boundPort = previousPort;
+            Log.warning("Failed to listen on %s: %s", e.address, e.getMessage());
+            throw new IllegalStateException(failure, e);
+        }
+        for (Channel ch : listeners) ch.close();
+        listeners.clear();
+        listeners.addAll(fresh);
+        boundAddresses = addresses;
+    }
+
+    /** serverCron: the engine's periodic work plus client timeouts and the pause deadline. */
     private void serverCron() {
         try {
             engine.cron();
             clientsCron();
+            if (pauseEndMs != 0 && engine.now() >= pauseEndMs) unpause();
+            sampleMetrics();
+            Memory.usedMemory(engine);
         } catch (RuntimeException e) {
             Log.warning("Error in cron: %s", e);
         }
+    }
+
+    private void sampleMetrics() {
+        long now = System.currentTimeMillis();
+        if (now - metricLastSampleMs < 100) return;
+        long[] current = {engine.stats.numCommands, engine.stats.netInputBytes, engine.stats.netOutputBytes};
+        long elapsed = metricLastSampleMs == 0 ? 0 : now - metricLastSampleMs;
+        for (int m = 0; m < 3; m++) {
+            metricSamples[m][metricIndex] = elapsed == 0 ? 0 : (current[m] - metricLastValue[m]) * 1000 / elapsed;
+            metricLastValue[m] = current[m];
+        }
+        metricIndex = (metricIndex + 1) % METRIC_SAMPLES;
+        metricLastSampleMs = now;
+    }
+
+    private long metric(int m) {
+        long sum = 0;
+        for (long v : metricSamples[m]) sum += v;
+        return sum / METRIC_SAMPLES;
+    }
+
+    public long instantaneousOps() {
+        return metric(0);
+    }
+
+    public double instantaneousInputKbps() {
+        return metric(1) / 1024.0;
+    }
+
+    public double instantaneousOutputKbps() {
+        return metric(2) / 1024.0;
+    }
+
+    /** CONFIG RESETSTAT clears the samples too. */
+    public void resetInstantaneousMetrics() {
+        for (long[] m : metricSamples) java.util.Arrays.fill(m, 0);
+        metricLastValue[0] = metricLastValue[1] = metricLastValue[2] = 0;
+        metricLastSampleMs = 0;
+    }
+
+    public int connectedClients() {
+        return sessions.size();
+    }
+
+    public long recentMaxInputBuffer() {
+        long max = 0;
+        for (ClientSession s : sessions) max = Math.max(max, s.queryBufferBytes());
+        return max;
+    }
+
+    public long recentMaxOutputBuffer() {
+        long max = 0;
+        for (ClientSession s : sessions) max = Math.max(max, s.pendingOutputBytes());
+        return max;
+    }
+
+    /** Output buffers of normal clients (INFO mem_clients_normal). */
+    public long clientsOutputMemory() {
+        long sum = 0;
+        for (ClientSession s : sessions) sum += s.pendingOutputBytes();
+        return sum;
+    }
+
+    /* ---------------- CLIENT PAUSE ---------------- */
+
+    /** Pauses clients until endMs: all commands, or only those that may write (pauseClients). */
+    public void pause(long endMs, boolean all) {
+        // A new pause never shortens or weakens one in force.
+        pauseEndMs = Math.max(pauseEndMs, endMs);
+        pauseAll = pauseAll || all;
+        engine.setWritesPaused(true);
+    }
+
+    /** Ends the pause and runs the commands that waited for it, in arrival order. */
+    public void unpause() {
+        pauseEndMs = 0;
+        pauseAll = false;
+        engine.setWritesPaused(false);
+        List<ClientSession> waiting = new ArrayList<>(postponed);
+        postponed.clear();
+        for (ClientSession s : waiting) s.resumePostponed();
+    }
+
+    /** True when this command from this client must wait for the end of a pause. */
+    boolean mustPostpone(Client c, io.magpie.engine.command.RedisCommand cmd) {
+        if (pauseEndMs == 0 || c.replica || c.master) return false;
+        if (pauseAll) return true;
+        if (cmd == null) return false;
+        if (c.multi && !cmd.fullName.equals("exec")) return false;
+        if (cmd.fullName.equals("exec")) {
+            for (var q : c.multiCommands) if (q.write || q.mayReplicate) return true;
+            return false;
+        }
+        return cmd.write || cmd.mayReplicate;
+    }
+
+    void postpone(ClientSession s) {
+        postponed.add(s);
+    }
+
+    public boolean paused() {
+        return pauseEndMs != 0;
     }
 
     private void clientsCron() {
@@ -160,7 +378,7 @@ public final class MagpieServer {
         long now = engine.now();
         for (ClientSession s : new ArrayList<>(sessions)) {
             Client c = s.client();
-            if (timeout > 0 && !c.replica && !c.master && !c.blocked && c.channels.isEmpty() && c.patterns.isEmpty()
+            if (timeout > 0 && !c.replica && !c.master && !c.blocked && !s.paused() && !c.isSubscribed()
                     && (now - c.lastInteraction) / 1000 > timeout) {
                 Log.verbose("Closing idle client");
                 s.closeNow();
@@ -176,6 +394,7 @@ public final class MagpieServer {
 
     void sessionClosed(ClientSession s) {
         sessions.remove(s);
+        postponed.remove(s);
     }
 
     /** Sessions, for CLIENT LIST/KILL. Only on the main thread. */
@@ -183,6 +402,10 @@ public final class MagpieServer {
         List<Client> l = new ArrayList<>();
         for (ClientSession s : sessions) l.add(s.client());
         return l;
+    }
+
+    public List<ClientSession> sessions() {
+        return new ArrayList<>(sessions);
     }
 
     /** Closes a client's connection now (CLIENT KILL). */
@@ -196,8 +419,43 @@ public final class MagpieServer {
     /** Stops listening, closes clients, and ends the event loops. Safe to call from any thread. */
     public void shutdown() {
         if (shuttingDown) return;
-        shuttingDown = true;
+        // Shutdown hooks touch the keyspace, so they run on its thread.
+        var loop = mainLoop.next();
+        if (loop.inEventLoop() || loop.isShuttingDown()) {
+            shutdown(false, false, true);
+            return;
+        }
+        try {
+            loop.submit(() -> shutdown(false, false, true)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            shutdown(false, false, true);
+        }
+    }
+
+    /**
+     * prepareForShutdown + exit: runs the shutdown hooks (a failing hook aborts the shutdown
+     * unless forced, as a failed final save does in Redis), then stops. Returns false when aborted.
+     */
+    public synchronized boolean shutdown(boolean save, boolean nosave, boolean force) {
+        if (shuttingDown) return true;
         Log.warning("User requested shutdown...");
+        for (ShutdownHook h : shutdownHooks) {
+            try {
+                h.beforeExit(save, nosave);
+            } catch (Exception e) {
+                Log.warning("Error trying to save the DB, can't exit.");
+                if (!force) {
+                    Log.warning("Errors trying to shut down the server. Check the logs for more information.");
+                    return false;
+                }
+            }
+        }
+        stop();
+        return true;
+    }
+
+    private void stop() {
+        shuttingDown = true;
         if (cron != null) cron.cancel(false);
         for (Channel ch : listeners) ch.close();
         mainLoop.execute(() -> {
@@ -206,9 +464,30 @@ public final class MagpieServer {
                 s.closeNow();
             }
         });
+        if (pidfileToRemove != null) {
+            Log.notice("Removing the pid file.");
+            try {
+                java.nio.file.Files.deleteIfExists(java.nio.file.Path.of(pidfileToRemove));
+            } catch (java.io.IOException e) {
+                Log.warning("Could not remove the pid file: %s", e.getMessage());
+            }
+        }
         Log.warning("Redis is now ready to exit, bye bye...");
         bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         mainLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS).addListener(f -> stopped.countDown());
+    }
+
+    private volatile String pidfileToRemove;
+
+    /** Writes the pid file (createPidFile) and remembers to remove it at shutdown. */
+    public void createPidFile(String path) {
+        if (path == null || path.isEmpty()) return;
+        try {
+            java.nio.file.Files.writeString(java.nio.file.Path.of(path), ProcessHandle.current().pid() + "\n");
+            pidfileToRemove = path;
+        } catch (java.io.IOException e) {
+            Log.warning("Failed to write PID file: %s", e.getMessage());
+        }
     }
 
     public boolean isShuttingDown() {

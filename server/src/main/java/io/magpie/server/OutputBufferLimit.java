@@ -36,7 +36,9 @@ public final class OutputBufferLimit extends EngineConfig.Custom {
     }
 
     @Override public void setFromConfigFile(List<String> words) throws ConfigException {
-        parseAndSetWords(words);
+        // One quoted argument ("--client-output-buffer-limit 'normal 0 0 0'") holds all the words.
+        if (words.size() == 1) parseAndSet(words.get(0));
+        else parseAndSetWords(words);
     }
 
     @Override protected void parseAndSet(String value) throws ConfigException {

@@ -30,6 +30,10 @@ public final class ServerConfig {
     public final StringParam logfile;
     public final EnumParam<Log.Level> loglevel;
     public final StringParam dir;
+    public final EnumParam<DebugAccess> enableDebugCommand;
+
+    /** enable-debug-command: no, yes, or only from local connections. */
+    public enum DebugAccess { NO, YES, LOCAL }
 
     public ServerConfig(Config c) {
         port = c.register(new LongParam("port", 6379, 0, 65535, false));
@@ -52,6 +56,9 @@ public final class ServerConfig {
         logfile.immutable();
         loglevel = c.register(new EnumParam<>("loglevel", Log.Level.NOTICE, Log.Level.values(), l -> l.name().toLowerCase(Locale.ROOT)));
         dir = c.register(new StringParam("dir", System.getProperty("user.dir")));
+        enableDebugCommand = c.register(new EnumParam<>("enable-debug-command", DebugAccess.NO, DebugAccess.values(),
+                d -> d.name().toLowerCase(Locale.ROOT)));
+        enableDebugCommand.immutable();
     }
 
     /** bind: one or more addresses ("* -::*" by default: every IPv4 and IPv6 address). */
@@ -75,6 +82,7 @@ public final class ServerConfig {
         }
 
         @Override public void setFromConfigFile(List<String> words) throws ConfigException {
+            if (words.size() == 1 && words.get(0).strip().contains(" ")) words = List.of(words.get(0).strip().split("\\s+"));
             if (words.isEmpty()) throw error("wrong number of arguments");
             if (words.size() > 16) throw error("Too many bind addresses specified.");
             addresses = List.copyOf(words);

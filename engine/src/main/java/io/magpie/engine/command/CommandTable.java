@@ -252,6 +252,15 @@ public final class CommandTable {
         return out.stream().distinct().mapToInt(Integer::intValue).toArray();
     }
 
+    /** True when the command is in the ACL category ("string", "@string"), for COMMAND LIST FILTERBY ACLCAT. */
+    public static boolean hasAclCategory(RedisCommand cmd, String category) {
+        String wanted = category.startsWith("@") ? category : "@" + category;
+        for (JsonNode n : cmd.info.get(6).get("set")) {
+            if (n.get("s").asText().equalsIgnoreCase(wanted)) return true;
+        }
+        return false;
+    }
+
     public static boolean hasKeySpecs(RedisCommand cmd) {
         return cmd.keySpecs.length > 0;
     }

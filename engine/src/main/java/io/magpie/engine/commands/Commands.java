@@ -18,6 +18,7 @@ public final class Commands {
         TransactionCommands.register(t);
         PubSubCommands.register(t);
         IntrospectionCommands.register(t);
+        CommandCommand.register(t);
         HashCommands.register(t);
         ListCommands.register(t);
         SetCommands.register(t);

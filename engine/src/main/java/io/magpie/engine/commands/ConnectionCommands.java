@@ -21,8 +21,7 @@ final class ConnectionCommands {
             c.addReplyErrorArity();
             return;
         }
-        boolean subscribed = !c.channels.isEmpty() || !c.patterns.isEmpty();
-        if (subscribed && c.resp() == 2) {
+        if (c.isSubscribed() && c.resp() == 2) {
             c.addReplyArrayLen(2);
             c.addReplyBulkString("pong");
             c.addReplyBulk(c.argc == 1 ? new byte[0] : c.argv[1]);

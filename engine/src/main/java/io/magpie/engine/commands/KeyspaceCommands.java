@@ -276,11 +276,12 @@ final class KeyspaceCommands {
         if (id1 < 0 || id1 >= e.dbCount() || id2 < 0 || id2 >= e.dbCount()) throw new ReplyException(Errors.DB_INDEX_OUT_OF_RANGE);
         if (id1 != id2) {
             Database a = e.db((int) id1), b = e.db((int) id2);
-            a.swapWith(b);
-            // Clients stay in their db: watchers of either db see their keys change, and
-            // clients blocked on keys of either db may now be served.
+            // Clients stay in their db: watchers of either db see their keys change (judged
+            // on the contents before the swap), and clients blocked on keys of either db may
+            // now be served.
             a.touchAllWatchedKeys(b);
             b.touchAllWatchedKeys(a);
+            a.swapWith(b);
             e.blocking.signalAllKeysOf(a);
             e.blocking.signalAllKeysOf(b);
         }

@@ -205,7 +205,7 @@ public final class StringCommands {
         if (v == null) return;
         byte[] key = c.argv[1];
         c.db.delete(key);
-        c.rewriteArgv(ExpireCommands.DEL, key);
+        c.rewriteArgv(c.engine.config.lazyfreeLazyUserDel.value() ? ExpireCommands.UNLINK : ExpireCommands.DEL, key);
         c.db.signalModifiedKey(key);
         c.engine.notifyKeyspaceEvent(Notifications.GENERIC, "del", key, c.db.id);
         c.engine.dirty++;

@@ -58,6 +58,11 @@ public final class Params {
             return value;
         }
 
+        /** Takes memory units (CONFIG REWRITE writes it back as 10mb, 1gb...). */
+        public boolean isMemory() {
+            return memory;
+        }
+
         public int intValue() {
             return (int) Math.min(Integer.MAX_VALUE, value);
         }

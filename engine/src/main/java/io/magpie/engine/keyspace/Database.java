@@ -67,6 +67,7 @@ public final class Database {
             return null;
         }
         if (touch && !engine.noTouch()) engine.eviction().touch(e);
+        engine.memory().accessed(e.value);
         if (countStats) engine.stats.keyspaceHits++;
         return e.value;
     }
@@ -82,13 +83,17 @@ public final class Database {
     public void add(byte[] key, Object value) {
         Dict.Entry e = dict.addNew(key, value);
         engine.eviction().initEntry(e);
+        engine.memory().keyAdded(key, value);
         engine.signalKeyAsReady(this, key, value);
+        engine.notifyKeyspaceEvent(Notifications.NEW, "new", key, id);
     }
 
     /** Replaces the value of an existing key, keeping its TTL (dbOverwrite). */
     public void overwrite(byte[] key, Object value) {
         Dict.Entry e = dict.find(key);
+        Object old = e.value;
         e.value = value;
+        engine.memory().valueReplaced(old, value);
     }
 
     /**
@@ -100,10 +105,12 @@ public final class Database {
         if (e == null) {
             add(key, value);
         } else {
+            Object old = e.value;
             e.value = value;
+            engine.memory().valueReplaced(old, value);
             engine.eviction().touch(e);
         }
-        if (!keepTtl) expires.remove(key);
+        if (!keepTtl && expires.remove(key) != null) engine.memory().expireRemoved();
         signalModifiedKey(key);
     }
 
@@ -111,7 +118,8 @@ public final class Database {
     public boolean delete(byte[] key) {
         Dict.Entry e = dict.remove(key);
         if (e == null) return false;
-        expires.remove(key);
+        engine.memory().keyRemoved(e.key(), e.value);
+        if (expires.remove(key) != null) engine.memory().expireRemoved();
         return true;
     }
 
@@ -127,7 +135,10 @@ public final class Database {
         // Share the key bytes between the two dictionaries, as Redis does.
         Dict.Entry e = expires.find(k.key);
         if (e != null) e.value = whenMs;
-        else expires.addNew(k.key, whenMs);
+        else {
+            expires.addNew(k.key, whenMs);
+            engine.memory().expireAdded();
+        }
     }
 
     /** Absolute expiry in ms, or -1 (getExpire). */
@@ -138,7 +149,9 @@ public final class Database {
     }
 
     public boolean removeExpire(byte[] key) {
-        return expires.remove(key) != null;
+        if (expires.remove(key) == null) return false;
+        engine.memory().expireRemoved();
+        return true;
     }
 
     public boolean keyIsExpired(byte[] key) {
@@ -174,43 +187,81 @@ public final class Database {
 
     /* ---------------- WATCH ---------------- */
 
-    /** A key was modified: every client WATCHing it fails its EXEC (touchWatchedKey). */
+    /**
+     * A key was modified: every client WATCHing it fails its EXEC (touchWatchedKey). A
+     * watcher that saw the key already expired is not disturbed by the deletion of that
+     * expired key, which changes nothing logically.
+     */
     public void signalModifiedKey(byte[] key) {
         if (watched.isEmpty()) return;
         @SuppressWarnings("unchecked")
-        List<Client> clients = (List<Client>) watched.get(key);
-        if (clients == null) return;
-        for (Client c : clients) c.dirtyCas = true;
-    }
-
-    @SuppressWarnings("unchecked")
-    public void watch(Client c, byte[] key) {
-        List<Client> clients = (List<Client>) watched.get(key);
-        if (clients == null) {
-            clients = new ArrayList<>();
-            watched.put(key, clients);
+        List<WatchedKey> watchers = (List<WatchedKey>) watched.get(key);
+        if (watchers == null) return;
+        for (WatchedKey wk : watchers.toArray(new WatchedKey[0])) {
+            if (wk.expired) {
+                if (!dict.containsKey(key)) wk.expired = false;
+                continue;
+            }
+            markDirty(wk.client);
         }
-        if (!clients.contains(c)) clients.add(c);
     }
 
-    @SuppressWarnings("unchecked")
-    public void unwatch(Client c, byte[] key) {
-        List<Client> clients = (List<Client>) watched.get(key);
-        if (clients == null) return;
-        clients.remove(c);
-        if (clients.isEmpty()) watched.remove(key);
+    /** The client's EXEC will fail; its watches are dropped as they can change nothing more. */
+    private static void markDirty(Client c) {
+        c.dirtyCas = true;
+        c.engine.unwatchAll(c);
     }
 
-    /** Every watcher of every key (FLUSHDB, SWAPDB, FLUSHALL): mark all that watch existing keys. */
+    /** Adds a watcher of key in this db (the client's own list is the engine's business). */
+    public void watch(WatchedKey wk) {
+        @SuppressWarnings("unchecked")
+        List<WatchedKey> watchers = (List<WatchedKey>) watched.get(wk.key);
+        if (watchers == null) {
+            watchers = new ArrayList<>(2);
+            watched.put(wk.key, watchers);
+        }
+        watchers.add(wk);
+    }
+
+    public void unwatch(WatchedKey wk) {
+        @SuppressWarnings("unchecked")
+        List<WatchedKey> watchers = (List<WatchedKey>) watched.get(wk.key);
+        if (watchers == null) return;
+        watchers.remove(wk);
+        if (watchers.isEmpty()) watched.remove(wk.key);
+    }
+
+    /**
+     * This db is emptied (FLUSHDB, FLUSHALL) or its contents replaced by {@code other}'s
+     * (SWAPDB): every watcher of a key that exists here, or in the db swapped in, fails its
+     * EXEC (touchAllWatchedKeysInDb). Call it before the contents change.
+     */
     public void touchAllWatchedKeys(Database other) {
+        if (watched.isEmpty()) return;
+        List<WatchedKey> dirty = new ArrayList<>();
         watched.forEach(e -> {
-            // A watched key counts as modified if it exists here or in the db swapped in.
-            boolean exists = dict.containsKey(e.key) || (other != null && other.dict.containsKey(e.key));
-            if (!exists) return;
+            boolean existsHere = dict.containsKey(e.key);
+            boolean existsThere = other != null && other.dict.containsKey(e.key);
+            if (!existsHere && !existsThere) return;
             @SuppressWarnings("unchecked")
-            List<Client> clients = (List<Client>) e.value;
-            for (Client c : clients) c.dirtyCas = true;
+            List<WatchedKey> watchers = (List<WatchedKey>) e.value;
+            for (WatchedKey wk : watchers) {
+                if (wk.expired) {
+                    if (!existsThere) {
+                        wk.expired = false; // the expired key is now really gone: no change
+                        continue;
+                    } else if (other.keyIsExpired(e.key)) {
+                        continue; // replaced by a key that is expired too
+                    }
+                } else if (!existsHere && other.keyIsExpired(e.key)) {
+                    wk.expired = true; // a missing key replaced by an expired one
+                    continue;
+                }
+                dirty.add(wk);
+            }
         });
+        // Marking unwatches, which edits the index being iterated: do it afterwards.
+        for (WatchedKey wk : dirty) markDirty(wk.client);
     }
 
     /* ---------------- whole-db operations ---------------- */
@@ -218,6 +269,7 @@ public final class Database {
     /** Empties the db; returns the number of keys removed. */
     public long empty() {
         long removed = dict.size();
+        engine.memory().dbEmptied(this);
         dict = new Dict();
         expires = new Dict();
         expiresCursor = 0;

@@ -194,4 +194,77 @@ class KeyspaceCommandsTest {
         assertThat(h.text("SCAN", "18446744073709551616")).isEqualTo("-ERR invalid cursor\r\n");
         assertThat(h.text("SCAN", "+")).isEqualTo("-ERR invalid cursor\r\n");
     }
+    /** Writes as redis-server 7.0.15 appended them to its AOF for the same commands (times masked). */
+    @Test
+    void propagatedWritesMatchRedisAof() {
+        String[] commands = {
+                "FLUSHALL",
+                "FLUSHDB",
+                "DEL nosuch",
+                "SETEX a 100 v",
+                "PSETEX a 100000 v",
+                "SET a v GET",
+                "SET a v NX",
+                "SETNX b v",
+                "SETNX b v",
+                "MSETNX c 1 d 2",
+                "MSETNX c 1 e 2",
+                "GETEX a EX 100",
+                "GETEX a PERSIST",
+                "GETEX a PERSIST",
+                "EXPIRE a 100 NX",
+                "PEXPIRE a 100 GT",
+                "PERSIST a",
+                "PERSIST a",
+                "RENAME a z",
+                "RENAMENX z c",
+                "COPY z y",
+                "COPY z y",
+                "MOVE y 1",
+                "APPEND z x",
+                "SETRANGE z 0 Y",
+                "SETRANGE z 0 \"\"",
+                "INCR c",
+                "INCRBY c 5",
+                "DECRBY c 2",
+                "INCRBYFLOAT c 1.5",
+                "UNLINK z nosuch",
+                "TOUCH c",
+                "GETSET c 1",
+                "SWAPDB 0 0",
+                "EXPIREAT c 1",
+                "SET q 1 EXAT 1",
+                "SET r 1 KEEPTTL GET"};
+        for (String line : commands) h.call(line.split(" "));
+        List<String> got = new ArrayList<>();
+        for (String p : h.takePropagated()) got.add(p.substring(2).replaceAll("[0-9]{13}", "TS"));
+        assertThat(got).containsExactly(
+                "FLUSHALL",
+                "FLUSHDB",
+                "SET a v PXAT TS",
+                "SET a v PXAT TS",
+                "SET a v",
+                "SETNX b v",
+                "MSETNX c 1 d 2",
+                "PEXPIREAT a TS",
+                "PERSIST a",
+                "PEXPIREAT a TS NX",
+                "PERSIST a",
+                "RENAME a z",
+                "COPY z y",
+                "MOVE y 1",
+                "APPEND z x",
+                "SETRANGE z 0 Y",
+                "SETRANGE z 0 \"\"",
+                "INCR c",
+                "INCRBY c 5",
+                "DECRBY c 2",
+                "SET c 6.5 KEEPTTL",
+                "UNLINK z nosuch",
+                "SET c 1",
+                "SWAPDB 0 0",
+                "DEL c",
+                "SET q 1 PXAT 1000",
+                "SET r 1 KEEPTTL");
+    }
 }

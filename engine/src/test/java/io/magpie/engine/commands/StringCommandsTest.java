@@ -95,6 +95,16 @@ class StringCommandsTest {
         assertThat(h.takePropagated()).isEmpty();
     }
 
+    /** Checked against redis-server 7.0.15's AOF. */
+    @Test
+    void getdelPropagatesUnlinkWithLazyfreeLazyUserDel() throws Exception {
+        h.engine.config.lazyfreeLazyUserDel.set("yes");
+        h.value("SET", "k", "v");
+        h.takePropagated();
+        h.value("GETDEL", "k");
+        assertThat(h.takePropagated()).containsExactly("0:UNLINK k");
+    }
+
     @Test
     void getexPropagatesAsPexpireatPersistOrDel() {
         h.value("SET", "k", "v");
@@ -171,5 +181,18 @@ class StringCommandsTest {
         h.value("INCRBYFLOAT", "k", "1.5");
         List<String> events = EngineHarness.keyevents(sub).stream().map(e -> e.substring(0, e.indexOf(' '))).toList();
         assertThat(events).containsExactly("set", "expire", "incrby", "append", "setrange", "incrbyfloat");
+    }
+
+    /** The same sequence on redis-server 7.0.15 published exactly these keyevents. */
+    @Test
+    void keyeventsOfAMixedSequenceMatchRedis() {
+        Client sub = h.keyeventListener();
+        String[][] cmds = {{"SET", "k", "v", "EX", "10"}, {"EXPIRE", "k", "-1"}, {"SET", "k", "v"}, {"GETEX", "k", "EXAT", "1"},
+            {"SET", "k", "1"}, {"INCRBYFLOAT", "k", "1"}, {"SETRANGE", "k", "0", ""}, {"APPEND", "k", ""}, {"GETEX", "k", "PERSIST"},
+            {"EXPIRE", "k", "100"}, {"GETEX", "k", "PERSIST"}, {"GETSET", "k", "2"}, {"GETDEL", "k"}, {"SET", "a", "1"},
+            {"COPY", "a", "a2"}, {"SWAPDB", "0", "1"}, {"FLUSHALL"}};
+        for (String[] c : cmds) h.call(c);
+        assertThat(EngineHarness.keyevents(sub)).containsExactly("set k", "expire k", "del k", "set k", "del k", "set k",
+                "incrbyfloat k", "append k", "expire k", "persist k", "set k", "del k", "set a", "copy_to a2");
     }
 }

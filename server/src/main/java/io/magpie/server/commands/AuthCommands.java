@@ -85,7 +85,7 @@ final class AuthCommands {
             c.user = user;
         }
         if (!c.authenticated && c.engine.authRequired()) {
-            throw new ReplyException("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+            throw new ReplyException("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         }
         if (setName != null) {
             String err = ClientNames.validate(setName);
@@ -117,18 +117,13 @@ final class AuthCommands {
 
     /** RESET: back to a fresh connection's state (resetCommand / clearClientConnectionState). */
     static void reset(Client c) {
-        if (c.multi) {
-            c.multi = false;
-            c.multiQueue.clear();
-            c.multiCommands.clear();
-        }
-        c.dirtyCas = c.dirtyExec = false;
-        c.engine.unwatchAll(c);
+        c.engine.discardTransaction(c);
         c.engine.pubsub.removeClient(c);
         c.db = c.engine.db(0);
         c.setResp(2);
         c.name = "";
         c.replyMode = Client.ReplyMode.ON;
+        c.suppressReplies(false);
         c.authenticated = !c.engine.authRequired();
         c.user = "default";
         c.readonlyMode = false;

@@ -8,5 +8,9 @@ public final class ServerCommands {
 
     public static void register(MagpieServer server) {
         AuthCommands.register(server);
+        InfoCommand.register(server);
+        ConfigCommand.register(server);
+        ClientCommand.register(server);
+        AdminCommands.register(server);
     }
 }

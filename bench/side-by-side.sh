@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of redis-server and Magpie with redis-benchmark. A benchmark, not
+# a test: it prints numbers and asserts nothing. Both servers run on this machine at once,
+# on free loopback ports, and are killed on exit.
+#
+#   bench/side-by-side.sh            throughput and p99 per test, without and with pipelining
+#   bench/side-by-side.sh --memory   RSS of each server after the same 1M-key SET load
+#
+# Environment (defaults in brackets):
+#   TESTS [set,get,incr,lpush,mset]  N [500000]  CLIENTS [50]  PIPELINES ["1 16"]
+#   WARMUP [200000]      requests sent to Magpie first (JIT warm-up), not reported
+#   MEM_KEYSPACE [1000000]  MEM_N [2000000]  MEM_SIZE [32]  MEM_PIPELINE [16]
+#   MAGPIE_JAVA_OPTS [-XX:+UseParallelGC]   JVM flags for Magpie (as ./magpie-server)
+#
+# Each test runs on the two servers one after the other, and the order alternates from one
+# test to the next, so that a slow patch of a shared machine does not always fall on the
+# same server. Numbers from a busy machine are indicative only.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+jar="$here/app/target/magpie.jar"
+TESTS="${TESTS:-set,get,incr,lpush,mset}"
+N="${N:-500000}"
+CLIENTS="${CLIENTS:-50}"
+PIPELINES="${PIPELINES:-1 16}"
+WARMUP="${WARMUP:-200000}"
+MEM_KEYSPACE="${MEM_KEYSPACE:-1000000}"
+MEM_N="${MEM_N:-2000000}"
+MEM_SIZE="${MEM_SIZE:-32}"
+MEM_PIPELINE="${MEM_PIPELINE:-16}"
+MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC}"
+
+mode=throughput
+[ "${1:-}" = "--memory" ] && mode=memory
+
+if [ ! -f "$jar" ]; then
+  echo "Building Magpie..." >&2
+  (cd "$here" && mvn -B -q -o package -DskipTests -pl app -am) >&2
+fi
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+pids=()
+workdir="$(mktemp -d)"
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+wait_ready() { # port pid
+  for _ in $(seq 1 300); do
+    if redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -q PONG; then return 0; fi
+    kill -0 "$2" 2>/dev/null || { echo "server on port $1 exited" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "server on port $1 did not start" >&2
+  return 1
+}
+
+redis_port="$(free_port)"
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" \
+  --logfile "$workdir/redis.log" --daemonize no &
+redis_pid=$!
+pids+=("$redis_pid")
+magpie_port="$(free_port)"
+# shellcheck disable=SC2086
+java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$magpie_port" --bind 127.0.0.1 >"$workdir/magpie.log" 2>&1 &
+magpie_pid=$!
+pids+=("$magpie_pid")
+wait_ready "$redis_port" "$redis_pid"
+wait_ready "$magpie_port" "$magpie_pid"
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') pid $redis_pid port $redis_port;" \
+  "Magpie pid $magpie_pid port $magpie_port, JVM: $MAGPIE_JAVA_OPTS; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "$mode" = memory ]; then
+  echo "RSS after: redis-benchmark -t set -r $MEM_KEYSPACE -n $MEM_N -d $MEM_SIZE -c $CLIENTS -P $MEM_PIPELINE"
+  printf '%-8s %12s %12s %10s\n' server rss_before rss_after keys
+  for s in redis magpie; do
+    if [ $s = redis ]; then port=$redis_port pid=$redis_pid; else port=$magpie_port pid=$magpie_pid; fi
+    before="$(rss_kb "$pid")"
+    redis-benchmark -h 127.0.0.1 -p "$port" -t set -r "$MEM_KEYSPACE" -n "$MEM_N" -d "$MEM_SIZE" \
+      -c "$CLIENTS" -P "$MEM_PIPELINE" -q >/dev/null
+    sleep 2 # let a collection settle
+    after="$(rss_kb "$pid")"
+    keys="$(redis-cli -h 127.0.0.1 -p "$port" dbsize 2>/dev/null || echo '?')"
+    printf '%-8s %10s kB %10s kB %10s\n' $s "$before" "$after" "$keys"
+    eval "${s}_rss=$after"
+  done
+  # shellcheck disable=SC2154
+  awk -v m="$magpie_rss" -v r="$redis_rss" 'BEGIN { printf "Magpie RSS / Redis RSS: %.2f\n", m / r }'
+  exit 0
+fi
+
+# The JIT compiles what runs: warm up every test at every pipeline depth measured.
+if [ "$WARMUP" -gt 0 ]; then
+  for pipeline in $PIPELINES; do
+    redis-benchmark -h 127.0.0.1 -p "$magpie_port" -t "$TESTS" -n "$WARMUP" -c "$CLIENTS" -P "$pipeline" -q >/dev/null 2>&1 || true
+  done
+fi
+
+# "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+run_one() { # port test pipeline -> "rps p99" (nothing if the run failed)
+  { redis-benchmark -h 127.0.0.1 -p "$1" -t "$2" -n "$N" -c "$CLIENTS" -P "$3" --csv 2>/dev/null || true; } \
+    | awk -F, 'NR > 1 { gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7; exit }'
+}
+
+printf '%-8s %-3s %12s %12s %7s %12s %12s\n' test P redis_rps magpie_rps ratio redis_p99 magpie_p99
+i=0
+for pipeline in $PIPELINES; do
+  for t in ${TESTS//,/ }; do
+    if [ $((i % 2)) -eq 0 ]; then
+      r="$(run_one "$redis_port" "$t" "$pipeline")"
+      m="$(run_one "$magpie_port" "$t" "$pipeline")"
+    else
+      m="$(run_one "$magpie_port" "$t" "$pipeline")"
+      r="$(run_one "$redis_port" "$t" "$pipeline")"
+    fi
+    i=$((i + 1))
+    read -r r_rps r_p99 <<<"${r:-0 0}"
+    read -r m_rps m_p99 <<<"${m:-0 0}"
+    awk -v t="$t" -v p="$pipeline" -v rr="$r_rps" -v mr="$m_rps" -v rp="$r_p99" -v mp="$m_p99" \
+      'BEGIN { printf "%-8s %-3s %12.0f %12.0f %7.2f %10.3fms %10.3fms\n", t, p, rr, mr, (rr > 0 ? mr / rr : 0), rp, mp }'
+  done
+done
+echo "Magpie RSS $(rss_kb "$magpie_pid") kB, Redis RSS $(rss_kb "$redis_pid") kB"

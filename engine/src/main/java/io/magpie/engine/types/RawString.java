@@ -68,6 +68,18 @@ public final class RawString implements RedisValue {
         len = newLen;
     }
 
+    /** Truncates, or grows with zeros, to newLen bytes (sdsIncrLen / sdssetlen). */
+    public void setLength(int newLen) {
+        if (newLen > len) growZero(newLen);
+        else len = newLen;
+    }
+
+    /** Replaces the content with b, adopting the array (which the caller must not keep). */
+    public void adopt(byte[] b) {
+        buf = b;
+        len = b.length;
+    }
+
     public void append(byte[] b) {
         int at = len;
         growZero(len + b.length);

@@ -320,7 +320,13 @@ class ServerCommandsTest {
                     // Containers list subcommands in Redis's (per-process random) dict order: each
                     // subcommand is compared on its own instead.
                     if (!name.contains("|") && names.stream().anyMatch(x -> x.toString().startsWith(name + "|"))) continue;
-                    Differential.compare("COMMAND INFO " + name, "exact", r.call("COMMAND", "INFO", name), m.call("COMMAND", "INFO", name));
+                    RespClient.Reply expected = r.call("COMMAND", "INFO", name);
+                    // RedisBloom's BF.* are not Redis commands: their metadata is ours (commands-extra.json).
+                    if (name.startsWith("bf.")) {
+                        assertThat(expected.text()).isEqualTo("*1\r\n" + (resp == 2 ? "$-1\r\n" : "_\r\n"));
+                        continue;
+                    }
+                    Differential.compare("COMMAND INFO " + name, "exact", expected, m.call("COMMAND", "INFO", name));
                     compared++;
                 }
             }

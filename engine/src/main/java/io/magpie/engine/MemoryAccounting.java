@@ -129,7 +129,10 @@ public final class MemoryAccounting {
     /** Cron: drain the queue and re-measure a few values round-robin (edits that bypassed lookups). */
     void cron() {
         usedMemory(); // drains the queue, samples the peak
-        for (int i = 0; i < SWEEP_PER_CRON && mutable.size() > 0; i++) {
+        // At most once per value per tick: with few mutable values the round-robin would
+        // otherwise re-measure the same big collection SWEEP_PER_CRON times.
+        int sweep = Math.min(SWEEP_PER_CRON, mutable.size());
+        for (int i = 0; i < sweep; i++) {
             Object v = mutable.nextForSweep();
             if (v != null) remeasure(v);
         }

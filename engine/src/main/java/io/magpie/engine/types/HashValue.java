@@ -309,7 +309,16 @@ public final class HashValue implements RedisValue {
 
     @Override public long memoryUsage() {
         long bytes = 16 + 16 + 4L * slots.length + (hashes == null ? 0 : 16 + 4L * hashes.length);
-        for (byte[] kv : slots) if (kv != null && kv != TOMBSTONE) bytes += 16 + ((kv.length + 7) & ~7);
-        return bytes;
+        // O(1): sampled pair sizes scaled to the size (accounting re-measures often).
+        long sampled = 0;
+        int n = 0;
+        for (int i = 0; i < slots.length && n < MemorySampling.SAMPLES && i < MemorySampling.MAX_PROBES; i++) {
+            byte[] kv = slots[i];
+            if (kv != null && kv != TOMBSTONE) {
+                sampled += 16 + ((kv.length + 7) & ~7);
+                n++;
+            }
+        }
+        return bytes + MemorySampling.scale(sampled, n, size);
     }
 }

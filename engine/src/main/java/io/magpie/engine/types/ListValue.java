@@ -204,8 +204,10 @@ public final class ListValue implements RedisValue {
     }
 
     @Override public long memoryUsage() {
-        long bytes = 32 + 16 + 4L * elems.length;
-        for (int i = 0; i < size; i++) bytes += 16 + ((get(i).length + 7) & ~7);
-        return bytes;
+        // O(1): sampled element sizes scaled to the length (accounting re-measures often).
+        long sampled = 0;
+        int n = Math.min(size, MemorySampling.SAMPLES);
+        for (int i = 0; i < n; i++) sampled += 16 + ((get(i).length + 7) & ~7);
+        return 32 + 16 + 4L * elems.length + MemorySampling.scale(sampled, n, size);
     }
 }

@@ -38,6 +38,16 @@ public class MemberTable {
         return h;
     }
 
+    /** Up to out.length elements from the start of the table, for size estimates (never a full walk). */
+    public final int sample(Object[] out) {
+        int n = 0;
+        for (int i = 0; i < slots.length && n < out.length && i < MemorySampling.MAX_PROBES; i++) {
+            Object e = slots[i];
+            if (e != null && e != TOMBSTONE) out[n++] = e;
+        }
+        return n;
+    }
+
     /** The member bytes of an element; sorted sets override this for their nodes. */
     protected byte[] keyOf(Object element) {
         return (byte[]) element;

@@ -156,8 +156,11 @@ public final class SetValue implements RedisValue {
 
     @Override public long memoryUsage() {
         if (ints != null) return 32 + 8L * ints.length;
-        long[] sum = {32 + table.tableBytes()};
-        table.forEach(e -> sum[0] += 16 + ((((byte[]) e).length + 7) & ~7));
-        return sum[0];
+        // O(1): sampled member sizes scaled to the size (accounting re-measures often).
+        Object[] sample = new Object[MemorySampling.SAMPLES];
+        int n = table.sample(sample);
+        long sampled = 0;
+        for (int i = 0; i < n; i++) sampled += 16 + ((((byte[]) sample[i]).length + 7) & ~7);
+        return 32 + table.tableBytes() + MemorySampling.scale(sampled, n, table.size());
     }
 }

@@ -73,13 +73,12 @@ class RdbAllTypesInteropTest {
             ops.add(new String[] {d, "RPUSH", p + "longlist", "L".repeat(9000), "a", "L".repeat(20000), "b"});
             ops.add(new String[] {d, "ZADD", p + "infz", "inf", "a", "-inf", "b", "0", "c", "-0.5", "d"});
             ops.add(new String[] {d, "SADD", p + "bigint", String.valueOf(Long.MAX_VALUE), String.valueOf(Long.MIN_VALUE)});
-            // Strings, including the in-place edited forms (bitmaps, HLL, APPEND).
+            // Strings, including the forms edited in place (RawString, as bitmaps and HLLs are).
             ops.add(new String[] {d, "SET", p + "str", "hello"});
             ops.add(new String[] {d, "SET", p + "int", "12345"});
-            ops.add(new String[] {d, "SETBIT", p + "bitmap", "1000", "1"});
+            ops.add(new String[] {d, "SETRANGE", p + "bitmap", "100", "\u0000\u0080\u00ff\u0001"});
             ops.add(new String[] {d, "APPEND", p + "appended", "abc"});
-            ops.add(new String[] {d, "APPEND", p + "appended", "def"});
-            ops.add(new String[] {d, "PFADD", p + "hll", "a", "b", "c"});
+            ops.add(new String[] {d, "APPEND", p + "appended", "def".repeat(20)});
             ops.add(new String[] {d, "INCRBYFLOAT", p + "float", "1.5"});
             // Expiries on a key of each type.
             for (String k : new String[] {"3:list", "40:hash", "3:set", "700:intset", "40:zset", "str", "bitmap"}) {
@@ -132,12 +131,17 @@ class RdbAllTypesInteropTest {
         return type + " " + enc + " " + call(c, "PEXPIRETIME", key) + " " + contents;
     }
 
-    private static Map<String, String> views(RespClient c, List<String> keys) {
+    /** Views of all keys. Saving and loading turns edited strings into embstr (in Redis too), so
+     * comparisons across a reload drop string encodings; comparisons of one file loaded by
+     * both servers keep them. */
+    private static Map<String, String> views(RespClient c, List<String> keys, boolean stringEncodings) {
         Map<String, String> m = new LinkedHashMap<>();
         for (String k : keys) {
             String[] dbKey = k.split("/", 2);
             call(c, "SELECT", dbKey[0]);
-            m.put(k, view(c, dbKey[1]));
+            String v = view(c, dbKey[1]);
+            if (!stringEncodings && v.startsWith("string ")) v = "string " + v.substring(v.indexOf(' ', 7) + 1);
+            m.put(k, v);
         }
         call(c, "SELECT", "0");
         return m;
@@ -161,15 +165,19 @@ class RdbAllTypesInteropTest {
         List<String> keys = keys(ops);
         Path dir = Files.createTempDirectory("magpie-alltypes");
         try {
-            Map<String, String> magpie;
+            Map<String, String> saved, magpieLoaded;
             try (TestServer s = new TestServer("--dir", dir.toString()); RespClient c = s.client()) {
                 populate(c, ops);
-                magpie = views(c, keys);
+                saved = views(c, keys, false);
                 assertThat(String.valueOf(call(c, "SAVE"))).isEqualTo("OK");
             }
             assertRedisCheckRdbPasses(dir.resolve("dump.rdb"));
+            try (TestServer s = new TestServer("--dir", dir.toString()); RespClient c = s.client()) {
+                magpieLoaded = views(c, keys, true);
+            }
             try (RealRedis redis = new RealRedis("--dir", dir.toString()); RespClient c = redis.client()) {
-                assertSameViews(views(c, keys), magpie);
+                assertSameViews(views(c, keys, false), saved);
+                assertSameViews(views(c, keys, true), magpieLoaded);
             }
         } finally {
             RdbInteropTest.deleteTree(dir);
@@ -182,15 +190,19 @@ class RdbAllTypesInteropTest {
         List<String> keys = keys(ops);
         Path dir = Files.createTempDirectory("magpie-alltypes");
         try {
-            Map<String, String> redisViews;
+            Map<String, String> saved, redisLoaded;
             try (RealRedis redis = new RealRedis(); RespClient c = redis.client()) {
                 populate(c, ops);
-                redisViews = views(c, keys);
+                saved = views(c, keys, false);
                 assertThat(String.valueOf(call(c, "SAVE"))).isEqualTo("OK");
                 Files.copy(redis.dir().resolve("dump.rdb"), dir.resolve("dump.rdb"), StandardCopyOption.REPLACE_EXISTING);
             }
+            try (RealRedis redis = new RealRedis("--dir", dir.toString()); RespClient c = redis.client()) {
+                redisLoaded = views(c, keys, true);
+            }
             try (TestServer s = new TestServer("--dir", dir.toString()); RespClient c = s.client()) {
-                assertSameViews(views(c, keys), redisViews);
+                assertSameViews(views(c, keys, false), saved);
+                assertSameViews(views(c, keys, true), redisLoaded);
             }
         } finally {
             RdbInteropTest.deleteTree(dir);
@@ -218,16 +230,16 @@ class RdbAllTypesInteropTest {
             redisArgs[1] = dir.toString();
             System.arraycopy(thresholds, 0, redisArgs, 2, thresholds.length);
             try (RealRedis redis = new RealRedis(redisArgs); RespClient c = redis.client()) {
-                redisViews = views(c, keys);
+                redisViews = views(c, keys, true);
             }
             try (TestServer s = new TestServer(redisArgs); RespClient c = s.client()) {
-                assertSameViews(views(c, keys), redisViews);
+                assertSameViews(views(c, keys, true), redisViews);
                 // and a Magpie save under these thresholds loads back into Redis the same
                 assertThat(String.valueOf(call(c, "SAVE"))).isEqualTo("OK");
             }
             assertRedisCheckRdbPasses(dir.resolve("dump.rdb"));
             try (RealRedis redis = new RealRedis(redisArgs); RespClient c = redis.client()) {
-                assertSameViews(views(c, keys), redisViews);
+                assertSameViews(views(c, keys, true), redisViews);
             }
         } finally {
             RdbInteropTest.deleteTree(dir);
@@ -238,8 +250,10 @@ class RdbAllTypesInteropTest {
     void dumpAndRestoreRoundTripEveryTypeBothWays() throws Exception {
         List<String[]> ops = dataset();
         List<String> keys = keys(ops);
-        try (RealRedis redis = new RealRedis(); RespClient rc = redis.client();
-             TestServer s = new TestServer(); RespClient mc = s.client()) {
+        // Without LZF (Magpie's compressor is compatible but not byte-identical to liblzf), so
+        // the payloads can be compared byte for byte where the encoding fixes the order.
+        try (RealRedis redis = new RealRedis("--rdbcompression", "no"); RespClient rc = redis.client();
+             TestServer s = new TestServer("--rdbcompression", "no"); RespClient mc = s.client()) {
             populate(rc, ops);
             populate(mc, ops);
             for (String k : keys) {
@@ -270,11 +284,11 @@ class RdbAllTypesInteropTest {
         List<String[]> ops = dataset();
         List<String> keys = keys(ops);
         Path dir = Files.createTempDirectory("magpie-alltypes");
-        try (TestServer s = new TestServer("--dir", dir.toString()); RespClient c = s.client()) {
+        try (TestServer s = new TestServer("--dir", dir.toString(), "--enable-debug-command", "yes"); RespClient c = s.client()) {
             populate(c, ops);
-            Map<String, String> before = views(c, keys);
+            Map<String, String> before = views(c, keys, false);
             assertThat(String.valueOf(call(c, "DEBUG", "RELOAD"))).isEqualTo("OK");
-            assertSameViews(views(c, keys), before);
+            assertSameViews(views(c, keys, false), before);
         } finally {
             RdbInteropTest.deleteTree(dir);
         }

@@ -293,4 +293,35 @@ class RdbAllTypesInteropTest {
             RdbInteropTest.deleteTree(dir);
         }
     }
+
+    /** BGREWRITEAOF's base file (RDB preamble, or RESTORE commands without it) keeps every type across a restart. */
+    @Test
+    void aofRewriteBasesKeepEveryTypeAcrossARestart() throws Exception {
+        List<String[]> ops = dataset();
+        List<String> keys = keys(ops);
+        for (String preamble : new String[] {"yes", "no"}) {
+            Path dir = Files.createTempDirectory("magpie-alltypes");
+            try {
+                String[] args = {"--dir", dir.toString(), "--appendonly", "yes", "--aof-use-rdb-preamble", preamble};
+                Map<String, String> before;
+                try (TestServer s = new TestServer(args); RespClient c = s.client()) {
+                    populate(c, ops);
+                    before = views(c, keys, false);
+                    assertThat(String.valueOf(call(c, "BGREWRITEAOF"))).isEqualTo("Background append only file rewriting started");
+                    AofTest.waitForRewrite(() -> String.valueOf(call(c, "INFO", "persistence")));
+                }
+                try (TestServer s = new TestServer(args); RespClient c = s.client()) {
+                    assertSameViews(views(c, keys, false), before);
+                }
+                if (preamble.equals("yes")) {
+                    // and redis-server loads the same directory identically
+                    try (RealRedis redis = new RealRedis(args); RespClient c = redis.client()) {
+                        assertSameViews(views(c, keys, false), before);
+                    }
+                }
+            } finally {
+                RdbInteropTest.deleteTree(dir);
+            }
+        }
+    }
 }

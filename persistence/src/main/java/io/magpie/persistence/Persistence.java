@@ -290,7 +290,12 @@ public final class Persistence {
         if (res.aux.containsKey("functions-skipped")) {
             log.warning("Skipped " + res.aux.get("functions-skipped") + " function libraries: functions are not supported");
         }
-        log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired + ".");
+        if (res.emptyKeysSkipped > 0) {
+            log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired
+                    + ", empty keys skipped: " + res.emptyKeysSkipped + ".");
+        } else {
+            log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired + ".");
+        }
         log.notice(String.format(Locale.ROOT, "DB loaded from disk: %.3f seconds", (System.nanoTime() - start) / 1e9));
     }
 

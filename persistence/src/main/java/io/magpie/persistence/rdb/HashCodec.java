@@ -28,13 +28,21 @@ final class HashCodec implements RdbCodec {
 
     @Override public void save(RdbWriter w, Object v) {
         HashValue h = (HashValue) v;
-        List<byte[]> pairs = new ArrayList<>(h.size() * 2);
-        h.forEach(kv -> {
-            pairs.add(HashValue.field(kv));
-            pairs.add(HashValue.value(kv));
-        });
-        if (h.isListpack()) RdbCollections.writeHashListpack(w, pairs);
-        else RdbCollections.writeHashTable(w, pairs);
+        if (h.isListpack()) {
+            List<byte[]> pairs = new ArrayList<>(h.size() * 2);
+            h.forEach(kv -> {
+                pairs.add(HashValue.field(kv));
+                pairs.add(HashValue.value(kv));
+            });
+            RdbCollections.writeHashListpack(w, pairs);
+        } else {
+            // Big hashes: written straight from each packed pair, without copying field and value.
+            w.writeLen(h.size());
+            h.forEach(kv -> {
+                w.writeString(kv, HashValue.fieldOffset(kv), HashValue.fieldLength(kv));
+                w.writeString(kv, HashValue.valueOffset(kv), HashValue.valueLength(kv));
+            });
+        }
     }
 
     @Override public Object load(RdbReader r, int rdbType, EngineConfig config) throws IOException {

@@ -5,7 +5,6 @@ import io.magpie.engine.types.SetValue;
 import io.magpie.engine.types.ValueType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,9 +35,8 @@ final class SetCodec implements RdbCodec {
             }
             RdbCollections.writeIntset(w, sorted);
         } else {
-            List<byte[]> members = new ArrayList<>(s.size());
-            s.forEach(members::add);
-            RdbCollections.writeSetTable(w, members);
+            w.writeLen(s.size());
+            s.forEach(w::writeString);
         }
     }
 

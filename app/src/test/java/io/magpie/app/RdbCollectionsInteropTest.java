@@ -206,7 +206,7 @@ class RdbCollectionsInteropTest {
                 boolean small = size == 5;
                 w.writeType(Rdb.TYPE_LIST_QUICKLIST_2);
                 w.writeString(b("list" + size));
-                RdbCollections.writeList(w, list, 8192);
+                RdbCollections.writeList(w, list, -2);
                 written.put("list" + size, new Elements(ValueType.LIST, list, null));
                 encodings.put("list" + size, "quicklist"); // Redis 7.0 lists are always quicklists
 

@@ -606,9 +606,10 @@ public final class Aof implements WriteStream.Listener {
             Runtime rt = Runtime.getRuntime();
             RdbSaver.Aux aux = new RdbSaver.Aux(Persistence.REDIS_VERSION, System.currentTimeMillis() / 1000,
                     rt.totalMemory() - rt.freeMemory(), true, null, 0, 0);
-            return new RdbSaver(new RdbWriter(persistence.rdbcompression.value(), out, FLUSH_AT), persistence.rdbchecksum.value(), aux);
+            return new RdbSaver(new RdbWriter(persistence.rdbcompression.value(), out, FLUSH_AT).listFill(persistence.listFill()),
+                    persistence.rdbchecksum.value(), aux);
         }
-        return new CommandBaseSink(out, persistence.rdbcompression.value());
+        return new CommandBaseSink(out, persistence.rdbcompression.value(), persistence.listFill());
     }
 
     /**
@@ -622,12 +623,14 @@ public final class Aof implements WriteStream.Listener {
         private static final byte[] SELECT_CMD = "SELECT".getBytes(StandardCharsets.US_ASCII);
         private final RdbWriter.Flusher out;
         private final boolean compression;
+        private final int listFill;
         private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
         private int db = -1;
 
-        CommandBaseSink(RdbWriter.Flusher out, boolean compression) {
+        CommandBaseSink(RdbWriter.Flusher out, boolean compression, int listFill) {
             this.out = out;
             this.compression = compression;
+            this.listFill = listFill;
         }
 
         @Override public void beginDb(int dbIndex, long keys, long expires) {
@@ -641,7 +644,7 @@ public final class Aof implements WriteStream.Listener {
             }
             byte[] payload;
             try {
-                payload = DumpPayload.create(value, compression);
+                payload = DumpPayload.create(value, compression, listFill);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

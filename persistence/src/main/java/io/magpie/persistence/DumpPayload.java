@@ -15,8 +15,9 @@ import java.io.IOException;
 public final class DumpPayload {
     private DumpPayload() {}
 
-    public static byte[] create(Object value, boolean compression) throws IOException {
-        RdbWriter w = new RdbWriter(compression);
+    /** listFill is list-max-listpack-size (how a list splits into quicklist nodes). */
+    public static byte[] create(Object value, boolean compression, int listFill) throws IOException {
+        RdbWriter w = new RdbWriter(compression).listFill(listFill);
         RdbObjects.saveTypeAndObject(w, value);
         w.writeByte(Rdb.VERSION & 0xff);
         w.writeByte((Rdb.VERSION >> 8) & 0xff);

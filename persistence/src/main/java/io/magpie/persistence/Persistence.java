@@ -136,7 +136,8 @@ public final class Persistence {
         Path tmp = dir().resolve("temp-" + ProcessHandle.current().pid() + ".rdb");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> BackgroundSnapshot.writeFully(ch, buf, len), FLUSH_AT);
+            RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> BackgroundSnapshot.writeFully(ch, buf, len), FLUSH_AT)
+                    .listFill(listFill());
             KeyspaceSnapshot.start(engine, new RdbSaver(w, rdbchecksum.value(), aux(false))).finish();
             ch.force(true);
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
@@ -159,6 +160,11 @@ public final class Persistence {
         return true;
     }
 
+
+    /** list-max-listpack-size: how saved lists split into quicklist nodes. */
+    int listFill() {
+        return engine.config.listMaxListpackSize.intValue();
+    }
 
     static String message(Throwable e) {
         Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
@@ -183,7 +189,7 @@ public final class Persistence {
         try {
             bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
                     rdbPath(), "magpie-bgsave",
-                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT), rdbchecksum.value(), aux(false)),
+                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(), aux(false)),
                     this::bgsaveDone);
             bgsave.start();
         } catch (IOException | RuntimeException e) {
@@ -284,7 +290,12 @@ public final class Persistence {
         if (res.aux.containsKey("functions-skipped")) {
             log.warning("Skipped " + res.aux.get("functions-skipped") + " function libraries: functions are not supported");
         }
-        log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired + ".");
+        if (res.emptyKeysSkipped > 0) {
+            log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired
+                    + ", empty keys skipped: " + res.emptyKeysSkipped + ".");
+        } else {
+            log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired + ".");
+        }
         log.notice(String.format(Locale.ROOT, "DB loaded from disk: %.3f seconds", (System.nanoTime() - start) / 1e9));
     }
 

@@ -46,7 +46,7 @@ final class PersistenceCommands {
             return;
         }
         try {
-            c.addReplyBulk(DumpPayload.create(v, p.rdbcompression.value()));
+            c.addReplyBulk(DumpPayload.create(v, p.rdbcompression.value(), p.listFill()));
         } catch (IOException | IllegalStateException e) {
             throw new ReplyException("ERR " + e.getMessage());
         }

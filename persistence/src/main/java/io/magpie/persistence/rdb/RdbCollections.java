@@ -118,26 +118,56 @@ public final class RdbCollections {
 
     /* ---------------- writing, as Redis 7.0 does ---------------- */
 
-    /** A list as RDB_TYPE_LIST_QUICKLIST_2: packed nodes of at most nodeBytes of listpack each. */
-    public static void writeList(RdbWriter w, List<byte[]> items, int nodeBytes) {
+    /** quicklist.c's optimization_level: node byte limits for list-max-listpack-size -1..-5. */
+    private static final int[] NODE_SIZE_LIMITS = {4096, 8192, 16384, 32768, 65536};
+    /** SIZE_SAFETY_LIMIT: count-limited nodes still stop growing past this many bytes. */
+    private static final int NODE_SAFETY_LIMIT = 8192;
+    /** SIZE_ESTIMATE_OVERHEAD: what quicklist adds to an element's length when estimating. */
+    private static final int NODE_ESTIMATE_OVERHEAD = 8;
+    /** packed_threshold: elements at least this long get a plain node of their own. */
+    private static final long PACKED_THRESHOLD = 1L << 30;
+
+    /**
+     * A list as RDB_TYPE_LIST_QUICKLIST_2, split into listpack nodes as a quicklist built by
+     * RPUSH under list-max-listpack-size = fill would be (_quicklistNodeAllowInsert), so a
+     * list Redis built by pushes saves byte for byte as Redis saves it.
+     */
+    public static void writeList(RdbWriter w, List<byte[]> items, int fill) {
+        fill = Math.max(-5, Math.min(fill, 1 << 15));
         List<List<byte[]>> nodes = new ArrayList<>();
-        List<byte[]> cur = new ArrayList<>();
-        long size = 0;
+        List<byte[]> cur = null;
+        long curBytes = 0;
         for (byte[] e : items) {
-            if (!cur.isEmpty() && size + e.length + 11 > nodeBytes) {
-                nodes.add(cur);
+            boolean plain = e.length >= PACKED_THRESHOLD;
+            if (cur == null || plain || isPlain(cur) || !allowInsert(curBytes, cur.size(), fill, e.length)) {
                 cur = new ArrayList<>();
-                size = 0;
+                nodes.add(cur);
+                curBytes = Listpack.EMPTY_SIZE;
             }
             cur.add(e);
-            size += e.length + 11;
+            curBytes += Listpack.entrySize(e);
         }
-        if (!cur.isEmpty()) nodes.add(cur);
         w.writeLen(nodes.size());
         for (List<byte[]> n : nodes) {
-            w.writeLen(QUICKLIST_NODE_PACKED);
-            w.writeString(Listpack.write(n));
+            if (isPlain(n)) {
+                w.writeLen(QUICKLIST_NODE_PLAIN);
+                w.writeString(n.get(0));
+            } else {
+                w.writeLen(QUICKLIST_NODE_PACKED);
+                w.writeString(Listpack.write(n));
+            }
         }
+    }
+
+    private static boolean isPlain(List<byte[]> node) {
+        return node.size() == 1 && node.get(0).length >= PACKED_THRESHOLD;
+    }
+
+    private static boolean allowInsert(long nodeBytes, int count, int fill, int elementLength) {
+        long newBytes = nodeBytes + elementLength + NODE_ESTIMATE_OVERHEAD;
+        if (fill < 0 && newBytes <= NODE_SIZE_LIMITS[-fill - 1]) return true;
+        if (newBytes > NODE_SAFETY_LIMIT) return false;
+        return count < fill;
     }
 
     /** Hash fields/values interleaved: listpack when small, else RDB_TYPE_HASH's pairs. */

@@ -18,7 +18,7 @@ public final class RdbLoader {
     public static final class Result {
         public int version;
         public final Map<String, String> aux = new LinkedHashMap<>();
-        public long keysLoaded, keysExpired;
+        public long keysLoaded, keysExpired, emptyKeysSkipped;
         public long bytes;
     }
 
@@ -106,7 +106,10 @@ public final class RdbLoader {
                     byte[] key = r.readString();
                     Object value = RdbObjects.loadObject(r, type, engine.config);
                     boolean expired = expireMs != -1 && expireMs < now;
-                    if (dropExpired && expired) {
+                    if (value == null) {
+                        // An empty collection: Redis 7.0 skips such keys when loading.
+                        res.emptyKeysSkipped++;
+                    } else if (dropExpired && expired) {
                         res.keysExpired++;
                     } else {
                         if (db.dict().containsKey(key)) {

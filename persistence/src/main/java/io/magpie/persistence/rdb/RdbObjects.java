@@ -17,6 +17,10 @@ public final class RdbObjects {
 
     static {
         register(new StringCodec());
+        register(new ListCodec());
+        register(new SetCodec());
+        register(new HashCodec());
+        register(new ZSetCodec());
     }
 
     private RdbObjects() {}

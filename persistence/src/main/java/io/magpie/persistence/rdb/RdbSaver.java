@@ -52,7 +52,7 @@ public final class RdbSaver implements KeyspaceSnapshot.Sink {
         RdbWriter w = out;
         if (dbIndex != currentDb) {
             if (dbIndex >= pending.length) pending = java.util.Arrays.copyOf(pending, dbIndex + 1);
-            if (pending[dbIndex] == null) pending[dbIndex] = new RdbWriter(out.compression());
+            if (pending[dbIndex] == null) pending[dbIndex] = new RdbWriter(out.compression()).listFill(out.listFill());
             w = pending[dbIndex];
         }
         try {

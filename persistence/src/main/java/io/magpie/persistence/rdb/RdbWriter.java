@@ -37,6 +37,18 @@ public final class RdbWriter {
         this.buf = new byte[flusher == null ? 64 : Math.min(flushAt + 1024, 1 << 20)];
     }
 
+    /** list-max-listpack-size when this stream was started: how lists split into quicklist nodes. */
+    private int listFill = -2;
+
+    public int listFill() {
+        return listFill;
+    }
+
+    public RdbWriter listFill(int fill) {
+        this.listFill = fill;
+        return this;
+    }
+
     public boolean compression() {
         return compression;
     }

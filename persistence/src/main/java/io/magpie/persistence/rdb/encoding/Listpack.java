@@ -98,6 +98,30 @@ public final class Listpack {
         return lp;
     }
 
+    /** Bytes one element takes in a listpack (encoding, data and backlen), as {@link #write} encodes it. */
+    public static int entrySize(byte[] e) {
+        long v = Ints.parseCanonical(e, 20);
+        int n;
+        if (v != Ints.NOT_A_LONG || (e.length == 1 && e[0] == '0')) {
+            if (v >= 0 && v <= 127) n = 1;
+            else if (v >= -4096 && v <= 4095) n = 2;
+            else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) n = 3;
+            else if (v >= -(1 << 23) && v <= (1 << 23) - 1) n = 4;
+            else if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) n = 5;
+            else n = 9;
+        } else if (e.length < 64) {
+            n = 1 + e.length;
+        } else if (e.length < 4096) {
+            n = 2 + e.length;
+        } else {
+            n = 5 + e.length;
+        }
+        return n + backlenSize(n);
+    }
+
+    /** Bytes of an empty listpack: header and end marker. */
+    public static final int EMPTY_SIZE = HEADER + 1;
+
     private static void append(Out o, byte[] e) {
         int start = o.pos;
         long v = Ints.parseCanonical(e, 20);

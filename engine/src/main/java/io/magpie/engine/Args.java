@@ -27,6 +27,11 @@ public final class Args {
         return v;
     }
 
+    /** getRangeLongFromObjectOrReply(min..LONG_MAX) with one message for every failure. */
+    public static long parseAtLeast(byte[] arg, long min, String error) {
+        return parseLongInRange(arg, min, Long.MAX_VALUE, error);
+    }
+
     /** A non-negative integer (getPositiveLongFromObjectOrReply), else "ERR value is out of range, must be positive". */
     public static long parsePositiveLong(byte[] arg) {
         long v = parseLong(arg);

@@ -13,8 +13,6 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
-import java.util.random.RandomGenerator;
 
 /** Hash commands (t_hash.c). */
 public final class HashCommands {
@@ -281,7 +279,7 @@ public final class HashCommands {
             long count = RandomElements.parseCount(c.argv[2]);
             boolean withValues = RandomElements.parseWithOption(c, count, "withvalues");
             HashValue h = lookupRead(c, c.argv[1]);
-            RandomElements.reply(c, count, h == null ? null : randomSource(h), withValues, (rc, kv) -> {
+            RandomElements.reply(c, count, h == null ? null : new RandomElements.Source<>(h.size(), h::randomKv, h::forEach, h::toArray), withValues, (rc, kv) -> {
                 if (withValues && rc.resp() > 2) rc.addReplyArrayLen(2);
                 addReplyField(rc, kv);
                 if (withValues) addReplyValue(rc, kv);
@@ -294,26 +292,6 @@ public final class HashCommands {
             return;
         }
         addReplyField(c, h.randomKv(c.engine.random));
-    }
-
-    private static RandomElements.Source<byte[]> randomSource(HashValue h) {
-        return new RandomElements.Source<>() {
-            @Override public int size() {
-                return h.size();
-            }
-
-            @Override public byte[] random(RandomGenerator random) {
-                return h.randomKv(random);
-            }
-
-            @Override public void forEachWhole(Consumer<byte[]> visitor) {
-                h.forEach(visitor);
-            }
-
-            @Override public byte[][] toArray() {
-                return h.toArray();
-            }
-        };
     }
 
     /* ---------------- HSCAN ---------------- */

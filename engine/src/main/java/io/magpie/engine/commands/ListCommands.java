@@ -121,7 +121,7 @@ public final class ListCommands {
     static void pop(Client c, boolean head) {
         long count = -1;
         if (c.argc > 3) throw new ReplyException(Errors.wrongArgs(c.cmd.fullName));
-        if (c.argc == 3) count = Args.parseAtLeast(c.argv[2], 0, "ERR value is out of range, must be positive");
+        if (c.argc == 3) count = Args.parsePositiveLong(c.argv[2]);
         byte[] key = c.argv[1];
         ListValue l = lookupWrite(c.db, key);
         if (l == null) {

@@ -6,6 +6,8 @@ import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -17,18 +19,12 @@ import java.util.random.RandomGenerator;
 final class RandomElements {
     private RandomElements() {}
 
-    /** What the shared shape needs from a collection whose elements are T. */
-    interface Source<T> {
-        int size();
-
-        T random(RandomGenerator random);
-
-        /** Every element, in the order Redis returns the whole collection. */
-        void forEachWhole(Consumer<T> visitor);
-
-        /** Every element in a fresh array, which the caller may reorder. */
-        T[] toArray();
-    }
+    /**
+     * What the shared shape needs from a collection whose elements are T: its size, one
+     * uniform draw, every element in the order Redis returns the whole collection, and
+     * every element in a fresh array the caller may reorder.
+     */
+    record Source<T>(int size, Function<RandomGenerator, T> random, Consumer<Consumer<T>> forEachWhole, Supplier<T[]> toArray) {}
 
     /** The count argument: any long but LONG_MIN (getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)). */
     static long parseCount(byte[] arg) {
@@ -65,18 +61,18 @@ final class RandomElements {
             // CASE 1: repetitions allowed (or just one), each draw independent.
             long n = count < 0 ? -count : 1;
             c.addReplyArrayLen(n * perElement);
-            for (long i = 0; i < n; i++) emit.accept(c, source.random(random));
+            for (long i = 0; i < n; i++) emit.accept(c, source.random().apply(random));
             return;
         }
         int size = source.size();
         if (count >= size) {
             // CASE 2: the whole collection.
             c.addReplyArrayLen((long) size * perElement);
-            source.forEachWhole(e -> emit.accept(c, e));
+            source.forEachWhole().accept(e -> emit.accept(c, e));
             return;
         }
         // CASES 3 and 4: count distinct elements, by a partial Fisher-Yates shuffle.
-        T[] all = source.toArray();
+        T[] all = source.toArray().get();
         int n = (int) count;
         for (int i = 0; i < n; i++) {
             int j = i + random.nextInt(size - i);

@@ -13,8 +13,6 @@ import io.magpie.engine.types.Values;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
-import java.util.random.RandomGenerator;
 
 /** Set commands (t_set.c). */
 final class SetCommands {
@@ -188,7 +186,7 @@ final class SetCommands {
     }
 
     private static void spopWithCount(Client c) {
-        long count = Args.parseLongInRange(c.argv[2], 0, Long.MAX_VALUE, "ERR value is out of range, must be positive");
+        long count = Args.parsePositiveLong(c.argv[2]);
         byte[] key = c.argv[1];
         SetValue set = writeSet(c.db, key);
         if (set == null || count == 0) {
@@ -233,27 +231,7 @@ final class SetCommands {
     private static void srandmemberWithCount(Client c) {
         long count = RandomElements.parseCount(c.argv[2]);
         SetValue set = readSet(c.db, c.argv[1]);
-        RandomElements.reply(c, count, set == null ? null : randomSource(set), false, Client::addReplyBulk);
-    }
-
-    static RandomElements.Source<byte[]> randomSource(SetValue set) {
-        return new RandomElements.Source<>() {
-            @Override public int size() {
-                return set.size();
-            }
-
-            @Override public byte[] random(RandomGenerator random) {
-                return set.random(random);
-            }
-
-            @Override public void forEachWhole(Consumer<byte[]> visitor) {
-                set.forEach(visitor);
-            }
-
-            @Override public byte[][] toArray() {
-                return set.members();
-            }
-        };
+        RandomElements.reply(c, count, set == null ? null : new RandomElements.Source<>(set.size(), set::random, set::forEach, set::members), false, Client::addReplyBulk);
     }
 
     private static void replyMembers(Client c, SetValue set) {

@@ -24,8 +24,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
-import java.util.random.RandomGenerator;
 import java.util.regex.Pattern;
 
 /** Sorted set commands (t_zset.c). */
@@ -657,7 +655,7 @@ final class ZSetCommands {
     static void zpopMinMax(Client c, boolean max) {
         if (c.argc > 3) throw new ReplyException(Errors.SYNTAX);
         long count = -1;
-        if (c.argc == 3) count = Args.parseLongInRange(c.argv[2], 0, Long.MAX_VALUE, "ERR value is out of range, must be positive");
+        if (c.argc == 3) count = Args.parsePositiveLong(c.argv[2]);
         genericZpop(c, new byte[][] {c.argv[1]}, max, false, count, c.resp() > 2 && c.argc == 3, false);
     }
 
@@ -700,7 +698,7 @@ final class ZSetCommands {
             c.rewriteArgv(popArgv(max, p.key(), count == -1 ? -1 : p.count()));
             return;
         }
-        if (c.inExec || c.multi) {
+        if (!Blocking.mayBlock(c)) {
             c.addReplyNullArray();
             return;
         }
@@ -741,27 +739,15 @@ final class ZSetCommands {
     }
 
     private static RandomElements.Source<Node> randomSource(ZSetValue zs) {
-        return new RandomElements.Source<>() {
-            @Override public int size() {
-                return (int) zs.length();
-            }
-
-            @Override public Node random(RandomGenerator random) {
-                return zs.random(random);
-            }
-
-            @Override public void forEachWhole(Consumer<Node> visitor) {
-                // Redis walks a listpack from its tail here; a big set's order is arbitrary anyway.
-                for (Node n = zs.last(); n != null; n = n.prev()) visitor.accept(n);
-            }
-
-            @Override public Node[] toArray() {
-                Node[] all = new Node[(int) zs.length()];
-                int i = 0;
-                for (Node n = zs.first(); n != null; n = n.next()) all[i++] = n;
-                return all;
-            }
-        };
+        return new RandomElements.Source<>((int) zs.length(), zs::random, visitor -> {
+            // Redis walks a listpack from its tail here; a big set's order is arbitrary anyway.
+            for (Node n = zs.last(); n != null; n = n.prev()) visitor.accept(n);
+        }, () -> {
+            Node[] all = new Node[(int) zs.length()];
+            int i = 0;
+            for (Node n = zs.first(); n != null; n = n.next()) all[i++] = n;
+            return all;
+        });
     }
 
     private static void emitWithScore(Client c, Node n, boolean withscores) {

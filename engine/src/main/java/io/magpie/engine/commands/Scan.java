@@ -10,9 +10,11 @@ import java.util.function.Consumer;
 
 /**
  * The SCAN family's shared parts (db.c scanGenericCommand): cursor parsing, the
- * MATCH/COUNT/TYPE options, the bounded walk over a {@link Dict} and the two-element
- * reply. SCAN, HSCAN, SSCAN and ZSCAN differ only in what they collect per entry and
- * whether TYPE is allowed.
+ * MATCH/COUNT/TYPE options, the bounded walk over a hash table ({@link Table}) and the
+ * two-element reply. SCAN, HSCAN, SSCAN and ZSCAN differ only in what they collect per
+ * entry, how they write it, and whether TYPE is allowed (SCAN's alone: the others answer
+ * a syntax error, as Redis 7.0 does). Small encodings (listpack, intset) have no buckets
+ * and are returned whole by their commands, with cursor 0.
  */
 public final class Scan {
     private Scan() {}
@@ -104,7 +106,7 @@ public final class Scan {
         addReplyHeader(c, 0, 0);
     }
 
-    /** The start of the reply: [cursor as an unsigned decimal bulk, then an array of elements. */
+    /** The start of the reply: a two-element array of the cursor (an unsigned decimal bulk) and the elements array header. */
     public static void addReplyHeader(Client c, long cursor, long elements) {
         c.addReplyArrayLen(2);
         c.addReplyBulkString(Long.toUnsignedString(cursor));

@@ -254,7 +254,8 @@ final class SetCommands {
         boolean anyMissing = false;
         for (int j = 0; j < numkeys; j++) {
             byte[] k = c.argv[first + j];
-            Object o = dstkey != null ? c.db.lookupWrite(k) : c.db.lookupRead(k);
+            // Redis 7.0 reads every source with lookupKeyRead, even for SINTERSTORE: a missing one fires keymiss.
+            Object o = c.db.lookupRead(k);
             Values.check(o, ValueType.SET);
             sets[j] = (SetValue) o;
             if (o == null) anyMissing = true;

@@ -27,11 +27,14 @@ public final class Args {
         return v;
     }
 
-    /** A non-negative integer (getPositiveLongFromObjectOrReply), else "ERR value is out of range, must be positive". */
+    /** getRangeLongFromObjectOrReply(min..LONG_MAX) with one message for every failure. */
+    public static long parseAtLeast(byte[] arg, long min, String error) {
+        return parseLongInRange(arg, min, Long.MAX_VALUE, error);
+    }
+
+    /** A non-negative integer (getPositiveLongFromObjectOrReply): one error for every failure, as in Redis. */
     public static long parsePositiveLong(byte[] arg) {
-        long v = parseLong(arg);
-        if (v < 0) throw new ReplyException("ERR value is out of range, must be positive");
-        return v;
+        return parseAtLeast(arg, 0, "ERR value is out of range, must be positive");
     }
 
     /** An int-sized integer (getRangeLongFromObjectOrReply with INT bounds). */

@@ -7,7 +7,6 @@ import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
 import io.magpie.engine.command.CommandTable;
 import io.magpie.engine.types.HashValue;
-import io.magpie.engine.util.Glob;
 import io.magpie.engine.util.Numbers;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -277,17 +276,14 @@ public final class HashCommands {
 
     static void hrandfield(Client c) {
         if (c.argc >= 3) {
-            long l = Args.parseLong(c.argv[2]);
-            if (l == Long.MIN_VALUE) {
-                throw new ReplyException("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-            }
-            boolean withValues = false;
-            if (c.argc > 4 || (c.argc == 4 && !c.argIs(3, "withvalues"))) throw new ReplyException(Errors.SYNTAX);
-            if (c.argc == 4) {
-                withValues = true;
-                if (l < -Long.MAX_VALUE / 2 || l > Long.MAX_VALUE / 2) throw new ReplyException("ERR value is out of range");
-            }
-            hrandfieldWithCount(c, l, withValues);
+            long count = RandomElements.parseCount(c.argv[2]);
+            boolean withValues = RandomElements.parseWithOption(c, count, "withvalues");
+            HashValue h = lookupRead(c, c.argv[1]);
+            RandomElements.reply(c, count, h == null ? null : new RandomElements.Source<>(h.size(), h::randomKv, h::forEach, h::toArray), withValues, (rc, kv) -> {
+                if (withValues && rc.resp() > 2) rc.addReplyArrayLen(2);
+                addReplyField(rc, kv);
+                if (withValues) addReplyValue(rc, kv);
+            });
             return;
         }
         HashValue h = lookupRead(c, c.argv[1]);
@@ -298,119 +294,29 @@ public final class HashCommands {
         addReplyField(c, h.randomKv(c.engine.random));
     }
 
-    private static void hrandfieldWithCount(Client c, long l, boolean withValues) {
-        HashValue h = lookupRead(c, c.argv[1]);
-        if (h == null) {
-            c.addReplyArrayLen(0);
-            return;
-        }
-        boolean unique = l >= 0;
-        long count = Math.abs(l);
-        if (count == 0) {
-            c.addReplyArrayLen(0);
-            return;
-        }
-        boolean resp2 = c.resp() == 2;
-        if (!unique || count == 1) {
-            // CASE 1: repetitions allowed, each pick independent.
-            c.addReplyArrayLen(withValues && resp2 ? count * 2 : count);
-            for (long i = 0; i < count; i++) addRandPair(c, h.randomKv(c.engine.random), withValues, resp2);
-            return;
-        }
-        if (count >= h.size()) {
-            // CASE 2: the whole hash.
-            c.addReplyArrayLen(withValues && resp2 ? h.size() * 2L : h.size());
-            h.forEach(kv -> addRandPair(c, kv, withValues, resp2));
-            return;
-        }
-        // CASES 3 and 4: count distinct fields, by a partial Fisher-Yates shuffle.
-        byte[][] all = h.toArray();
-        int n = (int) count;
-        for (int i = 0; i < n; i++) {
-            int j = i + c.engine.random.nextInt(all.length - i);
-            byte[] t = all[i];
-            all[i] = all[j];
-            all[j] = t;
-        }
-        c.addReplyArrayLen(withValues && resp2 ? n * 2L : n);
-        for (int i = 0; i < n; i++) addRandPair(c, all[i], withValues, resp2);
-    }
-
-    private static void addRandPair(Client c, byte[] kv, boolean withValues, boolean resp2) {
-        if (withValues && !resp2) c.addReplyArrayLen(2);
-        addReplyField(c, kv);
-        if (withValues) addReplyValue(c, kv);
-    }
-
     /* ---------------- HSCAN ---------------- */
 
     static void hscan(Client c) {
-        long cursor = parseScanCursor(c.argv[2]);
+        long cursor = Scan.parseCursor(c.argv[2]);
         HashValue h = lookupRead(c, c.argv[1]);
         if (h == null) {
-            c.addReplyArrayLen(2);
-            c.addReplyBulkString("0");
-            c.addReplyArrayLen(0);
+            Scan.addReplyEmpty(c);
             return;
         }
-        long count = 10;
-        byte[] pattern = null;
-        for (int i = 3; i < c.argc; ) {
-            int left = c.argc - i;
-            if (c.argIs(i, "count") && left >= 2) {
-                count = Args.parseLong(c.argv[i + 1]);
-                if (count < 1) throw new ReplyException(Errors.SYNTAX);
-                i += 2;
-            } else if (c.argIs(i, "match") && left >= 2) {
-                byte[] p = c.argv[i + 1];
-                pattern = p.length == 1 && p[0] == '*' ? null : p;
-                i += 2;
-            } else {
-                throw new ReplyException(Errors.SYNTAX);
-            }
-        }
+        Scan.Options opt = Scan.parseOptions(c, 3, false);
         List<byte[]> found = new ArrayList<>();
         if (h.isListpack()) {
+            // A listpack has no buckets: Redis returns it whole in one call.
             h.forEach(found::add);
             cursor = 0;
         } else {
-            long maxIterations = count * 10;
-            do {
-                cursor = h.scan(cursor, found::add);
-            } while (cursor != 0 && maxIterations-- > 0 && found.size() < count);
+            cursor = Scan.collect(h::scan, cursor, opt.count, 2, found);
         }
-        if (pattern != null) {
-            byte[] p = pattern;
-            found.removeIf(kv -> !Glob.match(p, HashValue.field(kv), false));
-        }
-        c.addReplyArrayLen(2);
-        c.addReplyBulkString(Long.toUnsignedString(cursor));
-        c.addReplyArrayLen(found.size() * 2L);
+        if (opt.pattern != null) found.removeIf(kv -> !opt.matches(HashValue.field(kv)));
+        Scan.addReplyHeader(c, cursor, found.size() * 2L);
         for (byte[] kv : found) {
             addReplyField(c, kv);
             addReplyValue(c, kv);
         }
-    }
-
-    /** parseScanCursorOrReply: strtoul semantics, no leading space, no overflow. */
-    static long parseScanCursor(byte[] s) {
-        int i = 0;
-        boolean negative = false;
-        if (s.length > 0 && Character.isWhitespace(s[0])) throw new ReplyException("ERR invalid cursor");
-        if (s.length > 0 && (s[0] == '+' || s[0] == '-')) {
-            negative = s[0] == '-';
-            i = 1;
-            if (s.length == 1) throw new ReplyException("ERR invalid cursor");
-        }
-        long v = 0;
-        for (; i < s.length; i++) {
-            int d = s[i] - '0';
-            if (d < 0 || d > 9) throw new ReplyException("ERR invalid cursor");
-            if (Long.compareUnsigned(v, Long.divideUnsigned(-1L, 10)) > 0) throw new ReplyException("ERR invalid cursor");
-            long next = v * 10 + d;
-            if (Long.compareUnsigned(next, v * 10) < 0) throw new ReplyException("ERR invalid cursor");
-            v = next;
-        }
-        return negative ? -v : v;
     }
 }

@@ -250,7 +250,7 @@ final class KeyspaceCommands {
         long cursor = Scan.parseCursor(c.argv[1]);
         Scan.Options o = Scan.parseOptions(c, 2, true);
         List<Dict.Entry> batch = new ArrayList<>();
-        cursor = Scan.collect(c.db.dict(), cursor, o.count, batch);
+        cursor = Scan.collect(c.db.dict()::scan, cursor, o.count, 1, batch);
         List<byte[]> keys = new ArrayList<>(batch.size());
         String type = o.type == null ? null : new String(o.type, java.nio.charset.StandardCharsets.ISO_8859_1);
         for (Dict.Entry e : batch) {

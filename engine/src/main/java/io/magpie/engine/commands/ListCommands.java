@@ -96,13 +96,6 @@ public final class ListCommands {
         throw new ReplyException(Errors.SYNTAX);
     }
 
-    /** getRangeLongFromObjectOrReply(min..LONG_MAX) with one message for every failure. */
-    private static long parseAtLeast(byte[] arg, long min, String error) {
-        long[] v = new long[1];
-        if (!Numbers.parseLong(arg, v) || v[0] < min) throw new ReplyException(error);
-        return v[0];
-    }
-
     /* ---------------- push and pop ---------------- */
 
     /** LPUSH/RPUSH and, with xx, LPUSHX/RPUSHX (pushGenericCommand). */
@@ -128,7 +121,7 @@ public final class ListCommands {
     static void pop(Client c, boolean head) {
         long count = -1;
         if (c.argc > 3) throw new ReplyException(Errors.wrongArgs(c.cmd.fullName));
-        if (c.argc == 3) count = parseAtLeast(c.argv[2], 0, "ERR value is out of range, must be positive");
+        if (c.argc == 3) count = Args.parsePositiveLong(c.argv[2]);
         byte[] key = c.argv[1];
         ListValue l = lookupWrite(c.db, key);
         if (l == null) {
@@ -321,9 +314,9 @@ public final class ListCommands {
                     throw new ReplyException("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
                 }
             } else if (c.argIs(j, "count") && more) {
-                count = parseAtLeast(c.argv[++j], 0, "ERR COUNT can't be negative");
+                count = Args.parseAtLeast(c.argv[++j], 0, "ERR COUNT can't be negative");
             } else if (c.argIs(j, "maxlen") && more) {
-                maxlen = parseAtLeast(c.argv[++j], 0, "ERR MAXLEN can't be negative");
+                maxlen = Args.parseAtLeast(c.argv[++j], 0, "ERR MAXLEN can't be negative");
             } else {
                 throw new ReplyException(Errors.SYNTAX);
             }
@@ -400,20 +393,10 @@ public final class ListCommands {
 
     /** LMPOP numkeys key... LEFT|RIGHT [COUNT n] and BLMPOP timeout numkeys ... (lmpopGenericCommand). */
     static void lmpop(Client c, int numkeysIdx, boolean blocking) {
-        long numkeys = parseAtLeast(c.argv[numkeysIdx], 1, "ERR numkeys should be greater than 0");
-        long whereIdx = numkeysIdx + numkeys + 1;
-        if (whereIdx >= c.argc) throw new ReplyException(Errors.SYNTAX);
-        boolean head = parseWhere(c, (int) whereIdx);
-        long count = -1;
-        for (int j = (int) whereIdx + 1; j < c.argc; j++) {
-            if (count == -1 && c.argIs(j, "count") && j + 1 < c.argc) {
-                count = parseAtLeast(c.argv[++j], 1, "ERR count should be greater than 0");
-            } else {
-                throw new ReplyException(Errors.SYNTAX);
-            }
-        }
-        if (count == -1) count = 1;
-        byte[][] keys = Arrays.copyOfRange(c.argv, numkeysIdx + 1, (int) whereIdx);
+        MultiPop args = MultiPop.parse(c, numkeysIdx, "left", "right");
+        boolean head = args.first();
+        long count = args.count();
+        byte[][] keys = args.keys();
         if (blocking) {
             long timeoutAt = Args.parseTimeoutSeconds(c.engine, c.argv[1]);
             blockingPopGeneric(c, keys, head, count, true, timeoutAt);

@@ -4,15 +4,17 @@ import io.magpie.engine.Args;
 import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.keyspace.Dict;
 import io.magpie.engine.util.Glob;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The SCAN family's shared parts (db.c scanGenericCommand): cursor parsing, the
- * MATCH/COUNT/TYPE options, the bounded walk over a {@link Dict} and the two-element
- * reply. SCAN, HSCAN, SSCAN and ZSCAN differ only in what they collect per entry and
- * whether TYPE is allowed.
+ * MATCH/COUNT/TYPE options, the bounded walk over a hash table ({@link Table}) and the
+ * two-element reply. SCAN, HSCAN, SSCAN and ZSCAN differ only in what they collect per
+ * entry, how they write it, and whether TYPE is allowed (SCAN's alone: the others answer
+ * a syntax error, as Redis 7.0 does). Small encodings (listpack, intset) have no buckets
+ * and are returned whole by their commands, with cursor 0.
  */
 public final class Scan {
     private Scan() {}
@@ -77,25 +79,43 @@ public final class Scan {
         return o;
     }
 
+    /** A hash table that can be walked with a reverse-binary cursor (Dict.scan and its wrappers). */
+    @FunctionalInterface
+    public interface Table<T> {
+        long scan(long cursor, Consumer<T> visitor);
+    }
+
     /**
-     * Walks dict from cursor, collecting entries until about count were seen or count*10
-     * buckets were visited (Redis's loop bound), and returns the next cursor (0: done).
-     * Filtering happens afterwards, as Redis does, so a sparse MATCH may return few
-     * elements with a non-zero cursor.
+     * Walks table from cursor, collecting entries until the reply would hold about count
+     * elements or count*10 buckets were visited (Redis's loop bound), and returns the next
+     * cursor (0: done). repliesPerEntry is what one entry adds to Redis's reply list (2 for
+     * HSCAN and ZSCAN, which list field and value). Filtering happens afterwards, as Redis
+     * does, so a sparse MATCH may return few elements with a non-zero cursor.
      */
-    public static long collect(Dict dict, long cursor, long count, List<Dict.Entry> out) {
+    public static <T> long collect(Table<T> table, long cursor, long count, int repliesPerEntry, List<T> out) {
+        // As in C, a huge COUNT wraps the bound to a negative number: then only count stops the walk.
         long maxIterations = count * 10;
         do {
-            cursor = dict.scan(cursor, out::add);
-        } while (cursor != 0 && maxIterations-- > 0 && out.size() < count);
+            cursor = table.scan(cursor, out::add);
+        } while (cursor != 0 && maxIterations-- != 0 && (long) out.size() * repliesPerEntry < count);
         return cursor;
     }
 
-    /** The reply: [cursor as an unsigned decimal bulk, [elements...]]. */
-    public static void addReply(Client c, long cursor, List<byte[]> elements) {
+    /** The reply to a scan of a missing key (shared.emptyscan). */
+    public static void addReplyEmpty(Client c) {
+        addReplyHeader(c, 0, 0);
+    }
+
+    /** The start of the reply: a two-element array of the cursor (an unsigned decimal bulk) and the elements array header. */
+    public static void addReplyHeader(Client c, long cursor, long elements) {
         c.addReplyArrayLen(2);
         c.addReplyBulkString(Long.toUnsignedString(cursor));
-        c.addReplyArrayLen(elements.size());
+        c.addReplyArrayLen(elements);
+    }
+
+    /** The reply: [cursor, [elements...]]. */
+    public static void addReply(Client c, long cursor, List<byte[]> elements) {
+        addReplyHeader(c, cursor, elements.size());
         for (byte[] e : elements) c.addReplyBulk(e);
     }
 }

@@ -10,11 +10,9 @@ import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.types.SetValue;
 import io.magpie.engine.types.ValueType;
 import io.magpie.engine.types.Values;
-import io.magpie.engine.util.Glob;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /** Set commands (t_set.c). */
 final class SetCommands {
@@ -188,7 +186,7 @@ final class SetCommands {
     }
 
     private static void spopWithCount(Client c) {
-        long count = Args.parseLongInRange(c.argv[2], 0, Long.MAX_VALUE, "ERR value is out of range, must be positive");
+        long count = Args.parsePositiveLong(c.argv[2]);
         byte[] key = c.argv[1];
         SetValue set = writeSet(c.db, key);
         if (set == null || count == 0) {
@@ -231,40 +229,9 @@ final class SetCommands {
     }
 
     private static void srandmemberWithCount(Client c) {
-        long l = Args.parseLong(c.argv[2]);
-        if (l == Long.MIN_VALUE) {
-            throw new ReplyException("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-        }
+        long count = RandomElements.parseCount(c.argv[2]);
         SetValue set = readSet(c.db, c.argv[1]);
-        if (set == null || l == 0) {
-            c.addReplyArrayLen(0);
-            return;
-        }
-        int size = set.size();
-        if (l < 0) {
-            // Negative count: that many independent draws, repetitions allowed.
-            long count = -l;
-            c.addReplyArrayLen(count);
-            for (long i = 0; i < count; i++) c.addReplyBulk(set.random(c.engine.random));
-            return;
-        }
-        if (l >= size) {
-            // The whole set, but as an array (SPOP replies a set here).
-            c.addReplyArrayLen(size);
-            set.forEach(c::addReplyBulk);
-            return;
-        }
-        int count = (int) l;
-        byte[][] all = set.members();
-        // Partial Fisher-Yates: count distinct members, uniformly.
-        for (int i = 0; i < count; i++) {
-            int j = i + c.engine.random.nextInt(size - i);
-            byte[] t = all[i];
-            all[i] = all[j];
-            all[j] = t;
-        }
-        c.addReplyArrayLen(count);
-        for (int i = 0; i < count; i++) c.addReplyBulk(all[i]);
+        RandomElements.reply(c, count, set == null ? null : new RandomElements.Source<>(set.size(), set::random, set::forEach, set::members), false, Client::addReplyBulk);
     }
 
     private static void replyMembers(Client c, SetValue set) {
@@ -287,7 +254,8 @@ final class SetCommands {
         boolean anyMissing = false;
         for (int j = 0; j < numkeys; j++) {
             byte[] k = c.argv[first + j];
-            Object o = dstkey != null ? c.db.lookupWrite(k) : c.db.lookupRead(k);
+            // Redis 7.0 reads every source with lookupKeyRead, even for SINTERSTORE: a missing one fires keymiss.
+            Object o = c.db.lookupRead(k);
             Values.check(o, ValueType.SET);
             sets[j] = (SetValue) o;
             if (o == null) anyMissing = true;
@@ -368,12 +336,12 @@ final class SetCommands {
 
     /** SINTERCARD numkeys key [key ...] [LIMIT limit] */
     static void sintercard(Client c) {
-        long numkeys = Args.parseLongInRange(c.argv[1], 1, Long.MAX_VALUE, "ERR numkeys should be greater than 0");
+        long numkeys = Args.parseAtLeast(c.argv[1], 1, "ERR numkeys should be greater than 0");
         if (numkeys > c.argc - 2) throw new ReplyException("ERR Number of keys can't be greater than number of args");
         long limit = 0;
         for (int j = 2 + (int) numkeys; j < c.argc; j++) {
             if (c.argIs(j, "limit") && j + 1 < c.argc) {
-                limit = Args.parseLongInRange(c.argv[++j], 0, Long.MAX_VALUE, "ERR LIMIT can't be negative");
+                limit = Args.parseAtLeast(c.argv[++j], 0, "ERR LIMIT can't be negative");
             } else {
                 throw new ReplyException(Errors.SYNTAX);
             }
@@ -413,99 +381,22 @@ final class SetCommands {
     /* ---------------- SSCAN ---------------- */
 
     static void sscan(Client c) {
-        long cursor = parseScanCursor(c.argv[2]);
+        long cursor = Scan.parseCursor(c.argv[2]);
         SetValue set = readSet(c.db, c.argv[1]);
         if (set == null) {
-            replyEmptyScan(c);
+            Scan.addReplyEmpty(c);
             return;
         }
-        ScanOptions opt = ScanOptions.parse(c, 3);
-        List<byte[]> out = new ArrayList<>();
-        long next = 0;
-        Consumer<byte[]> add = m -> {
-            if (opt.matches(m)) out.add(m);
-        };
+        Scan.Options opt = Scan.parseOptions(c, 3, false);
+        List<byte[]> found = new ArrayList<>();
         if (set.isIntset()) {
-            set.forEach(add);
+            // An intset has no buckets: Redis returns it whole in one call.
+            set.forEach(found::add);
+            cursor = 0;
         } else {
-            // Like Redis, COUNT bounds the buckets visited (times ten), not the matches.
-            long maxIterations = opt.count * 10;
-            long[] seen = {0};
-            Consumer<byte[]> visit = m -> {
-                seen[0]++;
-                add.accept(m);
-            };
-            next = cursor;
-            do {
-                next = set.scan(next, visit);
-            } while (next != 0 && maxIterations-- > 0 && seen[0] < opt.count);
+            cursor = Scan.collect(set::scan, cursor, opt.count, 1, found);
         }
-        replyScan(c, next, out, opt);
-    }
-
-    /**
-     * SCAN's cursor as strtoul reads it (parseScanCursorOrReply): an optional sign (a
-     * negative cursor wraps around), decimal digits, no leading space; the empty string is 0.
-     */
-    static long parseScanCursor(byte[] arg) {
-        int i = 0, n = arg.length;
-        boolean negative = false;
-        if (n > 0 && (arg[0] == '+' || arg[0] == '-')) {
-            negative = arg[0] == '-';
-            i++;
-            if (n == 1) throw new ReplyException("ERR invalid cursor");
-        }
-        long v = 0;
-        for (; i < n; i++) {
-            int d = arg[i] - '0';
-            if (d < 0 || d > 9) throw new ReplyException("ERR invalid cursor");
-            if (Long.compareUnsigned(v, Long.divideUnsigned(-1L, 10)) > 0) throw new ReplyException("ERR invalid cursor");
-            long next = v * 10 + d;
-            if (Long.compareUnsigned(next, v * 10) < 0) throw new ReplyException("ERR invalid cursor");
-            v = next;
-        }
-        return negative ? -v : v;
-    }
-
-    static void replyEmptyScan(Client c) {
-        c.addReplyArrayLen(2);
-        c.addReplyBulkString("0");
-        c.addReplyArrayLen(0);
-    }
-
-    /** Writes SCAN's reply: the next cursor and the collected elements. */
-    static void replyScan(Client c, long cursor, List<byte[]> items, ScanOptions opt) {
-        c.addReplyArrayLen(2);
-        c.addReplyBulkString(Long.toUnsignedString(cursor));
-        c.addReplyArrayLen(items.size());
-        for (byte[] b : items) c.addReplyBulk(b);
-    }
-
-    /** MATCH/COUNT options of SSCAN/ZSCAN (scanGenericCommand). */
-    static final class ScanOptions {
-        long count = 10;
-        byte[] pattern;
-
-        static ScanOptions parse(Client c, int from) {
-            ScanOptions o = new ScanOptions();
-            for (int j = from; j < c.argc; j += 2) {
-                boolean hasNext = j + 1 < c.argc;
-                if (c.argIs(j, "count") && hasNext) {
-                    o.count = Args.parseLong(c.argv[j + 1]);
-                    if (o.count < 1) throw new ReplyException(Errors.SYNTAX);
-                } else if (c.argIs(j, "match") && hasNext) {
-                    o.pattern = c.argv[j + 1];
-                    // "*" matches everything: skip the matching work, as Redis does.
-                    if (o.pattern.length == 1 && o.pattern[0] == '*') o.pattern = null;
-                } else {
-                    throw new ReplyException(Errors.SYNTAX);
-                }
-            }
-            return o;
-        }
-
-        boolean matches(byte[] member) {
-            return pattern == null || Glob.match(pattern, member, false);
-        }
+        if (opt.pattern != null) found.removeIf(m -> !opt.matches(m));
+        Scan.addReply(c, cursor, found);
     }
 }

@@ -7,8 +7,8 @@ import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
 import io.magpie.engine.command.CommandTable;
 import io.magpie.engine.keyspace.Database;
-import io.magpie.engine.types.HashFieldLookup;
-import io.magpie.engine.types.ListAccess;
+import io.magpie.engine.types.HashValue;
+import io.magpie.engine.types.ListValue;
 import io.magpie.engine.types.SetValue;
 import io.magpie.engine.types.ValueType;
 import io.magpie.engine.types.Values;
@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.function.Function;
 
 /** SORT and SORT_RO (sort.c). */
 final class SortCommands {
@@ -28,12 +27,6 @@ final class SortCommands {
         t.register("sort", c -> sortGeneric(c, false));
         t.register("sort_ro", c -> sortGeneric(c, true));
     }
-
-    /**
-     * Builds the list value SORT ... STORE writes (Redis stores a list). Lists belong to
-     * ListCommands, which sets this; until then STORE of a non-empty result fails.
-     */
-    static Function<List<byte[]>, Object> listFactory;
 
     /** One element being sorted (redisSortObject). */
     private static final class SortObject {
@@ -146,21 +139,20 @@ final class SortCommands {
                 for (byte[] pattern : getops) c.addReplyBulk(lookupKeyByPattern(c.db, pattern, so.obj));
             }
         } else {
-            List<byte[]> out = new ArrayList<>();
+            ListValue out = new ListValue();
             for (long j = start; j <= end; j++) {
                 SortObject so = vector.get((int) j);
                 if (getops.isEmpty()) {
-                    out.add(so.obj);
+                    out.addLast(so.obj);
                 } else {
                     for (byte[] pattern : getops) {
                         byte[] v = lookupKeyByPattern(c.db, pattern, so.obj);
-                        out.add(v == null ? new byte[0] : v);
+                        out.addLast(v == null ? new byte[0] : v);
                     }
                 }
             }
             if (outputlen > 0) {
-                if (listFactory == null) throw new ReplyException("ERR SORT STORE needs the list type");
-                c.db.setKey(c, storekey, listFactory.apply(out), false);
+                c.db.setKey(c, storekey, out, false);
                 c.engine.notifyKeyspaceEvent(Notifications.LIST, "sortstore", storekey, c.db.id);
                 c.engine.dirty += outputlen;
             } else if (c.db.delete(storekey)) {
@@ -203,7 +195,7 @@ final class SortCommands {
         if (v == null) return 0;
         if (v instanceof SetValue s) return s.size();
         if (v instanceof ZSetValue z) return z.length();
-        return ((ListAccess) v).length();
+        return ((ListValue) v).size();
     }
 
     /** The elements of a list (in order), set (in its iteration order) or sorted set (by score). */
@@ -214,7 +206,8 @@ final class SortCommands {
         } else if (v instanceof ZSetValue z) {
             for (Node n = z.first(); n != null; n = n.next()) out.add(n.ele);
         } else {
-            ((ListAccess) v).forEachElement(out::add);
+            ListValue l = (ListValue) v;
+            for (int i = 0, n = l.size(); i < n; i++) out.add(l.get(i));
         }
         return out;
     }
@@ -253,8 +246,7 @@ final class SortCommands {
         Object o = db.lookupRead(key);
         if (o == null) return null;
         if (field != null) {
-            if (Values.type(o) != ValueType.HASH || !(o instanceof HashFieldLookup h)) return null;
-            return h.hashField(field);
+            return o instanceof HashValue h ? h.get(field) : null;
         }
         if (!Values.isString(o)) return null;
         return StringValues.bytes(o);

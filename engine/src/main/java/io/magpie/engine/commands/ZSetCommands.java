@@ -655,7 +655,7 @@ final class ZSetCommands {
     static void zpopMinMax(Client c, boolean max) {
         if (c.argc > 3) throw new ReplyException(Errors.SYNTAX);
         long count = -1;
-        if (c.argc == 3) count = Args.parseLongInRange(c.argv[2], 0, Long.MAX_VALUE, "ERR value is out of range, must be positive");
+        if (c.argc == 3) count = Args.parsePositiveLong(c.argv[2]);
         genericZpop(c, new byte[][] {c.argv[1]}, max, false, count, c.resp() > 2 && c.argc == 3, false);
     }
 
@@ -668,27 +668,13 @@ final class ZSetCommands {
 
     /** ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]; BZMPOP timeout numkeys ... */
     static void zmpopGeneric(Client c, int numkeysIdx, boolean blocking) {
-        long timeout = blocking ? Args.parseTimeoutSeconds(c.engine, c.argv[1]) : 0;
-        long numkeys = Args.parseLongInRange(c.argv[numkeysIdx], 1, Long.MAX_VALUE, "ERR numkeys should be greater than 0");
-        long whereIdx = numkeysIdx + numkeys + 1;
-        if (whereIdx >= c.argc) throw new ReplyException(Errors.SYNTAX);
-        boolean max;
-        if (c.argIs((int) whereIdx, "min")) max = false;
-        else if (c.argIs((int) whereIdx, "max")) max = true;
-        else throw new ReplyException(Errors.SYNTAX);
-        long count = -1;
-        for (int j = (int) whereIdx + 1; j < c.argc; j++) {
-            int moreargs = c.argc - 1 - j;
-            if (count == -1 && c.argIs(j, "count") && moreargs > 0) {
-                j++;
-                count = Args.parseLongInRange(c.argv[j], 1, Long.MAX_VALUE, "ERR count should be greater than 0");
-            } else {
-                throw new ReplyException(Errors.SYNTAX);
-            }
-        }
-        if (count == -1) count = 1;
-        byte[][] keys = Arrays.copyOfRange(c.argv, numkeysIdx + 1, numkeysIdx + 1 + (int) numkeys);
+        MultiPop args = MultiPop.parse(c, numkeysIdx, "min", "max");
+        boolean max = !args.first();
+        long count = args.count();
+        byte[][] keys = args.keys();
         if (blocking) {
+            // As in Redis, the timeout is parsed after everything else.
+            long timeout = Args.parseTimeoutSeconds(c.engine, c.argv[1]);
             blockingGenericZpop(c, keys, max, timeout, count, true, true);
         } else {
             // Propagated as ZPOPMIN/ZPOPMAX with the number actually popped.
@@ -712,7 +698,7 @@ final class ZSetCommands {
             c.rewriteArgv(popArgv(max, p.key(), count == -1 ? -1 : p.count()));
             return;
         }
-        if (c.inExec || c.multi) {
+        if (!Blocking.mayBlock(c)) {
             c.addReplyNullArray();
             return;
         }
@@ -742,58 +728,26 @@ final class ZSetCommands {
 
     static void zrandmember(Client c) {
         if (c.argc >= 3) {
-            long l = Args.parseLong(c.argv[2]);
-            if (l == Long.MIN_VALUE) {
-                throw new ReplyException("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-            }
-            boolean withscores = false;
-            if (c.argc > 4 || (c.argc == 4 && !c.argIs(3, "withscores"))) throw new ReplyException(Errors.SYNTAX);
-            if (c.argc == 4) {
-                withscores = true;
-                if (l < -Long.MAX_VALUE / 2 || l > Long.MAX_VALUE / 2) throw new ReplyException("ERR value is out of range");
-            }
-            zrandmemberWithCount(c, l, withscores);
+            long count = RandomElements.parseCount(c.argv[2]);
+            boolean withscores = RandomElements.parseWithOption(c, count, "withscores");
+            ZSetValue zs = readZset(c.db, c.argv[1]);
+            RandomElements.reply(c, count, zs == null ? null : randomSource(zs), withscores, (rc, n) -> emitWithScore(rc, n, withscores));
             return;
         }
         ZSetValue zs = readZset(c.db, c.argv[1]);
         c.addReplyBulk(zs == null ? null : zs.random(c.engine.random).ele);
     }
 
-    private static void zrandmemberWithCount(Client c, long l, boolean withscores) {
-        ZSetValue zs = readZset(c.db, c.argv[1]);
-        if (zs == null) {
-            c.addReplyArrayLen(0);
-            return;
-        }
-        boolean uniq = l >= 0;
-        long count = Math.abs(l);
-        if (count == 0) {
-            c.addReplyArrayLen(0);
-            return;
-        }
-        long size = zs.length();
-        if (!uniq || count == 1) {
-            c.addReplyArrayLen(withscores && c.resp() == 2 ? count * 2 : count);
-            for (long i = 0; i < count; i++) emitWithScore(c, zs.random(c.engine.random), withscores);
-            return;
-        }
-        if (count >= size) {
-            c.addReplyArrayLen(withscores && c.resp() == 2 ? size * 2 : size);
+    private static RandomElements.Source<Node> randomSource(ZSetValue zs) {
+        return new RandomElements.Source<>((int) zs.length(), zs::random, visitor -> {
             // Redis walks a listpack from its tail here; a big set's order is arbitrary anyway.
-            for (Node n = zs.last(); n != null; n = n.prev()) emitWithScore(c, n, withscores);
-            return;
-        }
-        Node[] all = new Node[(int) size];
-        int i = 0;
-        for (Node n = zs.first(); n != null; n = n.next()) all[i++] = n;
-        for (int k = 0; k < count; k++) {
-            int j = k + c.engine.random.nextInt((int) size - k);
-            Node t = all[k];
-            all[k] = all[j];
-            all[j] = t;
-        }
-        c.addReplyArrayLen(withscores && c.resp() == 2 ? count * 2 : count);
-        for (int k = 0; k < count; k++) emitWithScore(c, all[k], withscores);
+            for (Node n = zs.last(); n != null; n = n.prev()) visitor.accept(n);
+        }, () -> {
+            Node[] all = new Node[(int) zs.length()];
+            int i = 0;
+            for (Node n = zs.first(); n != null; n = n.next()) all[i++] = n;
+            return all;
+        });
     }
 
     private static void emitWithScore(Client c, Node n, boolean withscores) {
@@ -999,34 +953,26 @@ final class ZSetCommands {
     /* ---------------- ZSCAN ---------------- */
 
     static void zscan(Client c) {
-        long cursor = SetCommands.parseScanCursor(c.argv[2]);
+        long cursor = Scan.parseCursor(c.argv[2]);
         ZSetValue zs = readZset(c.db, c.argv[1]);
         if (zs == null) {
-            SetCommands.replyEmptyScan(c);
+            Scan.addReplyEmpty(c);
             return;
         }
-        SetCommands.ScanOptions opt = SetCommands.ScanOptions.parse(c, 3);
-        List<byte[]> out = new ArrayList<>();
-        long next = 0;
+        Scan.Options opt = Scan.parseOptions(c, 3, false);
+        List<Node> found = new ArrayList<>();
         if (zs.isListpack()) {
-            for (Node n = zs.first(); n != null; n = n.next()) addScanPair(out, n, opt);
+            // A listpack has no buckets: Redis returns it whole, in score order, in one call.
+            for (Node n = zs.first(); n != null; n = n.next()) found.add(n);
+            cursor = 0;
         } else {
-            long maxIterations = opt.count * 10;
-            long[] seen = {0};
-            next = cursor;
-            do {
-                next = zs.scan(next, n -> {
-                    seen[0]++;
-                    addScanPair(out, n, opt);
-                });
-            } while (next != 0 && maxIterations-- > 0 && seen[0] < opt.count);
+            cursor = Scan.collect(zs::scan, cursor, opt.count, 2, found);
         }
-        SetCommands.replyScan(c, next, out, opt);
-    }
-
-    private static void addScanPair(List<byte[]> out, Node n, SetCommands.ScanOptions opt) {
-        if (!opt.matches(n.ele)) return;
-        out.add(n.ele);
-        out.add(NumberFormat.g17Bytes(n.score()));
+        if (opt.pattern != null) found.removeIf(n -> !opt.matches(n.ele));
+        Scan.addReplyHeader(c, cursor, found.size() * 2L);
+        for (Node n : found) {
+            c.addReplyBulk(n.ele);
+            c.addReplyBulk(NumberFormat.g17Bytes(n.score()));
+        }
     }
 }

@@ -107,16 +107,17 @@ if [ "$mode" = memory ]; then
 fi
 
 # "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+# The last CSV row is the test itself: LRANGE_* runs print redis-benchmark's LPUSH pre-fill first.
 run_one() { # port test pipeline -> "rps p99" (nothing if the run failed)
   local port=$1 t=$2 pipeline=$3
   if [ "${t#cmd:}" != "$t" ]; then
     # shellcheck disable=SC2086
     set -f; { redis-benchmark -h 127.0.0.1 -p "$port" -n "$N" -c "$CLIENTS" -P "$pipeline" -r "$RANDOM_KEYSPACE" \
       --csv ${custom[${t#cmd:}]} 2>/dev/null || true; } \
-      | awk -F, 'NR > 1 { gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7; exit }'; set +f
+      | awk -F, 'NR > 1 { gsub(/"/, "", $2); gsub(/"/, "", $7); r = $2; p = $7 } END { if (r != "") print r, p }'; set +f
   else
     { redis-benchmark -h 127.0.0.1 -p "$port" -t "$t" -n "$N" -c "$CLIENTS" -P "$pipeline" --csv 2>/dev/null || true; } \
-      | awk -F, 'NR > 1 { gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7; exit }'
+      | awk -F, 'NR > 1 { gsub(/"/, "", $2); gsub(/"/, "", $7); r = $2; p = $7 } END { if (r != "") print r, p }'
   fi
 }
 

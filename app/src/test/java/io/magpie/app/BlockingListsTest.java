@@ -6,8 +6,6 @@ import io.magpie.protocol.RespClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntSupplier;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,22 +14,7 @@ import org.junit.jupiter.api.Test;
  * until the server reports the expected number of blocked clients before the next one, so
  * arrival order is fixed without timing assumptions.
  */
-class BlockingListsTest {
-    private static RealRedis redis;
-    private static TestServer magpie;
-
-    @BeforeAll
-    static void start() {
-        redis = new RealRedis();
-        magpie = new TestServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (magpie != null) magpie.close();
-        if (redis != null) redis.close();
-    }
-
+class BlockingListsTest extends AgainstRealRedis {
     /** One scenario on one server: clients 0..n-1 (0 is the "control" client that never blocks). */
     private static final class Side {
         final List<RespClient> clients = new ArrayList<>();

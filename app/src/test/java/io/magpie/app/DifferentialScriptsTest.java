@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
@@ -21,22 +19,7 @@ import org.junit.jupiter.api.TestFactory;
  * Magpie, in RESP2 and again in RESP3, each from an empty keyspace; every reply must be
  * byte-identical (except where a directive says why not). The script name is the claim.
  */
-class DifferentialScriptsTest {
-    private static RealRedis redis;
-    private static TestServer magpie;
-
-    @BeforeAll
-    static void start() {
-        redis = new RealRedis();
-        magpie = new TestServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (magpie != null) magpie.close();
-        if (redis != null) redis.close();
-    }
-
+class DifferentialScriptsTest extends AgainstRealRedis {
     @TestFactory
     Stream<DynamicTest> scripts() throws IOException, URISyntaxException {
         URL dir = getClass().getResource("/differential");

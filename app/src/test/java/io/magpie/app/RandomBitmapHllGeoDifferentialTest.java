@@ -9,30 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Seeded random command streams run on redis-server and Magpie side by side; every reply
  * (including GET of the raw bitmap/HLL bytes) must be byte-identical.
  */
-class RandomBitmapHllGeoDifferentialTest {
-    private static RealRedis redis;
-    private static TestServer magpie;
-
-    @BeforeAll
-    static void start() {
-        redis = new RealRedis();
-        magpie = new TestServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (magpie != null) magpie.close();
-        if (redis != null) redis.close();
-    }
-
+class RandomBitmapHllGeoDifferentialTest extends AgainstRealRedis {
     private static void same(RespClient r, RespClient m, String where, byte[]... argv) {
         RespClient.Reply expected = r.call(argv), actual = m.call(argv);
         String e = expected.text(), a = actual.text();

@@ -6,8 +6,6 @@ import io.magpie.protocol.RespClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,22 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * replies that are random by nature (RANDOMKEY, SCAN order, TTL rounding) compare their
  * shape only.
  */
-class RandomStringKeyspaceDifferentialTest {
-    private static RealRedis redis;
-    private static TestServer magpie;
-
-    @BeforeAll
-    static void start() {
-        redis = new RealRedis();
-        magpie = new TestServer();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (magpie != null) magpie.close();
-        if (redis != null) redis.close();
-    }
-
+class RandomStringKeyspaceDifferentialTest extends AgainstRealRedis {
     private static final String[] KEYS = {"k0", "k1", "k2", "k3", "k4", "k5", "{k}6", ""};
 
     private SplittableRandom rnd;

@@ -41,10 +41,7 @@ public final class HashCommands {
 
     /** The hash at key for reading, null if absent; WRONGTYPE otherwise. */
     static HashValue lookupRead(Client c, byte[] key) {
-        Object v = c.db.lookupRead(key);
-        if (v == null) return null;
-        if (!(v instanceof HashValue h)) throw new ReplyException(Errors.WRONGTYPE);
-        return h;
+        return io.magpie.engine.types.Values.read(c.db, key, io.magpie.engine.types.ValueType.HASH);
     }
 
     /** hashTypeLookupWriteOrCreate: the hash at key, created empty if absent. */

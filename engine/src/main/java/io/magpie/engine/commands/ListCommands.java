@@ -51,9 +51,8 @@ public final class ListCommands {
     /* ---------------- lookups and shared write steps ---------------- */
 
     private static ListValue asList(Object v) {
-        if (v == null) return null;
-        if (!(v instanceof ListValue l)) throw new ReplyException(Errors.WRONGTYPE);
-        return l;
+        io.magpie.engine.types.Values.check(v, io.magpie.engine.types.ValueType.LIST);
+        return (ListValue) v;
     }
 
     static ListValue lookupRead(Client c, byte[] key) {

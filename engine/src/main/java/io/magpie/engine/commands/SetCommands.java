@@ -44,15 +44,11 @@ final class SetCommands {
 
     /** The set at key for reading, null if absent; WRONGTYPE otherwise. */
     static SetValue readSet(Database db, byte[] key) {
-        Object o = db.lookupRead(key);
-        Values.check(o, ValueType.SET);
-        return (SetValue) o;
+        return Values.read(db, key, ValueType.SET);
     }
 
     static SetValue writeSet(Database db, byte[] key) {
-        Object o = db.lookupWrite(key);
-        Values.check(o, ValueType.SET);
-        return (SetValue) o;
+        return Values.write(db, key, ValueType.SET);
     }
 
     private static long maxIntset(Client c) {

@@ -75,15 +75,11 @@ final class ZSetCommands {
     static final byte[] ZPOPMAX = "ZPOPMAX".getBytes(StandardCharsets.US_ASCII);
 
     static ZSetValue readZset(Database db, byte[] key) {
-        Object o = db.lookupRead(key);
-        Values.check(o, ValueType.ZSET);
-        return (ZSetValue) o;
+        return Values.read(db, key, ValueType.ZSET);
     }
 
     static ZSetValue writeZset(Database db, byte[] key) {
-        Object o = db.lookupWrite(key);
-        Values.check(o, ValueType.ZSET);
-        return (ZSetValue) o;
+        return Values.write(db, key, ValueType.ZSET);
     }
 
     static long maxEntries(Client c) {

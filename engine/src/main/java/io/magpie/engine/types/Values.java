@@ -2,6 +2,7 @@ package io.magpie.engine.types;
 
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
+import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.util.Numbers;
 
 /** Type checks and names over keyspace values (byte[] strings or RedisValue). */
@@ -23,6 +24,22 @@ public final class Values {
     /** Throws WRONGTYPE unless v is null or of the given type (checkType). */
     public static void check(Object v, ValueType t) {
         if (v != null && type(v) != t) throw new ReplyException(Errors.WRONGTYPE);
+    }
+
+    /** The value at key for a read command, null if absent, WRONGTYPE if another type (lookupKeyRead + checkType). */
+    @SuppressWarnings("unchecked")
+    public static <T> T read(Database db, byte[] key, ValueType t) {
+        Object o = db.lookupRead(key);
+        check(o, t);
+        return (T) o;
+    }
+
+    /** The same for a write command (lookupKeyWrite + checkType). */
+    @SuppressWarnings("unchecked")
+    public static <T> T write(Database db, byte[] key, ValueType t) {
+        Object o = db.lookupWrite(key);
+        check(o, t);
+        return (T) o;
     }
 
     /**

@@ -222,6 +222,36 @@ public final class Node implements AutoCloseable {
         awaitInfo("replication", "master_link_status", "up", 60_000);
     }
 
+    /** Waits until the master lists {@code count} replicas, all in state online (it has had their first ACK). */
+    public void awaitReplicasOnline(int count) {
+        long deadline = System.currentTimeMillis() + 60_000;
+        Map<String, String> info = Map.of();
+        while (System.currentTimeMillis() < deadline) {
+            info = info("replication");
+            long online = info.entrySet().stream()
+                    .filter(e -> e.getKey().matches("slave\\d+") && e.getValue().contains(",state=online,")).count();
+            if (online == count && String.valueOf(count).equals(info.get("connected_slaves"))) return;
+            sleep(50);
+        }
+        throw new AssertionError(this + ": not " + count + " replicas online: " + info + "\n" + logTail());
+    }
+
+    /**
+     * Waits until every replica the master lists has acknowledged the master's whole stream
+     * (its slaveN offset, from REPLCONF ACK sent each second, equals master_repl_offset).
+     */
+    public void awaitReplicaAcks() {
+        long deadline = System.currentTimeMillis() + 60_000;
+        Map<String, String> info = Map.of();
+        while (System.currentTimeMillis() < deadline) {
+            info = info("replication");
+            String offset = ",offset=" + info.get("master_repl_offset") + ",";
+            if (info.entrySet().stream().filter(e -> e.getKey().matches("slave\\d+")).allMatch(e -> e.getValue().contains(offset))) return;
+            sleep(50);
+        }
+        throw new AssertionError(this + ": replicas have not acknowledged the master's offset: " + info + "\n" + logTail());
+    }
+
     /** REPLICAOF host port. */
     public void replicaOf(int masterPort) {
         ok("REPLICAOF", "127.0.0.1", String.valueOf(masterPort));

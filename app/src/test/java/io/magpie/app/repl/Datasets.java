@@ -80,7 +80,8 @@ public final class Datasets {
             Node.sleep(500);
         }
         throw new AssertionError("datasets differ (" + diff.size() + " keys), first ones:\n  "
-                + String.join("\n  ", diff.subList(0, Math.min(20, diff.size()))) + "\n" + offsets(master, replicas));
+                + String.join("\n  ", diff.subList(0, Math.min(20, diff.size()))) + "\n" + offsets(master, replicas)
+                + "\n(node logs in app/target/repl-logs/" + master.dir().getParent().getFileName() + "/)");
     }
 
     /** How many keys the master holds in all databases (a test's sanity check that it wrote something). */

@@ -67,6 +67,29 @@ class ReplicationInteropTest {
     }
 
     /**
+     * A middle replica cannot add a SELECT to the stream it forwards, so the snapshot it gives
+     * a sub-replica must name the db its master's stream is in (RDB aux repl-stream-db):
+     * the sub-replica applies the next write, sent without SELECT, in that db.
+     */
+    @ParameterizedTest(name = "{0} -> {1} -> {2}")
+    @CsvSource({"REDIS, REDIS, REDIS", "REDIS, MAGPIE, REDIS", "REDIS, MAGPIE, MAGPIE", "MAGPIE, REDIS, MAGPIE"})
+    void subReplicaSyncedMidStreamAppliesTheNextWriteInTheStreamsDb(Kind topKind, Kind middleKind, Kind leafKind) {
+        assumeReplication(topKind, middleKind, leafKind);
+        try (Topology t = new Topology(dir)) {
+            Node top = t.start(topKind, "top");
+            Node middle = t.replica(middleKind, "middle", top);
+            middle.awaitLinkUp(); // so that SELECT 5 goes down the stream, not in the snapshot
+            top.ok("SELECT", "5");
+            top.ok("SET", "before", "1");
+            Datasets.awaitConverged(30_000, top, middle);
+            Node leaf = t.replica(leafKind, "leaf", middle);
+            leaf.awaitLinkUp();
+            top.ok("SET", "after", "1"); // still db 5: the top's stream has no new SELECT
+            Datasets.assertSameData(top, middle, leaf);
+        }
+    }
+
+    /**
      * With active expiry off on the master, a key past its TTL is gone for a replica's readers
      * but still held until the master's DEL arrives: a replica never expires keys by itself.
      */

@@ -1,5 +1,8 @@
 package io.magpie.app.repl;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,5 +64,16 @@ final class Topology implements AutoCloseable {
         }
         for (LinkProxy p : proxies) p.close();
         for (Node n : nodes) n.close();
+        keepLogs();
+    }
+
+    /** Copies the node logs to target/repl-logs/ (the temporary directory goes away with the test). */
+    private void keepLogs() {
+        try {
+            Path kept = Files.createDirectories(Path.of("target", "repl-logs", dir.getFileName().toString()));
+            for (Node n : nodes) Files.writeString(kept.resolve(n.name() + ".log"), n.logText(), StandardCharsets.ISO_8859_1);
+        } catch (IOException | RuntimeException e) {
+            // the logs are a convenience; the test's outcome stands without them
+        }
     }
 }

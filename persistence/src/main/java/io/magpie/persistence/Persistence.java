@@ -138,9 +138,18 @@ public final class Persistence {
 
     /** The aux fields; replId non-null adds repl-stream-db/repl-id/repl-offset (an RDB for a replica). */
     public RdbSaver.Aux aux(boolean aofBase, String replId, long replOffset) {
+        return aux(aofBase, replId, replOffset, 0);
+    }
+
+    /**
+     * replStreamDb: the db the replication stream is in where the snapshot ends. A replica
+     * forwards its master's stream verbatim and cannot add a SELECT to it, so its
+     * sub-replicas learn the db from here (rdbPopulateSaveInfo).
+     */
+    public RdbSaver.Aux aux(boolean aofBase, String replId, long replOffset, int replStreamDb) {
         Runtime rt = Runtime.getRuntime();
         return new RdbSaver.Aux(REDIS_VERSION, System.currentTimeMillis() / 1000, rt.totalMemory() - rt.freeMemory(), aofBase,
-                replId, replOffset, 0);
+                replId, replOffset, replStreamDb);
     }
 
     /**
@@ -196,14 +205,14 @@ public final class Persistence {
 
     /** rdbSaveBackground. Returns null on success or the error to reply with. */
     public String bgsave() {
-        return bgsave(null, 0, null);
+        return bgsave(null, 0, 0, null);
     }
 
     /**
      * BGSAVE for a disk-based replica sync: the file carries the replication id and offset,
      * and onDone hears (on the keyspace thread) whether it was written.
      */
-    public String bgsave(String replId, long replOffset, java.util.function.Consumer<Boolean> onDone) {
+    public String bgsave(String replId, long replOffset, int replStreamDb, java.util.function.Consumer<Boolean> onDone) {
         if (bgsaveInProgress()) return "ERR Background save already in progress";
         if (aof.rewriteInProgress()) {
             return "ERR Another child process is active (AOF?): can't BGSAVE right now. "
@@ -215,7 +224,7 @@ public final class Persistence {
             bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
                     rdbPath(), "magpie-bgsave",
                     out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(),
-                            aux(false, replId, replOffset)),
+                            aux(false, replId, replOffset, replStreamDb)),
                     this::bgsaveDone);
             bgsaveListener = onDone;
             bgsave.start();

@@ -500,6 +500,11 @@ final class MasterLink implements Connection {
         setState(State.CONNECTED);
     }
 
+    /** The db the master's stream is in (what a snapshot for a sub-replica records). */
+    int streamDb() {
+        return masterClient != null ? masterClient.db.id : 0;
+    }
+
     private void dropMasterClient() {
         if (masterClient == null) return;
         engine.removeClient(masterClient);

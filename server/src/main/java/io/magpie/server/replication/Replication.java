@@ -389,6 +389,15 @@ public final class Replication implements WriteStream.Listener {
         }
     }
 
+    /**
+     * The db the stream to a new replica starts in (repl-stream-db): a master selects again
+     * after every snapshot, but a replica forwards its master's bytes as they are, so a
+     * sub-replica must start in the db its master's stream is in now.
+     */
+    int replStreamDb() {
+        return link != null ? link.streamDb() : 0;
+    }
+
     /** The snapshot of a full sync ended (or was abandoned). */
     void fullSyncEnded(FullSync s) {
         if (sync == s) sync = null;

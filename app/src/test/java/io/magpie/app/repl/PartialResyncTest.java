@@ -72,6 +72,31 @@ class PartialResyncTest {
         }
     }
 
+    /** The backlog after a cut has no SELECT of its own: the replica resumes in the db the stream was in. */
+    @ParameterizedTest(name = "{0} master, {1} replica")
+    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS", "MAGPIE, MAGPIE"})
+    void partialResyncResumesTheStreamInTheDbItWasIn(Kind masterKind, Kind replicaKind) {
+        assumeReplication(masterKind, replicaKind);
+        try (Topology t = new Topology(dir)) {
+            Node master = t.start(masterKind, "master");
+            LinkProxy link = t.proxy(master);
+            Node replica = t.start(replicaKind, "replica");
+            replica.replicaOf(link.port());
+            replica.awaitLinkUp();
+            master.ok("SELECT", "7");
+            master.ok("SET", "before-cut", "1");
+            Datasets.awaitConverged(30_000, master, replica);
+            link.cut();
+            replica.awaitInfo("replication", "master_link_status", "down", 30_000);
+            master.ok("SET", "during-cut", "1");
+            link.restore();
+            replica.awaitLinkUp();
+            master.ok("SET", "after-cut", "1");
+            Datasets.assertSameData(master, replica);
+            assertThat(master.syncStats().partialOk()).isEqualTo(1);
+        }
+    }
+
     @ParameterizedTest(name = "{0} master, {1} replica")
     @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS", "MAGPIE, MAGPIE"})
     void cutLongerThanTheBacklogFallsBackToFullSync(Kind masterKind, Kind replicaKind) {

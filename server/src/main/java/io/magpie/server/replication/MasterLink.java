@@ -68,12 +68,24 @@ final class MasterLink implements Connection {
     /** Start of the applied bytes not yet forwarded (held back inside MULTI). */
     private int applyStart;
 
-    MasterLink(Replication repl, String host, int port, boolean cachedMaster) {
+    /**
+     * The db the cached master's stream was in: a +CONTINUE resumes the stream where it
+     * stopped, without a SELECT, so the resurrected master client must be in that db
+     * (Redis keeps the cached master client itself, db included).
+     */
+    private int cachedMasterDb;
+
+    MasterLink(Replication repl, String host, int port, boolean cachedMaster, int cachedMasterDb) {
         this.repl = repl;
         this.engine = repl.engine;
         this.host = host;
         this.port = port;
         this.cachedMaster = cachedMaster;
+        this.cachedMasterDb = cachedMasterDb;
+    }
+
+    int cachedMasterDb() {
+        return cachedMasterDb;
     }
 
     boolean connected() {
@@ -494,6 +506,7 @@ final class MasterLink implements Connection {
         masterClient.master = true;
         masterClient.authenticated = true;
         masterClient.suppressReplies(true);
+        masterClient.db = engine.db(cachedMasterDb);
         engine.addClient(masterClient);
         cachedMaster = true;
         downSinceSec = 0;
@@ -507,6 +520,7 @@ final class MasterLink implements Connection {
 
     private void dropMasterClient() {
         if (masterClient == null) return;
+        cachedMasterDb = masterClient.db.id;
         engine.removeClient(masterClient);
         if (masterClient.multi) engine.discardTransaction(masterClient);
         masterClient = null;

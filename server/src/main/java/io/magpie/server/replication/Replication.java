@@ -518,7 +518,9 @@ public final class Replication implements WriteStream.Listener {
         engine.setReplica(true);
         Log.setRole('S');
         disconnectReplicas();
-        link = new MasterLink(this, host, port, canContinue || (link != null && link.hasCachedMaster()));
+        // A master's synthesized cached master starts in db 0: its own stream selects again after a role change.
+        int cachedDb = !wasMaster && link != null ? link.cachedMasterDb() : 0;
+        link = new MasterLink(this, host, port, canContinue || (link != null && link.hasCachedMaster()), cachedDb);
         link.connect();
     }
 

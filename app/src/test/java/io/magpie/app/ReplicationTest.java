@@ -256,4 +256,53 @@ class ReplicationTest {
         awaitInSync(m, r);
         await().atMost(Duration.ofSeconds(10)).until(() -> call(m, "SET", "k", "v").equals("OK"));
     }
+
+    @Test
+    void failoverSwapsRolesWithoutLosingWrites() throws Exception {
+        TestServer master = server();
+        RespClient m = client(master);
+        assertThat(call(m, "FAILOVER")).isEqualTo("ERR FAILOVER requires connected replicas.");
+        assertThat(call(m, "FAILOVER", "ABORT")).isEqualTo("ERR No failover in progress.");
+        TestServer replica = server("--replicaof", "127.0.0.1", Integer.toString(master.port()));
+        RespClient r = client(replica);
+        writeMixed(m, "f", 50);
+        awaitInSync(m, r);
+        assertThat(call(m, "FAILOVER", "TO", "127.0.0.1", "1", "FORCE")).isEqualTo(
+                "ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+        assertThat(call(m, "FAILOVER", "TO", "127.0.0.1", "1")).isEqualTo("ERR FAILOVER target HOST and PORT is not a replica.");
+        assertThat(call(r, "FAILOVER")).isEqualTo("ERR FAILOVER is not valid when server is a replica.");
+        assertThat(call(m, "FAILOVER", "TO", "127.0.0.1", Integer.toString(replica.port()), "TIMEOUT", "10000")).isEqualTo("OK");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            assertThat(info(r, "replication")).containsEntry("role", "master");
+            assertThat(info(m, "replication")).containsEntry("role", "slave").containsEntry("master_link_status", "up")
+                    .containsEntry("master_failover_state", "no-failover");
+        });
+        assertThat(call(r, "SET", "after", "failover")).isEqualTo("OK");
+        awaitInSync(r, m);
+        assertThat(call(m, "GET", "after")).isEqualTo("failover");
+        assertThat(dataset(m)).isEqualTo(dataset(r));
+        // The handover was a partial resync: nothing was copied again.
+        assertThat(info(r, "stats")).containsEntry("sync_full", "0").containsEntry("sync_partial_ok", "1");
+    }
+
+    @Test
+    void failoverWaitsForTheTargetThenAbortsOrTimesOut() throws Exception {
+        TestServer master = server();
+        RespClient m = client(master);
+        // A replica that syncs but never acknowledges: the failover can never see it caught up.
+        RespClient fake = client(master);
+        fake.send("REPLCONF", "listening-port", "4321");
+        fake.send("PSYNC", "?", "-1");
+        await().atMost(Duration.ofSeconds(10)).until(() -> info(m, "replication").getOrDefault("slave0", "").contains("state=online"));
+        assertThat(call(m, "FAILOVER", "TO", "127.0.0.1", "4321", "TIMEOUT", "60000")).isEqualTo("OK");
+        assertThat(info(m, "replication")).containsEntry("master_failover_state", "waiting-for-sync");
+        assertThat(call(m, "FAILOVER")).isEqualTo("ERR FAILOVER already in progress.");
+        assertThat(call(m, "FAILOVER", "ABORT")).isEqualTo("OK");
+        assertThat(info(m, "replication")).containsEntry("master_failover_state", "no-failover").containsEntry("role", "master");
+        assertThat(call(m, "SET", "k", "v")).isEqualTo("OK");
+        assertThat(call(m, "FAILOVER", "TO", "127.0.0.1", "4321", "TIMEOUT", "300")).isEqualTo("OK");
+        await().atMost(Duration.ofSeconds(10)).until(() -> info(m, "replication").get("master_failover_state").equals("no-failover"));
+        assertThat(info(m, "replication")).containsEntry("role", "master");
+        assertThat(call(m, "SET", "k", "v2")).isEqualTo("OK");
+    }
 }

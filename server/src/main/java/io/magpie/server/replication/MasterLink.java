@@ -68,8 +68,12 @@ final class MasterLink implements Connection {
     /** Start of the applied bytes not yet forwarded (held back inside MULTI). */
     private int applyStart;
 
-    MasterLink(Replication repl, String host, int port, boolean cachedMaster) {
+    /** This link is the old master's half of a FAILOVER: PSYNC carries FAILOVER. */
+    private final boolean failover;
+
+    MasterLink(Replication repl, String host, int port, boolean cachedMaster, boolean failover) {
         this.repl = repl;
+        this.failover = failover;
         this.engine = repl.engine;
         this.host = host;
         this.port = port;
@@ -319,7 +323,8 @@ final class MasterLink implements Connection {
     private void sendPsync() {
         if (cachedMaster) {
             Log.notice("Trying a partial resynchronization (request %s:%d).", repl.replid, repl.masterReplOffset + 1);
-            send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1));
+            if (failover) send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1), "FAILOVER");
+            else send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1));
         } else {
             Log.notice("Partial resynchronization not possible (no cached master)");
             send("PSYNC", "?", "-1");
@@ -345,6 +350,7 @@ final class MasterLink implements Connection {
             repl.backlog = null;
             transferHeaderRead = false;
             setState(State.TRANSFER);
+            if (failover) repl.failoverSucceeded();
             return true;
         }
         if (line.startsWith("+CONTINUE")) {
@@ -360,16 +366,16 @@ final class MasterLink implements Connection {
             Log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             if (repl.backlog == null) repl.createBacklog();
             becomeConnected();
+            if (failover) repl.failoverSucceeded();
             return true;
         }
         if (line.startsWith("-NOMASTERLINK") || line.startsWith("-LOADING")) {
             Log.notice("Master is currently unable to PSYNC but should be in the future: %s", line);
-        } else if (line.startsWith("-")) {
-            Log.warning("Unexpected reply to PSYNC from master: %s", line);
         } else {
             Log.warning("Unexpected reply to PSYNC from master: %s", line);
         }
         cancel();
+        if (failover) repl.abortFailover("Failover target rejected psync request");
         return false;
     }
 

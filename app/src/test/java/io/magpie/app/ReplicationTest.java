@@ -305,4 +305,54 @@ class ReplicationTest {
         assertThat(info(m, "replication")).containsEntry("role", "master");
         assertThat(call(m, "SET", "k", "v2")).isEqualTo("OK");
     }
+
+    @Test
+    void restartedReplicaContinuesWithPartialResyncInTheSelectedDb() throws Exception {
+        TestServer master = server();
+        RespClient m = client(master);
+        Path replicaDir = Files.createTempDirectory("magpie-repl-restart");
+        String[] replicaArgs = {"--dir", replicaDir.toString(), "--replicaof", "127.0.0.1", Integer.toString(master.port())};
+        TestServer replica = new TestServer(replicaArgs);
+        RespClient r = replica.client();
+        m.call("SELECT", "5");
+        m.call("SET", "in5", "a");
+        awaitInSync(m, r);
+        assertThat(call(r, "SAVE")).isEqualTo("OK");
+        r.close();
+        replica.close();
+        // Written while the replica is down, still in db 5: the stream will not SELECT again.
+        m.call("SET", "also5", "b");
+        replica = new TestServer(replicaArgs);
+        open.add(replica);
+        r = client(replica);
+        awaitInSync(m, r);
+        assertThat(info(m, "stats")).containsEntry("sync_full", "1").containsEntry("sync_partial_ok", "1");
+        r.call("SELECT", "5");
+        assertThat(call(r, "GET", "also5")).isEqualTo("b");
+        assertThat(dataset(r)).isEqualTo(dataset(m));
+    }
+
+    @Test
+    void restartedMasterKeepsItsIdAndOffsetForItsReplicas() throws Exception {
+        Path masterDir = Files.createTempDirectory("magpie-master-restart");
+        TestServer master = new TestServer("--dir", masterDir.toString(), "--repl-diskless-sync-delay", "0");
+        RespClient m = master.client();
+        int port = master.port();
+        TestServer replica = server("--replicaof", "127.0.0.1", Integer.toString(port));
+        RespClient r = client(replica);
+        writeMixed(m, "r", 30);
+        awaitInSync(m, r);
+        String id = info(m, "replication").get("master_replid");
+        assertThat(call(m, "SAVE")).isEqualTo("OK");
+        m.close();
+        master.close();
+        master = new TestServer("--dir", masterDir.toString(), "--port", Integer.toString(port));
+        open.add(master);
+        m = client(master);
+        assertThat(info(m, "replication").get("master_replid")).isEqualTo(id);
+        m.call("SET", "after", "restart");
+        awaitInSync(m, r);
+        assertThat(info(m, "stats")).containsEntry("sync_full", "0").containsEntry("sync_partial_ok", "1");
+        assertThat(call(r, "GET", "after")).isEqualTo("restart");
+    }
 }

@@ -132,8 +132,31 @@ public final class Persistence {
 
     /* ---------------- SAVE ---------------- */
 
+    /** What replication puts in an RDB (rdbSaveInfo): its id, offset and the db its stream selected. */
+    public record ReplicationInfo(String replId, long offset, int streamDb) {}
+
+    private java.util.function.Supplier<ReplicationInfo> replicationInfo = () -> null;
+    private java.util.Map<String, String> startupAux = java.util.Map.of();
+
+    /**
+     * Replication's share of every RDB save (rdbPopulateSaveInfo): a restarted master or
+     * replica reads it back and can continue with a partial resync. The supplier may return null.
+     */
+    public void setReplicationInfo(java.util.function.Supplier<ReplicationInfo> info) {
+        this.replicationInfo = info;
+    }
+
+    /** The aux fields of the RDB loaded at startup (empty if none was). */
+    public java.util.Map<String, String> startupAux() {
+        return startupAux;
+    }
+
     private RdbSaver.Aux aux(boolean aofBase) {
-        return aux(aofBase, null, 0);
+        ReplicationInfo info = replicationInfo.get();
+        if (info == null) return aux(aofBase, null, 0);
+        Runtime rt = Runtime.getRuntime();
+        return new RdbSaver.Aux(REDIS_VERSION, System.currentTimeMillis() / 1000, rt.totalMemory() - rt.freeMemory(), aofBase,
+                info.replId(), info.offset(), info.streamDb());
     }
 
     /** The aux fields; replId non-null adds repl-stream-db/repl-id/repl-offset (an RDB for a replica). */
@@ -215,7 +238,7 @@ public final class Persistence {
             bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
                     rdbPath(), "magpie-bgsave",
                     out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(),
-                            aux(false, replId, replOffset)),
+                            replId == null ? aux(false) : aux(false, replId, replOffset)),
                     this::bgsaveDone);
             bgsaveListener = onDone;
             bgsave.start();
@@ -316,6 +339,7 @@ public final class Persistence {
         } catch (NoSuchFileException e) {
             return;
         }
+        startupAux = res.aux;
         lastSave = nowSeconds();
         String ver = res.aux.getOrDefault("redis-ver", "unknown");
         log.notice("Loading RDB produced by version " + ver);

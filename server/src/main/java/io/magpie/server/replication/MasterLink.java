@@ -88,6 +88,11 @@ final class MasterLink implements Connection {
         return cachedMaster;
     }
 
+    /** The db the master's stream has selected (the replica's repl-stream-db). */
+    int streamDb() {
+        return masterClient != null ? masterClient.db.id : lastStreamDb;
+    }
+
     private void setState(State s) {
         state = s;
         stateSinceMs = System.currentTimeMillis();
@@ -501,13 +506,22 @@ final class MasterLink implements Connection {
         masterClient.authenticated = true;
         masterClient.suppressReplies(true);
         engine.addClient(masterClient);
+        masterClient.db = engine.db(Math.min(lastStreamDb, engine.dbCount() - 1));
         cachedMaster = true;
         downSinceSec = 0;
         setState(State.CONNECTED);
     }
 
+    private int lastStreamDb;
+
+    /** A restarted replica continues in the db its saved stream had selected. */
+    void restoreStreamDb(int db) {
+        lastStreamDb = db;
+    }
+
     private void dropMasterClient() {
         if (masterClient == null) return;
+        lastStreamDb = masterClient.db.id;
         engine.removeClient(masterClient);
         if (masterClient.multi) engine.discardTransaction(masterClient);
         masterClient = null;

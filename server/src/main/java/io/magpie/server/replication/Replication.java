@@ -86,6 +86,7 @@ public final class Replication implements WriteStream.Listener {
             if (backlog != null) backlog.resize(backlogSize());
         });
         ReplicationCommands.register(this);
+        server.persistence().setReplicationInfo(this::saveInfo);
         engine.addGuard((c, cmd) -> {
             if (c.master) return null;
             if (link != null && config.replicaReadOnly.value() && engine.isWriteCommand(c, cmd)) {
@@ -113,11 +114,50 @@ public final class Replication implements WriteStream.Listener {
         return config;
     }
 
-    /** Called once the server listens: connects to the master named in the config file. */
+    /**
+     * Called once the server listens. An RDB that carried replication info gives back our
+     * id and offset (a restarted master keeps serving partial resyncs; a restarted replica
+     * asks for one); then the master named in the config file is connected.
+     */
     public void start() {
-        if (config.replicaof.host() != null) {
-            becomeReplicaOf(config.replicaof.host(), config.replicaof.port(), false);
+        var aux = server.persistence().startupAux();
+        boolean restored = false;
+        if (aux.containsKey("repl-id") && aux.containsKey("repl-offset")) {
+            try {
+                long offset = Long.parseLong(aux.get("repl-offset"));
+                replid = aux.get("repl-id");
+                masterReplOffset = offset;
+                restored = true;
+            } catch (NumberFormatException e) {
+                Log.warning("Ignoring the replication info of the RDB file: bad repl-offset");
+            }
         }
+        if (config.replicaof.host() != null) {
+            Log.setRole('S');
+            engine.setReplica(true);
+            link = new MasterLink(this, config.replicaof.host(), config.replicaof.port(), restored, false);
+            if (restored) {
+                try {
+                    link.restoreStreamDb(Integer.parseInt(aux.getOrDefault("repl-stream-db", "0")));
+                } catch (NumberFormatException ignored) {
+                    // db 0, as Redis assumes without the field
+                }
+            }
+            link.connect();
+        } else if (restored) {
+            createBacklog();
+        }
+    }
+
+    /** rdbPopulateSaveInfo: what an RDB saved now must remember of replication, or null. */
+    private io.magpie.persistence.Persistence.ReplicationInfo saveInfo() {
+        if (link != null) {
+            if (!link.connected() && !link.hasCachedMaster()) return null;
+            return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, link.streamDb());
+        }
+        if (backlog == null) return null;
+        flushOutgoing();
+        return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, Math.max(0, replicaSelDb));
     }
 
     public boolean isReplica() {

@@ -152,18 +152,18 @@ public final class Persistence {
     }
 
     private RdbSaver.Aux aux(boolean aofBase) {
-        ReplicationInfo info = replicationInfo.get();
-        if (info == null) return aux(aofBase, null, 0);
-        Runtime rt = Runtime.getRuntime();
-        return new RdbSaver.Aux(REDIS_VERSION, System.currentTimeMillis() / 1000, rt.totalMemory() - rt.freeMemory(), aofBase,
-                info.replId(), info.offset(), info.streamDb());
+        return aux(aofBase, replicationInfo.get());
     }
 
     /** The aux fields; replId non-null adds repl-stream-db/repl-id/repl-offset (an RDB for a replica). */
     public RdbSaver.Aux aux(boolean aofBase, String replId, long replOffset) {
+        return aux(aofBase, replId == null ? null : new ReplicationInfo(replId, replOffset, 0));
+    }
+
+    public RdbSaver.Aux aux(boolean aofBase, ReplicationInfo info) {
         Runtime rt = Runtime.getRuntime();
         return new RdbSaver.Aux(REDIS_VERSION, System.currentTimeMillis() / 1000, rt.totalMemory() - rt.freeMemory(), aofBase,
-                replId, replOffset, 0);
+                info == null ? null : info.replId(), info == null ? 0 : info.offset(), info == null ? 0 : info.streamDb());
     }
 
     /**
@@ -219,14 +219,14 @@ public final class Persistence {
 
     /** rdbSaveBackground. Returns null on success or the error to reply with. */
     public String bgsave() {
-        return bgsave(null, 0, null);
+        return bgsave(null, null);
     }
 
     /**
      * BGSAVE for a disk-based replica sync: the file carries the replication id and offset,
      * and onDone hears (on the keyspace thread) whether it was written.
      */
-    public String bgsave(String replId, long replOffset, java.util.function.Consumer<Boolean> onDone) {
+    public String bgsave(ReplicationInfo forReplicas, java.util.function.Consumer<Boolean> onDone) {
         if (bgsaveInProgress()) return "ERR Background save already in progress";
         if (aof.rewriteInProgress()) {
             return "ERR Another child process is active (AOF?): can't BGSAVE right now. "
@@ -238,7 +238,7 @@ public final class Persistence {
             bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
                     rdbPath(), "magpie-bgsave",
                     out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(),
-                            replId == null ? aux(false) : aux(false, replId, replOffset)),
+                            forReplicas == null ? aux(false) : aux(false, forReplicas)),
                     this::bgsaveDone);
             bgsaveListener = onDone;
             bgsave.start();

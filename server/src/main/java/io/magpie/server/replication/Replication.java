@@ -149,6 +149,15 @@ public final class Replication implements WriteStream.Listener {
         }
     }
 
+    /**
+     * The replication info of a full sync's RDB. A master SELECTs again after it (its
+     * selected db was reset); a replica forwards its master's stream, which will not, so the
+     * sub-replica must start in the db that stream has selected.
+     */
+    io.magpie.persistence.Persistence.ReplicationInfo syncInfo() {
+        return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, link != null ? link.streamDb() : 0);
+    }
+
     /** rdbPopulateSaveInfo: what an RDB saved now must remember of replication, or null. */
     private io.magpie.persistence.Persistence.ReplicationInfo saveInfo() {
         if (link != null) {

@@ -355,4 +355,40 @@ class ReplicationTest {
         assertThat(info(m, "stats")).containsEntry("sync_full", "0").containsEntry("sync_partial_ok", "1");
         assertThat(call(r, "GET", "after")).isEqualTo("restart");
     }
+
+    @Test
+    void replicaReportsLogicallyExpiredKeysGoneButDeletesOnlyOnTheMastersDel() throws Exception {
+        TestServer master = server("--enable-debug-command", "yes");
+        RespClient m = client(master);
+        assertThat(call(m, "DEBUG", "SET-ACTIVE-EXPIRE", "0")).isEqualTo("OK");
+        TestServer replica = server();
+        RespClient r = client(replica);
+        r.call("REPLICAOF", "127.0.0.1", Integer.toString(master.port()));
+        m.call("SET", "short", "v", "PX", "50");
+        awaitInSync(m, r);
+        Thread.sleep(200);
+        assertThat(call(r, "GET", "short")).isEqualTo("null");
+        assertThat(call(r, "EXISTS", "short")).isEqualTo("0");
+        assertThat(call(r, "DBSIZE")).isEqualTo("1"); // still there: only the master's DEL removes it
+        assertThat(call(m, "GET", "short")).isEqualTo("null"); // lazy expiry on the master propagates DEL
+        await().atMost(Duration.ofSeconds(10)).until(() -> call(r, "DBSIZE").equals("0"));
+    }
+
+    @Test
+    void replicaOverItsOutputBufferLimitIsDropped() throws Exception {
+        TestServer master = server("--client-output-buffer-limit", "replica 256kb 0 0");
+        RespClient m = client(master);
+        // A replica that syncs, then never reads: its output grows until the limit drops it.
+        java.net.Socket stuck = new java.net.Socket("127.0.0.1", master.port());
+        open.add(stuck);
+        stuck.setReceiveBufferSize(4096);
+        stuck.getOutputStream().write(RespClient.encode(RespClient.args("REPLCONF", "capa", "eof")));
+        stuck.getOutputStream().write(RespClient.encode(RespClient.args("PSYNC", "?", "-1")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> info(m, "replication").getOrDefault("slave0", "").contains("online"));
+        stuck.getOutputStream().write(RespClient.encode(RespClient.args("REPLCONF", "ACK", "0")));
+        String value = "x".repeat(64 * 1024);
+        for (int i = 0; i < 200 && !info(m, "replication").get("connected_slaves").equals("0"); i++) m.call("SET", "k" + i, value);
+        assertThat(info(m, "replication")).containsEntry("connected_slaves", "0");
+        assertThat(Long.parseLong(info(m, "stats").get("client_output_buffer_limit_disconnections"))).isGreaterThanOrEqualTo(1);
+    }
 }

@@ -88,6 +88,10 @@ final class MasterLink implements Connection {
         return cachedMaster;
     }
 
+    Client masterClient() {
+        return masterClient;
+    }
+
     /** The db the master's stream has selected (the replica's repl-stream-db). */
     int streamDb() {
         return masterClient != null ? masterClient.db.id : lastStreamDb;
@@ -504,6 +508,7 @@ final class MasterLink implements Connection {
         masterClient = new Client(engine, engine.nextClientId(), this, PooledByteBufAllocator.DEFAULT.buffer(256));
         masterClient.master = true;
         masterClient.authenticated = true;
+        masterClient.user = "(superuser)";
         masterClient.suppressReplies(true);
         engine.addClient(masterClient);
         masterClient.db = engine.db(Math.min(lastStreamDb, engine.dbCount() - 1));
@@ -667,7 +672,8 @@ final class MasterLink implements Connection {
     }
 
     @Override public String localAddress() {
-        return channel == null ? "" : String.valueOf(channel.localAddress());
+        if (channel == null || !(channel.localAddress() instanceof java.net.InetSocketAddress a)) return "";
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
     @Override public long pendingOutputBytes() {

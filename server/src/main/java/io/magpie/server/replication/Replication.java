@@ -169,6 +169,15 @@ public final class Replication implements WriteStream.Listener {
         return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, Math.max(0, replicaSelDb));
     }
 
+    public int replicaCount() {
+        return replicas.size();
+    }
+
+    /** The client applying the master's stream on a connected replica, or null. */
+    public Client masterClient() {
+        return link == null ? null : link.masterClient();
+    }
+
     public boolean isReplica() {
         return link != null;
     }

@@ -60,8 +60,6 @@ final class MasterLink implements Connection {
     private Path tmpPath;
     private FileChannel tmpFile;
     private String pendingReplid;
-    /** Sent SYNC after PSYNC failed: no replid/offset from the master, and no history kept once the RDB comes. */
-    private boolean syncFallback;
     private long pendingOffset;
 
     // The stream.
@@ -70,24 +68,16 @@ final class MasterLink implements Connection {
     /** Start of the applied bytes not yet forwarded (held back inside MULTI). */
     private int applyStart;
 
-    /**
-     * The db the cached master's stream was in: a +CONTINUE resumes the stream where it
-     * stopped, without a SELECT, so the resurrected master client must be in that db
-     * (Redis keeps the cached master client itself, db included).
-     */
-    private int cachedMasterDb;
+    /** This link is the old master's half of a FAILOVER: PSYNC carries FAILOVER. */
+    private final boolean failover;
 
-    MasterLink(Replication repl, String host, int port, boolean cachedMaster, int cachedMasterDb) {
+    MasterLink(Replication repl, String host, int port, boolean cachedMaster, boolean failover) {
         this.repl = repl;
+        this.failover = failover;
         this.engine = repl.engine;
         this.host = host;
         this.port = port;
         this.cachedMaster = cachedMaster;
-        this.cachedMasterDb = cachedMasterDb;
-    }
-
-    int cachedMasterDb() {
-        return cachedMasterDb;
     }
 
     boolean connected() {
@@ -96,6 +86,15 @@ final class MasterLink implements Connection {
 
     boolean hasCachedMaster() {
         return cachedMaster;
+    }
+
+    Client masterClient() {
+        return masterClient;
+    }
+
+    /** The db the master's stream has selected (the replica's repl-stream-db). */
+    int streamDb() {
+        return masterClient != null ? masterClient.db.id : lastStreamDb;
     }
 
     private void setState(State s) {
@@ -331,10 +330,10 @@ final class MasterLink implements Connection {
     }
 
     private void sendPsync() {
-        syncFallback = false;
         if (cachedMaster) {
             Log.notice("Trying a partial resynchronization (request %s:%d).", repl.replid, repl.masterReplOffset + 1);
-            send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1));
+            if (failover) send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1), "FAILOVER");
+            else send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1));
         } else {
             Log.notice("Partial resynchronization not possible (no cached master)");
             send("PSYNC", "?", "-1");
@@ -360,6 +359,7 @@ final class MasterLink implements Connection {
             repl.backlog = null;
             transferHeaderRead = false;
             setState(State.TRANSFER);
+            if (failover) repl.failoverSucceeded();
             return true;
         }
         if (line.startsWith("+CONTINUE")) {
@@ -375,26 +375,17 @@ final class MasterLink implements Connection {
             Log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             if (repl.backlog == null) repl.createBacklog();
             becomeConnected();
+            if (failover) repl.failoverSucceeded();
             return true;
         }
         if (line.startsWith("-NOMASTERLINK") || line.startsWith("-LOADING")) {
             Log.notice("Master is currently unable to PSYNC but should be in the future: %s", line);
-            cancel();
-            return false;
-        }
-        // Any other answer means PSYNC is not supported (or refused, as with -NOAUTH): Redis falls
-        // back to SYNC, whose own error reply then ends the attempt ("MASTER aborted replication...").
-        if (line.startsWith("-ERR")) {
-            Log.notice("Master does not support PSYNC or is in error state (reply: %s)", line);
         } else {
             Log.warning("Unexpected reply to PSYNC from master: %s", line);
         }
-        Log.notice("Retrying with SYNC...");
-        send("SYNC");
-        syncFallback = true;
-        transferHeaderRead = false;
-        setState(State.TRANSFER);
-        return true;
+        cancel();
+        if (failover) repl.abortFailover("Failover target rejected psync request");
+        return false;
     }
 
     /* ---------------- the RDB transfer ---------------- */
@@ -415,15 +406,6 @@ final class MasterLink implements Connection {
                         + "and port are right?", line);
                 cancel();
                 return false;
-            }
-            if (syncFallback) {
-                // An old-style full sync: our history ends here (replicationAttachToNewMaster).
-                syncFallback = false;
-                pendingReplid = Replication.randomId();
-                pendingOffset = 0;
-                cachedMaster = false;
-                repl.disconnectReplicas();
-                repl.backlog = null;
             }
             if (line.startsWith("$EOF:") && line.length() >= 45) {
                 eofMark = line.substring(5, 45).getBytes(StandardCharsets.US_ASCII);
@@ -526,22 +508,25 @@ final class MasterLink implements Connection {
         masterClient = new Client(engine, engine.nextClientId(), this, PooledByteBufAllocator.DEFAULT.buffer(256));
         masterClient.master = true;
         masterClient.authenticated = true;
+        masterClient.user = "(superuser)";
         masterClient.suppressReplies(true);
-        masterClient.db = engine.db(cachedMasterDb);
         engine.addClient(masterClient);
+        masterClient.db = engine.db(Math.min(lastStreamDb, engine.dbCount() - 1));
         cachedMaster = true;
         downSinceSec = 0;
         setState(State.CONNECTED);
     }
 
-    /** The db the master's stream is in (what a snapshot for a sub-replica records). */
-    int streamDb() {
-        return masterClient != null ? masterClient.db.id : 0;
+    private int lastStreamDb;
+
+    /** A restarted replica continues in the db its saved stream had selected. */
+    void restoreStreamDb(int db) {
+        lastStreamDb = db;
     }
 
     private void dropMasterClient() {
         if (masterClient == null) return;
-        cachedMasterDb = masterClient.db.id;
+        lastStreamDb = masterClient.db.id;
         engine.removeClient(masterClient);
         if (masterClient.multi) engine.discardTransaction(masterClient);
         masterClient = null;
@@ -687,7 +672,8 @@ final class MasterLink implements Connection {
     }
 
     @Override public String localAddress() {
-        return channel == null ? "" : String.valueOf(channel.localAddress());
+        if (channel == null || !(channel.localAddress() instanceof java.net.InetSocketAddress a)) return "";
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
     @Override public long pendingOutputBytes() {

@@ -64,4 +64,40 @@ class PromotionTest {
                     .contains("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
         }
     }
+
+    /**
+     * A sibling that lagged behind when the master died catches up from the promoted node's
+     * backlog: bytes of the old master's stream, forwarded without a fresh SELECT, which the
+     * sibling must apply in the db its own stream was in.
+     */
+    @ParameterizedTest(name = "{0} master; promoted {1}, lagging sibling {2}")
+    @CsvSource({"REDIS, REDIS, REDIS", "REDIS, REDIS, MAGPIE", "REDIS, MAGPIE, REDIS", "MAGPIE, MAGPIE, MAGPIE"})
+    void laggingSiblingCatchesUpFromThePromotedBacklogInItsStreamsDb(Kind masterKind, Kind promotedKind, Kind siblingKind) {
+        assumeReplication(masterKind, promotedKind, siblingKind);
+        try (Topology t = new Topology(dir)) {
+            Node master = t.start(masterKind, "master");
+            Node promoted = t.replica(promotedKind, "promoted", master);
+            LinkProxy siblingLink = t.proxy(master);
+            Node sibling = t.start(siblingKind, "sibling");
+            sibling.replicaOf(siblingLink.port());
+            promoted.awaitLinkUp();
+            sibling.awaitLinkUp();
+            master.ok("SELECT", "3");
+            master.ok("SET", "seen-by-both", "1");
+            Datasets.awaitConverged(30_000, master, promoted, sibling);
+
+            siblingLink.cut();
+            sibling.awaitInfo("replication", "master_link_status", "down", 30_000);
+            master.ok("SET", "missed-by-sibling", "1"); // db 3, no SELECT in the stream
+            Datasets.awaitConverged(30_000, master, promoted);
+            master.kill();
+            promoted.promote();
+            sibling.replicaOf(promoted);
+            sibling.awaitLinkUp();
+            promoted.ok("SET", "written-on-promoted", "1");
+            Datasets.assertSameData(promoted, sibling);
+            assertThat(promoted.syncStats().partialOk()).as("the sibling continued").isEqualTo(1);
+            assertThat(promoted.syncStats().full()).isEqualTo(0);
+        }
+    }
 }

@@ -18,6 +18,9 @@
 #   KEYS [1000000]  VALUE_SIZE [32]  TESTS [set,get]  N [500000]  CLIENTS [50]  PIPELINE [1]
 #   WARMUP [200000]   requests sent to the Magpie master first (JIT warm-up), not reported
 #   MIXED [1]         also time the cross-kind full syncs
+#   REPLICA_KIND [same]  same: each master's replicas are of its kind; redis: both masters get
+#                     redis-server replicas (the master's own cost, without Magpie replicas'
+#                     CPU competing with it on a small machine)
 #   SYNC_TIMEOUT [600] seconds a full sync may take before it is reported as a failure
 #   MAGPIE_JAVA_OPTS [-XX:+UseParallelGC -XX:MaxNewSize=64m]   JVM flags for Magpie (as ./magpie-server)
 #
@@ -36,6 +39,7 @@ CLIENTS="${CLIENTS:-50}"
 PIPELINE="${PIPELINE:-1}"
 WARMUP="${WARMUP:-200000}"
 MIXED="${MIXED:-1}"
+REPLICA_KIND="${REPLICA_KIND:-same}"
 SYNC_TIMEOUT="${SYNC_TIMEOUT:-600}"
 MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC -XX:MaxNewSize=64m}"
 
@@ -149,7 +153,7 @@ case "$probe" in *"unknown command"*) magpie_repl=0 ;; esac
 cli "$r_master" config set repl-diskless-sync-delay 0 >/dev/null
 [ $magpie_repl = 1 ] && cli "$m_master" config set repl-diskless-sync-delay 0 >/dev/null
 
-echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') and Magpie (JVM: $MAGPIE_JAVA_OPTS);" \
+echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') and Magpie (JVM: $MAGPIE_JAVA_OPTS); replicas: $REPLICA_KIND;" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 [ $magpie_repl = 0 ] && echo "Magpie: replication not implemented (REPLICAOF answers: $probe); Magpie columns n/a"
 
@@ -176,19 +180,21 @@ throughput() { # label-suffix
 }
 throughput "0 replicas"
 
-# Full syncs of the loaded dataset: the first and second replica of each master's kind stay attached.
+# Full syncs of the loaded dataset: the first and second replica of each master stay attached.
+m_replica_kind=magpie
+[ "$REPLICA_KIND" = redis ] && m_replica_kind=redis
 start redis redis-replica1; r_rep1=$started_port; r_rep1_pid=$started_pid
 r_sync1="$(sync_seconds "$r_master" "$r_rep1")"
 m_sync1=n/a; m_sync2=n/a
 if [ $magpie_repl = 1 ]; then
-  start magpie magpie-replica1; m_rep1=$started_port; m_rep1_pid=$started_pid
+  start "$m_replica_kind" magpie-replica1; m_rep1=$started_port; m_rep1_pid=$started_pid
   m_sync1="$(sync_seconds "$m_master" "$m_rep1")"
 fi
 line "full sync s, 1st replica" "$r_sync1" "$m_sync1" 0
 start redis redis-replica2; r_rep2=$started_port
 r_sync2="$(sync_seconds "$r_master" "$r_rep2")"
 if [ $magpie_repl = 1 ]; then
-  start magpie magpie-replica2; m_rep2=$started_port
+  start "$m_replica_kind" magpie-replica2; m_rep2=$started_port
   m_sync2="$(sync_seconds "$m_master" "$m_rep2")"
 fi
 line "full sync s, 2nd replica" "$r_sync2" "$m_sync2" 0

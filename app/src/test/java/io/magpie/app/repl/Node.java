@@ -48,9 +48,23 @@ public final class Node implements AutoCloseable {
      * {@code extraArgs} come last ("--repl-backlog-size", "16kb", "--masterauth", "pw" ...).
      */
     public static Node start(Kind kind, String name, Path parentDir, String... extraArgs) {
+        return startWithConfig(kind, name, parentDir, null, extraArgs);
+    }
+
+    /**
+     * A node whose first argument is a config file with {@code configText} (null: none), as
+     * redis-server takes it; the file is the node's {@link #configFile()}, for CONFIG REWRITE.
+     */
+    public static Node startWithConfig(Kind kind, String name, Path parentDir, String configText, String... extraArgs) {
         try {
             Path dir = Files.createDirectories(parentDir.resolve(name));
-            List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            List<String> args = new ArrayList<>();
+            if (configText != null) {
+                Path conf = dir.resolve(name + ".conf");
+                Files.writeString(conf, configText, StandardCharsets.UTF_8);
+                args.add(conf.toString());
+            }
+            args.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                     "--dir", dir.toString(), "--daemonize", "no", "--enable-debug-command", "yes",
                     "--repl-diskless-sync-delay", "0"));
             args.addAll(List.of(extraArgs));
@@ -60,6 +74,11 @@ public final class Node implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The config file the node was started with, or null. */
+    public Path configFile() {
+        return args.isEmpty() || args.get(0).startsWith("--") ? null : Path.of(args.get(0));
     }
 
     /**
@@ -90,8 +109,10 @@ public final class Node implements AutoCloseable {
             cmd.add(System.getProperty("java.class.path"));
             cmd.add("io.magpie.app.Main");
         }
+        Path config = configFile();
+        if (config != null) cmd.add(config.toString());
         cmd.addAll(List.of("--port", String.valueOf(port)));
-        cmd.addAll(args);
+        cmd.addAll(config != null ? args.subList(1, args.size()) : args);
         process = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         waitReady();

@@ -4,7 +4,6 @@ import static io.magpie.app.repl.ReplicationGuard.assumeReplication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.magpie.app.repl.Node.Kind;
-import io.magpie.protocol.RespClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,8 +119,8 @@ class ReplicationFeaturesTest {
 
             String[][] script = {{"SET", "k", "w"}, {"DEL", "k"}, {"FLUSHALL"}, {"INCR", "n"}, {"MULTI"}, {"SET", "x", "1"},
                 {"GET", "k"}, {"EXEC"}, {"WAIT", "1", "0"}, {"PUBLISH", "ch", "m"}, {"SELECT", "3"}, {"SET", "k", "v"}};
-            assertThat(replies(tested, script)).isEqualTo(replies(reference, script));
-            assertThat(replies(tested, new String[][] {{"SET", "k", "w"}}).get(0))
+            assertThat(ReplicationConfigTest.replies(tested, script)).isEqualTo(ReplicationConfigTest.replies(reference, script));
+            assertThat(ReplicationConfigTest.replies(tested, new String[][] {{"SET", "k", "w"}}).get(0))
                     .isEqualTo("-READONLY You can't write against a read only replica.\r\n");
 
             master.kill();
@@ -132,7 +131,7 @@ class ReplicationFeaturesTest {
             assertThat(tested.call("GET", "k")).as("stale data served").isEqualTo("v");
 
             String[][] writable = {{"CONFIG", "SET", "replica-read-only", "no"}, {"SET", "local", "1"}, {"GET", "local"}};
-            assertThat(replies(tested, writable)).isEqualTo(replies(reference, writable));
+            assertThat(ReplicationConfigTest.replies(tested, writable)).isEqualTo(ReplicationConfigTest.replies(reference, writable));
         }
     }
 
@@ -197,15 +196,6 @@ class ReplicationFeaturesTest {
             assertThat(replica.call("DBSIZE")).isEqualTo(1L);
             assertThat(master.syncStats().full()).isEqualTo(1);
         }
-    }
-
-    /** Each reply's exact bytes, on a connection of its own. */
-    private static List<String> replies(Node n, String[][] script) {
-        List<String> out = new ArrayList<>();
-        try (RespClient c = n.connect()) {
-            for (String[] cmd : script) out.add(c.call(cmd).text());
-        }
-        return out;
     }
 
     /** INFO replication's field names in order; a slaveN line also by its key names. */

@@ -27,6 +27,12 @@ final class Topology implements AutoCloseable {
         return n;
     }
 
+    Node startWithConfig(Node.Kind kind, String name, String configText, String... args) {
+        Node n = Node.startWithConfig(kind, name, dir, configText, args);
+        nodes.add(n);
+        return n;
+    }
+
     /** A replica started and pointed at {@code master} (REPLICAOF at runtime, as a user would). */
     Node replica(Node.Kind kind, String name, Node master, String... args) {
         Node r = start(kind, name, args);

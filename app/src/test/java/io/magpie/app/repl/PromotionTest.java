@@ -100,4 +100,40 @@ class PromotionTest {
             assertThat(promoted.syncStats().full()).isEqualTo(0);
         }
     }
+
+    /**
+     * FAILOVER (Redis 6.2+): the master pauses writes, waits for its replica to catch up,
+     * hands over and follows it; the old master continues from the new one by partial resync.
+     */
+    @ParameterizedTest(name = "{0} master, {1} replica")
+    @CsvSource({"REDIS, REDIS", "MAGPIE, REDIS", "REDIS, MAGPIE", "MAGPIE, MAGPIE"})
+    void failoverSwapsRolesAndTheOldMasterContinuesByPartialResync(Kind masterKind, Kind replicaKind) {
+        assumeReplication(masterKind, replicaKind);
+        try (Topology t = new Topology(dir)) {
+            Node master = t.start(masterKind, "master");
+            ContinuousWriter writer = t.writer(master, 10);
+            writer.writeNow(1_000);
+            Node replica = t.replica(replicaKind, "replica", master);
+            writer.rate(1_500).limit(1_000 + 1_500).start();
+            assertThat(writer.awaitOps(2_500, 60_000)).isTrue();
+            writer.stop();
+            Datasets.assertSameData(master, replica);
+            master.awaitReplicasOnline(1);
+
+            assertThat(master.call("FAILOVER").toString()).isEqualTo("OK");
+            replica.awaitInfo("replication", "role", "master", 30_000);
+            master.awaitInfo("replication", "master_failover_state", "no-failover", 30_000);
+            master.awaitLinkUp();
+            assertThat(master.info("replication").get("role")).isEqualTo("slave");
+            assertThat(master.info("replication").get("master_port")).isEqualTo(String.valueOf(replica.port()));
+
+            ContinuousWriter after = t.writer(replica, 11);
+            after.writeNow(1_000);
+            Datasets.assertSameData(replica, master);
+            assertThat(after.errors()).isEmpty();
+            assertThat(replica.syncStats().partialOk()).as("the old master continued").isEqualTo(1);
+            assertThat(replica.syncStats().full()).isEqualTo(0);
+            assertThat(replica.logText()).contains("Failover request received for replid");
+        }
+    }
 }

@@ -354,6 +354,7 @@ public final class Replication implements WriteStream.Listener {
                 c.addReplyError("ERR PSYNC FAILOVER replid must match my replid.");
                 return;
             }
+            Log.warning("Failover request received for replid %s.", replid);
             becomeMaster();
             Log.notice("MASTER MODE enabled (failover request from '%s')",
                     io.magpie.server.commands.ClientCommand.clientInfoString(server, c));

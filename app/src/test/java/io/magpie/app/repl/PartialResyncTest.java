@@ -38,8 +38,12 @@ class PartialResyncTest {
     }
 
     @ParameterizedTest(name = "{0} master, {1} replica")
-    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS", "MAGPIE, MAGPIE"})
+    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
     void linkCutForAFewSecondsResumesByPartialResync(Kind masterKind, Kind replicaKind) {
+        linkCutForAFewSecondsResumesByPartialResync(dir, masterKind, replicaKind);
+    }
+
+    static void linkCutForAFewSecondsResumesByPartialResync(Path dir, Kind masterKind, Kind replicaKind) {
         assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Linked l = linkUnderWrites(t, masterKind, replicaKind, 3);
@@ -53,7 +57,7 @@ class PartialResyncTest {
             link.cut();
             replica.awaitInfo("replication", "master_link_status", "down", 30_000);
             long opsAtCut = writer.ops();
-            Node.sleep(2_500); // the master goes on writing into its backlog meanwhile
+            Node.sleep(2_000); // the master goes on writing into its backlog meanwhile
             assertThat(writer.ops()).isGreaterThan(opsAtCut);
             link.restore();
 
@@ -98,8 +102,12 @@ class PartialResyncTest {
     }
 
     @ParameterizedTest(name = "{0} master, {1} replica")
-    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS", "MAGPIE, MAGPIE"})
+    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
     void cutLongerThanTheBacklogFallsBackToFullSync(Kind masterKind, Kind replicaKind) {
+        cutLongerThanTheBacklogFallsBackToFullSync(dir, masterKind, replicaKind);
+    }
+
+    static void cutLongerThanTheBacklogFallsBackToFullSync(Path dir, Kind masterKind, Kind replicaKind) {
         assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Linked l = linkUnderWrites(t, masterKind, replicaKind, 4, "--repl-backlog-size", "16kb");

@@ -106,8 +106,12 @@ class PromotionTest {
      * hands over and follows it; the old master continues from the new one by partial resync.
      */
     @ParameterizedTest(name = "{0} master, {1} replica")
-    @CsvSource({"REDIS, REDIS", "MAGPIE, REDIS", "REDIS, MAGPIE", "MAGPIE, MAGPIE"})
+    @CsvSource({"REDIS, REDIS", "MAGPIE, REDIS", "REDIS, MAGPIE"})
     void failoverSwapsRolesAndTheOldMasterContinuesByPartialResync(Kind masterKind, Kind replicaKind) {
+        failoverSwapsRolesAndTheOldMasterContinuesByPartialResync(dir, masterKind, replicaKind);
+    }
+
+    static void failoverSwapsRolesAndTheOldMasterContinuesByPartialResync(Path dir, Kind masterKind, Kind replicaKind) {
         assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");

@@ -20,17 +20,21 @@ class ReplicationInteropTest {
     Path dir;
 
     @ParameterizedTest(name = "{0} master, {1} replica")
-    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS", "MAGPIE, MAGPIE"})
+    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
     void replicaFollowsMasterUnderContinuousWritesOfAllTypes(Kind masterKind, Kind replicaKind) {
+        replicaFollowsMasterUnderContinuousWritesOfAllTypes(dir, masterKind, replicaKind);
+    }
+
+    static void replicaFollowsMasterUnderContinuousWritesOfAllTypes(Path dir, Kind masterKind, Kind replicaKind) {
         assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
             ContinuousWriter writer = t.writer(master, 1);
-            writer.writeNow(3_000); // a dataset of every type for the full sync to carry
+            writer.writeNow(2_000); // a dataset of every type for the full sync to carry
             Node replica = t.replica(replicaKind, "replica", master);
-            writer.rate(1_500).limit(3_000 + 4_000).start(); // and writes during and after it
+            writer.rate(1_500).limit(2_000 + 3_000).start(); // and writes during and after it
             replica.awaitLinkUp();
-            assertThat(writer.awaitOps(7_000, 60_000)).isTrue();
+            assertThat(writer.awaitOps(5_000, 60_000)).isTrue();
             writer.stop();
 
             Datasets.assertSameData(master, replica);
@@ -48,13 +52,13 @@ class ReplicationInteropTest {
         try (Topology t = new Topology(dir)) {
             Node top = t.start(topKind, "top");
             ContinuousWriter writer = t.writer(top, 2);
-            writer.writeNow(2_000);
+            writer.writeNow(1_500);
             Node middle = t.replica(middleKind, "middle", top);
             Node leaf = t.replica(leafKind, "leaf", middle);
-            writer.rate(1_500).limit(2_000 + 4_000).start();
+            writer.rate(1_500).limit(1_500 + 3_000).start();
             middle.awaitLinkUp();
             leaf.awaitLinkUp();
-            assertThat(writer.awaitOps(6_000, 60_000)).isTrue();
+            assertThat(writer.awaitOps(4_500, 60_000)).isTrue();
             writer.stop();
 
             Datasets.assertSameData(top, middle, leaf);

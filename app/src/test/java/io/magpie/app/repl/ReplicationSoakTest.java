@@ -8,6 +8,7 @@ import io.magpie.app.repl.PartialResyncTest.Linked;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -52,5 +53,35 @@ class ReplicationSoakTest {
             assertThat(l.master().syncStats().full()).as("only the first sync is a full one").isEqualTo(1);
             assertThat(l.master().syncStats().partialOk()).isGreaterThanOrEqualTo(breaks / 2);
         }
+    }
+
+    /*
+     * The MAGPIE-MAGPIE rows of the default suite's heavier scenarios: each half is covered
+     * there against redis-server (REDIS-MAGPIE and MAGPIE-REDIS rows); these add the pair.
+     */
+
+    @Test
+    void magpieReplicaFollowsMagpieMasterUnderContinuousWritesOfAllTypes() {
+        ReplicationInteropTest.replicaFollowsMasterUnderContinuousWritesOfAllTypes(dir, Kind.MAGPIE, Kind.MAGPIE);
+    }
+
+    @Test
+    void magpieLinkCutForAFewSecondsResumesByPartialResync() {
+        PartialResyncTest.linkCutForAFewSecondsResumesByPartialResync(dir, Kind.MAGPIE, Kind.MAGPIE);
+    }
+
+    @Test
+    void magpieCutLongerThanTheBacklogFallsBackToFullSync() {
+        PartialResyncTest.cutLongerThanTheBacklogFallsBackToFullSync(dir, Kind.MAGPIE, Kind.MAGPIE);
+    }
+
+    @Test
+    void magpieDiskBasedFullSyncUnderWritesConverges() {
+        ReplicationConfigTest.diskBasedFullSyncUnderWritesConverges(dir, Kind.MAGPIE, Kind.MAGPIE);
+    }
+
+    @Test
+    void magpieFailoverSwapsRolesAndTheOldMasterContinuesByPartialResync() {
+        PromotionTest.failoverSwapsRolesAndTheOldMasterContinuesByPartialResync(dir, Kind.MAGPIE, Kind.MAGPIE);
     }
 }

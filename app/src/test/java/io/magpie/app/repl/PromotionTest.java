@@ -20,8 +20,12 @@ class PromotionTest {
     Path dir;
 
     @ParameterizedTest(name = "{0} master; promoted {1}, sibling {2}")
-    @CsvSource({"REDIS, REDIS, REDIS", "REDIS, MAGPIE, REDIS", "REDIS, REDIS, MAGPIE", "MAGPIE, MAGPIE, MAGPIE"})
+    @CsvSource({"REDIS, MAGPIE, REDIS", "REDIS, REDIS, MAGPIE", "MAGPIE, MAGPIE, MAGPIE"})
     void promotedReplicaServesItsFormerSiblingByPartialResync(Kind masterKind, Kind promotedKind, Kind siblingKind) {
+        promotedReplicaServesItsFormerSiblingByPartialResync(dir, masterKind, promotedKind, siblingKind);
+    }
+
+    static void promotedReplicaServesItsFormerSiblingByPartialResync(Path dir, Kind masterKind, Kind promotedKind, Kind siblingKind) {
         assumeReplication(masterKind, promotedKind, siblingKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
@@ -106,7 +110,7 @@ class PromotionTest {
      * hands over and follows it; the old master continues from the new one by partial resync.
      */
     @ParameterizedTest(name = "{0} master, {1} replica")
-    @CsvSource({"REDIS, REDIS", "MAGPIE, REDIS", "REDIS, MAGPIE"})
+    @CsvSource({"MAGPIE, REDIS", "REDIS, MAGPIE"})
     void failoverSwapsRolesAndTheOldMasterContinuesByPartialResync(Kind masterKind, Kind replicaKind) {
         failoverSwapsRolesAndTheOldMasterContinuesByPartialResync(dir, masterKind, replicaKind);
     }

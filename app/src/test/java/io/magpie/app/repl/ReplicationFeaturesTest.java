@@ -25,8 +25,12 @@ class ReplicationFeaturesTest {
     Path dir;
 
     @ParameterizedTest(name = "{0} master, two {1} replicas")
-    @CsvSource({"REDIS, REDIS", "MAGPIE, MAGPIE", "MAGPIE, REDIS", "REDIS, MAGPIE"})
+    @CsvSource({"MAGPIE, MAGPIE", "MAGPIE, REDIS", "REDIS, MAGPIE"})
     void masterWithTwoReplicasFeedsBothAndWaitCountsThem(Kind masterKind, Kind replicaKind) {
+        masterWithTwoReplicasFeedsBothAndWaitCountsThem(dir, masterKind, replicaKind);
+    }
+
+    static void masterWithTwoReplicasFeedsBothAndWaitCountsThem(Path dir, Kind masterKind, Kind replicaKind) {
         assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
@@ -172,8 +176,12 @@ class ReplicationFeaturesTest {
 
     /** SIGKILL of the master: the replica serves stale data, then follows the restarted (empty) master by a full sync. */
     @ParameterizedTest(name = "{0} master, {1} replica")
-    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
+    @CsvSource({"REDIS, MAGPIE", "MAGPIE, REDIS"})
     void replicaOfAKilledMasterServesStaleDataThenFollowsItsRestart(Kind masterKind, Kind replicaKind) {
+        replicaOfAKilledMasterServesStaleDataThenFollowsItsRestart(dir, masterKind, replicaKind);
+    }
+
+    static void replicaOfAKilledMasterServesStaleDataThenFollowsItsRestart(Path dir, Kind masterKind, Kind replicaKind) {
         assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");

@@ -20,7 +20,7 @@ class ReplicationInteropTest {
     Path dir;
 
     @ParameterizedTest(name = "{0} master, {1} replica")
-    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
+    @CsvSource({"REDIS, MAGPIE", "MAGPIE, REDIS"})
     void replicaFollowsMasterUnderContinuousWritesOfAllTypes(Kind masterKind, Kind replicaKind) {
         replicaFollowsMasterUnderContinuousWritesOfAllTypes(dir, masterKind, replicaKind);
     }
@@ -46,8 +46,12 @@ class ReplicationInteropTest {
     }
 
     @ParameterizedTest(name = "{0} -> {1} -> {2}")
-    @CsvSource({"REDIS, REDIS, REDIS", "REDIS, MAGPIE, REDIS", "MAGPIE, REDIS, MAGPIE"})
+    @CsvSource({"REDIS, MAGPIE, REDIS", "MAGPIE, REDIS, MAGPIE"})
     void chainedReplicaGetsTheSameDataReplidAndOffsets(Kind topKind, Kind middleKind, Kind leafKind) {
+        chainedReplicaGetsTheSameDataReplidAndOffsets(dir, topKind, middleKind, leafKind);
+    }
+
+    static void chainedReplicaGetsTheSameDataReplidAndOffsets(Path dir, Kind topKind, Kind middleKind, Kind leafKind) {
         assumeReplication(topKind, middleKind, leafKind);
         try (Topology t = new Topology(dir)) {
             Node top = t.start(topKind, "top");

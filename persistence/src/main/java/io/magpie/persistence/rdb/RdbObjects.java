@@ -21,6 +21,7 @@ public final class RdbObjects {
         register(new SetCodec());
         register(new HashCodec());
         register(new ZSetCodec());
+        register(new ModuleCodec(new BloomModuleType()));
     }
 
     private RdbObjects() {}
@@ -64,13 +65,9 @@ public final class RdbObjects {
 
     /** rdbLoadObject: the value of a key whose type byte was already read. */
     public static Object loadObject(RdbReader r, int rdbType, EngineConfig config) throws IOException {
+        if (rdbType == Rdb.TYPE_MODULE || rdbType == Rdb.TYPE_MODULE_2) return ModuleCodec.loadAny(r, rdbType, config);
         RdbCodec c = BY_RDB_TYPE[rdbType & 0xff];
-        if (c == null) {
-            if (rdbType == Rdb.TYPE_MODULE || rdbType == Rdb.TYPE_MODULE_2) {
-                throw r.error("Module types are not supported (RDB type " + rdbType + ")");
-            }
-            throw r.error("Unsupported RDB object type " + rdbType);
-        }
+        if (c == null) throw r.error("Unsupported RDB object type " + rdbType);
         return c.load(r, rdbType, config);
     }
 }

@@ -607,7 +607,7 @@ public final class Aof implements WriteStream.Listener {
             RdbSaver.Aux aux = new RdbSaver.Aux(Persistence.REDIS_VERSION, System.currentTimeMillis() / 1000,
                     rt.totalMemory() - rt.freeMemory(), true, null, 0, 0);
             return new RdbSaver(new RdbWriter(persistence.rdbcompression.value(), out, FLUSH_AT).listFill(persistence.listFill()),
-                    persistence.rdbchecksum.value(), aux);
+                    persistence.rdbchecksum.value(), aux).accessHistory(engine);
         }
         return new CommandBaseSink(out, persistence.rdbcompression.value(), persistence.listFill());
     }

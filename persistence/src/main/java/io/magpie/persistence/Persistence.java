@@ -138,7 +138,7 @@ public final class Persistence {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> BackgroundSnapshot.writeFully(ch, buf, len), FLUSH_AT)
                     .listFill(listFill());
-            KeyspaceSnapshot.start(engine, new RdbSaver(w, rdbchecksum.value(), aux(false))).finish();
+            KeyspaceSnapshot.start(engine, new RdbSaver(w, rdbchecksum.value(), aux(false)).accessHistory(engine)).finish();
             ch.force(true);
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
             log.warning("Failed saving the DB: " + message(e));
@@ -189,7 +189,8 @@ public final class Persistence {
         try {
             bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
                     rdbPath(), "magpie-bgsave",
-                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(), aux(false)),
+                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(), aux(false))
+                            .accessHistory(engine),
                     this::bgsaveDone);
             bgsave.start();
         } catch (IOException | RuntimeException e) {

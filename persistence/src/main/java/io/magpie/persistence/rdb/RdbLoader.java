@@ -55,6 +55,8 @@ public final class RdbLoader {
         res.version = readHeader(r);
         Database db = engine.db(0);
         long expireMs = -1;
+        // The next key's saved access history (IDLE in seconds, FREQ), -1 when absent.
+        long lruIdle = -1, lfuFreq = -1;
         long now = engine.now();
         while (true) {
             int type = r.readType();
@@ -66,10 +68,10 @@ public final class RdbLoader {
                     expireMs = r.readMillis();
                     continue;
                 case Rdb.OPCODE_FREQ:
-                    r.readByte(); // LFU counter: Magpie restarts the access history
+                    lfuFreq = r.readByte();
                     continue;
                 case Rdb.OPCODE_IDLE:
-                    r.readLen();
+                    lruIdle = r.readLen();
                     continue;
                 case Rdb.OPCODE_EOF:
                     break;
@@ -117,9 +119,11 @@ public final class RdbLoader {
                         }
                         db.add(key, value);
                         if (expireMs != -1) db.setExpire(key, expireMs);
+                        engine.eviction().restoreAccessHistory(db.entry(key), lfuFreq, lruIdle);
                         res.keysLoaded++;
                     }
                     expireMs = -1;
+                    lruIdle = lfuFreq = -1;
                     continue;
                 }
             }

@@ -52,10 +52,27 @@ public final class RdbObjects {
 
     /** rdbSaveKeyValuePair: expiry, type, key, value. */
     public static void saveKeyValuePair(RdbWriter w, byte[] key, Object value, long expireMs) throws IOException {
+        saveKeyValuePair(w, key, value, expireMs, -1, -1);
+    }
+
+    /**
+     * rdbSaveKeyValuePair: expiry, then the idle time in seconds (IDLE) or the LFU counter
+     * (FREQ) when given (not -1), then type, key, value.
+     */
+    public static void saveKeyValuePair(RdbWriter w, byte[] key, Object value, long expireMs, long idleSeconds, int lfuFreq)
+            throws IOException {
         RdbCodec c = codecFor(value);
         if (expireMs != -1) {
             w.writeByte(Rdb.OPCODE_EXPIRETIME_MS);
             w.writeMillis(expireMs);
+        }
+        if (idleSeconds >= 0) {
+            w.writeByte(Rdb.OPCODE_IDLE);
+            w.writeLen(idleSeconds);
+        }
+        if (lfuFreq >= 0) {
+            w.writeByte(Rdb.OPCODE_FREQ);
+            w.writeByte(lfuFreq);
         }
         w.writeType(c.rdbType(value));
         w.writeString(key);

@@ -22,15 +22,51 @@ public final class RdbLoader {
         public long bytes;
     }
 
+    /**
+     * Where decoded keys go. The default adds each to the keyspace at once ({@link #addKey});
+     * a startup load hands them in batches to the keyspace thread instead, so that clients
+     * are answered (LOADING) while the file is read.
+     */
+    public interface KeyTarget {
+        /** A key to add; offset is where the reader stood after its value (for errors). */
+        void add(Database db, byte[] key, Object value, long expireMs, long lruIdle, long lfuFreq, long offset)
+                throws IOException;
+
+        /** An aux field, as soon as it is read (INFO's loading_rdb_used_mem). */
+        default void aux(String key, String value) {}
+    }
+
     private final Engine engine;
     /** Master semantics: drop keys already expired (a replica or AOF preamble keeps them). */
     private final boolean dropExpired;
     private final boolean verifyChecksum;
+    private KeyTarget target;
 
     public RdbLoader(Engine engine, boolean dropExpired, boolean verifyChecksum) {
         this.engine = engine;
         this.dropExpired = dropExpired;
         this.verifyChecksum = verifyChecksum;
+        this.target = (db, key, value, expireMs, lruIdle, lfuFreq, offset) -> addKey(engine, db, key, value, expireMs, lruIdle, lfuFreq, offset);
+    }
+
+    /** Sends decoded keys to target instead of straight into the keyspace. */
+    public RdbLoader target(KeyTarget target) {
+        this.target = target;
+        return this;
+    }
+
+    /**
+     * Adds one loaded key to db with its expiry and saved access history (-1: none), on the
+     * keyspace thread. A key already there means a malformed file.
+     */
+    public static void addKey(Engine engine, Database db, byte[] key, Object value, long expireMs, long lruIdle, long lfuFreq,
+            long offset) throws RdbException {
+        if (db.dict().containsKey(key)) {
+            throw new RdbException("Duplicate key '" + new String(key, StandardCharsets.ISO_8859_1) + "' found in RDB file", offset);
+        }
+        db.add(key, value);
+        if (expireMs != -1) db.setExpire(key, expireMs);
+        engine.eviction().restoreAccessHistory(db.entry(key), lfuFreq, lruIdle);
     }
 
     /** Reads "REDIS" and the 4-digit version; returns the version. */
@@ -92,6 +128,7 @@ public final class RdbLoader {
                     String k = new String(r.readString(), StandardCharsets.ISO_8859_1);
                     String v = new String(r.readString(), StandardCharsets.ISO_8859_1);
                     res.aux.put(k, v);
+                    target.aux(k, v);
                     continue;
                 }
                 case Rdb.OPCODE_MODULE_AUX:
@@ -114,12 +151,7 @@ public final class RdbLoader {
                     } else if (dropExpired && expired) {
                         res.keysExpired++;
                     } else {
-                        if (db.dict().containsKey(key)) {
-                            throw r.error("Duplicate key '" + new String(key, StandardCharsets.ISO_8859_1) + "' found in RDB file");
-                        }
-                        db.add(key, value);
-                        if (expireMs != -1) db.setExpire(key, expireMs);
-                        engine.eviction().restoreAccessHistory(db.entry(key), lfuFreq, lruIdle);
+                        target.add(db, key, value, expireMs, lruIdle, lfuFreq, r.offset());
                         res.keysLoaded++;
                     }
                     expireMs = -1;

@@ -448,7 +448,8 @@ public final class Aof implements WriteStream.Listener {
         if (size == 0) return false;
         long validUpTo = 0, validBeforeMulti = 0;
         boolean truncated = false, inMulti = false;
-        Client fake = Client.detached(engine);
+        // Made on the keyspace thread: a new client takes an id from the engine.
+        Client fake = feed.call(() -> Client.detached(engine));
         fake.authenticated = true;
         fake.master = true; // a write of the log is applied even where a client's would be refused
         try (InputStream raw = Files.newInputStream(p); BufferedInputStream in = new BufferedInputStream(raw, 1 << 16)) {

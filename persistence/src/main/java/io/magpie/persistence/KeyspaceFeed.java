@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -111,14 +112,33 @@ final class KeyspaceFeed implements RdbLoader.KeyTarget {
 
     /** Runs task on the keyspace thread after everything handed over so far, and waits for it. */
     void run(Runnable task) throws IOException {
-        if (keyspaceThread == null) {
+        call(() -> {
             task.run();
-            return;
+            return null;
+        });
+    }
+
+    /** The same for a task with a result. */
+    <T> T call(Callable<T> task) throws IOException {
+        if (keyspaceThread == null) {
+            try {
+                return task.call();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
         flush();
         awaitInFlight();
-        inFlight = keyspaceThread.submit(task);
+        Future<T> f = keyspaceThread.submit(task);
+        inFlight = f;
         awaitInFlight();
+        try {
+            return f.get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException(e); // cannot happen: awaitInFlight saw it complete normally
+        }
     }
 
     /** Waits until everything handed over so far is in the keyspace. */

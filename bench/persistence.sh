@@ -16,7 +16,7 @@
 #   extra memory  peak, sampled every 20 ms, of the server's RSS plus the private (copied) memory
 #                 of its child processes (Redis's fork), minus the RSS just before the command
 #   worst latency the slowest PING round trip of a client pinging every millisecond meanwhile,
-#                 and its p99
+#                 and its p99; "write load alone" is the same over five seconds without a snapshot
 #   load          "DB loaded from disk" from each server's log, and the wall time from process
 #                 start until PING answers PONG (Magpie's includes starting the JVM)
 # Both servers hold the dataset at once; each measurement runs on one server then the other.
@@ -119,10 +119,12 @@ def memory():
     return total
 ping, info = connect(), connect()
 baseline = min(memory() for _ in range(5))
-done_field = {"BGSAVE": "rdb_bgsave_in_progress", "BGREWRITEAOF": "aof_rewrite_in_progress"}[command]
-reply = call(info, command)
-if not reply.startswith("+"):
-    sys.exit("%s: %s" % (command, reply.strip()))
+# NONE: no command, five seconds of the write load alone (the latency baseline).
+done_field = {"BGSAVE": "rdb_bgsave_in_progress", "BGREWRITEAOF": "aof_rewrite_in_progress", "NONE": None}[command]
+if done_field:
+    reply = call(info, command)
+    if not reply.startswith("+"):
+        sys.exit("%s: %s" % (command, reply.strip()))
 start = time.monotonic()
 latencies, peak, next_sample = [], baseline, 0.0
 while True:
@@ -131,7 +133,10 @@ while True:
         next_sample = now + 0.02
         peak = max(peak, memory())
         fields = dict(l.split(":", 1) for l in call(info, "INFO persistence").split("\r\n") if ":" in l)
-        if fields.get(done_field) == "0" and fields.get("aof_rewrite_scheduled", "0") == "0":
+        if done_field is None:
+            if now - start >= 5:
+                break
+        elif fields.get(done_field) == "0" and fields.get("aof_rewrite_scheduled", "0") == "0":
             break
     t = time.monotonic()
     call(ping, "PING")
@@ -185,8 +190,9 @@ measure() { # server command result-var: "seconds max_ms p99_ms extra_kb baselin
   kill "$load"; wait "$load" 2>/dev/null || true
 }
 
-declare -A bgsave aof loadlog loadwall rdbsize
+declare -A idle bgsave aof loadlog loadwall rdbsize
 for s in redis magpie; do
+  measure "$s" NONE result; idle[$s]="$result"
   measure "$s" BGSAVE result; bgsave[$s]="$result"
   [ "$(info_field "${port[$s]}" rdb_last_bgsave_status)" = ok ] || echo "$s: BGSAVE failed" >&2
   rdbsize[$s]="$(stat -c %s "${dir[$s]}/dump.rdb")"
@@ -216,6 +222,8 @@ ratio() { awk -v m="$1" -v r="$2" 'BEGIN { if (r > 0) printf "%.2f", m / r; else
 row() { # label redis magpie unit
   printf '%-34s %12s %12s %7s\n' "$1" "$2$4" "$3$4" "$(ratio "$3" "$2")"
 }
+read -r _ ri_max ri_p99 _ _ <<<"${idle[redis]}"
+read -r _ mi_max mi_p99 _ _ <<<"${idle[magpie]}"
 read -r rb_s rb_max rb_p99 rb_extra rb_base <<<"${bgsave[redis]}"
 read -r mb_s mb_max mb_p99 mb_extra mb_base <<<"${bgsave[magpie]}"
 read -r ra_s ra_max ra_p99 ra_extra ra_base <<<"${aof[redis]}"
@@ -223,6 +231,8 @@ read -r ma_s ma_max ma_p99 ma_extra ma_base <<<"${aof[magpie]}"
 echo
 printf '%-34s %12s %12s %7s\n' "" redis magpie ratio
 row "RSS before BGSAVE" "$rb_base" "$mb_base" " kB"
+row "write load alone: worst PING" "$ri_max" "$mi_max" " ms"
+row "write load alone: p99 PING" "$ri_p99" "$mi_p99" " ms"
 row "BGSAVE duration" "$rb_s" "$mb_s" " s"
 row "BGSAVE extra memory" "$rb_extra" "$mb_extra" " kB"
 row "BGSAVE worst PING latency" "$rb_max" "$mb_max" " ms"

@@ -84,6 +84,10 @@ final class KeyspaceFeed implements RdbLoader.KeyTarget {
         if (filling.size() >= BATCH) flush();
     }
 
+    @Override public void resize(Database db, long keys, long expires) throws IOException {
+        run(() -> RdbLoader.presize(db, keys, expires));
+    }
+
     @Override public void aux(String key, String value) {
         if (key.equals("used-mem")) {
             try {

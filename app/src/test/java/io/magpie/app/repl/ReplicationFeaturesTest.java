@@ -139,6 +139,26 @@ class ReplicationFeaturesTest {
         }
     }
 
+    /** What a replica announces (replica-announce-ip/port) is what its master lists; priority and visibility show in its INFO. */
+    @ParameterizedTest(name = "{0} master, {1} replica")
+    @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
+    void replicaAnnouncedAddressPriorityAndVisibilityShowAsRedisShowsThem(Kind masterKind, Kind replicaKind) {
+        assumeReplication(masterKind, replicaKind);
+        try (Topology t = new Topology(dir)) {
+            Node master = t.start(masterKind, "master");
+            Node replica = t.replica(replicaKind, "replica", master, "--replica-announce-ip", "10.1.2.3",
+                    "--replica-announce-port", "4321", "--replica-priority", "42", "--replica-announced", "no");
+            replica.awaitLinkUp();
+            master.awaitReplicasOnline(1);
+            assertThat(master.info("replication").get("slave0")).startsWith("ip=10.1.2.3,port=4321,state=online,");
+            List<?> listed = (List<?>) ((List<?>) ((List<?>) master.call("ROLE")).get(2)).get(0);
+            assertThat(List.of(listed.get(0), listed.get(1))).isEqualTo(List.of("10.1.2.3", "4321"));
+            Map<String, String> info = replica.info("replication");
+            assertThat(info.get("slave_priority")).isEqualTo("42");
+            assertThat(info.get("replica_announced")).isEqualTo("0");
+        }
+    }
+
     @ParameterizedTest(name = "{0} master, {1} replica")
     @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
     void wrongMasterauthFailsWithRedisLogMessageAndExposesNoData(Kind masterKind, Kind replicaKind) {

@@ -1,0 +1,200 @@
+package io.magpie.app.sentinel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.magpie.app.sentinel.SentinelHarness.DataNode;
+import io.magpie.app.sentinel.SentinelHarness.SentinelNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPoolConfig;
+import redis.clients.jedis.JedisSentinelPool;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+
+/**
+ * Magpie Sentinels (separate processes) monitoring real redis-server nodes: detection,
+ * agreement, election and failover with real clients following the master, and the safety
+ * properties of issue 7 (minority cannot fail over, a returning master is demoted, a leader
+ * restarted mid-failover causes no second promotion, state survives restarts).
+ */
+class SentinelFailoverTest {
+    private SentinelHarness h;
+    private String name;
+
+    @BeforeEach
+    void setUp(TestInfo info) throws Exception {
+        h = new SentinelHarness();
+        name = info.getDisplayName();
+    }
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    private void dumpLogsOnFailure(Runnable body) {
+        try {
+            body.run();
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println(h.logs());
+            throw e;
+        }
+    }
+
+    /** A writer that SETs "prefix:i" = i in a loop and remembers which writes were acknowledged and when. */
+    static final class Writer {
+        final String prefix;
+        final ConcurrentLinkedQueue<Integer> acked = new ConcurrentLinkedQueue<>();
+        final AtomicLong lastAckNanos = new AtomicLong();
+        final AtomicLong failures = new AtomicLong();
+        volatile long firstAckAfterKillNanos;
+        volatile long killNanos = Long.MAX_VALUE;
+
+        Writer(String prefix) {
+            this.prefix = prefix;
+        }
+
+        void acked(int i) {
+            long now = System.nanoTime();
+            acked.add(i);
+            lastAckNanos.set(now);
+            if (now > killNanos && firstAckAfterKillNanos == 0) firstAckAfterKillNanos = now;
+        }
+    }
+
+    @Test
+    void threeMagpieSentinelsFailOverRealRedisUnderWriteLoadJedisAndLettuceFollowAndTheOldMasterIsDemoted() throws Exception {
+        DataNode master = h.dataNode(null);
+        DataNode r1 = h.dataNode(master.port);
+        DataNode r2 = h.dataNode(master.port);
+        List<SentinelNode> sentinels = new ArrayList<>();
+        for (int i = 0; i < 3; i++) sentinels.add(h.sentinel(true, master.port, 2, "sentinel failover-timeout mymaster 6000"));
+        dumpLogsOnFailure(() -> h.awaitDiscovery(sentinels, 2));
+
+        Set<String> sentinelAddrs = new HashSet<>();
+        for (SentinelNode s : sentinels) sentinelAddrs.add("127.0.0.1:" + s.port);
+        JedisPoolConfig poolConfig = new JedisPoolConfig();
+        poolConfig.setMaxTotal(4);
+        AtomicBoolean stop = new AtomicBoolean();
+        Writer jedisWriter = new Writer("jedis");
+        Writer lettuceWriter = new Writer("lettuce");
+        RedisURI.Builder uri = RedisURI.Builder.sentinel("127.0.0.1", sentinels.get(0).port, SentinelHarness.MASTER)
+                .withTimeout(Duration.ofMillis(500));
+        for (int i = 1; i < sentinels.size(); i++) uri.withSentinel("127.0.0.1", sentinels.get(i).port);
+        RedisClient lettuce = RedisClient.create(uri.build());
+        try (JedisSentinelPool pool = new JedisSentinelPool(SentinelHarness.MASTER, sentinelAddrs, poolConfig, 500);
+             StatefulRedisConnection<String, String> conn = lettuce.connect()) {
+            Thread jt = new Thread(() -> {
+                for (int i = 0; !stop.get() && i < 1_000_000; i++) {
+                    try (Jedis j = pool.getResource()) {
+                        j.set("jedis:" + i, String.valueOf(i));
+                        jedisWriter.acked(i);
+                    } catch (RuntimeException e) {
+                        jedisWriter.failures.incrementAndGet();
+                        sleep(10);
+                    }
+                }
+            }, "jedis-writer");
+            Thread lt = new Thread(() -> {
+                for (int i = 0; !stop.get() && i < 1_000_000; i++) {
+                    try {
+                        conn.sync().set("lettuce:" + i, String.valueOf(i));
+                        lettuceWriter.acked(i);
+                    } catch (RuntimeException e) {
+                        lettuceWriter.failures.incrementAndGet();
+                        sleep(10);
+                    }
+                }
+            }, "lettuce-writer");
+            jt.start();
+            lt.start();
+            SentinelHarness.await("writes to flow", 10_000, () -> jedisWriter.acked.size() > 200 && lettuceWriter.acked.size() > 200);
+
+            long kill = System.nanoTime();
+            jedisWriter.killNanos = kill;
+            lettuceWriter.killNanos = kill;
+            master.kill();
+
+            dumpLogsOnFailure(() -> SentinelHarness.await("all Sentinels to switch to a replica", 30_000, () -> sentinels.stream()
+                    .allMatch(s -> s.masterPort() == r1.port || s.masterPort() == r2.port)
+                    && sentinels.get(0).masterPort() == sentinels.get(1).masterPort()
+                    && sentinels.get(1).masterPort() == sentinels.get(2).masterPort()));
+            int newMasterPort = sentinels.get(0).masterPort();
+            DataNode promoted = newMasterPort == r1.port ? r1 : r2;
+            DataNode other = promoted == r1 ? r2 : r1;
+            long switched = System.nanoTime();
+            SentinelHarness.await("both clients to write to the new master", 30_000,
+                    () -> jedisWriter.firstAckAfterKillNanos != 0 && lettuceWriter.firstAckAfterKillNanos != 0
+                            && jedisWriter.lastAckNanos.get() > switched && lettuceWriter.lastAckNanos.get() > switched);
+            assertThat(promoted.role()).isEqualTo("master");
+            dumpLogsOnFailure(() -> SentinelHarness.await("the other replica to follow the new master", 30_000,
+                    () -> other.masterPort() == promoted.port));
+            stop.set(true);
+            jt.join(10_000);
+            lt.join(10_000);
+
+            long jedisLost = lost(promoted, jedisWriter);
+            long lettuceLost = lost(promoted, lettuceWriter);
+            System.out.printf("[%s] failover: kill -> first write on the new master: Jedis %d ms, Lettuce %d ms; "
+                            + "acknowledged writes lost: Jedis %d of %d, Lettuce %d of %d; failed attempts: Jedis %d, Lettuce %d%n",
+                    name, (jedisWriter.firstAckAfterKillNanos - kill) / 1_000_000, (lettuceWriter.firstAckAfterKillNanos - kill) / 1_000_000,
+                    jedisLost, jedisWriter.acked.size(), lettuceLost, lettuceWriter.acked.size(), jedisWriter.failures.get(),
+                    lettuceWriter.failures.get());
+            for (SentinelNode s : sentinels) assertThat(s.log()).contains("+switch-master mymaster 127.0.0.1 " + master.port + " 127.0.0.1 " + promoted.port);
+            long leaders = sentinels.stream().filter(s -> s.log().contains("+elected-leader")).count();
+            assertThat(leaders).isEqualTo(1);
+
+            // The old master comes back (same address, as a master with an empty dataset): it is demoted.
+            master.start();
+            dumpLogsOnFailure(() -> SentinelHarness.await("the returning old master to be converted to a replica", 40_000,
+                    () -> master.masterPort() == promoted.port));
+            assertThat(sentinels.stream().anyMatch(s -> s.log().contains("+convert-to-slave slave 127.0.0.1:" + master.port))).isTrue();
+        } finally {
+            stop.set(true);
+            lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    /** Acknowledged writes missing from the new master (the asynchronous replication window). */
+    private static long lost(DataNode master, Writer w) {
+        try (Jedis j = new Jedis("127.0.0.1", master.port)) {
+            Pipeline p = j.pipelined();
+            List<Response<Boolean>> exists = new ArrayList<>();
+            List<Integer> keys = new ArrayList<>(w.acked);
+            for (int i : keys) exists.add(p.exists(w.prefix + ":" + i));
+            p.sync();
+            long lost = 0;
+            List<Integer> sample = new ArrayList<>();
+            for (int k = 0; k < keys.size(); k++) {
+                if (!exists.get(k).get()) {
+                    lost++;
+                    if (sample.size() < 20) sample.add(keys.get(k));
+                }
+            }
+            if (lost > 0) System.out.println(w.prefix + " lost acknowledged writes (first 20): " + sample);
+            return lost;
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -33,6 +33,13 @@ final class SentinelConfigFile {
     private static final Set<String> PRE_MONITOR = Set.of("announce-ip", "announce-port", "deny-scripts-reconfig",
             "sentinel-user", "sentinel-pass", "current-epoch", "myid", "resolve-hostnames", "announce-hostnames");
 
+    /**
+     * Directives a Sentinel's file may hold that have no effect on a Sentinel (CONFIG REWRITE
+     * writes the first two itself; the others are data-node settings common in shared files).
+     */
+    private static final Set<String> IGNORED = Set.of("latency-tracking-info-percentiles", "user", "save", "appendonly",
+            "appendfilename", "dbfilename", "supervised", "acllog-max-len", "aclfile");
+
     final Path path;
     private final ServerConfig config;
 
@@ -55,7 +62,10 @@ final class SentinelConfigFile {
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i].strip();
             byte[][] argv = line.isEmpty() || line.startsWith("#") ? null : ArgSplitter.split(line.getBytes(StandardCharsets.UTF_8));
-            if (argv != null && argv.length > 0 && new String(argv[0], StandardCharsets.UTF_8).equalsIgnoreCase("sentinel")) {
+            String directive = argv != null && argv.length > 0 ? new String(argv[0], StandardCharsets.UTF_8).toLowerCase(Locale.ROOT) : "";
+            if (IGNORED.contains(directive)) {
+                rest.append('\n');
+            } else if (directive.equals("sentinel")) {
                 if (argv.length == 1) throw fatal(i + 1, line, "wrong number of arguments");
                 String[] args = new String[argv.length - 1];
                 for (int j = 1; j < argv.length; j++) args[j - 1] = new String(argv[j], StandardCharsets.UTF_8);

@@ -169,6 +169,103 @@ class SentinelFailoverTest {
         }
     }
 
+    @Test
+    void aMinorityOfSentinelsCannotFailOver() throws Exception {
+        DataNode master = h.dataNode(null);
+        DataNode replica = h.dataNode(master.port);
+        List<SentinelNode> sentinels = new ArrayList<>();
+        // Quorum 1: the lone survivor reaches ODOWN alone, but the election needs a majority of the three.
+        for (int i = 0; i < 3; i++) sentinels.add(h.sentinel(true, master.port, 1, "sentinel failover-timeout mymaster 3000"));
+        dumpLogsOnFailure(() -> h.awaitDiscovery(sentinels, 1));
+        sentinels.get(1).kill();
+        sentinels.get(2).kill();
+        master.kill();
+        SentinelNode survivor = sentinels.get(0);
+        dumpLogsOnFailure(() -> SentinelHarness.await("the survivor to give up the election", 30_000,
+                () -> survivor.log().contains("-failover-abort-not-elected master mymaster 127.0.0.1 " + master.port)));
+        assertThat(survivor.log()).contains("+odown master mymaster 127.0.0.1 " + master.port + " #quorum 1/1")
+                .contains("+try-failover master mymaster").doesNotContain("+elected-leader").doesNotContain("+switch-master");
+        assertThat(survivor.masterPort()).isEqualTo(master.port);
+        assertThat(replica.role()).isEqualTo("slave");
+        assertThat(String.valueOf(survivor.call("SENTINEL", "CKQUORUM", "mymaster")))
+                .startsWith("(error) NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the majority");
+    }
+
+    @Test
+    void aLeaderCrashingRightAfterPromotionAndRestartedCausesNoSecondPromotion() throws Exception {
+        DataNode master = h.dataNode(null);
+        DataNode r1 = h.dataNode(master.port);
+        DataNode r2 = h.dataNode(master.port);
+        List<SentinelNode> sentinels = new ArrayList<>();
+        for (int i = 0; i < 3; i++) sentinels.add(h.sentinel(true, master.port, 2, "sentinel failover-timeout mymaster 4000"));
+        dumpLogsOnFailure(() -> h.awaitDiscovery(sentinels, 2));
+        for (SentinelNode s : sentinels) assertThat(String.valueOf(s.call("SENTINEL", "SIMULATE-FAILURE", "CRASH-AFTER-PROMOTION"))).isEqualTo("OK");
+        long killed = System.currentTimeMillis();
+        master.kill();
+        dumpLogsOnFailure(() -> SentinelHarness.await("the leader to crash after promoting a replica", 30_000,
+                () -> sentinels.stream().anyMatch(s -> !s.alive())));
+        SentinelNode leader = sentinels.stream().filter(s -> !s.alive()).findFirst().orElseThrow();
+        assertThat(leader.process.exitValue()).isEqualTo(99);
+        assertThat(leader.log()).contains("+promoted-slave").contains("Sentinel CRASH because of SENTINEL simulate-failure");
+        // The promotion was persisted before the crash: the config names the promoted replica and the new epoch.
+        String conf = leader.config();
+        DataNode promoted = conf.contains("sentinel monitor mymaster 127.0.0.1 " + r1.port + " 2") ? r1 : r2;
+        assertThat(conf).contains("sentinel monitor mymaster 127.0.0.1 " + promoted.port + " 2").contains("sentinel config-epoch mymaster 1");
+
+        leader.start();
+        dumpLogsOnFailure(() -> SentinelHarness.await("every Sentinel to agree on the promoted replica", 30_000,
+                () -> sentinels.stream().allMatch(s -> s.masterPort() == promoted.port)));
+        DataNode other = promoted == r1 ? r2 : r1;
+        dumpLogsOnFailure(() -> SentinelHarness.await("the other replica to follow the promoted one", 30_000,
+                () -> other.masterPort() == promoted.port));
+        // Stay past the other Sentinels' failover retry window (2 x failover-timeout after their vote).
+        long quiet = killed + 2 * 4000 + 2000 - System.currentTimeMillis();
+        if (quiet > 0) Thread.sleep(quiet);
+        String all = sentinels.stream().map(SentinelNode::log).reduce("", String::concat);
+        assertThat(count(all, "+promoted-slave")).isEqualTo(1);
+        assertThat(count(all, "+elected-leader")).isEqualTo(1);
+        assertThat(count(all, "+new-epoch 2")).isZero();
+        assertThat(promoted.role()).isEqualTo("master");
+        assertThat(other.role()).isEqualTo("slave");
+    }
+
+    @Test
+    void aRestartedSentinelRemembersItsIdReplicasSentinelsAndEpochFromItsRewrittenConfig() throws Exception {
+        DataNode master = h.dataNode(null);
+        DataNode replica = h.dataNode(master.port);
+        SentinelNode a = h.sentinel(true, master.port, 2);
+        SentinelNode b = h.sentinel(true, master.port, 2);
+        dumpLogsOnFailure(() -> h.awaitDiscovery(List.of(a, b), 1));
+        String myid = String.valueOf(a.call("SENTINEL", "MYID"));
+        String bid = String.valueOf(b.call("SENTINEL", "MYID"));
+        a.kill();
+        assertThat(a.config()).contains("sentinel myid " + myid)
+                .contains("sentinel known-replica mymaster 127.0.0.1 " + replica.port)
+                .contains("sentinel known-sentinel mymaster 127.0.0.1 " + b.port + " " + bid)
+                .contains("sentinel current-epoch 0");
+        // The master is gone while a is down: a must know the replica and b from its file alone.
+        master.kill();
+        a.start();
+        assertThat(String.valueOf(a.call("SENTINEL", "MYID"))).isEqualTo(myid);
+        assertThat(a.count("REPLICAS")).isEqualTo(1);
+        assertThat(a.count("SENTINELS")).isEqualTo(1);
+        dumpLogsOnFailure(() -> SentinelHarness.await("the remembered pair to fail over", 30_000,
+                () -> a.masterPort() == replica.port && b.masterPort() == replica.port));
+        a.kill();
+        assertThat(a.config()).contains("sentinel monitor mymaster 127.0.0.1 " + replica.port + " 2")
+                .contains("sentinel known-replica mymaster 127.0.0.1 " + master.port)
+                .contains("sentinel current-epoch 1").contains("sentinel config-epoch mymaster 1");
+        a.start();
+        assertThat(a.masterPort()).isEqualTo(replica.port);
+        assertThat(String.valueOf(a.call("SENTINEL", "MASTER", "mymaster"))).contains("config-epoch, 1");
+    }
+
+    private static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) n++;
+        return n;
+    }
+
     /** Acknowledged writes missing from the new master (the asynchronous replication window). */
     private static long lost(DataNode master, Writer w) {
         try (Jedis j = new Jedis("127.0.0.1", master.port)) {

@@ -1144,6 +1144,30 @@ public final class Sentinel {
         loop.schedule(this::timer, 1000 / hz, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Instances are created while the config loads, which in a JVM can be a second before the
+     * timer runs: their ping and hello clocks start now, so that startup time does not count
+     * as silence (Redis creates them milliseconds before its first tick).
+     */
+    void restartClocks() {
+        long now = now();
+        for (Instance m : masters.values()) {
+            List<Instance> all = new ArrayList<>(m.slaves.values());
+            all.addAll(m.sentinels.values());
+            all.add(m);
+            for (Instance ri : all) {
+                ri.link.actPingTime = now;
+                ri.link.lastAvailTime = now;
+                ri.link.lastPongTime = now;
+                ri.lastPubTime = now;
+                ri.lastHelloTime = now;
+                ri.lastMasterDownReplyTime = now;
+                ri.roleReportedTime = now;
+                ri.slaveConfChangeTime = now;
+            }
+        }
+    }
+
     void startTimer() {
         previousTime = now();
         loop.schedule(this::timer, 100, TimeUnit.MILLISECONDS);

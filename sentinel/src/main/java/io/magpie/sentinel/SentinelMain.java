@@ -192,6 +192,7 @@ public final class SentinelMain {
             sentinel.flushConfig();
         }
         Log.warning("Sentinel ID is %s", sentinel.myid);
+        sentinel.restartClocks();
         sentinel.generateInitialMonitorEvents();
         sentinel.startTimer();
     }

@@ -154,7 +154,9 @@ class SentinelFailoverTest {
                     name, (jedisWriter.firstAckAfterKillNanos - kill) / 1_000_000, (lettuceWriter.firstAckAfterKillNanos - kill) / 1_000_000,
                     jedisLost, jedisWriter.acked.size(), lettuceLost, lettuceWriter.acked.size(), jedisWriter.failures.get(),
                     lettuceWriter.failures.get());
-            for (SentinelNode s : sentinels) assertThat(s.log()).contains("+switch-master mymaster 127.0.0.1 " + master.port + " 127.0.0.1 " + promoted.port);
+            String switchMaster = "+switch-master mymaster 127.0.0.1 " + master.port + " 127.0.0.1 " + promoted.port;
+            SentinelHarness.await("every Sentinel to log " + switchMaster, 30_000,
+                    () -> sentinels.stream().allMatch(s -> s.log().contains(switchMaster)));
             long leaders = sentinels.stream().filter(s -> s.log().contains("+elected-leader")).count();
             assertThat(leaders).isEqualTo(1);
 

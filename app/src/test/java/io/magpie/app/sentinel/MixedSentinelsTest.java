@@ -1,0 +1,98 @@
+package io.magpie.app.sentinel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.magpie.app.sentinel.SentinelHarness.DataNode;
+import io.magpie.app.sentinel.SentinelHarness.SentinelNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPoolConfig;
+import redis.clients.jedis.JedisSentinelPool;
+
+/**
+ * Issue 7's interop case (c): two Magpie Sentinels and one real redis-sentinel watch real
+ * redis-server nodes together: they discover each other through hello messages, agree the
+ * master is down, elect one leader among them and fail over; clients asking any of them
+ * find the new master.
+ */
+class MixedSentinelsTest {
+    private SentinelHarness h;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = new SentinelHarness();
+    }
+
+    @AfterEach
+    void tearDown() {
+        h.close();
+    }
+
+    @Test
+    void twoMagpieSentinelsAndARedisSentinelAgreeElectAndFailOverAndClientsFindTheNewMaster() throws Exception {
+        DataNode master = h.dataNode(null);
+        DataNode r1 = h.dataNode(master.port);
+        DataNode r2 = h.dataNode(master.port);
+        List<SentinelNode> sentinels = new ArrayList<>();
+        sentinels.add(h.sentinel(true, master.port, 2, "sentinel failover-timeout mymaster 6000"));
+        sentinels.add(h.sentinel(false, master.port, 2, "sentinel failover-timeout mymaster 6000"));
+        sentinels.add(h.sentinel(true, master.port, 2, "sentinel failover-timeout mymaster 6000"));
+        try {
+            h.awaitDiscovery(sentinels, 2);
+            // Each Sentinel lists the other two with the right run ids, whichever implementation it is.
+            for (SentinelNode s : sentinels) {
+                String others = String.valueOf(s.call("SENTINEL", "SENTINELS", "mymaster"));
+                for (SentinelNode o : sentinels) {
+                    if (o != s) assertThat(others).contains(String.valueOf(o.call("SENTINEL", "MYID")));
+                }
+            }
+            master.kill();
+            SentinelHarness.await("all three Sentinels to switch to the same replica", 30_000, () -> {
+                int p = sentinels.get(0).masterPort();
+                return (p == r1.port || p == r2.port) && sentinels.stream().allMatch(s -> s.masterPort() == p);
+            });
+            DataNode promoted = sentinels.get(0).masterPort() == r1.port ? r1 : r2;
+            DataNode other = promoted == r1 ? r2 : r1;
+            SentinelHarness.await("the promoted replica to be master and the other to follow it", 30_000,
+                    () -> "master".equals(promoted.role()) && other.masterPort() == promoted.port);
+            long leaders = sentinels.stream().filter(s -> s.log().contains("+elected-leader")).count();
+            assertThat(leaders).isEqualTo(1);
+            String switched = "+switch-master mymaster 127.0.0.1 " + master.port + " 127.0.0.1 " + promoted.port;
+            SentinelHarness.await("every Sentinel to log " + switched, 30_000, () -> sentinels.stream().allMatch(s -> s.log().contains(switched)));
+
+            Set<String> addrs = new HashSet<>();
+            for (SentinelNode s : sentinels) addrs.add("127.0.0.1:" + s.port);
+            try (JedisSentinelPool pool = new JedisSentinelPool(SentinelHarness.MASTER, addrs, new JedisPoolConfig(), 1000);
+                 Jedis j = pool.getResource()) {
+                assertThat(pool.getCurrentHostMaster()).isEqualTo(new HostAndPort("127.0.0.1", promoted.port));
+                assertThat(j.set("mixed:jedis", "1")).isEqualTo("OK");
+            }
+            RedisURI.Builder uri = RedisURI.Builder.sentinel("127.0.0.1", sentinels.get(1).port, SentinelHarness.MASTER);
+            uri.withSentinel("127.0.0.1", sentinels.get(0).port).withSentinel("127.0.0.1", sentinels.get(2).port);
+            RedisClient lettuce = RedisClient.create(uri.build());
+            try (StatefulRedisConnection<String, String> c = lettuce.connect()) {
+                assertThat(c.sync().set("mixed:lettuce", "1")).isEqualTo("OK");
+            } finally {
+                lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+            assertThat(promoted.call("EXISTS", "mixed:jedis", "mixed:lettuce")).isEqualTo(2L);
+
+            master.start();
+            SentinelHarness.await("the returning old master to be demoted", 40_000, () -> master.masterPort() == promoted.port);
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println(h.logs());
+            throw e;
+        }
+    }
+}

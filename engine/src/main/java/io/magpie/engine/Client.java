@@ -55,6 +55,12 @@ public class Client {
     }
     /** Blocking state, owned by io.magpie.engine.Blocking. */
     public Object blockingState;
+    /** A replica's state on its master, owned by the server's replication. */
+    public Object replicationState;
+    /** The replication offset after this client's last command (WAIT waits for it). */
+    public long woff;
+    /** A WAIT in progress: the offset and number of replicas it waits for. */
+    public long waitOffset, waitNumReplicas;
 
     private final RespWriter reply;
     private ByteBuf realTarget;

@@ -68,6 +68,10 @@ public final class Persistence {
     private long dirtyBeforeBgsave;
     private long lastLoadKeysLoaded, lastLoadKeysExpired;
     private BackgroundSnapshot bgsave;
+    /** Told the outcome of the running BGSAVE (a disk-based replica sync waits for it). */
+    private java.util.function.Consumer<Boolean> bgsaveListener;
+    /** Stops a diskless replication transfer, which holds the snapshot slot as an RDB child does. */
+    private Runnable replicationChild;
     private final Aof aof;
 
     public Persistence(Engine engine, Config registry, ScheduledExecutorService mainThread, Logger log) {
@@ -110,7 +114,15 @@ public final class Persistence {
     }
 
     public boolean bgsaveInProgress() {
-        return bgsave != null;
+        return bgsave != null || replicationChild != null;
+    }
+
+    /**
+     * A diskless replica sync started (abort non-null) or ended (null). Like Redis's RDB
+     * child writing to sockets, it keeps BGSAVE and BGREWRITEAOF waiting meanwhile.
+     */
+    public void setReplicationChild(Runnable abort) {
+        this.replicationChild = abort;
     }
 
     /** Redis's writeCommandsDeniedByDiskError (the RDB half). */
@@ -121,9 +133,14 @@ public final class Persistence {
     /* ---------------- SAVE ---------------- */
 
     private RdbSaver.Aux aux(boolean aofBase) {
+        return aux(aofBase, null, 0);
+    }
+
+    /** The aux fields; replId non-null adds repl-stream-db/repl-id/repl-offset (an RDB for a replica). */
+    public RdbSaver.Aux aux(boolean aofBase, String replId, long replOffset) {
         Runtime rt = Runtime.getRuntime();
         return new RdbSaver.Aux(REDIS_VERSION, System.currentTimeMillis() / 1000, rt.totalMemory() - rt.freeMemory(), aofBase,
-                null, 0, 0);
+                replId, replOffset, 0);
     }
 
     /**
@@ -162,7 +179,7 @@ public final class Persistence {
 
 
     /** list-max-listpack-size: how saved lists split into quicklist nodes. */
-    int listFill() {
+    public int listFill() {
         return engine.config.listMaxListpackSize.intValue();
     }
 
@@ -179,7 +196,15 @@ public final class Persistence {
 
     /** rdbSaveBackground. Returns null on success or the error to reply with. */
     public String bgsave() {
-        if (bgsave != null) return "ERR Background save already in progress";
+        return bgsave(null, 0, null);
+    }
+
+    /**
+     * BGSAVE for a disk-based replica sync: the file carries the replication id and offset,
+     * and onDone hears (on the keyspace thread) whether it was written.
+     */
+    public String bgsave(String replId, long replOffset, java.util.function.Consumer<Boolean> onDone) {
+        if (bgsaveInProgress()) return "ERR Background save already in progress";
         if (aof.rewriteInProgress()) {
             return "ERR Another child process is active (AOF?): can't BGSAVE right now. "
                     + "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
@@ -189,8 +214,10 @@ public final class Persistence {
         try {
             bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
                     rdbPath(), "magpie-bgsave",
-                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(), aux(false)),
+                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(),
+                            aux(false, replId, replOffset)),
                     this::bgsaveDone);
+            bgsaveListener = onDone;
             bgsave.start();
         } catch (IOException | RuntimeException e) {
             lastBgsaveOk = false;
@@ -204,6 +231,9 @@ public final class Persistence {
     private void bgsaveDone(BackgroundSnapshot b, boolean ok) {
         if (bgsave != b) return;
         bgsave = null;
+        var listener = bgsaveListener;
+        bgsaveListener = null;
+        if (listener != null) mainThread.execute(() -> listener.accept(ok));
         lastBgsaveTimeSec = (System.nanoTime() - b.startNanos) / 1_000_000_000L;
         if (ok) {
             log.notice("DB saved on disk");
@@ -221,10 +251,18 @@ public final class Persistence {
 
     /** Stops a running BGSAVE and removes its temp file (SHUTDOWN, FLUSHALL as Redis's killRDBChild). */
     public void abortBgsave() {
+        if (replicationChild != null) {
+            Runnable abort = replicationChild;
+            replicationChild = null;
+            abort.run();
+        }
         if (bgsave == null) return;
         log.warning("There is a child saving an .rdb. Killing it!");
         bgsave.abort();
         bgsave = null;
+        var listener = bgsaveListener;
+        bgsaveListener = null;
+        if (listener != null) listener.accept(false);
     }
 
     /** For tests and DEBUG: blocks the caller (not the keyspace thread!) until no BGSAVE runs. */
@@ -242,7 +280,7 @@ public final class Persistence {
     /** serverCron's save-rule check: BGSAVE when a rule's seconds and changes are both reached. */
     public void cron() {
         aof.cron();
-        if (bgsave != null || aof.rewriteInProgress()) return;
+        if (bgsaveInProgress() || aof.rewriteInProgress()) return;
         long now = nowSeconds();
         for (SaveParam.Rule r : save.rules()) {
             if (engine.dirty >= r.changes() && now - lastSave > r.seconds()
@@ -381,7 +419,7 @@ public final class Persistence {
         field(sb, "current_save_keys_processed", bgsave == null ? 0 : bgsave.snapshot.keysWritten());
         field(sb, "current_save_keys_total", bgsave == null ? 0 : bgsave.snapshot.totalKeys());
         field(sb, "rdb_changes_since_last_save", engine.dirty);
-        field(sb, "rdb_bgsave_in_progress", bgsave == null ? 0 : 1);
+        field(sb, "rdb_bgsave_in_progress", bgsaveInProgress() ? 1 : 0);
         field(sb, "rdb_last_save_time", lastSave);
         field(sb, "rdb_last_bgsave_status", lastBgsaveOk ? "ok" : "err");
         field(sb, "rdb_last_bgsave_time_sec", lastBgsaveTimeSec);

@@ -42,8 +42,21 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return client;
     }
 
-    Channel channel() {
+    public Channel channel() {
         return channel;
+    }
+
+    /**
+     * Writes bytes straight to the socket after the replies already produced (a replica's
+     * +FULLRESYNC line, snapshot and stream do not go through the reply buffer).
+     */
+    public void writeDirect(io.netty.buffer.ByteBuf buf) {
+        if (channel == null || closing) {
+            buf.release();
+            return;
+        }
+        flush();
+        channel.writeAndFlush(buf, channel.voidPromise());
     }
 
     /** The socket's file descriptor where the transport has one (CLIENT LIST fd), else -1. */
@@ -194,6 +207,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         long start = System.nanoTime();
         try {
             engine.processCommand(client);
+            client.woff = server.replication().masterReplOffset();
             long threshold = engine.config.latencyMonitorThreshold.value();
             if (threshold > 0) {
                 long ms = (System.nanoTime() - start) / 1_000_000;
@@ -237,7 +251,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     /** Writes what the client's buffer holds to the socket (after the AOF buffer reached the file). */
-    void flush() {
+    public void flush() {
         flushScheduled = false;
         if (channel == null) return;
         server.persistence().aof().flushBeforeReply();
@@ -270,7 +284,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     /** Closes without sending pending replies (limits exceeded, CLIENT KILL). */
-    void closeNow() {
+    public void closeNow() {
         closing = true;
         if (channel != null) channel.close();
     }

@@ -39,6 +39,8 @@ public final class MagpieServer {
     private final ServerConfig config;
     private final Engine engine;
     private final Persistence persistence;
+    private final io.magpie.server.replication.Replication replication;
+    private long lastReplicationCronMs;
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup mainLoop;
     private final Class<? extends ServerChannel> channelClass;
@@ -48,7 +50,6 @@ public final class MagpieServer {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final long startTimeMillis = System.currentTimeMillis();
     private final String runId;
-    private final String replid;
     private final LatencyMonitor latency = new LatencyMonitor();
     private final List<ShutdownHook> shutdownHooks = new ArrayList<>();
     private ScheduledFuture<?> cron;
@@ -85,7 +86,6 @@ public final class MagpieServer {
         this.mainLoop = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
         this.channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.runId = randomHex(40);
-        this.replid = randomHex(40);
         ServerCommands.register(this);
         this.persistence = new Persistence(engine, registry, mainLoop.next(), new Persistence.Logger() {
             @Override public void notice(String message) {
@@ -101,6 +101,7 @@ public final class MagpieServer {
                 throw new java.io.IOException("the final save failed");
             }
         });
+        this.replication = new io.magpie.server.replication.Replication(this);
         engine.addGuard((c, cmd) -> !c.authenticated && engine.authRequired() && !cmd.noAuth ? Errors.NOAUTH : null);
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
@@ -123,6 +124,22 @@ public final class MagpieServer {
         return persistence;
     }
 
+    /** Master and replica replication (REPLICAOF, PSYNC, INFO replication). */
+    public io.magpie.server.replication.Replication replication() {
+        return replication;
+    }
+
+    /** The keyspace thread's event loop: replication links and snapshot steps run on it. */
+    public io.netty.channel.EventLoop mainLoop() {
+        return mainLoop.next();
+    }
+
+    /** The socket class for outgoing connections (a replica's link to its master). */
+    public Class<? extends io.netty.channel.socket.SocketChannel> clientChannelClass() {
+        return channelClass == EpollServerSocketChannel.class ? io.netty.channel.epoll.EpollSocketChannel.class
+                : io.netty.channel.socket.nio.NioSocketChannel.class;
+    }
+
     public ServerConfig config() {
         return config;
     }
@@ -141,10 +158,6 @@ public final class MagpieServer {
 
     public LatencyMonitor latency() {
         return latency;
-    }
-
-    public String replid() {
-        return replid;
     }
 
     /** The absolute path of the config file the server was started with, or null (CONFIG REWRITE, INFO). */
@@ -216,6 +229,7 @@ public final class MagpieServer {
         Log.notice("Running mode=standalone, port=%d.", boundPort);
         Log.warning("Server initialized");
         Log.notice("Ready to accept connections tcp");
+        mainLoop.next().execute(replication::start);
     }
 
     /** Runs serverCron hz times a second; a change of hz takes effect at the next run. */
@@ -286,6 +300,11 @@ public final class MagpieServer {
         try {
             engine.cron();
             persistence.cron();
+            long nowMs = System.currentTimeMillis();
+            if (nowMs - lastReplicationCronMs >= 1000) {
+                lastReplicationCronMs = nowMs;
+                replication.cron();
+            }
             clientsCron();
             if (pauseEndMs != 0 && engine.now() >= pauseEndMs) unpause();
             sampleMetrics();
@@ -436,6 +455,7 @@ public final class MagpieServer {
 
     void sessionClosed(ClientSession s) {
         sessions.remove(s);
+        replication.clientClosed(s.client());
         postponed.remove(s);
     }
 

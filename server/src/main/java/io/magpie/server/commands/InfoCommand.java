@@ -216,7 +216,7 @@ public final class InfoCommand {
         field(sb, "mem_fragmentation_ratio", f2(used == 0 ? 0 : (double) rss / used));
         field(sb, "mem_fragmentation_bytes", rss - used);
         field(sb, "mem_not_counted_for_evict", 0);
-        field(sb, "mem_replication_backlog", 0);
+        field(sb, "mem_replication_backlog", server.replication().backlogMemory());
         field(sb, "mem_total_replication_buffers", 0);
         field(sb, "mem_clients_slaves", 0);
         field(sb, "mem_clients_normal", server.clientsOutputMemory());
@@ -240,16 +240,16 @@ public final class InfoCommand {
         field(sb, "instantaneous_ops_per_sec", server.instantaneousOps());
         field(sb, "total_net_input_bytes", s.netInputBytes);
         field(sb, "total_net_output_bytes", s.netOutputBytes);
-        field(sb, "total_net_repl_input_bytes", 0);
-        field(sb, "total_net_repl_output_bytes", 0);
+        field(sb, "total_net_repl_input_bytes", server.replication().netReplInputBytes());
+        field(sb, "total_net_repl_output_bytes", server.replication().netReplOutputBytes());
         field(sb, "instantaneous_input_kbps", f2(server.instantaneousInputKbps()));
         field(sb, "instantaneous_output_kbps", f2(server.instantaneousOutputKbps()));
         field(sb, "instantaneous_input_repl_kbps", "0.00");
         field(sb, "instantaneous_output_repl_kbps", "0.00");
         field(sb, "rejected_connections", s.rejectedConnections);
-        field(sb, "sync_full", 0);
-        field(sb, "sync_partial_ok", 0);
-        field(sb, "sync_partial_err", 0);
+        field(sb, "sync_full", server.replication().syncFull());
+        field(sb, "sync_partial_ok", server.replication().syncPartialOk());
+        field(sb, "sync_partial_err", server.replication().syncPartialErr());
         field(sb, "expired_keys", s.expiredKeys);
         field(sb, "expired_stale_perc", "0.00");
         field(sb, "expired_time_cap_reached_count", 0);
@@ -290,17 +290,7 @@ public final class InfoCommand {
     }
 
     private static void replicationSection(MagpieServer server, StringBuilder sb) {
-        field(sb, "role", "master");
-        field(sb, "connected_slaves", 0);
-        field(sb, "master_failover_state", "no-failover");
-        field(sb, "master_replid", server.replid());
-        field(sb, "master_replid2", "0000000000000000000000000000000000000000");
-        field(sb, "master_repl_offset", 0);
-        field(sb, "second_repl_offset", -1);
-        field(sb, "repl_backlog_active", 0);
-        field(sb, "repl_backlog_size", 1048576);
-        field(sb, "repl_backlog_first_byte_offset", 0);
-        field(sb, "repl_backlog_histlen", 0);
+        sb.append(server.replication().infoFields());
     }
 
     private static void cpuSection(StringBuilder sb) {

@@ -40,10 +40,19 @@ class MixedSentinelsTest {
     }
 
     @Test
-    void twoMagpieSentinelsAndARedisSentinelAgreeElectAndFailOverAndClientsFindTheNewMaster() throws Exception {
-        DataNode master = h.dataNode(null);
-        DataNode r1 = h.dataNode(master.port);
-        DataNode r2 = h.dataNode(master.port);
+    void twoMagpieSentinelsAndARedisSentinelFailOverRealRedisAndClientsFindTheNewMaster() throws Exception {
+        mixedFailover(false);
+    }
+
+    @Test
+    void twoMagpieSentinelsAndARedisSentinelFailOverMagpieDataNodesAndClientsFindTheNewMaster() throws Exception {
+        mixedFailover(true);
+    }
+
+    private void mixedFailover(boolean magpieData) throws Exception {
+        DataNode master = h.dataNode(magpieData, null);
+        DataNode r1 = h.dataNode(magpieData, master.port);
+        DataNode r2 = h.dataNode(magpieData, master.port);
         List<SentinelNode> sentinels = new ArrayList<>();
         sentinels.add(h.sentinel(true, master.port, 2, "sentinel failover-timeout mymaster 6000"));
         sentinels.add(h.sentinel(false, master.port, 2, "sentinel failover-timeout mymaster 6000"));

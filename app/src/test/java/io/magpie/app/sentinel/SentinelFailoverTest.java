@@ -68,21 +68,37 @@ class SentinelFailoverTest {
             this.prefix = prefix;
         }
 
-        void acked(int i) {
+        /** Write i, sent at issuedNanos, was acknowledged; the first one sent after the kill went to the new master. */
+        void acked(int i, long issuedNanos) {
             long now = System.nanoTime();
             acked.add(i);
             lastAckNanos.set(now);
-            if (now > killNanos && firstAckAfterKillNanos == 0) firstAckAfterKillNanos = now;
+            if (issuedNanos > killNanos && firstAckAfterKillNanos == 0) firstAckAfterKillNanos = now;
         }
     }
 
     @Test
     void threeMagpieSentinelsFailOverRealRedisUnderWriteLoadJedisAndLettuceFollowAndTheOldMasterIsDemoted() throws Exception {
-        DataNode master = h.dataNode(null);
-        DataNode r1 = h.dataNode(master.port);
-        DataNode r2 = h.dataNode(master.port);
+        failoverUnderWriteLoad(false, true);
+    }
+
+    @Test
+    void threeMagpieSentinelsFailOverMagpieDataNodesUnderWriteLoadJedisAndLettuceFollowAndTheOldMasterIsDemoted() throws Exception {
+        failoverUnderWriteLoad(true, true);
+    }
+
+    /** Issue 7's interop case (b): real redis-sentinel processes monitoring Magpie data nodes. */
+    @Test
+    void threeRedisSentinelsFailOverMagpieDataNodesUnderWriteLoadJedisAndLettuceFollowAndTheOldMasterIsDemoted() throws Exception {
+        failoverUnderWriteLoad(true, false);
+    }
+
+    private void failoverUnderWriteLoad(boolean magpieData, boolean magpieSentinels) throws Exception {
+        DataNode master = h.dataNode(magpieData, null);
+        DataNode r1 = h.dataNode(magpieData, master.port);
+        DataNode r2 = h.dataNode(magpieData, master.port);
         List<SentinelNode> sentinels = new ArrayList<>();
-        for (int i = 0; i < 3; i++) sentinels.add(h.sentinel(true, master.port, 2, "sentinel failover-timeout mymaster 6000"));
+        for (int i = 0; i < 3; i++) sentinels.add(h.sentinel(magpieSentinels, master.port, 2, "sentinel failover-timeout mymaster 6000"));
         dumpLogsOnFailure(() -> h.awaitDiscovery(sentinels, 2));
 
         Set<String> sentinelAddrs = new HashSet<>();
@@ -100,9 +116,10 @@ class SentinelFailoverTest {
              StatefulRedisConnection<String, String> conn = lettuce.connect()) {
             Thread jt = new Thread(() -> {
                 for (int i = 0; !stop.get() && i < 1_000_000; i++) {
+                    long issued = System.nanoTime();
                     try (Jedis j = pool.getResource()) {
                         j.set("jedis:" + i, String.valueOf(i));
-                        jedisWriter.acked(i);
+                        jedisWriter.acked(i, issued);
                     } catch (RuntimeException e) {
                         jedisWriter.failures.incrementAndGet();
                         sleep(10);
@@ -111,9 +128,10 @@ class SentinelFailoverTest {
             }, "jedis-writer");
             Thread lt = new Thread(() -> {
                 for (int i = 0; !stop.get() && i < 1_000_000; i++) {
+                    long issued = System.nanoTime();
                     try {
                         conn.sync().set("lettuce:" + i, String.valueOf(i));
-                        lettuceWriter.acked(i);
+                        lettuceWriter.acked(i, issued);
                     } catch (RuntimeException e) {
                         lettuceWriter.failures.incrementAndGet();
                         sleep(10);
@@ -173,8 +191,8 @@ class SentinelFailoverTest {
 
     @Test
     void aMinorityOfSentinelsCannotFailOver() throws Exception {
-        DataNode master = h.dataNode(null);
-        DataNode replica = h.dataNode(master.port);
+        DataNode master = h.dataNode(false, null);
+        DataNode replica = h.dataNode(false, master.port);
         List<SentinelNode> sentinels = new ArrayList<>();
         // Quorum 1: the lone survivor reaches ODOWN alone, but the election needs a majority of the three.
         for (int i = 0; i < 3; i++) sentinels.add(h.sentinel(true, master.port, 1, "sentinel failover-timeout mymaster 3000"));
@@ -195,9 +213,9 @@ class SentinelFailoverTest {
 
     @Test
     void aLeaderCrashingRightAfterPromotionAndRestartedCausesNoSecondPromotion() throws Exception {
-        DataNode master = h.dataNode(null);
-        DataNode r1 = h.dataNode(master.port);
-        DataNode r2 = h.dataNode(master.port);
+        DataNode master = h.dataNode(false, null);
+        DataNode r1 = h.dataNode(false, master.port);
+        DataNode r2 = h.dataNode(false, master.port);
         List<SentinelNode> sentinels = new ArrayList<>();
         for (int i = 0; i < 3; i++) sentinels.add(h.sentinel(true, master.port, 2, "sentinel failover-timeout mymaster 4000"));
         dumpLogsOnFailure(() -> h.awaitDiscovery(sentinels, 2));
@@ -233,8 +251,8 @@ class SentinelFailoverTest {
 
     @Test
     void aRestartedSentinelRemembersItsIdReplicasSentinelsAndEpochFromItsRewrittenConfig() throws Exception {
-        DataNode master = h.dataNode(null);
-        DataNode replica = h.dataNode(master.port);
+        DataNode master = h.dataNode(false, null);
+        DataNode replica = h.dataNode(false, master.port);
         SentinelNode a = h.sentinel(true, master.port, 2);
         SentinelNode b = h.sentinel(true, master.port, 2);
         dumpLogsOnFailure(() -> h.awaitDiscovery(List.of(a, b), 1));

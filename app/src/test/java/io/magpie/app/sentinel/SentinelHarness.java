@@ -111,21 +111,26 @@ final class SentinelHarness implements AutoCloseable {
         }
     }
 
-    /** A real redis-server data node. */
+    /** A data node: a real redis-server, or a Magpie server (this build's Main, its own JVM). */
     final class DataNode extends Proc {
+        final boolean magpie;
         Integer replicaOf;
 
-        DataNode(int port, Integer replicaOf) {
-            super(port, dir.resolve("redis-" + port + ".log"));
+        DataNode(boolean magpie, int port, Integer replicaOf) {
+            super(port, dir.resolve((magpie ? "magpie-" : "redis-") + port + ".log"));
+            this.magpie = magpie;
             this.replicaOf = replicaOf;
         }
 
         @Override
         List<String> command() {
-            List<String> cmd = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", dir.toString(), "--dbfilename", "dump-" + port + ".rdb",
-                    "--logfile", log.toString(), "--daemonize", "no"));
-            if (replicaOf != null) cmd.addAll(List.of("--replicaof", "127.0.0.1 " + replicaOf));
+            List<String> cmd = new ArrayList<>();
+            if (magpie) cmd.addAll(javaCommand());
+            else cmd.add("redis-server");
+            cmd.addAll(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--dir", dir.toString(), "--dbfilename", "dump-" + port + ".rdb", "--logfile", log.toString(),
+                    "--repl-diskless-sync-delay", "0"));
+            if (replicaOf != null) cmd.addAll(List.of("--replicaof", "127.0.0.1", String.valueOf(replicaOf)));
             return cmd;
         }
 
@@ -144,7 +149,7 @@ final class SentinelHarness implements AutoCloseable {
 
         @Override
         public String toString() {
-            return "redis-server:" + port;
+            return (magpie ? "magpie-server:" : "redis-server:") + port;
         }
     }
 
@@ -163,11 +168,8 @@ final class SentinelHarness implements AutoCloseable {
         @Override
         List<String> command() {
             if (!magpie) return List.of("redis-sentinel", conf.toString());
-            List<String> cmd = new ArrayList<>();
-            cmd.add(ProcessHandle.current().info().command().orElse("java"));
-            // A small, quickly started JVM: three of them share the test machine's cores.
-            cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-                    "io.magpie.app.Main", conf.toString(), "--sentinel"));
+            List<String> cmd = javaCommand();
+            cmd.addAll(List.of(conf.toString(), "--sentinel"));
             return cmd;
         }
 
@@ -196,8 +198,17 @@ final class SentinelHarness implements AutoCloseable {
         }
     }
 
-    DataNode dataNode(Integer replicaOf) throws IOException {
-        DataNode n = new DataNode(RealRedis.freePort(), replicaOf);
+    /** java ... io.magpie.app.Main: a small, quickly started JVM, as several share the test machine's cores. */
+    static List<String> javaCommand() {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                "io.magpie.app.Main"));
+        return cmd;
+    }
+
+    DataNode dataNode(boolean magpie, Integer replicaOf) throws IOException {
+        DataNode n = new DataNode(magpie, RealRedis.freePort(), replicaOf);
         n.start();
         return n;
     }

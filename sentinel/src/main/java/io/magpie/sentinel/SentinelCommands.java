@@ -706,7 +706,7 @@ final class SentinelCommands {
         w.status("SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
         for (String h : HELP) w.status(h);
         w.status("HELP");
-        w.status("    Print this help.");
+        w.status("    Prints this help.");
     }
 
     private void instances(RespWriter w, Map<String, Instance> table) {
@@ -715,10 +715,6 @@ final class SentinelCommands {
         w.arrayLen(shown.size());
         for (Instance ri : shown) instance(w, ri);
     }
-
-    private static final String[][] FLAG_NAMES = {
-        {"s_down"}, {"o_down"}, {"master"}, {"slave"}, {"sentinel"}, {"disconnected"}, {"master_down"}, {"failover_in_progress"},
-        {"promoted"}, {"reconf_sent"}, {"reconf_inprog"}, {"reconf_done"}, {"force_failover"}, {"script_kill_sent"}};
 
     static String flags(Instance ri) {
         List<String> f = new ArrayList<>();

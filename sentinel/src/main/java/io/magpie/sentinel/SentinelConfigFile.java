@@ -337,10 +337,14 @@ final class SentinelConfigFile {
         }
     }
 
+    /**
+     * The server options a Sentinel's rewrite carries. Redis walks its config dict, whose
+     * order changes from process to process; this is the order it shows most often.
+     */
     private void rewriteServerOptions(State st, Sentinel s) {
-        st.rewriteLine("latency-tracking-info-percentiles", "latency-tracking-info-percentiles 50 99 99.9", true);
         st.rewriteLine("protected-mode", "protected-mode " + (config.protectedMode.value() ? "yes" : "no"), !config.protectedMode.value());
         st.rewriteLine("dir", "dir " + repr(Path.of(config.dir.value()).toAbsolutePath().normalize().toString()), true);
+        st.rewriteLine("latency-tracking-info-percentiles", "latency-tracking-info-percentiles 50 99 99.9", true);
         st.rewriteLine("port", "port " + config.port.value(), config.port.value() != 6379);
         String bind = config.bind.get();
         st.rewriteLine("bind", "bind " + bind, !bind.equals(config.bind.defaultValue()));

@@ -215,15 +215,22 @@ final class SentinelHarness implements AutoCloseable {
 
     /** A Sentinel watching mymaster at masterPort with quorum and the given extra lines. */
     SentinelNode sentinel(boolean magpie, int masterPort, int quorum, String... extra) throws IOException {
+        StringBuilder conf = new StringBuilder();
+        conf.append("sentinel monitor ").append(MASTER).append(" 127.0.0.1 ").append(masterPort).append(' ').append(quorum).append('\n');
+        conf.append("sentinel down-after-milliseconds ").append(MASTER).append(" 1000\n");
+        for (String line : extra) conf.append(line).append('\n');
+        return sentinelWithConfig(magpie, conf.toString());
+    }
+
+    /** A Sentinel on a free port whose config file is port, bind, dir and logfile lines, then body. */
+    SentinelNode sentinelWithConfig(boolean magpie, String body) throws IOException {
         int port = RealRedis.freePort();
         StringBuilder conf = new StringBuilder();
         conf.append("port ").append(port).append('\n');
         conf.append("bind 127.0.0.1\n");
         conf.append("dir \"").append(dir).append("\"\n");
         conf.append("logfile \"").append(dir.resolve((magpie ? "magpie-sentinel-" : "redis-sentinel-") + port + ".log")).append("\"\n");
-        conf.append("sentinel monitor ").append(MASTER).append(" 127.0.0.1 ").append(masterPort).append(' ').append(quorum).append('\n');
-        conf.append("sentinel down-after-milliseconds ").append(MASTER).append(" 1000\n");
-        for (String line : extra) conf.append(line).append('\n');
+        conf.append(body);
         SentinelNode s = new SentinelNode(magpie, port, conf.toString());
         s.start();
         return s;

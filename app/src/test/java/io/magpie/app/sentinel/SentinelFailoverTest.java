@@ -7,6 +7,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.magpie.app.sentinel.SentinelHarness.DataNode;
 import io.magpie.app.sentinel.SentinelHarness.SentinelNode;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -97,8 +98,15 @@ class SentinelFailoverTest {
         DataNode master = h.dataNode(magpieData, null);
         DataNode r1 = h.dataNode(magpieData, master.port);
         DataNode r2 = h.dataNode(magpieData, master.port);
+        // Scripts that record their arguments: "N <event> <description>" and "R <client-reconfig arguments>".
+        Path events = h.dir.resolve("script-calls.txt");
+        Path notify = script("notify.sh", "echo \"N $@\" >> " + events);
+        Path reconf = script("reconf.sh", "echo \"R $@\" >> " + events);
         List<SentinelNode> sentinels = new ArrayList<>();
-        for (int i = 0; i < 3; i++) sentinels.add(h.sentinel(magpieSentinels, master.port, 2, "sentinel failover-timeout mymaster 6000"));
+        for (int i = 0; i < 3; i++) {
+            sentinels.add(h.sentinel(magpieSentinels, master.port, 2, "sentinel failover-timeout mymaster 6000",
+                    "sentinel notification-script mymaster " + notify, "sentinel client-reconfig-script mymaster " + reconf));
+        }
         dumpLogsOnFailure(() -> h.awaitDiscovery(sentinels, 2));
 
         Set<String> sentinelAddrs = new HashSet<>();
@@ -177,6 +185,13 @@ class SentinelFailoverTest {
                     () -> sentinels.stream().allMatch(s -> s.log().contains(switchMaster)));
             long leaders = sentinels.stream().filter(s -> s.log().contains("+elected-leader")).count();
             assertThat(leaders).isEqualTo(1);
+            String from = "127.0.0.1 " + master.port + " 127.0.0.1 " + promoted.port;
+            SentinelHarness.await("the scripts to have run", 20_000, () -> {
+                String calls = read(events);
+                return count(calls, "R mymaster leader start " + from) == 1 && count(calls, "R mymaster observer start " + from) == 2
+                        && count(calls, "N +sdown master mymaster 127.0.0.1 " + master.port) == 3
+                        && calls.contains("N +switch-master mymaster " + from);
+            });
 
             // The old master comes back (same address, as a master with an empty dataset): it is demoted.
             master.start();
@@ -278,6 +293,21 @@ class SentinelFailoverTest {
         a.start();
         assertThat(a.masterPort()).isEqualTo(replica.port);
         assertThat(String.valueOf(a.call("SENTINEL", "MASTER", "mymaster"))).contains("config-epoch, 1");
+    }
+
+    private Path script(String name, String body) throws java.io.IOException {
+        Path p = h.dir.resolve(name);
+        java.nio.file.Files.writeString(p, "#!/bin/sh\n" + body + "\n");
+        p.toFile().setExecutable(true);
+        return p;
+    }
+
+    private static String read(Path p) {
+        try {
+            return java.nio.file.Files.exists(p) ? java.nio.file.Files.readString(p) : "";
+        } catch (java.io.IOException e) {
+            return "";
+        }
     }
 
     private static int count(String s, String what) {

@@ -66,6 +66,13 @@ class MixedSentinelsTest {
                     if (o != s) assertThat(others).contains(String.valueOf(o.call("SENTINEL", "MYID")));
                 }
             }
+            // Same view of the replicas, field by field (times and offsets aside), as the real redis-sentinel.
+            SentinelNode real = sentinels.get(1);
+            SentinelHarness.await("replica views to settle", 20_000, () -> sentinels.stream()
+                    .allMatch(s -> replicaView(s).equals(replicaView(real))));
+            for (SentinelNode s : sentinels) {
+                assertThat(infoSentinelLine(s)).isEqualTo("master0:name=mymaster,status=ok,address=127.0.0.1:" + master.port + ",slaves=2,sentinels=3");
+            }
             master.kill();
             SentinelHarness.await("all three Sentinels to switch to the same replica", 30_000, () -> {
                 int p = sentinels.get(0).masterPort();
@@ -103,5 +110,30 @@ class MixedSentinelsTest {
             System.out.println(h.logs());
             throw e;
         }
+    }
+
+    /** SENTINEL REPLICAS as "field=value ..." lines, sorted, without the fields that change with time. */
+    static List<String> replicaView(SentinelNode s) {
+        List<String> view = new ArrayList<>();
+        Object reply = s.callOrNull("SENTINEL", "REPLICAS", "mymaster");
+        if (!(reply instanceof List<?> replicas)) return view;
+        for (Object r : replicas) {
+            List<?> f = (List<?>) r;
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i + 1 < f.size(); i += 2) {
+                String k = String.valueOf(f.get(i));
+                if (k.startsWith("last-") || k.endsWith("-time") || k.equals("info-refresh") || k.equals("slave-repl-offset")
+                        || k.equals("link-pending-commands")) continue;
+                sb.append(k).append('=').append(f.get(i + 1)).append(' ');
+            }
+            view.add(sb.toString());
+        }
+        java.util.Collections.sort(view);
+        return view;
+    }
+
+    static String infoSentinelLine(SentinelNode s) {
+        for (String line : String.valueOf(s.call("INFO", "sentinel")).split("\r\n")) if (line.startsWith("master0:")) return line;
+        return null;
     }
 }

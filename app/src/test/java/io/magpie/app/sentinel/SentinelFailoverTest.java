@@ -316,6 +316,24 @@ class SentinelFailoverTest {
         return n;
     }
 
+    @Test
+    void sentinelsAuthenticateToPasswordProtectedNodesAndToEachOther() throws Exception {
+        String[] auth = {"--requirepass", "nodepw", "--masterauth", "nodepw"};
+        DataNode master = h.dataNode(false, null, auth);
+        DataNode replica = h.dataNode(false, master.port, auth);
+        List<SentinelNode> sentinels = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            SentinelNode s = h.sentinel(true, master.port, 2, "sentinel auth-pass mymaster nodepw", "requirepass sentinelpw");
+            s.password = "sentinelpw";
+            sentinels.add(s);
+        }
+        assertThat(String.valueOf(sentinels.get(0).callOrNullUnauthenticated("SENTINEL", "MYID"))).startsWith("(error) NOAUTH");
+        dumpLogsOnFailure(() -> h.awaitDiscovery(sentinels, 1));
+        master.kill();
+        dumpLogsOnFailure(() -> SentinelHarness.await("the failover to the replica", 30_000,
+                () -> sentinels.stream().allMatch(s -> s.masterPort() == replica.port) && "master".equals(replica.role())));
+    }
+
     /** Acknowledged writes missing from the new master (the asynchronous replication window). */
     private static long lost(DataNode master, Writer w) {
         try (Jedis j = new Jedis("127.0.0.1", master.port)) {

@@ -56,7 +56,8 @@ final class SentinelHarness implements AutoCloseable {
                 if (!process.isAlive()) throw new IllegalStateException(this + " exited with " + process.exitValue() + ": " + output());
                 try (RespClient c = new RespClient(port)) {
                     c.setTimeout(1000);
-                    return "PONG".equals(String.valueOf(c.value("PING")));
+                    String pong = String.valueOf(c.value("PING"));
+                    return pong.equals("PONG") || pong.contains("NOAUTH");
                 } catch (RuntimeException e) {
                     return false;
                 }
@@ -102,6 +103,15 @@ final class SentinelHarness implements AutoCloseable {
             }
         }
 
+        Object callOrNullUnauthenticated(String... args) {
+            try (RespClient c = new RespClient(port)) {
+                c.setTimeout(2000);
+                return c.value(args);
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+
         Object callOrNull(String... args) {
             try {
                 return call(args);
@@ -115,11 +125,25 @@ final class SentinelHarness implements AutoCloseable {
     final class DataNode extends Proc {
         final boolean magpie;
         Integer replicaOf;
+        final List<String> extra;
+        String password;
 
-        DataNode(boolean magpie, int port, Integer replicaOf) {
+        DataNode(boolean magpie, int port, Integer replicaOf, String... extra) {
             super(port, dir.resolve((magpie ? "magpie-" : "redis-") + port + ".log"));
             this.magpie = magpie;
             this.replicaOf = replicaOf;
+            this.extra = List.of(extra);
+            for (int i = 0; i + 1 < extra.length; i++) if (extra[i].equals("--requirepass")) password = extra[i + 1];
+        }
+
+        @Override
+        Object call(String... args) {
+            if (password == null) return super.call(args);
+            try (RespClient c = new RespClient(port)) {
+                c.setTimeout(2000);
+                c.value("AUTH", password);
+                return c.value(args);
+            }
         }
 
         @Override
@@ -131,6 +155,7 @@ final class SentinelHarness implements AutoCloseable {
                     "--dir", dir.toString(), "--dbfilename", "dump-" + port + ".rdb", "--logfile", log.toString(),
                     "--repl-diskless-sync-delay", "0"));
             if (replicaOf != null) cmd.addAll(List.of("--replicaof", "127.0.0.1", String.valueOf(replicaOf)));
+            cmd.addAll(extra);
             return cmd;
         }
 
@@ -157,6 +182,17 @@ final class SentinelHarness implements AutoCloseable {
     final class SentinelNode extends Proc {
         final boolean magpie;
         final Path conf;
+        String password;
+
+        @Override
+        Object call(String... args) {
+            if (password == null) return super.call(args);
+            try (RespClient c = new RespClient(port)) {
+                c.setTimeout(2000);
+                c.value("AUTH", password);
+                return c.value(args);
+            }
+        }
 
         SentinelNode(boolean magpie, int port, String conf) throws IOException {
             super(port, dir.resolve((magpie ? "magpie-sentinel-" : "redis-sentinel-") + port + ".log"));
@@ -207,8 +243,8 @@ final class SentinelHarness implements AutoCloseable {
         return cmd;
     }
 
-    DataNode dataNode(boolean magpie, Integer replicaOf) throws IOException {
-        DataNode n = new DataNode(magpie, RealRedis.freePort(), replicaOf);
+    DataNode dataNode(boolean magpie, Integer replicaOf, String... extra) throws IOException {
+        DataNode n = new DataNode(magpie, RealRedis.freePort(), replicaOf, extra);
         n.start();
         return n;
     }

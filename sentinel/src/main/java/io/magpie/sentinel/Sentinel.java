@@ -218,6 +218,12 @@ public final class Sentinel {
         master.addr = newAddr;
         master.oDownSinceTime = 0;
         master.sDownSinceTime = 0;
+        // Two departures from sentinel.c, both about the old address: connect to the new one at
+        // the next tick instead of up to a ping period later (with a 1 s down-after, that wait
+        // alone can make a freshly promoted master look down), and forget the other Sentinels'
+        // "master is down" answers, which were about the old master.
+        master.link.lastReconnTime = 0;
+        for (Instance si : master.sentinels.values()) si.flags &= ~Instance.MASTER_DOWN;
         for (Addr a : slaves) {
             try {
                 Instance s = createInstance(null, Instance.SLAVE, a.hostname, a.port, master.quorum, master);

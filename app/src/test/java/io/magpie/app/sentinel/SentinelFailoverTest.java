@@ -334,6 +334,33 @@ class SentinelFailoverTest {
                 () -> sentinels.stream().allMatch(s -> s.masterPort() == replica.port) && "master".equals(replica.role())));
     }
 
+    @Test
+    void aPartitionedOldMasterThatReturnsIsDemotedAndResyncsFromTheNewMaster() throws Exception {
+        DataNode master = h.dataNode(false, null);
+        DataNode replica = h.dataNode(false, master.port);
+        List<SentinelNode> sentinels = new ArrayList<>();
+        for (int i = 0; i < 3; i++) sentinels.add(h.sentinel(true, master.port, 2, "sentinel failover-timeout mymaster 6000"));
+        dumpLogsOnFailure(() -> h.awaitDiscovery(sentinels, 1));
+        master.call("SET", "before", "1");
+        // SIGSTOP: the old master keeps its sockets and its data but answers nothing, as behind a partition.
+        signal(master, "STOP");
+        try {
+            dumpLogsOnFailure(() -> SentinelHarness.await("the failover to the replica", 30_000,
+                    () -> sentinels.stream().allMatch(s -> s.masterPort() == replica.port) && "master".equals(replica.role())));
+            replica.call("SET", "after", "2");
+        } finally {
+            signal(master, "CONT");
+        }
+        dumpLogsOnFailure(() -> SentinelHarness.await("the old master to be demoted and resynced", 40_000,
+                () -> master.masterPort() == replica.port && "2".equals(String.valueOf(master.callOrNull("GET", "after")))));
+        assertThat(master.call("GET", "before")).isEqualTo("1");
+        assertThat(sentinels.stream().anyMatch(s -> s.log().contains("+convert-to-slave slave 127.0.0.1:" + master.port))).isTrue();
+    }
+
+    private static void signal(DataNode n, String sig) throws Exception {
+        new ProcessBuilder("kill", "-" + sig, String.valueOf(n.process.pid())).start().waitFor();
+    }
+
     /** Acknowledged writes missing from the new master (the asynchronous replication window). */
     private static long lost(DataNode master, Writer w) {
         try (Jedis j = new Jedis("127.0.0.1", master.port)) {

@@ -361,6 +361,25 @@ class SentinelFailoverTest {
         new ProcessBuilder("kill", "-" + sig, String.valueOf(n.process.pid())).start().waitFor();
     }
 
+    @Test
+    void sentinelFailoverForcesAFailoverOfAHealthyMasterWithoutAskingTheOthers() throws Exception {
+        DataNode master = h.dataNode(false, null);
+        DataNode replica = h.dataNode(false, master.port);
+        List<SentinelNode> sentinels = new ArrayList<>();
+        for (int i = 0; i < 2; i++) sentinels.add(h.sentinel(true, master.port, 2));
+        dumpLogsOnFailure(() -> h.awaitDiscovery(sentinels, 1));
+        SentinelHarness.await("the replica's link to be up", 20_000,
+                () -> String.valueOf(sentinels.get(0).call("SENTINEL", "REPLICAS", "mymaster")).contains("master-link-status, ok"));
+        assertThat(String.valueOf(sentinels.get(0).call("SENTINEL", "FAILOVER", "mymaster"))).isEqualTo("OK");
+        assertThat(String.valueOf(sentinels.get(0).call("SENTINEL", "FAILOVER", "mymaster")))
+                .isEqualTo("(error) INPROG Failover already in progress");
+        dumpLogsOnFailure(() -> SentinelHarness.await("both Sentinels to switch and the old master to follow", 40_000,
+                () -> sentinels.stream().allMatch(s -> s.masterPort() == replica.port) && master.masterPort() == replica.port));
+        assertThat(sentinels.get(0).log()).contains("Executing user requested FAILOVER of 'mymaster'")
+                .contains("+elected-leader master mymaster 127.0.0.1 " + master.port);
+        assertThat(sentinels.get(1).log()).doesNotContain("+elected-leader");
+    }
+
     /** Acknowledged writes missing from the new master (the asynchronous replication window). */
     private static long lost(DataNode master, Writer w) {
         try (Jedis j = new Jedis("127.0.0.1", master.port)) {

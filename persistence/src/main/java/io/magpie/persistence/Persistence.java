@@ -132,15 +132,38 @@ public final class Persistence {
 
     /* ---------------- SAVE ---------------- */
 
+    /** What replication puts in an RDB (rdbSaveInfo): its id, offset and the db its stream selected. */
+    public record ReplicationInfo(String replId, long offset, int streamDb) {}
+
+    private java.util.function.Supplier<ReplicationInfo> replicationInfo = () -> null;
+    private java.util.Map<String, String> startupAux = java.util.Map.of();
+
+    /**
+     * Replication's share of every RDB save (rdbPopulateSaveInfo): a restarted master or
+     * replica reads it back and can continue with a partial resync. The supplier may return null.
+     */
+    public void setReplicationInfo(java.util.function.Supplier<ReplicationInfo> info) {
+        this.replicationInfo = info;
+    }
+
+    /** The aux fields of the RDB loaded at startup (empty if none was). */
+    public java.util.Map<String, String> startupAux() {
+        return startupAux;
+    }
+
     private RdbSaver.Aux aux(boolean aofBase) {
-        return aux(aofBase, null, 0);
+        return aux(aofBase, replicationInfo.get());
     }
 
     /** The aux fields; replId non-null adds repl-stream-db/repl-id/repl-offset (an RDB for a replica). */
     public RdbSaver.Aux aux(boolean aofBase, String replId, long replOffset) {
+        return aux(aofBase, replId == null ? null : new ReplicationInfo(replId, replOffset, 0));
+    }
+
+    public RdbSaver.Aux aux(boolean aofBase, ReplicationInfo info) {
         Runtime rt = Runtime.getRuntime();
         return new RdbSaver.Aux(REDIS_VERSION, System.currentTimeMillis() / 1000, rt.totalMemory() - rt.freeMemory(), aofBase,
-                replId, replOffset, 0);
+                info == null ? null : info.replId(), info == null ? 0 : info.offset(), info == null ? 0 : info.streamDb());
     }
 
     /**
@@ -196,14 +219,14 @@ public final class Persistence {
 
     /** rdbSaveBackground. Returns null on success or the error to reply with. */
     public String bgsave() {
-        return bgsave(null, 0, null);
+        return bgsave(null, null);
     }
 
     /**
      * BGSAVE for a disk-based replica sync: the file carries the replication id and offset,
      * and onDone hears (on the keyspace thread) whether it was written.
      */
-    public String bgsave(String replId, long replOffset, java.util.function.Consumer<Boolean> onDone) {
+    public String bgsave(ReplicationInfo forReplicas, java.util.function.Consumer<Boolean> onDone) {
         if (bgsaveInProgress()) return "ERR Background save already in progress";
         if (aof.rewriteInProgress()) {
             return "ERR Another child process is active (AOF?): can't BGSAVE right now. "
@@ -215,7 +238,7 @@ public final class Persistence {
             bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
                     rdbPath(), "magpie-bgsave",
                     out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(),
-                            aux(false, replId, replOffset)),
+                            forReplicas == null ? aux(false) : aux(false, forReplicas)),
                     this::bgsaveDone);
             bgsaveListener = onDone;
             bgsave.start();
@@ -316,6 +339,7 @@ public final class Persistence {
         } catch (NoSuchFileException e) {
             return;
         }
+        startupAux = res.aux;
         lastSave = nowSeconds();
         String ver = res.aux.getOrDefault("redis-ver", "unknown");
         log.notice("Loading RDB produced by version " + ver);

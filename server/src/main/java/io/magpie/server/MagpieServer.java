@@ -352,8 +352,9 @@ public final class MagpieServer {
         metricLastSampleMs = 0;
     }
 
+    /** INFO connected_clients: replicas are not counted, the master link is (as in Redis). */
     public int connectedClients() {
-        return sessions.size();
+        return sessions.size() - replication.replicaCount() + (replication.masterClient() != null ? 1 : 0);
     }
 
     public long recentMaxInputBuffer() {
@@ -462,6 +463,8 @@ public final class MagpieServer {
     /** Sessions, for CLIENT LIST/KILL. Only on the main thread. */
     public List<Client> clients() {
         List<Client> l = new ArrayList<>();
+        Client master = replication.masterClient();
+        if (master != null) l.add(master);
         for (ClientSession s : sessions) l.add(s.client());
         return l;
     }
@@ -475,6 +478,8 @@ public final class MagpieServer {
         if (c.conn instanceof ClientSession s) {
             s.flush();
             s.closeNow();
+        } else if (c.master && c.conn != null) {
+            c.conn.closeAfterReply(); // the master link: it reconnects and asks for a partial resync
         }
     }
 

@@ -60,7 +60,7 @@ abstract class FullSync {
             Persistence p = repl.server.persistence();
             for (ReplicaConnection r : batch) r.session.writeDirect(Replication.ascii("$EOF:" + mark + "\r\n"));
             RdbWriter w = new RdbWriter(p.rdbcompression.value(), this::send, 64 << 10).listFill(p.listFill());
-            RdbSaver saver = new RdbSaver(w, p.rdbchecksum.value(), p.aux(false, repl.replid, repl.masterReplOffset));
+            RdbSaver saver = new RdbSaver(w, p.rdbchecksum.value(), p.aux(false, repl.syncInfo()));
             snapshot = KeyspaceSnapshot.start(repl.engine, saver);
             p.setReplicationChild(this::abort);
             schedule(0);
@@ -146,7 +146,7 @@ abstract class FullSync {
         }
 
         @Override void start() throws IOException {
-            String err = repl.server.persistence().bgsave(repl.replid, repl.masterReplOffset, this::saved);
+            String err = repl.server.persistence().bgsave(repl.syncInfo(), this::saved);
             if (err != null) throw new IOException(err);
         }
 

@@ -68,8 +68,12 @@ final class MasterLink implements Connection {
     /** Start of the applied bytes not yet forwarded (held back inside MULTI). */
     private int applyStart;
 
-    MasterLink(Replication repl, String host, int port, boolean cachedMaster) {
+    /** This link is the old master's half of a FAILOVER: PSYNC carries FAILOVER. */
+    private final boolean failover;
+
+    MasterLink(Replication repl, String host, int port, boolean cachedMaster, boolean failover) {
         this.repl = repl;
+        this.failover = failover;
         this.engine = repl.engine;
         this.host = host;
         this.port = port;
@@ -82,6 +86,15 @@ final class MasterLink implements Connection {
 
     boolean hasCachedMaster() {
         return cachedMaster;
+    }
+
+    Client masterClient() {
+        return masterClient;
+    }
+
+    /** The db the master's stream has selected (the replica's repl-stream-db). */
+    int streamDb() {
+        return masterClient != null ? masterClient.db.id : lastStreamDb;
     }
 
     private void setState(State s) {
@@ -319,7 +332,8 @@ final class MasterLink implements Connection {
     private void sendPsync() {
         if (cachedMaster) {
             Log.notice("Trying a partial resynchronization (request %s:%d).", repl.replid, repl.masterReplOffset + 1);
-            send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1));
+            if (failover) send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1), "FAILOVER");
+            else send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1));
         } else {
             Log.notice("Partial resynchronization not possible (no cached master)");
             send("PSYNC", "?", "-1");
@@ -345,6 +359,7 @@ final class MasterLink implements Connection {
             repl.backlog = null;
             transferHeaderRead = false;
             setState(State.TRANSFER);
+            if (failover) repl.failoverSucceeded();
             return true;
         }
         if (line.startsWith("+CONTINUE")) {
@@ -360,16 +375,16 @@ final class MasterLink implements Connection {
             Log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             if (repl.backlog == null) repl.createBacklog();
             becomeConnected();
+            if (failover) repl.failoverSucceeded();
             return true;
         }
         if (line.startsWith("-NOMASTERLINK") || line.startsWith("-LOADING")) {
             Log.notice("Master is currently unable to PSYNC but should be in the future: %s", line);
-        } else if (line.startsWith("-")) {
-            Log.warning("Unexpected reply to PSYNC from master: %s", line);
         } else {
             Log.warning("Unexpected reply to PSYNC from master: %s", line);
         }
         cancel();
+        if (failover) repl.abortFailover("Failover target rejected psync request");
         return false;
     }
 
@@ -493,15 +508,25 @@ final class MasterLink implements Connection {
         masterClient = new Client(engine, engine.nextClientId(), this, PooledByteBufAllocator.DEFAULT.buffer(256));
         masterClient.master = true;
         masterClient.authenticated = true;
+        masterClient.user = "(superuser)";
         masterClient.suppressReplies(true);
         engine.addClient(masterClient);
+        masterClient.db = engine.db(Math.min(lastStreamDb, engine.dbCount() - 1));
         cachedMaster = true;
         downSinceSec = 0;
         setState(State.CONNECTED);
     }
 
+    private int lastStreamDb;
+
+    /** A restarted replica continues in the db its saved stream had selected. */
+    void restoreStreamDb(int db) {
+        lastStreamDb = db;
+    }
+
     private void dropMasterClient() {
         if (masterClient == null) return;
+        lastStreamDb = masterClient.db.id;
         engine.removeClient(masterClient);
         if (masterClient.multi) engine.discardTransaction(masterClient);
         masterClient = null;
@@ -647,7 +672,8 @@ final class MasterLink implements Connection {
     }
 
     @Override public String localAddress() {
-        return channel == null ? "" : String.valueOf(channel.localAddress());
+        if (channel == null || !(channel.localAddress() instanceof java.net.InetSocketAddress a)) return "";
+        return a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
     @Override public long pendingOutputBytes() {

@@ -57,6 +57,23 @@ public final class Replication implements WriteStream.Listener {
     private final Set<Client> waitingForAcks = new LinkedHashSet<>();
     private int cronLoops;
 
+    /** FAILOVER (Redis 6.2's coordinated failover): its state and target. */
+    enum FailoverState {
+        NO_FAILOVER("no-failover"), WAIT_FOR_SYNC("waiting-for-sync"), IN_PROGRESS("failover-in-progress");
+
+        final String text;
+
+        FailoverState(String text) {
+            this.text = text;
+        }
+    }
+
+    FailoverState failoverState = FailoverState.NO_FAILOVER;
+    private long failoverEndMs;
+    private boolean forceFailover;
+    private String failoverHost;
+    private int failoverPort;
+
     long statSyncFull, statSyncPartialOk, statSyncPartialErr;
     long statNetReplInputBytes, statNetReplOutputBytes;
 
@@ -69,6 +86,7 @@ public final class Replication implements WriteStream.Listener {
             if (backlog != null) backlog.resize(backlogSize());
         });
         ReplicationCommands.register(this);
+        server.persistence().setReplicationInfo(this::saveInfo);
         engine.addGuard((c, cmd) -> {
             if (c.master) return null;
             if (link != null && config.replicaReadOnly.value() && engine.isWriteCommand(c, cmd)) {
@@ -96,11 +114,68 @@ public final class Replication implements WriteStream.Listener {
         return config;
     }
 
-    /** Called once the server listens: connects to the master named in the config file. */
+    /**
+     * Called once the server listens. An RDB that carried replication info gives back our
+     * id and offset (a restarted master keeps serving partial resyncs; a restarted replica
+     * asks for one); then the master named in the config file is connected.
+     */
     public void start() {
-        if (config.replicaof.host() != null) {
-            becomeReplicaOf(config.replicaof.host(), config.replicaof.port(), false);
+        var aux = server.persistence().startupAux();
+        boolean restored = false;
+        if (aux.containsKey("repl-id") && aux.containsKey("repl-offset")) {
+            try {
+                long offset = Long.parseLong(aux.get("repl-offset"));
+                replid = aux.get("repl-id");
+                masterReplOffset = offset;
+                restored = true;
+            } catch (NumberFormatException e) {
+                Log.warning("Ignoring the replication info of the RDB file: bad repl-offset");
+            }
         }
+        if (config.replicaof.host() != null) {
+            Log.setRole('S');
+            engine.setReplica(true);
+            link = new MasterLink(this, config.replicaof.host(), config.replicaof.port(), restored, false);
+            if (restored) {
+                try {
+                    link.restoreStreamDb(Integer.parseInt(aux.getOrDefault("repl-stream-db", "0")));
+                } catch (NumberFormatException ignored) {
+                    // db 0, as Redis assumes without the field
+                }
+            }
+            link.connect();
+        } else if (restored) {
+            createBacklog();
+        }
+    }
+
+    /**
+     * The replication info of a full sync's RDB. A master SELECTs again after it (its
+     * selected db was reset); a replica forwards its master's stream, which will not, so the
+     * sub-replica must start in the db that stream has selected.
+     */
+    io.magpie.persistence.Persistence.ReplicationInfo syncInfo() {
+        return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, link != null ? link.streamDb() : 0);
+    }
+
+    /** rdbPopulateSaveInfo: what an RDB saved now must remember of replication, or null. */
+    private io.magpie.persistence.Persistence.ReplicationInfo saveInfo() {
+        if (link != null) {
+            if (!link.connected() && !link.hasCachedMaster()) return null;
+            return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, link.streamDb());
+        }
+        if (backlog == null) return null;
+        flushOutgoing();
+        return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, Math.max(0, replicaSelDb));
+    }
+
+    public int replicaCount() {
+        return replicas.size();
+    }
+
+    /** The client applying the master's stream on a connected replica, or null. */
+    public Client masterClient() {
+        return link == null ? null : link.masterClient();
     }
 
     public boolean isReplica() {
@@ -269,6 +344,24 @@ public final class Replication implements WriteStream.Listener {
     void syncCommand(Client c, boolean psync) {
         if (c.replica) return;
         if (!(c.conn instanceof ClientSession)) return;
+        if (psync && c.argc > 3 && c.argIs(3, "failover")) {
+            // Our master hands over (FAILOVER): take its place only if we hold exactly its history.
+            if (link == null) {
+                c.addReplyError("ERR PSYNC FAILOVER can't be sent to a master.");
+                return;
+            }
+            if (!c.argString(1).equals(replid)) {
+                c.addReplyError("ERR PSYNC FAILOVER replid must match my replid.");
+                return;
+            }
+            becomeMaster();
+            Log.notice("MASTER MODE enabled (failover request from '%s')",
+                    io.magpie.server.commands.ClientCommand.clientInfoString(server, c));
+        }
+        if (failoverState != FailoverState.NO_FAILOVER) {
+            c.addReplyError("NOMASTERLINK Can't SYNC while failing over");
+            return;
+        }
         if (link != null && !link.connected()) {
             c.addReplyError("NOMASTERLINK Can't SYNC while not connected with my master");
             return;
@@ -407,6 +500,7 @@ public final class Replication implements WriteStream.Listener {
             Log.notice("Synchronization with replica %s succeeded", r.name());
         }
         if (!waitingForAcks.isEmpty()) serveWaiters();
+        if (failoverState == FailoverState.WAIT_FOR_SYNC) updateFailoverStatus();
     }
 
     int replicasAcked(long offset) {
@@ -509,7 +603,8 @@ public final class Replication implements WriteStream.Listener {
         engine.setReplica(true);
         Log.setRole('S');
         disconnectReplicas();
-        link = new MasterLink(this, host, port, canContinue || (link != null && link.hasCachedMaster()));
+        link = new MasterLink(this, host, port, canContinue || (link != null && link.hasCachedMaster()),
+                failoverState == FailoverState.IN_PROGRESS);
         link.connect();
     }
 
@@ -528,13 +623,153 @@ public final class Replication implements WriteStream.Listener {
         noReplicasSinceMs = System.currentTimeMillis();
     }
 
+    /* ---------------- FAILOVER ---------------- */
+
+    /** FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms] (failoverCommand). */
+    void failoverCommand(Client c) {
+        if (c.argc == 2 && c.argIs(1, "abort")) {
+            if (failoverState == FailoverState.NO_FAILOVER) {
+                c.addReplyError("ERR No failover in progress.");
+                return;
+            }
+            abortFailover("Failover manually aborted");
+            c.addReplyOk();
+            return;
+        }
+        long timeoutMs = 0;
+        boolean force = false;
+        String host = null;
+        long port = 0;
+        for (int j = 1; j < c.argc; j++) {
+            if (c.argIs(j, "timeout") && j + 1 < c.argc && timeoutMs == 0) {
+                timeoutMs = io.magpie.engine.Args.parseLong(c.argv[j + 1]);
+                if (timeoutMs <= 0) {
+                    c.addReplyError("ERR FAILOVER timeout must be greater than 0");
+                    return;
+                }
+                j++;
+            } else if (c.argIs(j, "to") && j + 2 < c.argc && host == null) {
+                port = io.magpie.engine.Args.parseLong(c.argv[j + 2]);
+                host = c.argString(j + 1);
+                j += 2;
+            } else if (c.argIs(j, "force") && !force) {
+                force = true;
+            } else {
+                c.addReplyError("ERR syntax error");
+                return;
+            }
+        }
+        if (failoverState != FailoverState.NO_FAILOVER) {
+            c.addReplyError("ERR FAILOVER already in progress.");
+            return;
+        }
+        if (link != null) {
+            c.addReplyError("ERR FAILOVER is not valid when server is a replica.");
+            return;
+        }
+        if (replicas.isEmpty()) {
+            c.addReplyError("ERR FAILOVER requires connected replicas.");
+            return;
+        }
+        if (force && (timeoutMs == 0 || host == null)) {
+            c.addReplyError("ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
+            return;
+        }
+        if (host != null) {
+            ReplicaConnection r = findReplica(host, port);
+            if (r == null) {
+                c.addReplyError("ERR FAILOVER target HOST and PORT is not a replica.");
+                return;
+            }
+            if (r.state != ReplicaConnection.State.ONLINE) {
+                c.addReplyError("ERR FAILOVER target replica is not online.");
+                return;
+            }
+            failoverHost = host;
+            failoverPort = (int) port;
+            Log.notice("FAILOVER requested to %s:%d.", host, port);
+        } else {
+            Log.notice("FAILOVER requested to any replica.");
+        }
+        failoverEndMs = timeoutMs == 0 ? 0 : engine.now() + timeoutMs;
+        forceFailover = force;
+        failoverState = FailoverState.WAIT_FOR_SYNC;
+        server.pause(Long.MAX_VALUE, false);
+        c.addReplyOk();
+    }
+
+    private ReplicaConnection findReplica(String host, long port) {
+        for (ReplicaConnection r : replicas) if (r.ip().equalsIgnoreCase(host) && r.listeningPort == port) return r;
+        return null;
+    }
+
+    /** updateFailoverStatus: hand over once the target acknowledged everything, or time out. */
+    private void updateFailoverStatus() {
+        if (failoverState != FailoverState.WAIT_FOR_SYNC) return;
+        long now = engine.now();
+        if (failoverEndMs != 0 && failoverEndMs <= now) {
+            if (forceFailover) {
+                Log.notice("FAILOVER to %s:%d time out exceeded, failing over.", failoverHost, failoverPort);
+                failoverState = FailoverState.IN_PROGRESS;
+                becomeReplicaOf(failoverHost, failoverPort, true);
+            } else {
+                abortFailover("Replica never caught up before timeout");
+            }
+            return;
+        }
+        flushOutgoing();
+        ReplicaConnection target = null;
+        if (failoverHost != null) {
+            target = findReplica(failoverHost, failoverPort);
+        } else {
+            for (ReplicaConnection r : replicas) {
+                if (r.ackOffset == masterReplOffset) {
+                    failoverHost = r.ip();
+                    failoverPort = r.listeningPort;
+                    target = r;
+                    break;
+                }
+            }
+        }
+        if (target != null && target.ackOffset == masterReplOffset) {
+            failoverState = FailoverState.IN_PROGRESS;
+            Log.notice("Failover target %s:%d is synced, failing over.", failoverHost, failoverPort);
+            becomeReplicaOf(failoverHost, failoverPort, true);
+        }
+    }
+
+    /** The target answered our PSYNC FAILOVER: it is the master now, we its replica. */
+    void failoverSucceeded() {
+        if (failoverState == FailoverState.IN_PROGRESS) clearFailoverState();
+    }
+
+    void abortFailover(String why) {
+        if (failoverState == FailoverState.NO_FAILOVER) return;
+        if (failoverHost != null) Log.notice("FAILOVER to %s:%d aborted: %s", failoverHost, failoverPort, why);
+        else Log.notice("FAILOVER to any replica aborted: %s", why);
+        if (failoverState == FailoverState.IN_PROGRESS) becomeMaster();
+        clearFailoverState();
+    }
+
+    private void clearFailoverState() {
+        failoverEndMs = 0;
+        forceFailover = false;
+        failoverHost = null;
+        failoverPort = 0;
+        failoverState = FailoverState.NO_FAILOVER;
+        server.unpause();
+    }
+
     /* ---------------- cron (replicationCron, once a second) ---------------- */
 
     public void cron() {
         cronLoops++;
         long now = engine.now();
         if (link != null) link.cron();
-        if (link == null && !replicas.isEmpty() && cronLoops % Math.max(1, config.replPingReplicaPeriod.value()) == 0) {
+        updateFailoverStatus();
+        // No PINGs while failing over: the target must be able to match our offset exactly.
+        if (link == null && !replicas.isEmpty() && failoverState == FailoverState.NO_FAILOVER
+                && cronLoops % Math.max(1, config.replPingReplicaPeriod.value()) == 0) {
             feedWithoutSelect(new byte[][] {"PING".getBytes(StandardCharsets.US_ASCII)});
         }
         // Replicas waiting for a snapshot get a newline a second so their sync does not time out.
@@ -600,7 +835,7 @@ public final class Replication implements WriteStream.Listener {
                     .append(",state=").append(r.stateName()).append(",offset=").append(r.ackOffset).append(",lag=")
                     .append(lag).append("\r\n");
         }
-        field(sb, "master_failover_state", "no-failover");
+        field(sb, "master_failover_state", failoverState.text);
         field(sb, "master_replid", replid);
         field(sb, "master_replid2", replid2);
         field(sb, "master_repl_offset", masterReplOffset);

@@ -319,7 +319,7 @@ final class SentinelCommands {
         for (Instance ri : sentinel.masters.values()) w.bulk(ri.name);
     }
 
-    private static final List<String> SECTIONS = List.of("server", "clients", "cpu", "stats", "sentinel");
+    private static final List<String> SECTIONS = List.of("server", "clients", "stats", "cpu", "sentinel");
 
     String info(byte[][] argv) {
         Set<String> want = new LinkedHashSet<>();
@@ -380,10 +380,14 @@ final class SentinelCommands {
                     if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
                         cpu = os.getProcessCpuTime() / 1e9;
                     }
-                    field(sb, "used_cpu_sys", String.format(Locale.ROOT, "%.6f", cpu / 3));
-                    field(sb, "used_cpu_user", String.format(Locale.ROOT, "%.6f", cpu * 2 / 3));
+                    double loopCpu = main.loopCpuSeconds();
+                    // The JVM reports process CPU time without the user/system split getrusage gives.
+                    field(sb, "used_cpu_sys", String.format(Locale.ROOT, "%.6f", 0.0));
+                    field(sb, "used_cpu_user", String.format(Locale.ROOT, "%.6f", cpu));
                     field(sb, "used_cpu_sys_children", "0.000000");
                     field(sb, "used_cpu_user_children", "0.000000");
+                    field(sb, "used_cpu_sys_main_thread", "0.000000");
+                    field(sb, "used_cpu_user_main_thread", String.format(Locale.ROOT, "%.6f", loopCpu));
                 }
                 case "stats" -> {
                     sb.append("# Stats\r\n");
@@ -392,10 +396,38 @@ final class SentinelCommands {
                     field(sb, "instantaneous_ops_per_sec", 0);
                     field(sb, "total_net_input_bytes", server.netInput);
                     field(sb, "total_net_output_bytes", server.netOutput);
-                    field(sb, "rejected_connections", 0);
+                    field(sb, "total_net_repl_input_bytes", 0);
+                    field(sb, "total_net_repl_output_bytes", 0);
+                    field(sb, "instantaneous_input_kbps", "0.00");
+                    field(sb, "instantaneous_output_kbps", "0.00");
+                    field(sb, "instantaneous_input_repl_kbps", "0.00");
+                    field(sb, "instantaneous_output_repl_kbps", "0.00");
+                    for (String zero : new String[] {"rejected_connections", "sync_full", "sync_partial_ok", "sync_partial_err",
+                        "expired_keys"}) {
+                        field(sb, zero, 0);
+                    }
+                    field(sb, "expired_stale_perc", "0.00");
+                    for (String zero : new String[] {"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
+                        "evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time", "keyspace_hits",
+                        "keyspace_misses"}) {
+                        field(sb, zero, 0);
+                    }
                     field(sb, "pubsub_channels", server.channels.size());
                     field(sb, "pubsub_patterns", server.patterns.size());
+                    for (String zero : new String[] {"pubsubshard_channels", "latest_fork_usec", "total_forks", "migrate_cached_sockets",
+                        "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
+                        "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
+                        "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies"}) {
+                        field(sb, zero, 0);
+                    }
                     field(sb, "total_error_replies", server.totalErrorReplies);
+                    field(sb, "dump_payload_sanitizations", 0);
+                    field(sb, "total_reads_processed", server.totalReads);
+                    field(sb, "total_writes_processed", server.totalWrites);
+                    for (String zero : new String[] {"io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks",
+                        "reply_buffer_expands"}) {
+                        field(sb, zero, 0);
+                    }
                 }
                 default -> {
                     sb.append("# Sentinel\r\n");

@@ -84,6 +84,15 @@ public final class SentinelMain {
         return server.boundPort();
     }
 
+    private volatile long loopThreadId = -1;
+
+    /** CPU time of the Sentinel's event loop thread (INFO's *_main_thread figures). */
+    double loopCpuSeconds() {
+        java.lang.management.ThreadMXBean t = java.lang.management.ManagementFactory.getThreadMXBean();
+        long ns = loopThreadId < 0 ? -1 : t.getThreadCpuTime(loopThreadId);
+        return ns < 0 ? 0 : ns / 1e9;
+    }
+
     String multiplexingApi() {
         return epoll ? "epoll" : "java-nio";
     }
@@ -187,6 +196,7 @@ public final class SentinelMain {
 
     /** sentinelIsRunning: pick and persist an ID on first start, then announce the monitored masters. */
     private void sentinelIsRunning() {
+        loopThreadId = Thread.currentThread().getId();
         if (sentinel.myid == null) {
             sentinel.myid = randomHex(40);
             sentinel.flushConfig();

@@ -38,7 +38,7 @@ final class SentinelServer {
     final List<Channel> listeners = new ArrayList<>();
     final long startTime = System.currentTimeMillis();
     long nextClientId = 1;
-    long totalConnections, totalCommands, totalErrorReplies, netInput, netOutput;
+    long totalConnections, totalCommands, totalErrorReplies, netInput, netOutput, totalReads, totalWrites;
 
     SentinelServer(Sentinel sentinel, SentinelMain main) {
         this.sentinel = sentinel;
@@ -173,6 +173,7 @@ final class SentinelServer {
             flushScheduled = false;
             if (out != null && out.isReadable()) {
                 netOutput += out.readableBytes();
+                totalWrites++;
                 channel.writeAndFlush(out, channel.voidPromise());
                 out = null;
             }
@@ -211,6 +212,7 @@ final class SentinelServer {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf in = (ByteBuf) msg;
             netInput += in.readableBytes();
+            totalReads++;
             if (closeAfterReply) {
                 in.release();
                 return;

@@ -164,6 +164,21 @@ class SentinelDifferentialTest {
     }
 
     @Test
+    void infoHasRedisSentinelsSectionsAndFieldsInTheSameOrder() {
+        List<String> shapes = new ArrayList<>();
+        for (SentinelNode s : List.of(redis, magpie)) {
+            StringBuilder sb = new StringBuilder();
+            for (String line : String.valueOf(s.call("INFO")).split("\r\n")) {
+                int colon = line.indexOf(':');
+                sb.append(colon < 0 ? line : line.substring(0, colon)).append('\n');
+            }
+            shapes.add(sb.toString());
+        }
+        assertThat(shapes.get(1)).isEqualTo(shapes.get(0));
+        same("INFO", "sentinel");
+    }
+
+    @Test
     void subscribedClientsGetTheSameRepliesAndEventMessages() {
         List<String> out = new ArrayList<>();
         for (SentinelNode s : List.of(redis, magpie)) {

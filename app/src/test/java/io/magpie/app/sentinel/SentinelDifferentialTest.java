@@ -179,6 +179,24 @@ class SentinelDifferentialTest {
     }
 
     @Test
+    void aSentinelFrozenLongerThanTheTiltTriggerEntersAndLeavesTiltModeAsRedisSentinelDoes() throws Exception {
+        same("SENTINEL", "DEBUG", "tilt-period", "1500");
+        for (SentinelNode s : List.of(redis, magpie)) signal(s, "STOP");
+        Thread.sleep(2500);
+        for (SentinelNode s : List.of(redis, magpie)) signal(s, "CONT");
+        for (SentinelNode s : List.of(redis, magpie)) {
+            SentinelHarness.await(s + " to enter and leave TILT", 20_000,
+                    () -> s.log().contains("# +tilt #tilt mode entered") && s.log().contains("# -tilt #tilt mode exited"));
+            assertThat(String.valueOf(s.call("INFO", "sentinel"))).contains("sentinel_tilt:0");
+        }
+        same("SENTINEL", "DEBUG", "tilt-period", "30000");
+    }
+
+    private static void signal(SentinelNode n, String sig) throws Exception {
+        new ProcessBuilder("kill", "-" + sig, String.valueOf(n.process.pid())).start().waitFor();
+    }
+
+    @Test
     void subscribedClientsGetTheSameRepliesAndEventMessages() {
         List<String> out = new ArrayList<>();
         for (SentinelNode s : List.of(redis, magpie)) {

@@ -215,7 +215,7 @@ final class SentinelCommands {
         }
         if (!c.authenticated) {
             throw new CommandError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-                    + "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol "
+                    + "AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol "
                     + "version at the same time");
         }
         if (setname != null) {

@@ -23,7 +23,8 @@ final class Instance {
     String runid;
     long configEpoch;
     Addr addr;
-    final Link link = new Link();
+    /** Shared between the Instances of one Sentinel watching several masters (sentinelTryConnectionSharing). */
+    Link link = new Link();
     long lastPubTime, lastHelloTime, lastMasterDownReplyTime;
     long sDownSinceTime, oDownSinceTime;
     long downAfterPeriod;
@@ -107,6 +108,7 @@ final class Instance {
 
     /** The link to the instance: a command connection, and a pub/sub one for masters and replicas. */
     static final class Link {
+        int refcount = 1;
         boolean disconnected = true;
         int pendingCommands;
         Conn cc, pc;

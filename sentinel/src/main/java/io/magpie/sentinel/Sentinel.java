@@ -107,10 +107,33 @@ public final class Sentinel {
     void releaseInstance(Instance ri) {
         for (Instance s : ri.slaves.values()) releaseInstance(s);
         for (Instance s : ri.sentinels.values()) releaseInstance(s);
-        ri.link.closeConnection(ri.link.cc);
-        ri.link.closeConnection(ri.link.pc);
+        releaseLink(ri.link);
         if (ri.is(Instance.SLAVE) && ri.is(Instance.PROMOTED) && ri.master != null && ri.master.promotedSlave == ri) {
             ri.master.promotedSlave = null;
+        }
+    }
+
+    /** releaseInstanceLink: the connections close with the last Instance using them. */
+    static void releaseLink(Instance.Link link) {
+        if (--link.refcount > 0) return;
+        link.closeConnection(link.cc);
+        link.closeConnection(link.pc);
+    }
+
+    /**
+     * sentinelTryConnectionSharing: a Sentinel that watches several of our masters is one
+     * process, so its Instances share one link (one connection, one PING a second).
+     */
+    void tryConnectionSharing(Instance ri) {
+        if (ri.runid == null || ri.link.refcount > 1) return;
+        for (Instance m : masters.values()) {
+            if (m == ri.master) continue;
+            Instance match = findByAddrAndRunid(m.sentinels, null, 0, ri.runid);
+            if (match == null || match == ri) continue;
+            releaseLink(ri.link);
+            ri.link = match.link;
+            match.link.refcount++;
+            return;
         }
     }
 
@@ -644,6 +667,7 @@ public final class Sentinel {
                 si = createInstance(token[2], Instance.SENTINEL, token[0], port, master.quorum, master);
                 if (removed == 0) event(Log.Level.NOTICE, "+sentinel", si, "%@");
                 si.runid = token[2];
+                tryConnectionSharing(si);
                 if (removed > 0) updateSentinelAddressInAllMasters(si);
                 flushConfig();
             } catch (CreateError e) {
@@ -695,7 +719,7 @@ public final class Sentinel {
     void sendPeriodicCommands(Instance ri) {
         long now = now();
         if (ri.link.disconnected) return;
-        if (ri.link.pendingCommands >= MAX_PENDING_COMMANDS) return;
+        if (ri.link.pendingCommands >= MAX_PENDING_COMMANDS * ri.link.refcount) return;
         long infoPeriodNow = ri.is(Instance.SLAVE)
                 && ((ri.master.flags & (Instance.O_DOWN | Instance.FAILOVER_IN_PROGRESS)) != 0 || ri.masterLinkDownTime != 0)
                 ? 1000 : infoPeriod;

@@ -780,7 +780,7 @@ final class SentinelCommands {
         f.add(new String[] {"runid", ri.runid == null ? "" : ri.runid});
         f.add(new String[] {"flags", flags(ri)});
         f.add(new String[] {"link-pending-commands", String.valueOf(ri.link.pendingCommands)});
-        f.add(new String[] {"link-refcount", "1"});
+        f.add(new String[] {"link-refcount", String.valueOf(ri.link.refcount)});
         if (ri.is(Instance.FAILOVER_IN_PROGRESS)) {
             f.add(new String[] {"failover-state", ri.failoverState < FAILOVER_STATES.length ? FAILOVER_STATES[ri.failoverState] : "unknown"});
         }

@@ -190,6 +190,7 @@ final class SentinelConfigFile {
                     try {
                         Instance si = s.createInstance(argv[4], Instance.SENTINEL, argv[2], Sentinel.atoi(argv[3]), ri.quorum, ri);
                         si.runid = argv[4];
+                        s.tryConnectionSharing(si);
                     } catch (Sentinel.CreateError e) {
                         return e.reason;
                     }

@@ -49,6 +49,34 @@ class MixedSentinelsTest {
         mixedFailover(true);
     }
 
+    @Test
+    void sentinelsWatchingTwoMastersShareOneLinkPerOtherSentinelAsRedisSentinelDoes() throws Exception {
+        DataNode first = h.dataNode(false, null);
+        DataNode second = h.dataNode(false, null);
+        List<SentinelNode> sentinels = new ArrayList<>();
+        for (boolean magpie : new boolean[] {true, false, true}) {
+            sentinels.add(h.sentinel(magpie, first.port, 2, "sentinel monitor second 127.0.0.1 " + second.port + " 2",
+                    "sentinel down-after-milliseconds second 1000"));
+        }
+        try {
+            SentinelHarness.await("every Sentinel to know the two others for both masters", 30_000, () -> sentinels.stream().allMatch(
+                    s -> s.count("SENTINELS") == 2 && s.callOrNull("SENTINEL", "SENTINELS", "second") instanceof List<?> l && l.size() == 2));
+            for (SentinelNode s : sentinels) {
+                for (String master : new String[] {"mymaster", "second"}) {
+                    List<?> others = (List<?>) s.call("SENTINEL", "SENTINELS", master);
+                    for (Object o : others) {
+                        List<?> f = (List<?>) o;
+                        int at = f.indexOf("link-refcount");
+                        assertThat(f.get(at + 1)).as(s + " " + master).isEqualTo("2");
+                    }
+                }
+            }
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println(h.logs());
+            throw e;
+        }
+    }
+
     private void mixedFailover(boolean magpieData) throws Exception {
         DataNode master = h.dataNode(magpieData, null);
         DataNode r1 = h.dataNode(magpieData, master.port);

@@ -60,10 +60,6 @@ final class Conn extends ChannelInboundHandlerAdapter {
         return a.getAddress().getHostAddress();
     }
 
-    boolean isActive() {
-        return active;
-    }
-
     void subscribe(Callback messages, String... args) {
         this.subscriber = messages;
         send(null, args);

@@ -416,10 +416,11 @@ public final class Sentinel {
 
     // ------------------------------------------------------------------ monitoring
 
-    static boolean masterLooksSane(Sentinel s, Instance master) {
+    /** sentinelMasterLooksSane: a master, says so itself, not down, and INFO is fresh. */
+    boolean masterLooksSane(Instance master) {
         return master.is(Instance.MASTER) && master.roleReported == Instance.MASTER
                 && (master.flags & (Instance.S_DOWN | Instance.O_DOWN)) == 0
-                && now() - master.infoRefresh < s.infoPeriod * 2;
+                && now() - master.infoRefresh < infoPeriod * 2;
     }
 
     /** sentinelRefreshInstanceInfo: parse INFO and act on role changes. */
@@ -521,7 +522,7 @@ public final class Sentinel {
                 forceHelloUpdateForMaster(m);
             } else {
                 long waitTime = publishPeriod * 4;
-                if (!ri.is(Instance.PROMOTED) && masterLooksSane(this, m) && noDownFor(ri, waitTime)
+                if (!ri.is(Instance.PROMOTED) && masterLooksSane(m) && noDownFor(ri, waitTime)
                         && now() - ri.roleReportedTime > waitTime) {
                     if (sendSlaveOf(ri, m.addr)) event(Log.Level.NOTICE, "+convert-to-slave", ri, "%@");
                 }
@@ -532,7 +533,7 @@ public final class Sentinel {
         if (ri.is(Instance.SLAVE) && role == Instance.SLAVE
                 && (ri.slaveMasterPort != ri.master.addr.port || !ri.master.addr.equalsHostname(ri.slaveMasterHost, resolveHostnames))) {
             long waitTime = ri.master.failoverTimeout;
-            if (masterLooksSane(this, ri.master) && noDownFor(ri, waitTime) && now() - ri.slaveConfChangeTime > waitTime) {
+            if (masterLooksSane(ri.master) && noDownFor(ri, waitTime) && now() - ri.slaveConfChangeTime > waitTime) {
                 if (sendSlaveOf(ri, ri.master.addr)) event(Log.Level.NOTICE, "+fix-slave-config", ri, "%@");
             }
         }

@@ -298,7 +298,7 @@ final class SentinelCommands {
         }
     }
 
-    void unsubscribeAll(SentinelServer.Client c, boolean notify) {
+    void unsubscribeAll(SentinelServer.Client c) {
         for (String ch : new ArrayList<>(c.subscribedChannels)) removeSubscription(c, ch, false);
         for (String ch : new ArrayList<>(c.subscribedPatterns)) removeSubscription(c, ch, true);
     }

@@ -192,7 +192,7 @@ final class SentinelServer {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             clients.remove(this);
-            commands.unsubscribeAll(this, false);
+            commands.unsubscribeAll(this);
             if (query != null) {
                 query.release();
                 query = null;

@@ -302,8 +302,14 @@ final class SentinelHarness implements AutoCloseable {
         return sb.toString();
     }
 
+    /** Kills what still runs and removes the directory (a failing test printed the logs already). */
     @Override
     public void close() {
         for (Proc p : procs) p.kill();
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
     }
 }

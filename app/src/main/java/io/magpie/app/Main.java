@@ -70,7 +70,7 @@ public final class Main {
             Log.warning("Configuration loaded");
         }
         Log.setRole('M');
-        installSignalHandlers(server);
+        Signals.install(server);
         try {
             server.start();
         } catch (Exception e) {
@@ -81,19 +81,5 @@ public final class Main {
         server.createPidFile(server.config().pidfile.value());
         server.awaitTermination();
         System.exit(0);
-    }
-
-    /** SIGTERM and SIGINT shut down cleanly with Redis's log lines. */
-    private static void installSignalHandlers(MagpieServer server) {
-        for (String name : new String[] {"TERM", "INT"}) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
-                    Log.warning("Received SIG%s scheduling shutdown...", name);
-                    server.shutdown(); // its shutdown hooks save the final RDB when save rules exist
-                });
-            } catch (IllegalArgumentException e) {
-                Log.warning("Cannot handle SIG%s: %s", name, e.getMessage());
-            }
-        }
     }
 }

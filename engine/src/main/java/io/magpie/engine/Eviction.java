@@ -259,14 +259,41 @@ public final class Eviction {
 
     /** Milliseconds since the key was last accessed (estimateObjectIdleTime). */
     public long idleMillis(Dict.Entry e) {
+        return idleMillis(e.lru);
+    }
+
+    /** estimateObjectIdleTime of an entry's lru field (RDB's IDLE opcode is this in seconds). */
+    public long idleMillis(int lru) {
         int now = lruClock();
-        if (now >= e.lru) return (long) (now - e.lru) * LRU_CLOCK_RESOLUTION;
-        return (long) (now + (LRU_CLOCK_MAX - e.lru)) * LRU_CLOCK_RESOLUTION;
+        if (now >= lru) return (long) (now - lru) * LRU_CLOCK_RESOLUTION;
+        return (long) (now + (LRU_CLOCK_MAX - lru)) * LRU_CLOCK_RESOLUTION;
     }
 
     /** The logarithmic access counter after decay (OBJECT FREQ). */
     public int frequency(Dict.Entry e) {
         return lfuDecrAndReturn(e.lru);
+    }
+
+    /** LFUDecrAndReturn of an entry's lru field (RDB's FREQ opcode). */
+    public int frequency(int lru) {
+        return lfuDecrAndReturn(lru);
+    }
+
+    /**
+     * objectSetLRUOrLFU: gives a restored key the access history it was saved with (RESTORE
+     * IDLETIME/FREQ, RDB's IDLE/FREQ opcodes); -1 means not given. Under an LFU policy only
+     * the frequency counts, under any other only the idle time, as in Redis.
+     */
+    public void restoreAccessHistory(Dict.Entry e, long lfuFreq, long lruIdleSeconds) {
+        if (lfu()) {
+            if (lfuFreq >= 0) e.lru = (lfuTimeInMinutes() << 8) | (int) Math.min(lfuFreq, 255);
+        } else if (lruIdleSeconds >= 0) {
+            long abs = lruClock() - lruIdleSeconds * 1000 / LRU_CLOCK_RESOLUTION;
+            // The clock wraps: an idle time reaching back past 0 lands near LRU_CLOCK_MAX
+            // (Redis adds LRU_CLOCK_MAX, then its 24-bit field keeps the low bits).
+            if (abs < 0) abs += LRU_CLOCK_MAX;
+            e.lru = (int) (abs & LRU_CLOCK_MAX);
+        }
     }
 
     int lfuTimeInMinutes() {

@@ -305,16 +305,30 @@ public final class Aof implements WriteStream.Listener {
      * naming the file and offset, if anything cannot be loaded: the server must not start.
      */
     public void loadAndOpenAtStartup() {
+        loadAndOpenAtStartup(persistence.inlineFeed());
+    }
+
+    /** The same, with the loaded keys and commands applied through feed (see Persistence.loadAtStartup). */
+    void loadAndOpenAtStartup(KeyspaceFeed feed) {
         Path dir = aofDir();
         Path manifestPath = dir.resolve(manifestName());
         long start = System.nanoTime();
         if (Files.exists(manifestPath)) {
             manifest = readManifest(manifestPath);
-            loadFiles(dir);
+            loadFiles(dir, feed);
             log.notice(String.format(Locale.ROOT, "DB loaded from append only file: %.3f seconds", (System.nanoTime() - start) / 1e9));
         } else {
             manifest = new AofManifest();
         }
+        try {
+            feed.run(() -> openAtStartup(dir));
+        } catch (IOException e) {
+            throw fatalStartup("Can't open the append-only file: " + e.getMessage());
+        }
+    }
+
+    /** aofOpenIfNeededOnServerStart, on the keyspace thread: a first base if there is none, the incr file, the manifest. */
+    private void openAtStartup(Path dir) {
         try {
             Files.createDirectories(dir);
             if (manifest.base == null && manifest.incrs.isEmpty()) {
@@ -375,12 +389,16 @@ public final class Aof implements WriteStream.Listener {
 
     /* ---------------- loading ---------------- */
 
-    private void loadFiles(Path dir) {
+    private void loadFiles(Path dir, KeyspaceFeed feed) {
         java.util.List<AofManifest.Info> files = new java.util.ArrayList<>();
         if (manifest.base != null) files.add(manifest.base);
         files.addAll(manifest.incrs);
         long total = 0;
-        engine.setLoading(true);
+        try {
+            persistence.beginLoading(feed, totalSize(dir, files));
+        } catch (IOException e) {
+            throw fatalStartup("Error reading the append only file: " + e.getMessage());
+        }
         try {
             for (int i = 0; i < files.size(); i++) {
                 AofManifest.Info f = files.get(i);
@@ -389,7 +407,9 @@ public final class Aof implements WriteStream.Listener {
                     throw fatalStartup("The AOF file " + f.fileName() + " doesn't exist");
                 }
                 long start = System.nanoTime();
-                boolean loaded = loadSingleFile(p, i == files.size() - 1, f.type() == AofManifest.BASE);
+                feed.fileStarts(total);
+                boolean loaded = loadSingleFile(p, i == files.size() - 1, f.type() == AofManifest.BASE, feed);
+                feed.sync();
                 long size = Files.size(p);
                 total += size;
                 if (loaded) {
@@ -400,22 +420,36 @@ public final class Aof implements WriteStream.Listener {
         } catch (IOException e) {
             throw fatalStartup("Error reading the append only file: " + e.getMessage());
         } finally {
-            engine.setLoading(false);
+            persistence.endLoading(feed);
         }
         currentSize = baseSize = total;
+    }
+
+    /** getBaseAndIncrAppendOnlyFilesSize: INFO's loading_total_bytes. */
+    private static long totalSize(Path dir, java.util.List<AofManifest.Info> files) {
+        long total = 0;
+        for (AofManifest.Info f : files) {
+            try {
+                total += Files.size(dir.resolve(f.fileName()));
+            } catch (IOException e) {
+                // a missing file fails the load with its own message
+            }
+        }
+        return total;
     }
 
     /**
      * loadSingleAppendOnlyFile. Returns false for an empty file. A truncated tail of the
      * last file is cut when aof-load-truncated allows it; anything else is fatal.
      */
-    private boolean loadSingleFile(Path p, boolean lastFile, boolean base) throws IOException {
+    private boolean loadSingleFile(Path p, boolean lastFile, boolean base, KeyspaceFeed feed) throws IOException {
         String name = p.getFileName().toString();
         long size = Files.size(p);
         if (size == 0) return false;
         long validUpTo = 0, validBeforeMulti = 0;
-        boolean truncated = false;
-        Client fake = Client.detached(engine);
+        boolean truncated = false, inMulti = false;
+        // Made on the keyspace thread: a new client takes an id from the engine.
+        Client fake = feed.call(() -> Client.detached(engine));
         fake.authenticated = true;
         fake.master = true; // a write of the log is applied even where a client's would be refused
         try (InputStream raw = Files.newInputStream(p); BufferedInputStream in = new BufferedInputStream(raw, 1 << 16)) {
@@ -425,7 +459,7 @@ public final class Aof implements WriteStream.Listener {
             long startOffset = 0;
             if (sig.length == 5 && new String(sig, StandardCharsets.ISO_8859_1).equals("REDIS")) {
                 log.notice(base && name.endsWith(".rdb") ? "Reading RDB base file on AOF loading..." : "Reading RDB preamble from AOF file...");
-                startOffset = loadRdbPart(in, name);
+                startOffset = loadRdbPart(in, name, feed);
                 if (!name.endsWith(".rdb")) log.notice("Reading the remaining AOF tail...");
                 else return true;
                 validUpTo = validBeforeMulti = startOffset;
@@ -447,18 +481,24 @@ public final class Aof implements WriteStream.Listener {
                     throw fatalStartup("Unknown command '" + new String(argv[0], StandardCharsets.UTF_8)
                             + "' reading the append only file " + name + " at offset " + validUpTo);
                 }
-                if (!fake.multi && argEquals(argv[0], "multi")) validBeforeMulti = validUpTo;
-                engine.execute(fake, argv);
-                fake.output().clear();
+                // Whether the fake client is inside MULTI follows from the commands alone, so it
+                // is tracked here, on the reading side, while the keyspace thread runs them.
+                if (!inMulti && argEquals(argv[0], "multi")) {
+                    validBeforeMulti = validUpTo;
+                    inMulti = true;
+                } else if (inMulti && (argEquals(argv[0], "exec") || argEquals(argv[0], "discard"))) {
+                    inMulti = false;
+                }
+                feed.command(fake, argv, r.offset());
                 validUpTo = r.offset();
-                if (!fake.multi) validBeforeMulti = validUpTo;
+                if (!inMulti) validBeforeMulti = validUpTo;
             }
         }
-        if (!truncated && fake.multi) {
+        if (!truncated && inMulti) {
             log.warning("Revert incomplete MULTI/EXEC transaction in AOF file " + name);
             validUpTo = validBeforeMulti;
             truncated = true;
-        } else if (truncated && fake.multi) {
+        } else if (truncated && inMulti) {
             validUpTo = validBeforeMulti;
         }
         if (truncated) {
@@ -489,12 +529,13 @@ public final class Aof implements WriteStream.Listener {
     }
 
     /** An RDB base or preamble, through the RDB loader; returns its length in bytes. */
-    private long loadRdbPart(InputStream in, String name) {
+    private long loadRdbPart(InputStream in, String name, KeyspaceFeed feed) {
         RdbReader r = new RdbReader(in);
         RdbLoader.Result res;
         try {
             // An AOF preamble keeps keys already expired: the log that follows may refer to them.
-            res = new RdbLoader(engine, false, persistence.rdbchecksum.value()).load(r);
+            res = new RdbLoader(engine, false, persistence.rdbchecksum.value()).target(feed).load(r);
+            feed.sync();
         } catch (EOFException e) {
             throw fatalStartup("Error reading the RDB base file " + name + ", AOF loading aborted: Short read at offset " + r.offset());
         } catch (RdbException e) {
@@ -607,7 +648,7 @@ public final class Aof implements WriteStream.Listener {
             RdbSaver.Aux aux = new RdbSaver.Aux(Persistence.REDIS_VERSION, System.currentTimeMillis() / 1000,
                     rt.totalMemory() - rt.freeMemory(), true, null, 0, 0);
             return new RdbSaver(new RdbWriter(persistence.rdbcompression.value(), out, FLUSH_AT).listFill(persistence.listFill()),
-                    persistence.rdbchecksum.value(), aux);
+                    persistence.rdbchecksum.value(), aux).accessHistory(engine);
         }
         return new CommandBaseSink(out, persistence.rdbcompression.value(), persistence.listFill());
     }

@@ -1,9 +1,13 @@
 package io.magpie.persistence;
 
+import io.magpie.engine.CommandGuard;
 import io.magpie.engine.Engine;
+import io.magpie.engine.Errors;
+import io.magpie.engine.command.RedisCommand;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.config.Param;
 import io.magpie.engine.config.Params.BoolParam;
+import io.magpie.engine.config.Params.LongParam;
 import io.magpie.engine.config.Params.StringParam;
 import io.magpie.engine.keyspace.KeyspaceSnapshot;
 import io.magpie.persistence.rdb.RdbException;
@@ -59,6 +63,8 @@ public final class Persistence {
     public final SaveParam save;
     public final StringParam dbfilename;
     public final BoolParam rdbcompression, rdbchecksum, stopWritesOnBgsaveError;
+    /** Redis's test knob: microseconds to wait per key loaded, so tests can watch a load in progress. */
+    public final LongParam keyLoadDelay;
 
     private long lastSave = System.currentTimeMillis() / 1000;
     private long lastBgsaveTry;
@@ -66,7 +72,11 @@ public final class Persistence {
     private long lastBgsaveTimeSec = -1;
     private long rdbSaves;
     private long dirtyBeforeBgsave;
-    private long lastLoadKeysLoaded, lastLoadKeysExpired;
+    private volatile long lastLoadKeysLoaded, lastLoadKeysExpired;
+    /** INFO's loading_* fields: written by the loading thread, read by INFO on the keyspace thread. */
+    private volatile long loadingStartTime, loadingTotalBytes, loadingLoadedBytes, loadingRdbUsedMem;
+    /** The thread that owns the keyspace (mainThread's), to tell a startup load from an inline one. */
+    private volatile Thread keyspaceThread;
     private BackgroundSnapshot bgsave;
     /** Told the outcome of the running BGSAVE (a disk-based replica sync waits for it). */
     private java.util.function.Consumer<Boolean> bgsaveListener;
@@ -84,8 +94,10 @@ public final class Persistence {
         rdbcompression = registry.register(new BoolParam("rdbcompression", true));
         rdbchecksum = registry.register(new BoolParam("rdbchecksum", true));
         stopWritesOnBgsaveError = registry.register(new BoolParam("stop-writes-on-bgsave-error", true));
+        keyLoadDelay = registry.register(new LongParam("key-load-delay", 0, Integer.MIN_VALUE, Integer.MAX_VALUE, false));
         PersistenceCommands.register(engine, this);
         aof = new Aof(engine, registry, mainThread, log, this);
+        mainThread.execute(() -> keyspaceThread = Thread.currentThread());
         engine.addGuard((c, cmd) -> {
             if (!writesDeniedByDiskError() || c.master) return null;
             return cmd.write || cmd.name.equals("ping") ? MISCONF : null;
@@ -123,6 +135,22 @@ public final class Persistence {
      */
     public void setReplicationChild(Runnable abort) {
         this.replicationChild = abort;
+    }
+
+    /**
+     * processCommand's loading check, as a guard for the server to install after its
+     * authentication guard: while the dataset loads, only commands flagged "loading" run
+     * (INFO, CONFIG, SHUTDOWN, ...), and an EXEC only if everything it queued is such.
+     */
+    public CommandGuard loadingGuard() {
+        return (c, cmd) -> {
+            if (!engine.loading() || c.master) return null;
+            boolean denied = !cmd.loading;
+            if (cmd.fullName.equals("exec")) {
+                for (RedisCommand q : c.multiCommands) denied |= !q.loading;
+            }
+            return denied ? Errors.LOADING : null;
+        };
     }
 
     /** Redis's writeCommandsDeniedByDiskError (the RDB half). */
@@ -178,7 +206,7 @@ public final class Persistence {
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> BackgroundSnapshot.writeFully(ch, buf, len), FLUSH_AT)
                     .listFill(listFill());
-            KeyspaceSnapshot.start(engine, new RdbSaver(w, rdbchecksum.value(), aux(false))).finish();
+            KeyspaceSnapshot.start(engine, new RdbSaver(w, rdbchecksum.value(), aux(false)).accessHistory(engine)).finish();
             ch.force(true);
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
             log.warning("Failed saving the DB: " + message(e));
@@ -238,7 +266,7 @@ public final class Persistence {
             bgsave = new BackgroundSnapshot(engine, mainThread, dir().resolve("temp-bgsave-" + ProcessHandle.current().pid() + ".rdb"),
                     rdbPath(), "magpie-bgsave",
                     out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(),
-                            forReplicas == null ? aux(false) : aux(false, forReplicas)),
+                            forReplicas == null ? aux(false) : aux(false, forReplicas)).accessHistory(engine),
                     this::bgsaveDone);
             bgsaveListener = onDone;
             bgsave.start();
@@ -318,24 +346,62 @@ public final class Persistence {
     /* ---------------- loading ---------------- */
 
     /**
-     * Loads the RDB file at startup (loadDataFromDisk). A missing file is an empty dataset;
-     * anything unreadable throws, naming the file and offset, so the server does not start
-     * with half a dataset.
+     * Loads the AOF (when appendonly is on) or else the RDB file at startup
+     * (loadDataFromDisk). A missing file is an empty dataset; anything unreadable throws,
+     * naming the file and offset, so the server does not start with half a dataset.
+     *
+     * <p>Called from a thread other than the keyspace thread (the server's start, which is
+     * already listening), the file is read here and its keys are applied on the keyspace
+     * thread in batches, so that clients get LOADING replies and INFO meanwhile; called on
+     * the keyspace thread, it loads inline. Returns when everything is loaded either way.
      */
     public void loadAtStartup() {
-        if (aof.configuredOn()) aof.loadAndOpenAtStartup();
-        else loadRdbAtStartup();
+        KeyspaceFeed feed = Thread.currentThread() == keyspaceThread ? inlineFeed()
+                : KeyspaceFeed.via(engine, mainThread, keyLoadDelay.value(), new KeyspaceFeed.Progress() {
+                    @Override public void loaded(long bytes, long keys) {
+                        loadingLoadedBytes = bytes;
+                        lastLoadKeysLoaded = keys;
+                    }
+
+                    @Override public void rdbUsedMem(long bytes) {
+                        loadingRdbUsedMem = bytes;
+                    }
+                });
+        if (aof.configuredOn()) aof.loadAndOpenAtStartup(feed);
+        else loadRdbAtStartup(feed);
         aof.serverStarted();
     }
 
+    KeyspaceFeed inlineFeed() {
+        return KeyspaceFeed.inline(engine, keyLoadDelay.value());
+    }
+
+    /** startLoading: INFO's loading fields from now on; the keyspace refuses commands without the loading flag. */
+    void beginLoading(KeyspaceFeed feed, long totalBytes) throws IOException {
+        loadingStartTime = nowSeconds();
+        loadingTotalBytes = totalBytes;
+        loadingLoadedBytes = 0;
+        loadingRdbUsedMem = 0;
+        feed.run(() -> engine.setLoading(true));
+    }
+
+    /** stopLoading, once everything handed to the keyspace thread is in. */
+    void endLoading(KeyspaceFeed feed) {
+        try {
+            feed.run(() -> engine.setLoading(false));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** A missing RDB file is an empty dataset. */
-    private void loadRdbAtStartup() {
+    private void loadRdbAtStartup(KeyspaceFeed feed) {
         Path p = rdbPath();
         if (!Files.exists(p)) return;
         long start = System.nanoTime();
         RdbLoader.Result res;
         try {
-            res = loadRdb(p);
+            res = loadRdb(p, feed);
         } catch (NoSuchFileException e) {
             return;
         }
@@ -361,28 +427,39 @@ public final class Persistence {
         log.notice(String.format(Locale.ROOT, "DB loaded from disk: %.3f seconds", (System.nanoTime() - start) / 1e9));
     }
 
-    /** Loads file into the (empty) keyspace; throws IllegalStateException naming file and offset on bad data. */
+    /**
+     * Loads file into the (empty) keyspace, on the calling thread (the keyspace thread: a
+     * replica's full sync, DEBUG RELOAD); throws IllegalStateException naming file and
+     * offset on bad data.
+     */
     public RdbLoader.Result loadRdb(Path file) throws NoSuchFileException {
-        engine.setLoading(true);
+        return loadRdb(file, inlineFeed());
+    }
+
+    private RdbLoader.Result loadRdb(Path file, KeyspaceFeed feed) throws NoSuchFileException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            RdbReader r = new RdbReader(in);
-            RdbLoader.Result res;
+            beginLoading(feed, Files.size(file));
             try {
-                res = new RdbLoader(engine, !engine.isReplica(), rdbchecksum.value()).load(r);
-            } catch (EOFException e) {
-                throw new RdbException("Short read loading DB: unexpected end of file", r.offset());
+                RdbReader r = new RdbReader(in);
+                RdbLoader.Result res;
+                try {
+                    res = new RdbLoader(engine, !engine.isReplica(), rdbchecksum.value()).target(feed).load(r);
+                    feed.sync();
+                } catch (EOFException e) {
+                    throw new RdbException("Short read loading DB: unexpected end of file", r.offset());
+                }
+                lastLoadKeysLoaded = res.keysLoaded;
+                lastLoadKeysExpired = res.keysExpired;
+                return res;
+            } finally {
+                endLoading(feed);
             }
-            lastLoadKeysLoaded = res.keysLoaded;
-            lastLoadKeysExpired = res.keysExpired;
-            return res;
         } catch (NoSuchFileException e) {
             throw e;
         } catch (IOException e) {
             String msg = "Fatal error loading the DB " + file.toAbsolutePath() + ": " + e.getMessage() + ". Exiting.";
             log.warning(msg);
             throw new IllegalStateException(msg, e);
-        } finally {
-            engine.setLoading(false);
         }
     }
 
@@ -409,7 +486,8 @@ public final class Persistence {
         abortBgsave();
         aof.prepareForShutdown();
         boolean doSave = save != null ? save : !this.save.rules().isEmpty();
-        if (!doSave) return true;
+        // A shutdown while loading never saves: it would replace the file with half of it (as Redis).
+        if (!doSave || engine.loading()) return true;
         log.notice("Saving the final RDB snapshot before exiting.");
         if (!saveNow()) {
             log.warning("Error trying to save the DB, can't exit.");
@@ -456,7 +534,31 @@ public final class Persistence {
         field(sb, "module_fork_in_progress", 0);
         field(sb, "module_fork_last_cow_size", 0);
         aof.infoEnabledFields(sb);
+        if (engine.loading()) loadingFields(sb);
         return sb.toString();
+    }
+
+    /** The loading progress lines (INFO persistence while loading), with Redis's estimates. */
+    private void loadingFields(StringBuilder sb) {
+        long total = loadingTotalBytes, loaded = loadingLoadedBytes, usedMem = loadingRdbUsedMem;
+        double perc = 0;
+        long remaining = 1;
+        if (total > 0) {
+            perc = (double) loaded / total * 100;
+            remaining = total - loaded;
+        } else if (usedMem > 0) {
+            // used-mem only estimates the size of a stream without a length: stay under 100%
+            perc = Math.min(99.99, (double) loaded / usedMem * 100);
+            remaining = Math.max(1, usedMem - loaded);
+        }
+        long elapsed = nowSeconds() - loadingStartTime;
+        long eta = elapsed == 0 ? 1 : elapsed * remaining / (loaded + 1);
+        field(sb, "loading_start_time", loadingStartTime);
+        field(sb, "loading_total_bytes", total);
+        field(sb, "loading_rdb_used_mem", usedMem);
+        field(sb, "loading_loaded_bytes", loaded);
+        field(sb, "loading_loaded_perc", String.format(Locale.ROOT, "%.2f", perc));
+        field(sb, "loading_eta_seconds", eta);
     }
 
     static void field(StringBuilder sb, String name, Object value) {

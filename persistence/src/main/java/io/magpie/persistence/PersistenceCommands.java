@@ -55,18 +55,20 @@ final class PersistenceCommands {
     /** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]. */
     private static void restore(Client c, Persistence p) {
         boolean replace = false, absttl = false;
+        long lruIdle = -1, lfuFreq = -1;
         for (int j = 4; j < c.argc; j++) {
             boolean more = j + 1 < c.argc;
             if (c.argIs(j, "replace")) {
                 replace = true;
             } else if (c.argIs(j, "absttl")) {
                 absttl = true;
-            } else if (c.argIs(j, "idletime") && more) {
-                // Magpie restarts access history: the value is validated but not applied.
-                if (Args.parseLong(c.argv[++j]) < 0) throw new ReplyException("ERR Invalid IDLETIME value, must be >= 0");
-            } else if (c.argIs(j, "freq") && more) {
-                long f = Args.parseLong(c.argv[++j]);
-                if (f < 0 || f > 255) throw new ReplyException("ERR Invalid FREQ value, must be >= 0 and <= 255");
+            } else if (c.argIs(j, "idletime") && more && lfuFreq == -1) {
+                // IDLETIME and FREQ exclude each other: the second one is a syntax error, as in Redis.
+                lruIdle = Args.parseLong(c.argv[++j]);
+                if (lruIdle < 0) throw new ReplyException("ERR Invalid IDLETIME value, must be >= 0");
+            } else if (c.argIs(j, "freq") && more && lruIdle == -1) {
+                lfuFreq = Args.parseLong(c.argv[++j]);
+                if (lfuFreq < 0 || lfuFreq > 255) throw new ReplyException("ERR Invalid FREQ value, must be >= 0 and <= 255");
             } else {
                 throw new ReplyException(Errors.SYNTAX);
             }
@@ -98,6 +100,7 @@ final class PersistenceCommands {
         }
         db.add(key, value);
         if (ttl > 0) db.setExpire(key, ttl);
+        e.eviction().restoreAccessHistory(db.entry(key), lfuFreq, lruIdle);
         db.signalModifiedKey(key);
         e.notifyKeyspaceEvent(Notifications.GENERIC, "restore", key, db.id);
         c.addReplyOk();

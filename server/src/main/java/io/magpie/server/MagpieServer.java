@@ -103,6 +103,7 @@ public final class MagpieServer {
         });
         this.replication = new io.magpie.server.replication.Replication(this);
         engine.addGuard((c, cmd) -> !c.authenticated && engine.authRequired() && !cmd.noAuth ? Errors.NOAUTH : null);
+        engine.addGuard(persistence.loadingGuard());
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
         });
@@ -198,7 +199,6 @@ public final class MagpieServer {
         Log.setLevel(config.loglevel.value());
         config.loglevel.onChange(() -> Log.setLevel(config.loglevel.value()));
         engine.start();
-        persistence.loadAtStartup();
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, mainLoop)
                 .channel(channelClass)
@@ -223,6 +223,14 @@ public final class MagpieServer {
         boundAddresses = config.bind.addresses();
         config.port.onChange(() -> relisten("Unable to listen on this port"));
         config.bind.onChange(() -> relisten("Failed to bind to specified addresses."));
+        // Loading comes after listening, as in Redis: clients are answered LOADING meanwhile.
+        try {
+            persistence.loadAtStartup();
+        } catch (RuntimeException e) {
+            if (shuttingDown) return; // SHUTDOWN (or a signal) during loading: exit without the rest
+            for (Channel ch : listeners) ch.close();
+            throw e;
+        }
         mainLoop.next().execute(() -> mainThreadId = Thread.currentThread().getId());
         Memory.startup(engine);
         scheduleCron();

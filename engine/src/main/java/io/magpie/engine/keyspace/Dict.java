@@ -183,6 +183,16 @@ public final class Dict {
         if (used0 >= table0.length) startRehash(nextPower((long) used0 + 1));
     }
 
+    /**
+     * dictExpand: room for size keys at once, instead of doubling (and rehashing) its way
+     * there. RDB loading does this with the sizes RESIZEDB announces.
+     */
+    public void expand(long size) {
+        if (isRehashing() || size <= (table0 == null ? 0 : table0.length)) return;
+        if (table0 == null) table0 = new Entry[nextPower(size)];
+        else startRehash(nextPower(size));
+    }
+
     /** Shrinks a sparse table (Redis does this from serverCron's tryResizeHashTables). */
     public void shrinkIfNeeded() {
         if (isRehashing() || table0 == null || table0.length <= INITIAL_SIZE) return;

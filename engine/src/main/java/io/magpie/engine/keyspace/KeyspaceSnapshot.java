@@ -42,6 +42,14 @@ public final class KeyspaceSnapshot {
          */
         void entry(int dbIndex, byte[] key, Object value, long expireMs);
 
+        /**
+         * The same with the key's LRU clock or LFU counter as it is when serialized (what
+         * RDB's IDLE/FREQ opcodes record under an LRU or LFU maxmemory-policy).
+         */
+        default void entry(int dbIndex, byte[] key, Object value, long expireMs, int lru) {
+            entry(dbIndex, key, value, expireMs);
+        }
+
         /** Every db has been walked. */
         void end();
     }
@@ -94,7 +102,7 @@ public final class KeyspaceSnapshot {
                     Object w = expires.get(e.key);
                     if (w != null) when = (Long) w;
                 }
-                snapshot.sink.entry(dbIndex, e.key, e.value, when);
+                snapshot.sink.entry(dbIndex, e.key, e.value, when, e.lru);
                 snapshot.keysWritten++;
             }
         }

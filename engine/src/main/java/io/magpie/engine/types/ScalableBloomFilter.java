@@ -43,8 +43,43 @@ public final class ScalableBloomFilter implements RedisValue {
             this.words = new long[(int) (bytes / 8)];
         }
 
+        /** A sub-filter as saved (RDB, DUMP): its sizing and bit array are taken as they are. */
+        private Link(long entries, double error, int hashes, double bpe, long bits, long[] words, long size) {
+            this.entries = entries;
+            this.error = error;
+            this.hashes = hashes;
+            this.bpe = bpe;
+            this.bits = bits;
+            this.words = words;
+            this.size = size;
+        }
+
+        /**
+         * Rebuilds a saved sub-filter. words holds the bit array (bit x is bit x%64 of
+         * words[x/64]); bits must be words.length * 64 and hashes RedisBloom's ceil(ln2 * bpe).
+         */
+        public static Link restore(long entries, double error, int hashes, double bpe, long[] words, long size) {
+            if (entries < 1 || !(error > 0 && error < 1) || words.length == 0) {
+                throw new IllegalArgumentException("invalid bloom sub-filter");
+            }
+            if (hashes < 1 || hashes != (int) Math.ceil(LN2 * bpe)) {
+                throw new IllegalArgumentException("bloom sub-filter hash count does not match its bits per entry");
+            }
+            if (size < 0) throw new IllegalArgumentException("negative bloom sub-filter size");
+            return new Link(entries, error, hashes, bpe, words.length * 64L, words, size);
+        }
+
         long bytes() {
             return bits / 8;
+        }
+
+        public double bitsPerEntry() {
+            return bpe;
+        }
+
+        /** The bit array, 64 bits a word, bit x at words[x/64] bit x%64 (read-only for savers). */
+        public long[] words() {
+            return words;
         }
 
         public long entries() {
@@ -126,11 +161,27 @@ public final class ScalableBloomFilter implements RedisValue {
         this.filters = new Link[o.filters.length];
         for (int i = 0; i < nfilters; i++) {
             Link s = o.filters[i];
-            Link d = new Link(s.entries, s.error, nonScaling);
-            System.arraycopy(s.words, 0, d.words, 0, s.words.length);
-            d.size = s.size;
-            filters[i] = d;
+            // Copied as is: a restored link may be sized differently from what Link(entries, error) computes.
+            filters[i] = new Link(s.entries, s.error, s.hashes, s.bpe, s.bits, s.words.clone(), s.size);
         }
+    }
+
+    private ScalableBloomFilter(Link[] links, long size, int growth, boolean nonScaling) {
+        this.filters = links;
+        this.nfilters = links.length;
+        this.size = size;
+        this.growth = growth;
+        this.nonScaling = nonScaling;
+    }
+
+    /** Rebuilds a saved chain (RDB, DUMP); size must be the sum of the links' sizes. */
+    public static ScalableBloomFilter restore(Link[] links, long size, int growth, boolean nonScaling) {
+        if (links.length == 0) throw new IllegalArgumentException("a bloom filter needs at least one sub-filter");
+        if (growth < 1) throw new IllegalArgumentException("invalid bloom filter expansion " + growth);
+        long sum = 0;
+        for (Link l : links) sum += l.size;
+        if (sum != size) throw new IllegalArgumentException("bloom filter size " + size + " differs from its sub-filters' " + sum);
+        return new ScalableBloomFilter(links.clone(), size, growth, nonScaling);
     }
 
     private void addLink(long entries, double error) {

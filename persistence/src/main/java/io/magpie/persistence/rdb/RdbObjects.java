@@ -21,6 +21,7 @@ public final class RdbObjects {
         register(new SetCodec());
         register(new HashCodec());
         register(new ZSetCodec());
+        register(new ModuleCodec(new BloomModuleType()));
     }
 
     private RdbObjects() {}
@@ -51,10 +52,27 @@ public final class RdbObjects {
 
     /** rdbSaveKeyValuePair: expiry, type, key, value. */
     public static void saveKeyValuePair(RdbWriter w, byte[] key, Object value, long expireMs) throws IOException {
+        saveKeyValuePair(w, key, value, expireMs, -1, -1);
+    }
+
+    /**
+     * rdbSaveKeyValuePair: expiry, then the idle time in seconds (IDLE) or the LFU counter
+     * (FREQ) when given (not -1), then type, key, value.
+     */
+    public static void saveKeyValuePair(RdbWriter w, byte[] key, Object value, long expireMs, long idleSeconds, int lfuFreq)
+            throws IOException {
         RdbCodec c = codecFor(value);
         if (expireMs != -1) {
             w.writeByte(Rdb.OPCODE_EXPIRETIME_MS);
             w.writeMillis(expireMs);
+        }
+        if (idleSeconds >= 0) {
+            w.writeByte(Rdb.OPCODE_IDLE);
+            w.writeLen(idleSeconds);
+        }
+        if (lfuFreq >= 0) {
+            w.writeByte(Rdb.OPCODE_FREQ);
+            w.writeByte(lfuFreq);
         }
         w.writeType(c.rdbType(value));
         w.writeString(key);
@@ -64,13 +82,9 @@ public final class RdbObjects {
 
     /** rdbLoadObject: the value of a key whose type byte was already read. */
     public static Object loadObject(RdbReader r, int rdbType, EngineConfig config) throws IOException {
+        if (rdbType == Rdb.TYPE_MODULE || rdbType == Rdb.TYPE_MODULE_2) return ModuleCodec.loadAny(r, rdbType, config);
         RdbCodec c = BY_RDB_TYPE[rdbType & 0xff];
-        if (c == null) {
-            if (rdbType == Rdb.TYPE_MODULE || rdbType == Rdb.TYPE_MODULE_2) {
-                throw r.error("Module types are not supported (RDB type " + rdbType + ")");
-            }
-            throw r.error("Unsupported RDB object type " + rdbType);
-        }
+        if (c == null) throw r.error("Unsupported RDB object type " + rdbType);
         return c.load(r, rdbType, config);
     }
 }

@@ -1,5 +1,8 @@
 package io.magpie.persistence.rdb;
 
+import io.magpie.engine.Engine;
+import io.magpie.engine.EngineConfig.MaxmemoryPolicy;
+import io.magpie.engine.Eviction;
 import io.magpie.engine.keyspace.KeyspaceSnapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +24,8 @@ public final class RdbSaver implements KeyspaceSnapshot.Sink {
     private RdbWriter[] pending = new RdbWriter[16];
     private int currentDb = -1;
     private long keys;
+    private Eviction eviction;
+    private boolean saveLru, saveLfu;
 
     public RdbSaver(RdbWriter out, boolean checksum, Aux aux) {
         this.out = out;
@@ -48,7 +53,23 @@ public final class RdbSaver implements KeyspaceSnapshot.Sink {
         }
     }
 
+    /**
+     * Under an LRU maxmemory-policy each key is saved with its idle time, under an LFU one
+     * with its access counter (rdbSaveKeyValuePair), so a restart keeps eviction's view.
+     */
+    public RdbSaver accessHistory(Engine engine) {
+        MaxmemoryPolicy policy = engine.config.maxmemoryPolicy.value();
+        this.eviction = engine.eviction();
+        this.saveLru = policy.isLru();
+        this.saveLfu = policy.isLfu();
+        return this;
+    }
+
     @Override public void entry(int dbIndex, byte[] key, Object value, long expireMs) {
+        entry(dbIndex, key, value, expireMs, 0);
+    }
+
+    @Override public void entry(int dbIndex, byte[] key, Object value, long expireMs, int lru) {
         RdbWriter w = out;
         if (dbIndex != currentDb) {
             if (dbIndex >= pending.length) pending = java.util.Arrays.copyOf(pending, dbIndex + 1);
@@ -56,7 +77,9 @@ public final class RdbSaver implements KeyspaceSnapshot.Sink {
             w = pending[dbIndex];
         }
         try {
-            RdbObjects.saveKeyValuePair(w, key, value, expireMs);
+            long idleSeconds = saveLru ? eviction.idleMillis(lru) / 1000 : -1;
+            int freq = saveLfu ? eviction.frequency(lru) : -1;
+            RdbObjects.saveKeyValuePair(w, key, value, expireMs, idleSeconds, freq);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -208,6 +208,8 @@ public final class ConfigCommand {
             }
             return out;
         }
+        // A master has no replicaof line: the file's old ones are removed (rewriteConfigReplicaOfOption).
+        if (name.equals("replicaof") && p.get().isEmpty()) return List.of();
         if (p instanceof Params.LongParam l) return List.of(name + " " + (l.isMemory() ? memory(l.value()) : l.get()));
         if (p instanceof Params.BoolParam || p instanceof Params.EnumParam<?>) return List.of(name + " " + p.get());
         if (p instanceof Params.StringParam) return List.of(name + " " + io.magpie.engine.Engine.reprQuoted(p.get().getBytes(StandardCharsets.UTF_8)));

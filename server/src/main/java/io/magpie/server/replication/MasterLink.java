@@ -60,6 +60,8 @@ final class MasterLink implements Connection {
     private Path tmpPath;
     private FileChannel tmpFile;
     private String pendingReplid;
+    /** Sent SYNC after PSYNC failed: no replid/offset from the master, and no history kept once the RDB comes. */
+    private boolean syncFallback;
     private long pendingOffset;
 
     // The stream.
@@ -330,6 +332,7 @@ final class MasterLink implements Connection {
     }
 
     private void sendPsync() {
+        syncFallback = false;
         if (cachedMaster) {
             Log.notice("Trying a partial resynchronization (request %s:%d).", repl.replid, repl.masterReplOffset + 1);
             if (failover) send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1), "FAILOVER");
@@ -378,14 +381,27 @@ final class MasterLink implements Connection {
             if (failover) repl.failoverSucceeded();
             return true;
         }
-        if (line.startsWith("-NOMASTERLINK") || line.startsWith("-LOADING")) {
-            Log.notice("Master is currently unable to PSYNC but should be in the future: %s", line);
+        boolean tryLater = line.startsWith("-NOMASTERLINK") || line.startsWith("-LOADING");
+        if (tryLater || failover) {
+            if (tryLater) Log.notice("Master is currently unable to PSYNC but should be in the future: %s", line);
+            else Log.warning("Unexpected reply to PSYNC from master: %s", line);
+            cancel();
+            if (failover) repl.abortFailover("Failover target rejected psync request");
+            return false;
+        }
+        // Any other answer means PSYNC is not supported (or refused, as with -NOAUTH): Redis falls
+        // back to SYNC, whose own error reply then ends the attempt ("MASTER aborted replication...").
+        if (line.startsWith("-ERR")) {
+            Log.notice("Master does not support PSYNC or is in error state (reply: %s)", line);
         } else {
             Log.warning("Unexpected reply to PSYNC from master: %s", line);
         }
-        cancel();
-        if (failover) repl.abortFailover("Failover target rejected psync request");
-        return false;
+        Log.notice("Retrying with SYNC...");
+        send("SYNC");
+        syncFallback = true;
+        transferHeaderRead = false;
+        setState(State.TRANSFER);
+        return true;
     }
 
     /* ---------------- the RDB transfer ---------------- */
@@ -406,6 +422,15 @@ final class MasterLink implements Connection {
                         + "and port are right?", line);
                 cancel();
                 return false;
+            }
+            if (syncFallback) {
+                // An old-style full sync: our history ends here (replicationAttachToNewMaster).
+                syncFallback = false;
+                pendingReplid = Replication.randomId();
+                pendingOffset = 0;
+                cachedMaster = false;
+                repl.disconnectReplicas();
+                repl.backlog = null;
             }
             if (line.startsWith("$EOF:") && line.length() >= 45) {
                 eofMark = line.substring(5, 45).getBytes(StandardCharsets.US_ASCII);

@@ -603,8 +603,12 @@ public final class Replication implements WriteStream.Listener {
         engine.setReplica(true);
         Log.setRole('S');
         disconnectReplicas();
+        // The cached master keeps its db: a +CONTINUE from the new master resumes without a SELECT.
+        // A master's synthesized one starts in db 0 (its own stream selects after a role change).
+        int cachedDb = !wasMaster && link != null ? link.streamDb() : 0;
         link = new MasterLink(this, host, port, canContinue || (link != null && link.hasCachedMaster()),
                 failoverState == FailoverState.IN_PROGRESS);
+        link.restoreStreamDb(cachedDb);
         link.connect();
     }
 

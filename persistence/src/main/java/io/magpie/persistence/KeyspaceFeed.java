@@ -1,0 +1,202 @@
+package io.magpie.persistence;
+
+import io.magpie.engine.Client;
+import io.magpie.engine.Engine;
+import io.magpie.engine.keyspace.Database;
+import io.magpie.persistence.rdb.RdbLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * What a load decodes (keys of an RDB, commands of an AOF), on its way into the keyspace.
+ *
+ * <p>Inline, each item is applied at once on the calling thread (DEBUG RELOAD, a replica's
+ * load: the caller is the keyspace thread). At startup the server is already listening:
+ * the loading thread reads and decodes, and the keyspace thread applies a batch at a time
+ * between client commands, answering them LOADING meanwhile, as Redis does by processing
+ * events every couple of megabytes of loading. One batch is applied while the next is
+ * decoded; a failure in a batch (a duplicate key) surfaces on the loading thread at the
+ * next hand-off, with its offset.
+ */
+final class KeyspaceFeed implements RdbLoader.KeyTarget {
+    /** Items per batch: about a millisecond of the keyspace thread's time for small keys. */
+    private static final int BATCH = 1000;
+
+    /** Progress for INFO: bytes read so far (of all files of the load) and keys added. */
+    interface Progress {
+        void loaded(long bytes, long keys);
+
+        default void rdbUsedMem(long bytes) {}
+    }
+
+    private record KeyOp(Database db, byte[] key, Object value, long expireMs, long lruIdle, long lfuFreq, long offset) {}
+
+    private record CommandOp(Client fake, byte[][] argv) {}
+
+    private final Engine engine;
+    private final ExecutorService keyspaceThread; // null: inline
+    private final Progress progress;
+    private final long keyLoadDelayNanos;
+    private List<Object> filling = new ArrayList<>();
+    private Future<?> inFlight;
+    private long fileStart, lastOffset, keys;
+
+    private KeyspaceFeed(Engine engine, ExecutorService keyspaceThread, long keyLoadDelayMicros, Progress progress) {
+        this.engine = engine;
+        this.keyspaceThread = keyspaceThread;
+        this.keyLoadDelayNanos = Math.max(0, keyLoadDelayMicros) * 1000;
+        this.progress = progress;
+    }
+
+    static KeyspaceFeed inline(Engine engine, long keyLoadDelayMicros) {
+        return new KeyspaceFeed(engine, null, keyLoadDelayMicros, (bytes, keys) -> {});
+    }
+
+    static KeyspaceFeed via(Engine engine, ExecutorService keyspaceThread, long keyLoadDelayMicros, Progress progress) {
+        return new KeyspaceFeed(engine, keyspaceThread, keyLoadDelayMicros, progress);
+    }
+
+    /** The next offsets are within a file that starts this many bytes into the whole load. */
+    void fileStarts(long bytesBefore) {
+        fileStart = bytesBefore;
+        lastOffset = 0;
+    }
+
+    @Override public void add(Database db, byte[] key, Object value, long expireMs, long lruIdle, long lfuFreq, long offset)
+            throws IOException {
+        keys++;
+        lastOffset = offset;
+        if (keyLoadDelayNanos > 0) LockSupport.parkNanos(keyLoadDelayNanos);
+        if (keyspaceThread == null) {
+            RdbLoader.addKey(engine, db, key, value, expireMs, lruIdle, lfuFreq, offset);
+            return;
+        }
+        filling.add(new KeyOp(db, key, value, expireMs, lruIdle, lfuFreq, offset));
+        if (filling.size() >= BATCH) flush();
+    }
+
+    @Override public void resize(Database db, long keys, long expires) throws IOException {
+        run(() -> RdbLoader.presize(db, keys, expires));
+    }
+
+    @Override public void aux(String key, String value) {
+        if (key.equals("used-mem")) {
+            try {
+                progress.rdbUsedMem(Long.parseLong(value));
+            } catch (NumberFormatException ignored) {
+                // only an estimate for INFO
+            }
+        }
+    }
+
+    /** Runs a command of the AOF through the fake client; offset is where the next command starts. */
+    void command(Client fake, byte[][] argv, long offset) throws IOException {
+        lastOffset = offset;
+        if (keyspaceThread == null) {
+            applyCommand(fake, argv);
+            return;
+        }
+        filling.add(new CommandOp(fake, argv));
+        if (filling.size() >= BATCH) flush();
+    }
+
+    private void applyCommand(Client fake, byte[][] argv) {
+        engine.execute(fake, argv);
+        fake.output().clear();
+    }
+
+    /** Runs task on the keyspace thread after everything handed over so far, and waits for it. */
+    void run(Runnable task) throws IOException {
+        call(() -> {
+            task.run();
+            return null;
+        });
+    }
+
+    /** The same for a task with a result. */
+    <T> T call(Callable<T> task) throws IOException {
+        if (keyspaceThread == null) {
+            try {
+                return task.call();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        flush();
+        awaitInFlight();
+        Future<T> f = keyspaceThread.submit(task);
+        inFlight = f;
+        awaitInFlight();
+        try {
+            return f.get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException(e); // cannot happen: awaitInFlight saw it complete normally
+        }
+    }
+
+    /** Waits until everything handed over so far is in the keyspace. */
+    void sync() throws IOException {
+        if (keyspaceThread == null) return;
+        flush();
+        awaitInFlight();
+    }
+
+    private void flush() throws IOException {
+        if (filling.isEmpty()) return;
+        List<Object> batch = filling;
+        filling = new ArrayList<>(BATCH);
+        awaitInFlight();
+        long bytes = fileStart + lastOffset, keysSoFar = keys;
+        inFlight = keyspaceThread.submit(() -> {
+            for (Object op : batch) {
+                if (op instanceof KeyOp k) {
+                    try {
+                        RdbLoader.addKey(engine, k.db, k.key, k.value, k.expireMs, k.lruIdle, k.lfuFreq, k.offset);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                } else {
+                    CommandOp c = (CommandOp) op;
+                    applyCommand(c.fake, c.argv);
+                }
+            }
+            progress.loaded(bytes, keysSoFar);
+            return null;
+        });
+    }
+
+    /** Waits for the batch being applied; rethrows its failure. Gives up if the server shuts down meanwhile. */
+    private void awaitInFlight() throws IOException {
+        Future<?> f = inFlight;
+        if (f == null) return;
+        inFlight = null;
+        while (true) {
+            try {
+                f.get(1, TimeUnit.SECONDS);
+                return;
+            } catch (TimeoutException e) {
+                if (keyspaceThread.isShutdown()) throw new IllegalStateException("the server shut down while loading");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while loading", e);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof UncheckedIOException u) throw u.getCause();
+                if (cause instanceof RuntimeException r) throw r;
+                if (cause instanceof Error err) throw err;
+                throw new IllegalStateException(cause);
+            }
+        }
+    }
+}

@@ -8,7 +8,8 @@ import io.magpie.server.commands.InfoCommand;
 
 /**
  * The magpie-server entry point, with redis-server's command line:
- * {@code magpie-server [/path/to/magpie.conf] [--port 6379] [--name value ...]}.
+ * {@code magpie-server [/path/to/magpie.conf] [--port 6379] [--name value ...]}; with
+ * {@code --sentinel} it runs as a Sentinel instead (magpie-sentinel).
  */
 public final class Main {
     private Main() {}
@@ -30,6 +31,10 @@ public final class Main {
             System.err.println("       ./magpie-server --port 7777");
             System.err.println("       ./magpie-server /etc/myredis.conf --loglevel verbose -");
             System.exit(1);
+        }
+        if (io.magpie.sentinel.SentinelMain.requested(args)) {
+            io.magpie.sentinel.SentinelMain.main(args);
+            return;
         }
         Log.setRole('C');
         Config registry = new Config();

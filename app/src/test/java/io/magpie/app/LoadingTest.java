@@ -123,6 +123,57 @@ class LoadingTest {
         assertThat(magpieSaw).isEqualTo(redisSaw);
     }
 
+    /** An RDB of KEYS distinct keys, then "key:7" again; with a wrong checksum if badCrc. */
+    private static byte[] rdbWithDuplicateKey(boolean badCrc) {
+        io.magpie.persistence.rdb.RdbWriter w = new io.magpie.persistence.rdb.RdbWriter(false);
+        w.writeHeader();
+        w.writeSelectDb(0);
+        for (int i = 0; i < KEYS; i++) {
+            w.writeType(0);
+            w.writeString(("key:" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            w.writeString(("value:" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        w.writeType(0);
+        w.writeString("key:7".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        w.writeString("again".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        w.writeByte(255);
+        w.writeMillis(badCrc ? 12345 : w.crcSoFar());
+        return w.toByteArray();
+    }
+
+    @Test
+    void aDuplicateKeyFoundWhileTheKeyspaceThreadAppliesABatchFailsTheStartNamingFileAndOffset() throws Exception {
+        Path rdb = dir.resolve("dump.rdb");
+        for (boolean badCrc : new boolean[] {false, true}) {
+            byte[] data = rdbWithDuplicateKey(badCrc);
+            Files.write(rdb, data);
+            // The duplicate ends 9 bytes (type, key, value) before EOF and the checksum; it is
+            // reported even though the reading went on to the end (and to a wrong checksum).
+            long offset = data.length - 9;
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new TestServer("--dir", dir.toString()))
+                    .hasStackTraceContaining("Fatal error loading the DB " + rdb.toAbsolutePath()
+                            + ": Duplicate key 'key:7' found in RDB file (at offset " + offset + "). Exiting.");
+        }
+    }
+
+    @Test
+    void aProcessWhoseLoadFailsExitsWith1AndLeavesTheFileAsItWas() throws Exception {
+        byte[] bad = rdbWithDuplicateKey(false);
+        Files.write(dir.resolve("dump.rdb"), bad);
+        // Default save rules: the exit must not save the part that was loaded over the file.
+        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), "io.magpie.app.Main", "--port", String.valueOf(RealRedis.freePort()),
+                "--bind", "127.0.0.1", "--dir", dir.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("failed.log").toFile()).start();
+        boolean exited = p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        if (!exited) p.destroyForcibly().waitFor();
+        assertThat(exited).isTrue();
+        assertThat(p.exitValue()).isEqualTo(1);
+        assertThat(Files.readString(dir.resolve("failed.log"))).contains("Duplicate key 'key:7' found in RDB file")
+                .doesNotContain("Saving the final RDB snapshot");
+        assertThat(Files.readAllBytes(dir.resolve("dump.rdb"))).isEqualTo(bad);
+    }
+
     @Test
     void shutdownWhileLoadingExitsWithoutSavingHalfTheDataset() throws Exception {
         byte[] before = Files.readAllBytes(dir.resolve("dump.rdb"));

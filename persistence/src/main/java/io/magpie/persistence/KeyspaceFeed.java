@@ -3,6 +3,7 @@ package io.magpie.persistence;
 import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.keyspace.Database;
+import io.magpie.persistence.rdb.RdbException;
 import io.magpie.persistence.rdb.RdbLoader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -142,6 +143,38 @@ final class KeyspaceFeed implements RdbLoader.KeyTarget {
             return f.get();
         } catch (InterruptedException | ExecutionException e) {
             throw new IllegalStateException(e); // cannot happen: awaitInFlight saw it complete normally
+        }
+    }
+
+    /**
+     * The reading failed with failure: applies what it handed over, as an inline load would
+     * have before it read further. Returns the failure to report: a batch's own (a duplicate
+     * key) if it lies earlier in the file than failure, else failure.
+     */
+    IOException abandon(IOException failure) {
+        if (keyspaceThread == null) return failure;
+        try {
+            flush();
+            awaitInFlight();
+        } catch (RdbException earlier) {
+            if (!(failure instanceof RdbException later) || earlier.offset() < later.offset()) return earlier;
+        } catch (IOException | RuntimeException ignored) {
+            // the reading's own failure stands
+        }
+        return failure;
+    }
+
+    /** Runs task on the keyspace thread once the batches handed over are done, whatever became of them. */
+    void finish(Runnable task) {
+        try {
+            awaitInFlight();
+        } catch (IOException | RuntimeException ignored) {
+            // already reported, or about to be, by the load that failed
+        }
+        try {
+            run(task);
+        } catch (IOException | RuntimeException ignored) {
+            // the keyspace thread is gone (the server shut down while loading)
         }
     }
 

@@ -75,6 +75,8 @@ public final class Persistence {
     private volatile long lastLoadKeysLoaded, lastLoadKeysExpired;
     /** INFO's loading_* fields: written by the loading thread, read by INFO on the keyspace thread. */
     private volatile long loadingStartTime, loadingTotalBytes, loadingLoadedBytes, loadingRdbUsedMem;
+    /** Set while the startup load runs, and left set if it fails: the keyspace then holds part of the files. */
+    private volatile boolean startupLoadFailed;
     /** The thread that owns the keyspace (mainThread's), to tell a startup load from an inline one. */
     private volatile Thread keyspaceThread;
     private BackgroundSnapshot bgsave;
@@ -367,8 +369,10 @@ public final class Persistence {
                         loadingRdbUsedMem = bytes;
                     }
                 });
+        startupLoadFailed = true;
         if (aof.configuredOn()) aof.loadAndOpenAtStartup(feed);
         else loadRdbAtStartup(feed);
+        startupLoadFailed = false;
         aof.serverStarted();
     }
 
@@ -385,13 +389,9 @@ public final class Persistence {
         feed.run(() -> engine.setLoading(true));
     }
 
-    /** stopLoading, once everything handed to the keyspace thread is in. */
+    /** stopLoading, once the batches handed to the keyspace thread are done (a failure was reported by then). */
     void endLoading(KeyspaceFeed feed) {
-        try {
-            feed.run(() -> engine.setLoading(false));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        feed.finish(() -> engine.setLoading(false));
     }
 
     /** A missing RDB file is an empty dataset. */
@@ -439,18 +439,15 @@ public final class Persistence {
     private RdbLoader.Result loadRdb(Path file, KeyspaceFeed feed) throws NoSuchFileException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             beginLoading(feed, Files.size(file));
+            RdbReader r = new RdbReader(in);
             try {
-                RdbReader r = new RdbReader(in);
-                RdbLoader.Result res;
-                try {
-                    res = new RdbLoader(engine, !engine.isReplica(), rdbchecksum.value()).target(feed).load(r);
-                    feed.sync();
-                } catch (EOFException e) {
-                    throw new RdbException("Short read loading DB: unexpected end of file", r.offset());
-                }
+                RdbLoader.Result res = new RdbLoader(engine, !engine.isReplica(), rdbchecksum.value()).target(feed).load(r);
+                feed.sync();
                 lastLoadKeysLoaded = res.keysLoaded;
                 lastLoadKeysExpired = res.keysExpired;
                 return res;
+            } catch (IOException e) {
+                throw feed.abandon(e instanceof EOFException ? new RdbException("Short read loading DB: unexpected end of file", r.offset()) : e);
             } finally {
                 endLoading(feed);
             }
@@ -486,8 +483,9 @@ public final class Persistence {
         abortBgsave();
         aof.prepareForShutdown();
         boolean doSave = save != null ? save : !this.save.rules().isEmpty();
-        // A shutdown while loading never saves: it would replace the file with half of it (as Redis).
-        if (!doSave || engine.loading()) return true;
+        // A shutdown while loading, or after a load that failed, never saves: it would replace
+        // the file with part of it (Redis exits without saving in both cases).
+        if (!doSave || engine.loading() || startupLoadFailed) return true;
         log.notice("Saving the final RDB snapshot before exiting.");
         if (!saveNow()) {
             log.warning("Error trying to save the DB, can't exit.");

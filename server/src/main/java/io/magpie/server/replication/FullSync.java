@@ -60,7 +60,7 @@ abstract class FullSync {
             Persistence p = repl.server.persistence();
             for (ReplicaConnection r : batch) r.session.writeDirect(Replication.ascii("$EOF:" + mark + "\r\n"));
             RdbWriter w = new RdbWriter(p.rdbcompression.value(), this::send, 64 << 10).listFill(p.listFill());
-            RdbSaver saver = new RdbSaver(w, p.rdbchecksum.value(), p.aux(false, repl.syncInfo()));
+            RdbSaver saver = new RdbSaver(w, p.rdbchecksum.value(), p.aux(false, repl.syncInfo())).accessHistory(repl.engine);
             snapshot = KeyspaceSnapshot.start(repl.engine, saver);
             p.setReplicationChild(this::abort);
             schedule(0);

@@ -89,6 +89,8 @@ public final class ReplicationConfig {
         }
 
         @Override public void setFromConfigFile(List<String> words) throws ConfigException {
+            // redis-server also takes --replicaof "host port" as one argument.
+            if (words.size() == 1) words = List.of(words.get(0).trim().split("\\s+"));
             if (words.size() != 2) throw error("wrong number of arguments");
             if (words.get(0).equalsIgnoreCase("no") && words.get(1).equalsIgnoreCase("one")) {
                 host = null;

@@ -362,7 +362,7 @@ final class MasterLink implements Connection {
             repl.backlog = null;
             transferHeaderRead = false;
             setState(State.TRANSFER);
-            if (failover) repl.failoverSucceeded();
+            if (failover) repl.failover.succeeded();
             return true;
         }
         if (line.startsWith("+CONTINUE")) {
@@ -378,7 +378,7 @@ final class MasterLink implements Connection {
             Log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.");
             if (repl.backlog == null) repl.createBacklog();
             becomeConnected();
-            if (failover) repl.failoverSucceeded();
+            if (failover) repl.failover.succeeded();
             return true;
         }
         boolean tryLater = line.startsWith("-NOMASTERLINK") || line.startsWith("-LOADING");
@@ -386,7 +386,7 @@ final class MasterLink implements Connection {
             if (tryLater) Log.notice("Master is currently unable to PSYNC but should be in the future: %s", line);
             else Log.warning("Unexpected reply to PSYNC from master: %s", line);
             cancel();
-            if (failover) repl.abortFailover("Failover target rejected psync request");
+            if (failover) repl.failover.abort("Failover target rejected psync request");
             return false;
         }
         // Any other answer means PSYNC is not supported (or refused, as with -NOAUTH): Redis falls

@@ -57,22 +57,8 @@ public final class Replication implements WriteStream.Listener {
     private final Set<Client> waitingForAcks = new LinkedHashSet<>();
     private int cronLoops;
 
-    /** FAILOVER (Redis 6.2's coordinated failover): its state and target. */
-    enum FailoverState {
-        NO_FAILOVER("no-failover"), WAIT_FOR_SYNC("waiting-for-sync"), IN_PROGRESS("failover-in-progress");
-
-        final String text;
-
-        FailoverState(String text) {
-            this.text = text;
-        }
-    }
-
-    FailoverState failoverState = FailoverState.NO_FAILOVER;
-    private long failoverEndMs;
-    private boolean forceFailover;
-    private String failoverHost;
-    private int failoverPort;
+    /** FAILOVER, the coordinated handover to a replica. */
+    final Failover failover = new Failover(this);
 
     long statSyncFull, statSyncPartialOk, statSyncPartialErr;
     long statNetReplInputBytes, statNetReplOutputBytes;
@@ -359,7 +345,7 @@ public final class Replication implements WriteStream.Listener {
             Log.notice("MASTER MODE enabled (failover request from '%s')",
                     io.magpie.server.commands.ClientCommand.clientInfoString(server, c));
         }
-        if (failoverState != FailoverState.NO_FAILOVER) {
+        if (failover.inProgress()) {
             c.addReplyError("NOMASTERLINK Can't SYNC while failing over");
             return;
         }
@@ -501,7 +487,7 @@ public final class Replication implements WriteStream.Listener {
             Log.notice("Synchronization with replica %s succeeded", r.name());
         }
         if (!waitingForAcks.isEmpty()) serveWaiters();
-        if (failoverState == FailoverState.WAIT_FOR_SYNC) updateFailoverStatus();
+        if (failover.waitingForSync()) failover.update();
     }
 
     int replicasAcked(long offset) {
@@ -594,7 +580,8 @@ public final class Replication implements WriteStream.Listener {
     void becomeReplicaOf(String host, int port, boolean wasMaster) {
         if (link != null) link.close(true);
         flushOutgoing();
-        boolean canContinue = wasMaster ? backlog != null || masterReplOffset > 0 : link != null && link.hasCachedMaster();
+        // A master always offers its own id and offset (replicationCacheMasterUsingMyself), as Redis does.
+        boolean canContinue = wasMaster || (link != null && link.hasCachedMaster());
         if (wasMaster) {
             Log.notice("Before turning into a replica, using my own master parameters to synthesize a cached master: "
                     + "I may be able to synchronize with the new master with just a partial transfer.");
@@ -607,8 +594,8 @@ public final class Replication implements WriteStream.Listener {
         // The cached master keeps its db: a +CONTINUE from the new master resumes without a SELECT.
         // A master's synthesized one starts in db 0 (its own stream selects after a role change).
         int cachedDb = !wasMaster && link != null ? link.streamDb() : 0;
-        link = new MasterLink(this, host, port, canContinue || (link != null && link.hasCachedMaster()),
-                failoverState == FailoverState.IN_PROGRESS);
+        link = new MasterLink(this, host, port, canContinue,
+                failover.handingOver());
         link.restoreStreamDb(cachedDb);
         link.connect();
     }
@@ -628,152 +615,15 @@ public final class Replication implements WriteStream.Listener {
         noReplicasSinceMs = System.currentTimeMillis();
     }
 
-    /* ---------------- FAILOVER ---------------- */
-
-    /** FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms] (failoverCommand). */
-    void failoverCommand(Client c) {
-        if (c.argc == 2 && c.argIs(1, "abort")) {
-            if (failoverState == FailoverState.NO_FAILOVER) {
-                c.addReplyError("ERR No failover in progress.");
-                return;
-            }
-            abortFailover("Failover manually aborted");
-            c.addReplyOk();
-            return;
-        }
-        long timeoutMs = 0;
-        boolean force = false;
-        String host = null;
-        long port = 0;
-        for (int j = 1; j < c.argc; j++) {
-            if (c.argIs(j, "timeout") && j + 1 < c.argc && timeoutMs == 0) {
-                timeoutMs = io.magpie.engine.Args.parseLong(c.argv[j + 1]);
-                if (timeoutMs <= 0) {
-                    c.addReplyError("ERR FAILOVER timeout must be greater than 0");
-                    return;
-                }
-                j++;
-            } else if (c.argIs(j, "to") && j + 2 < c.argc && host == null) {
-                port = io.magpie.engine.Args.parseLong(c.argv[j + 2]);
-                host = c.argString(j + 1);
-                j += 2;
-            } else if (c.argIs(j, "force") && !force) {
-                force = true;
-            } else {
-                c.addReplyError("ERR syntax error");
-                return;
-            }
-        }
-        if (failoverState != FailoverState.NO_FAILOVER) {
-            c.addReplyError("ERR FAILOVER already in progress.");
-            return;
-        }
-        if (link != null) {
-            c.addReplyError("ERR FAILOVER is not valid when server is a replica.");
-            return;
-        }
-        if (replicas.isEmpty()) {
-            c.addReplyError("ERR FAILOVER requires connected replicas.");
-            return;
-        }
-        if (force && (timeoutMs == 0 || host == null)) {
-            c.addReplyError("ERR FAILOVER with force option requires both a timeout and target HOST and IP.");
-            return;
-        }
-        if (host != null) {
-            ReplicaConnection r = findReplica(host, port);
-            if (r == null) {
-                c.addReplyError("ERR FAILOVER target HOST and PORT is not a replica.");
-                return;
-            }
-            if (r.state != ReplicaConnection.State.ONLINE) {
-                c.addReplyError("ERR FAILOVER target replica is not online.");
-                return;
-            }
-            failoverHost = host;
-            failoverPort = (int) port;
-            Log.notice("FAILOVER requested to %s:%d.", host, port);
-        } else {
-            Log.notice("FAILOVER requested to any replica.");
-        }
-        failoverEndMs = timeoutMs == 0 ? 0 : engine.now() + timeoutMs;
-        forceFailover = force;
-        failoverState = FailoverState.WAIT_FOR_SYNC;
-        server.pause(Long.MAX_VALUE, false);
-        c.addReplyOk();
-    }
-
-    private ReplicaConnection findReplica(String host, long port) {
-        for (ReplicaConnection r : replicas) if (r.ip().equalsIgnoreCase(host) && r.listeningPort == port) return r;
-        return null;
-    }
-
-    /** updateFailoverStatus: hand over once the target acknowledged everything, or time out. */
-    private void updateFailoverStatus() {
-        if (failoverState != FailoverState.WAIT_FOR_SYNC) return;
-        long now = engine.now();
-        if (failoverEndMs != 0 && failoverEndMs <= now) {
-            if (forceFailover) {
-                Log.notice("FAILOVER to %s:%d time out exceeded, failing over.", failoverHost, failoverPort);
-                failoverState = FailoverState.IN_PROGRESS;
-                becomeReplicaOf(failoverHost, failoverPort, true);
-            } else {
-                abortFailover("Replica never caught up before timeout");
-            }
-            return;
-        }
-        flushOutgoing();
-        ReplicaConnection target = null;
-        if (failoverHost != null) {
-            target = findReplica(failoverHost, failoverPort);
-        } else {
-            for (ReplicaConnection r : replicas) {
-                if (r.ackOffset == masterReplOffset) {
-                    failoverHost = r.ip();
-                    failoverPort = r.listeningPort;
-                    target = r;
-                    break;
-                }
-            }
-        }
-        if (target != null && target.ackOffset == masterReplOffset) {
-            failoverState = FailoverState.IN_PROGRESS;
-            Log.notice("Failover target %s:%d is synced, failing over.", failoverHost, failoverPort);
-            becomeReplicaOf(failoverHost, failoverPort, true);
-        }
-    }
-
-    /** The target answered our PSYNC FAILOVER: it is the master now, we its replica. */
-    void failoverSucceeded() {
-        if (failoverState == FailoverState.IN_PROGRESS) clearFailoverState();
-    }
-
-    void abortFailover(String why) {
-        if (failoverState == FailoverState.NO_FAILOVER) return;
-        if (failoverHost != null) Log.notice("FAILOVER to %s:%d aborted: %s", failoverHost, failoverPort, why);
-        else Log.notice("FAILOVER to any replica aborted: %s", why);
-        if (failoverState == FailoverState.IN_PROGRESS) becomeMaster();
-        clearFailoverState();
-    }
-
-    private void clearFailoverState() {
-        failoverEndMs = 0;
-        forceFailover = false;
-        failoverHost = null;
-        failoverPort = 0;
-        failoverState = FailoverState.NO_FAILOVER;
-        server.unpause();
-    }
-
     /* ---------------- cron (replicationCron, once a second) ---------------- */
 
     public void cron() {
         cronLoops++;
         long now = engine.now();
         if (link != null) link.cron();
-        updateFailoverStatus();
+        failover.update();
         // No PINGs while failing over: the target must be able to match our offset exactly.
-        if (link == null && !replicas.isEmpty() && failoverState == FailoverState.NO_FAILOVER
+        if (link == null && !replicas.isEmpty() && !failover.inProgress()
                 && cronLoops % Math.max(1, config.replPingReplicaPeriod.value()) == 0) {
             feedWithoutSelect(new byte[][] {"PING".getBytes(StandardCharsets.US_ASCII)});
         }
@@ -840,7 +690,7 @@ public final class Replication implements WriteStream.Listener {
                     .append(",state=").append(r.stateName()).append(",offset=").append(r.ackOffset).append(",lag=")
                     .append(lag).append("\r\n");
         }
-        field(sb, "master_failover_state", failoverState.text);
+        field(sb, "master_failover_state", failover.stateName());
         field(sb, "master_replid", replid);
         field(sb, "master_replid2", replid2);
         field(sb, "master_repl_offset", masterReplOffset);

@@ -20,11 +20,11 @@ final class ReplicationCommands {
         t.register("sync", c -> repl.syncCommand(c, false));
         t.register("role", repl::role);
         t.register("wait", c -> waitCommand(repl, c));
-        t.register("failover", repl::failoverCommand);
+        t.register("failover", repl.failover::command);
     }
 
     private static void replicaof(Replication repl, Client c) {
-        if (repl.failoverState != Replication.FailoverState.NO_FAILOVER) {
+        if (repl.failover.inProgress()) {
             throw new ReplyException("ERR REPLICAOF not allowed while failing over.");
         }
         if (c.argIs(1, "no") && c.argIs(2, "one")) {

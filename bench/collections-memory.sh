@@ -6,22 +6,8 @@
 #
 #   bench/collections-memory.sh          ELEMENTS [1000000]  MAGPIE_JAVA_OPTS as ./magpie-server
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="$here/app/target/magpie.jar"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ELEMENTS="${ELEMENTS:-1000000}"
-MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC -XX:MaxNewSize=64m}"
-[ -f "$jar" ] || (cd "$here" && mvn -B -q -o package -DskipTests -pl app -am) >&2
-
-workdir="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-wait_ready() { for _ in $(seq 1 300); do redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && return 0; sleep 0.1; done; return 1; }
 
 # The load, as RESP, in commands of 1000 elements each.
 gen() { # type file

@@ -22,37 +22,14 @@
 # Both servers hold the dataset at once; each measurement runs on one server then the other.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="$here/app/target/magpie.jar"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 STRINGS="${STRINGS:-600000}"
 COLLECTIONS="${COLLECTIONS:-100000}"
 ELEMENTS="${ELEMENTS:-8}"
 VALUE_SIZE="${VALUE_SIZE:-32}"
 WRITE_CLIENTS="${WRITE_CLIENTS:-10}"
-MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC -XX:MaxNewSize=64m}"
 
-[ -f "$jar" ] || (cd "$here" && mvn -B -q -o package -DskipTests -pl app -am) >&2
-
-workdir="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 info_field() { redis-cli -p "$1" info persistence | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'; }
-wait_ready() { # port pid: until PING answers PONG (not LOADING)
-  for _ in $(seq 1 6000); do
-    redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && return 0
-    kill -0 "$2" 2>/dev/null || { echo "server on port $1 exited" >&2; return 1; }
-    sleep 0.02
-  done
-  echo "server on port $1 did not start" >&2
-  return 1
-}
 
 # The dataset as RESP, so that both servers receive the same bytes through redis-cli --pipe.
 # String keys are named as redis-benchmark's __rand_int__ expands (12 digits): the write load
@@ -167,7 +144,7 @@ start_server() { # server -> pid[server]
 for s in redis magpie; do
   port[$s]="$(free_port)"; dir[$s]="$workdir/$s"; mkdir -p "${dir[$s]}"
   start_server "$s"
-  wait_ready "${port[$s]}" "${pid[$s]}"
+  wait_ready "${port[$s]}" "${pid[$s]}" 300
 done
 echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*'); Magpie JVM: $MAGPIE_JAVA_OPTS;" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -211,7 +188,7 @@ for s in redis magpie; do
   wait "${pid[$s]}" 2>/dev/null || true
   t0=$(date +%s.%N)
   start_server "$s"
-  wait_ready "${port[$s]}" "${pid[$s]}"
+  wait_ready "${port[$s]}" "${pid[$s]}" 300
   t1=$(date +%s.%N)
   loadwall[$s]="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
   loadlog[$s]="$(grep -o 'DB loaded from disk: [0-9.]* seconds' "${dir[$s]}/server.log" | tail -1 | awk '{print $5}')"

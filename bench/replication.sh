@@ -29,8 +29,7 @@
 # unknown command) the Magpie columns read n/a and Redis's numbers are printed alone.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="$here/app/target/magpie.jar"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 KEYS="${KEYS:-1000000}"
 VALUE_SIZE="${VALUE_SIZE:-32}"
 TESTS="${TESTS:-set,get}"
@@ -41,35 +40,6 @@ WARMUP="${WARMUP:-200000}"
 MIXED="${MIXED:-1}"
 REPLICA_KIND="${REPLICA_KIND:-same}"
 SYNC_TIMEOUT="${SYNC_TIMEOUT:-600}"
-MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC -XX:MaxNewSize=64m}"
-
-if [ ! -f "$jar" ]; then
-  echo "Building Magpie..." >&2
-  (cd "$here" && mvn -B -q -o package -DskipTests -pl app -am) >&2
-fi
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-pids=()
-workdir="$(mktemp -d)"
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-
-wait_ready() { # port pid
-  for _ in $(seq 1 600); do
-    if redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -q PONG; then return 0; fi
-    kill -0 "$2" 2>/dev/null || { echo "server on port $1 exited" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "server on port $1 did not start" >&2
-  return 1
-}
 
 # start KIND NAME -> sets started_port, started_pid
 start() {
@@ -99,7 +69,6 @@ cli() { redis-cli -h 127.0.0.1 -p "$@"; }
 info_field() { # port field
   cli "$1" info replication 2>/dev/null | tr -d '\r' | awk -F: -v f="$2" '$1 == f { print $2 }'
 }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 now() { date +%s.%N; }
 
 # Loads KEYS keys as redis-benchmark's -r names them (key:%012d), so that its GETs hit.

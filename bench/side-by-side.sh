@@ -23,8 +23,7 @@
 # same server. Numbers from a busy machine are indicative only.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-jar="$here/app/target/magpie.jar"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TESTS="${TESTS:-set,get,incr,lpush,mset}"
 N="${N:-500000}"
 CLIENTS="${CLIENTS:-50}"
@@ -34,40 +33,11 @@ MEM_KEYSPACE="${MEM_KEYSPACE:-1000000}"
 MEM_N="${MEM_N:-2000000}"
 MEM_SIZE="${MEM_SIZE:-32}"
 MEM_PIPELINE="${MEM_PIPELINE:-16}"
-MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC -XX:MaxNewSize=64m}"
 COMMANDS="${COMMANDS:-}"
 RANDOM_KEYSPACE="${RANDOM_KEYSPACE:-100000}"
 
 mode=throughput
 [ "${1:-}" = "--memory" ] && mode=memory
-
-if [ ! -f "$jar" ]; then
-  echo "Building Magpie..." >&2
-  (cd "$here" && mvn -B -q -o package -DskipTests -pl app -am) >&2
-fi
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-pids=()
-workdir="$(mktemp -d)"
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-
-wait_ready() { # port pid
-  for _ in $(seq 1 300); do
-    if redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -q PONG; then return 0; fi
-    kill -0 "$2" 2>/dev/null || { echo "server on port $1 exited" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "server on port $1 did not start" >&2
-  return 1
-}
 
 redis_port="$(free_port)"
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" \
@@ -81,8 +51,6 @@ magpie_pid=$!
 pids+=("$magpie_pid")
 wait_ready "$redis_port" "$redis_pid"
 wait_ready "$magpie_port" "$magpie_pid"
-
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') pid $redis_pid port $redis_port;" \
   "Magpie pid $magpie_pid port $magpie_port, JVM: $MAGPIE_JAVA_OPTS; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,37 @@
+# Shared by the side-by-side scripts (sourced, not run): the jar (built if missing), a work
+# directory and the servers' pids cleaned up on exit, free loopback ports, readiness, RSS.
+here="$(cd "$(dirname "${BASH_SOURCE[1]}")/.." && pwd)"
+jar="$here/app/target/magpie.jar"
+MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC -XX:MaxNewSize=64m}"
+
+if [ ! -f "$jar" ]; then
+  echo "Building Magpie..." >&2
+  (cd "$here" && mvn -B -q -o package -DskipTests -pl app -am) >&2
+fi
+
+pids=()
+workdir="$(mktemp -d)"
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+# wait_ready port pid [seconds]: until PING answers PONG (not LOADING), or the server exits.
+wait_ready() {
+  local deadline=$(( $(date +%s) + ${3:-60} ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null | grep -q PONG && return 0
+    if [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null; then echo "server on port $1 exited" >&2; return 1; fi
+    sleep 0.05
+  done
+  echo "server on port $1 did not start" >&2
+  return 1
+}

@@ -129,6 +129,15 @@ public final class RespWriter {
         aggregateHeader('*', n);
     }
 
+    /**
+     * A command as clients send it, an array of bulk strings: the replication stream, a
+     * replica's handshake and acks, a Sentinel's requests.
+     */
+    public void command(byte[]... argv) {
+        arrayLen(argv.length);
+        for (byte[] a : argv) bulk(a, 0, a.length);
+    }
+
     public void emptyArray() {
         out.writeBytes(EMPTY_ARRAY);
     }

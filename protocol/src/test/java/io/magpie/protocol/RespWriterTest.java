@@ -15,6 +15,15 @@ class RespWriterTest {
     }
 
     @Test
+    void commandIsAnArrayOfBulkStringsThatTheParserReadsBack() throws ProtocolException {
+        byte[][] argv = {"SET".getBytes(), "k".getBytes(), new byte[0], "12345678901".getBytes()};
+        String wire = written(3, w -> w.command(argv));
+        assertThat(wire).isEqualTo("*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n$11\r\n12345678901\r\n");
+        byte[][] parsed = new RequestParser().parse(Unpooled.copiedBuffer(wire, StandardCharsets.ISO_8859_1));
+        assertThat(parsed).isDeepEqualTo(argv);
+    }
+
+    @Test
     void nullsDifferBetweenResp2AndResp3() {
         assertThat(written(2, RespWriter::nullBulk)).isEqualTo("$-1\r\n");
         assertThat(written(2, RespWriter::nullArray)).isEqualTo("*-1\r\n");

@@ -68,13 +68,10 @@ final class Conn extends ChannelInboundHandlerAdapter {
     /** Queues a command; its reply goes to cb (null: discarded). */
     void send(Callback cb, String... args) {
         if (closed) return;
-        StringBuilder sb = new StringBuilder();
-        sb.append('*').append(args.length).append("\r\n");
-        for (String a : args) {
-            byte[] b = a.getBytes(StandardCharsets.UTF_8);
-            sb.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
-        }
-        ByteBuf buf = Unpooled.wrappedBuffer(sb.toString().getBytes(StandardCharsets.UTF_8));
+        byte[][] argv = new byte[args.length][];
+        for (int i = 0; i < args.length; i++) argv[i] = args[i].getBytes(StandardCharsets.UTF_8);
+        ByteBuf buf = Unpooled.buffer();
+        new io.magpie.protocol.RespWriter(buf, 2).command(argv);
         if (subscriber == null || cb != null) callbacks.add(cb == null ? r -> {} : cb);
         if (active) channel.writeAndFlush(buf, channel.voidPromise());
         else beforeConnect.add(buf);

@@ -85,7 +85,7 @@ public final class MagpieServer {
         this.bossGroup = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
         this.mainLoop = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
         this.channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        this.runId = randomHex(40);
+        this.runId = io.magpie.server.replication.Replication.randomId();
         ServerCommands.register(this);
         this.persistence = new Persistence(engine, registry, mainLoop.next(), new Persistence.Logger() {
             @Override public void notice(String message) {
@@ -109,12 +109,6 @@ public final class MagpieServer {
         });
     }
 
-    private static String randomHex(int n) {
-        java.security.SecureRandom r = new java.security.SecureRandom();
-        StringBuilder sb = new StringBuilder(n);
-        for (int i = 0; i < n; i++) sb.append("0123456789abcdef".charAt(r.nextInt(16)));
-        return sb.toString();
-    }
 
     public Engine engine() {
         return engine;

@@ -235,15 +235,8 @@ final class MasterLink implements Connection {
     }
 
     private static ByteBuf encode(byte[][] argv) {
-        StringBuilder sb = new StringBuilder();
-        sb.append('*').append(argv.length).append("\r\n");
         ByteBuf out = Unpooled.buffer();
-        out.writeCharSequence(sb, StandardCharsets.US_ASCII);
-        for (byte[] a : argv) {
-            out.writeCharSequence("$" + a.length + "\r\n", StandardCharsets.US_ASCII);
-            out.writeBytes(a);
-            out.writeCharSequence("\r\n", StandardCharsets.US_ASCII);
-        }
+        new io.magpie.protocol.RespWriter(out, 2).command(argv);
         return out;
     }
 
@@ -598,8 +591,14 @@ final class MasterLink implements Connection {
         applyStart = in.readerIndex();
     }
 
-    private static boolean eq(byte[] a, String s) {
-        return new String(a, StandardCharsets.US_ASCII).equalsIgnoreCase(s);
+    /** Case-insensitive match of an argument against a lowercase keyword, without allocating. */
+    private static boolean eq(byte[] a, String lower) {
+        if (a.length != lower.length()) return false;
+        for (int i = 0; i < a.length; i++) {
+            int ch = a[i] >= 'A' && a[i] <= 'Z' ? a[i] + 32 : a[i];
+            if (ch != lower.charAt(i)) return false;
+        }
+        return true;
     }
 
     private void sendAck() {

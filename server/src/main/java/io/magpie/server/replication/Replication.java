@@ -50,6 +50,7 @@ public final class Replication implements WriteStream.Listener {
     private int replicaSelDb = -1;
     /** Stream bytes of this event-loop turn, not yet handed to replicas and backlog. */
     private ByteBuf outgoing;
+    private final io.magpie.protocol.RespWriter encoder = new io.magpie.protocol.RespWriter();
     private boolean flushScheduled;
     private boolean getAckRequested;
     FullSync sync;
@@ -89,7 +90,8 @@ public final class Replication implements WriteStream.Listener {
         });
     }
 
-    static String randomId() {
+    /** 40 random hex characters: run ids, replication ids, the EOF mark of a diskless transfer. */
+    public static String randomId() {
         SecureRandom r = new SecureRandom();
         StringBuilder sb = new StringBuilder(40);
         for (int i = 0; i < 40; i++) sb.append("0123456789abcdef".charAt(r.nextInt(16)));
@@ -225,25 +227,9 @@ public final class Replication implements WriteStream.Listener {
     private void appendCommand(byte[][] argv) {
         ByteBuf out = outgoing();
         int before = out.writerIndex();
-        out.writeByte('*');
-        writeDecimal(out, argv.length);
-        out.writeByte('\r').writeByte('\n');
-        for (byte[] a : argv) {
-            out.writeByte('$');
-            writeDecimal(out, a.length);
-            out.writeByte('\r').writeByte('\n');
-            out.writeBytes(a);
-            out.writeByte('\r').writeByte('\n');
-        }
+        encoder.target(out);
+        encoder.command(argv);
         masterReplOffset += out.writerIndex() - before;
-    }
-
-    private static void writeDecimal(ByteBuf out, long v) {
-        if (v < 10) {
-            out.writeByte('0' + (int) v);
-            return;
-        }
-        out.writeCharSequence(Long.toString(v), StandardCharsets.US_ASCII);
     }
 
     /** Bytes a replica applied from its master, forwarded verbatim (replicationFeedStreamFromMasterStream). */

@@ -41,8 +41,11 @@ public final class Main {
         MagpieServer server = new MagpieServer(registry);
         String file = ConfigLoader.configFile(args);
         String text;
+        String stdinConfig = null;
         try {
-            text = ConfigLoader.configText(args);
+            if (ConfigLoader.configFromStdin(args)) stdinConfig = new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            text = ConfigLoader.configText(args, new java.io.ByteArrayInputStream(
+                    (stdinConfig == null ? "" : stdinConfig).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         } catch (java.nio.file.NoSuchFileException e) {
             Log.warning("Fatal error, can't open config file '%s': No such file or directory", file);
             System.exit(1);
@@ -58,13 +61,18 @@ public final class Main {
             System.err.println(e.getMessage());
             System.exit(1);
         }
+        if (server.config().daemonize.value() && Daemon.detach(args, stdinConfig)) {
+            System.exit(0); // the parent of a daemon, as after Redis's fork
+            return;
+        }
         server.setConfigFile(file);
-        Log.setFile(server.config().logfile.value());
+        String logfile = server.config().logfile.value();
+        Log.setFile(logfile.isEmpty() ? (Daemon.isDaemon() ? "/dev/null" : "") : server.config().dir.resolve(logfile).toString());
         long pid = ProcessHandle.current().pid();
         Log.warning("oO0OoO0OoO0Oo Magpie is starting oO0OoO0OoO0Oo");
         Log.warning("Magpie version=%s (Redis %s compatible), bits=64, pid=%d, just started",
                 InfoCommand.MAGPIE_VERSION, ConfigLoader.REDIS_VERSION, pid);
-        if (file == null) {
+        if (args.length == 0) {
             Log.warning("Warning: no config file specified, using the default config. In order to specify a config file use ./magpie-server /path/to/magpie.conf");
         } else {
             Log.warning("Configuration loaded");
@@ -74,11 +82,11 @@ public final class Main {
         try {
             server.start();
         } catch (Exception e) {
+            // A start that failed (port taken, unreadable data) exits at once: nothing is
+            // saved or rewritten, as Redis exits(1) before its dataset is loaded.
             Log.warning("%s", e.getMessage());
-            server.shutdown();
             System.exit(1);
         }
-        server.createPidFile(server.config().pidfile.value());
         server.awaitTermination();
         System.exit(0);
     }

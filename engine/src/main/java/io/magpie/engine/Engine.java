@@ -144,6 +144,17 @@ public final class Engine {
         for (var l : unblockListeners) l.accept(c);
     }
 
+    private final List<Runnable> flushAllListeners = new ArrayList<>();
+
+    /** Runs after FLUSHALL emptied the keyspace, before its reply (persistence saves the empty RDB then). */
+    public void onFlushAll(Runnable listener) {
+        flushAllListeners.add(listener);
+    }
+
+    public void flushedAll() {
+        for (Runnable r : flushAllListeners) r.run();
+    }
+
     public void addMonitor(Client c) {
         if (!monitors.contains(c)) monitors.add(c);
         c.monitor = true;

@@ -77,6 +77,8 @@ public final class Persistence {
     private volatile long loadingStartTime, loadingTotalBytes, loadingLoadedBytes, loadingRdbUsedMem;
     /** Set while the startup load runs, and left set if it fails: the keyspace then holds part of the files. */
     private volatile boolean startupLoadFailed;
+    /** Set once the startup load succeeded: before that, a shutdown (a failed start) must not write anything. */
+    private volatile boolean datasetLoaded;
     /** The thread that owns the keyspace (mainThread's), to tell a startup load from an inline one. */
     private volatile Thread keyspaceThread;
     private BackgroundSnapshot bgsave;
@@ -95,11 +97,14 @@ public final class Persistence {
         dbfilename = registry.register(new StringParam("dbfilename", "dump.rdb"));
         rdbcompression = registry.register(new BoolParam("rdbcompression", true));
         rdbchecksum = registry.register(new BoolParam("rdbchecksum", true));
+        rdbchecksum.immutable();
         stopWritesOnBgsaveError = registry.register(new BoolParam("stop-writes-on-bgsave-error", true));
         keyLoadDelay = registry.register(new LongParam("key-load-delay", 0, Integer.MIN_VALUE, Integer.MAX_VALUE, false));
+        keyLoadDelay.hidden();
         PersistenceCommands.register(engine, this);
         aof = new Aof(engine, registry, mainThread, log, this);
         mainThread.execute(() -> keyspaceThread = Thread.currentThread());
+        engine.onFlushAll(this::flushedAll);
         engine.addGuard((c, cmd) -> {
             if (!writesDeniedByDiskError() || c.master) return null;
             return cmd.write || cmd.name.equals("ping") ? MISCONF : null;
@@ -203,16 +208,26 @@ public final class Persistence {
     public boolean saveNow() {
         aof.completeRewriteSnapshot();
         Path target = rdbPath();
-        Path tmp = dir().resolve("temp-" + ProcessHandle.current().pid() + ".rdb");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        String tmpName = "temp-" + ProcessHandle.current().pid() + ".rdb";
+        Path tmp = dir().resolve(tmpName);
+        FileChannel opened;
+        try {
+            opened = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        } catch (IOException | UncheckedIOException e) {
+            log.warning("Failed opening the temp RDB file " + tmpName + " (in server root dir " + dir().toAbsolutePath()
+                    + ") for saving: " + strerror(e));
+            lastBgsaveOk = false;
+            return false;
+        }
+        try (FileChannel ch = opened) {
             RdbWriter w = new RdbWriter(rdbcompression.value(), (buf, len) -> BackgroundSnapshot.writeFully(ch, buf, len), FLUSH_AT)
                     .listFill(listFill());
             KeyspaceSnapshot.start(engine, new RdbSaver(w, rdbchecksum.value(), aux(false)).accessHistory(engine)).finish();
             ch.force(true);
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
-            log.warning("Failed saving the DB: " + message(e));
+            log.warning("Write error saving DB on disk: " + strerror(e));
             deleteQuietly(tmp);
+            lastBgsaveOk = false;
             return false;
         }
         try {
@@ -234,6 +249,16 @@ public final class Persistence {
     /** list-max-listpack-size: how saved lists split into quicklist nodes. */
     public int listFill() {
         return engine.config.listMaxListpackSize.intValue();
+    }
+
+    /** The C library's text for an I/O failure, as Redis logs it (strerror(errno)). */
+    static String strerror(Throwable e) {
+        Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
+        if (t instanceof NoSuchFileException) return "No such file or directory";
+        if (t instanceof java.nio.file.AccessDeniedException) return "Permission denied";
+        if (t instanceof java.nio.file.NotDirectoryException) return "Not a directory";
+        if (t instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason();
+        return message(t);
     }
 
     static String message(Throwable e) {
@@ -273,9 +298,15 @@ public final class Persistence {
             bgsaveListener = onDone;
             bgsave.start();
         } catch (IOException | RuntimeException e) {
+            // Redis's child fails to open its temp file after the fork: the command itself
+            // answers "Background saving started" and the failure shows in the log and INFO.
             lastBgsaveOk = false;
-            log.warning("Can't save in background: " + message(e));
-            return "ERR " + message(e);
+            log.notice("Background saving started");
+            log.warning("Failed opening the temp RDB file temp-" + ProcessHandle.current().pid() + ".rdb (in server root dir "
+                    + dir().toAbsolutePath() + ") for saving: " + strerror(e));
+            log.warning("Background saving error");
+            if (onDone != null) mainThread.execute(() -> onDone.accept(false));
+            return null;
         }
         log.notice("Background saving started");
         return null;
@@ -373,7 +404,18 @@ public final class Persistence {
         if (aof.configuredOn()) aof.loadAndOpenAtStartup(feed);
         else loadRdbAtStartup(feed);
         startupLoadFailed = false;
+        datasetLoaded = true;
         aof.serverStarted();
+    }
+
+    /**
+     * FLUSHALL's part of flushAllDataAndResetRDB: a running BGSAVE is stopped (it would
+     * write the old data), and with save points the empty dataset is saved at once, so
+     * that a crash after FLUSHALL cannot bring the flushed keys back.
+     */
+    private void flushedAll() {
+        abortBgsave();
+        if (!save.rules().isEmpty() && !engine.loading() && datasetLoaded) saveNow();
     }
 
     KeyspaceFeed inlineFeed() {
@@ -481,16 +523,16 @@ public final class Persistence {
      */
     public boolean prepareForShutdown(Boolean save) {
         abortBgsave();
+        // A start that failed before the dataset was loaded (port taken, bad AOF...) writes
+        // nothing: saving now would replace the files with an empty dataset (Redis just exits).
+        if (!datasetLoaded) return true;
         aof.prepareForShutdown();
         boolean doSave = save != null ? save : !this.save.rules().isEmpty();
         // A shutdown while loading, or after a load that failed, never saves: it would replace
         // the file with part of it (Redis exits without saving in both cases).
         if (!doSave || engine.loading() || startupLoadFailed) return true;
         log.notice("Saving the final RDB snapshot before exiting.");
-        if (!saveNow()) {
-            log.warning("Error trying to save the DB, can't exit.");
-            return false;
-        }
+        if (!saveNow()) return false; // the server logs Redis's "can't exit" or "Exit anyway" 
         return true;
     }
 

@@ -27,27 +27,56 @@ public final class ConfigLoader {
         }
     }
 
-    /** The config file named in the arguments (first argument not starting with "--"), or null. */
+    /** The config file named in the arguments (a first argument not starting with "-"), or null. */
     public static String configFile(String[] args) {
-        if (args.length > 0 && !args[0].startsWith("--")) return args[0];
+        if (args.length > 0 && !args[0].startsWith("-")) return args[0];
         return null;
     }
 
-    /** Builds the config text: file contents, then the options as lines (Redis's main()). */
+    /** Whether the configuration also comes from stdin: a "-" as the first or last argument (redis-server's main). */
+    public static boolean configFromStdin(String[] args) {
+        for (int j = configFile(args) == null ? 0 : 1; j < args.length; j++) {
+            if (args[j].equals("-") && (j == 0 || j == args.length - 1)) return true;
+        }
+        return false;
+    }
+
+    /** Builds the config text: file contents, then stdin's, then the options as lines (Redis's main()). */
     public static String configText(String[] args) throws IOException {
+        return configText(args, System.in);
+    }
+
+    public static String configText(String[] args, java.io.InputStream stdin) throws IOException {
         String file = configFile(args);
         StringBuilder options = new StringBuilder();
+        boolean handledLastConfigArg = true;
         for (int j = file == null ? 0 : 1; j < args.length; j++) {
             String a = args[j];
-            if (a.startsWith("--") && a.length() > 2) {
+            if (a.equals("-") && (j == 0 || j == args.length - 1)) continue; // config from stdin
+            if (handledLastConfigArg && a.startsWith("--") && a.length() > 2) {
                 if (options.length() > 0) options.append('\n');
                 options.append(a.substring(2)).append(' ');
+                byte[][] split = ArgSplitter.split(a.getBytes(StandardCharsets.UTF_8));
+                handledLastConfigArg = split == null || split.length != 1;
+                boolean last = j == args.length - 1;
+                boolean nextIsOption = !last && args[j + 1].startsWith("--");
+                if (!handledLastConfigArg && a.equalsIgnoreCase("--save") && (last || nextIsOption)) {
+                    // "--save" followed by another option (or nothing) means save "", as Redis 7.0.1+.
+                    options.append("\"\"");
+                    handledLastConfigArg = true;
+                } else if (!handledLastConfigArg && a.equalsIgnoreCase("--sentinel") && (last || nextIsOption)) {
+                    handledLastConfigArg = true;
+                }
             } else {
                 options.append(repr(a)).append(' ');
+                handledLastConfigArg = true;
             }
         }
         StringBuilder config = new StringBuilder();
         if (file != null) config.append(Files.readString(Path.of(file), StandardCharsets.UTF_8));
+        if (configFromStdin(args)) {
+            config.append('\n').append(new String(stdin.readAllBytes(), StandardCharsets.UTF_8));
+        }
         if (options.length() > 0) config.append('\n').append(options);
         return config.toString();
     }

@@ -55,6 +55,15 @@ public final class Log {
         }
     }
 
+    /** Text written as is, without the line prefix (serverLogRaw: the ASCII logo). */
+    public static void raw(Level l, String text) {
+        if (l.ordinal() < level.ordinal()) return;
+        synchronized (Log.class) {
+            out.print(text);
+            out.flush();
+        }
+    }
+
     public static void notice(String fmt, Object... args) {
         log(Level.NOTICE, fmt, args);
     }

@@ -57,6 +57,7 @@ public final class MagpieServer {
     private int boundPort;
     private List<String> boundAddresses = List.of();
     private ServerBootstrap bootstrap;
+    private final InertConfig inertConfig;
     private String configFile;
     private static volatile Long mainThreadId;
 
@@ -107,6 +108,7 @@ public final class MagpieServer {
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
         });
+        this.inertConfig = InertConfig.register(registry);
     }
 
 
@@ -192,6 +194,7 @@ public final class MagpieServer {
         config.requirepass.onChange(() -> engine.setRequirePass(config.requirepass.value()));
         Log.setLevel(config.loglevel.value());
         config.loglevel.onChange(() -> Log.setLevel(config.loglevel.value()));
+        inertConfig.logIgnoredValues();
         engine.start();
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, mainLoop)
@@ -215,8 +218,13 @@ public final class MagpieServer {
             throw new IllegalStateException("Failed listening on port " + config.port.value() + " (tcp), aborting.", e);
         }
         boundAddresses = config.bind.addresses();
+        // As Redis's main: the pid file is written once listening worked, before the dataset loads.
+        String pidfile = config.pidfile.value();
+        if (pidfile.isEmpty() && config.daemonize.value()) pidfile = "/var/run/redis.pid"; // CONFIG_DEFAULT_PID_FILE
+        createPidFile(pidfile);
         config.port.onChange(() -> relisten("Unable to listen on this port"));
         config.bind.onChange(() -> relisten("Failed to bind to specified addresses."));
+        Supervisor.start(config.supervised.value());
         // Loading comes after listening, as in Redis: clients are answered LOADING meanwhile.
         try {
             persistence.loadAtStartup();
@@ -228,9 +236,10 @@ public final class MagpieServer {
         mainLoop.next().execute(() -> mainThreadId = Thread.currentThread().getId());
         Memory.startup(engine);
         scheduleCron();
-        Log.notice("Running mode=standalone, port=%d.", boundPort);
+        Banner.show("standalone", boundPort, config.alwaysShowLogo.value(), config.logfile.value().isEmpty());
         Log.warning("Server initialized");
         Log.notice("Ready to accept connections tcp");
+        Supervisor.ready(replication.masterClient() != null || !registry.find("replicaof").get().isEmpty());
         mainLoop.next().execute(replication::start);
     }
 
@@ -490,12 +499,13 @@ public final class MagpieServer {
         if (shuttingDown) return;
         // Shutdown hooks touch the keyspace, so they run on its thread.
         var loop = mainLoop.next();
+        // As Redis's SIGTERM: not forced, so a final save that fails keeps the server running.
         if (loop.inEventLoop() || loop.isShuttingDown()) {
-            shutdown(false, false, true);
+            shutdown(false, false, false);
             return;
         }
         try {
-            loop.submit(() -> shutdown(false, false, true)).get(30, TimeUnit.SECONDS);
+            loop.submit(() -> shutdown(false, false, false)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             shutdown(false, false, true);
         }
@@ -508,12 +518,16 @@ public final class MagpieServer {
     public synchronized boolean shutdown(boolean save, boolean nosave, boolean force) {
         if (shuttingDown) return true;
         Log.warning("User requested shutdown...");
+        Supervisor.stopping();
         for (ShutdownHook h : shutdownHooks) {
             try {
                 h.beforeExit(save, nosave);
             } catch (Exception e) {
-                Log.warning("Error trying to save the DB, can't exit.");
-                if (!force) {
+                if (force) {
+                    Log.warning("Error trying to save the DB. Exit anyway.");
+                } else {
+                    Log.warning("Error trying to save the DB, can't exit.");
+                    Supervisor.status("Error trying to save the DB, can't exit.");
                     Log.warning("Errors trying to shut down the server. Check the logs for more information.");
                     return false;
                 }
@@ -552,8 +566,9 @@ public final class MagpieServer {
     public void createPidFile(String path) {
         if (path == null || path.isEmpty()) return;
         try {
-            java.nio.file.Files.writeString(java.nio.file.Path.of(path), ProcessHandle.current().pid() + "\n");
-            pidfileToRemove = path;
+            java.nio.file.Path p = config.dir.resolve(path); // relative to dir, as after Redis's chdir
+            java.nio.file.Files.writeString(p, ProcessHandle.current().pid() + "\n");
+            pidfileToRemove = p.toString();
         } catch (java.io.IOException e) {
             Log.warning("Failed to write PID file: %s", e.getMessage());
         }

@@ -29,8 +29,13 @@ public final class ServerConfig {
     public final StringParam pidfile;
     public final StringParam logfile;
     public final EnumParam<Log.Level> loglevel;
-    public final StringParam dir;
+    public final DirParam dir;
+    public final EnumParam<Supervised> supervised;
+    public final BoolParam alwaysShowLogo;
     public final EnumParam<DebugAccess> enableDebugCommand;
+
+    /** supervised: how the process tells a supervisor it is ready (Redis's supervised_mode_enum). */
+    public enum Supervised { UPSTART, SYSTEMD, AUTO, NO }
 
     /** enable-debug-command: no, yes, or only from local connections. */
     public enum DebugAccess { NO, YES, LOCAL }
@@ -52,13 +57,60 @@ public final class ServerConfig {
         daemonize = c.register(new BoolParam("daemonize", false));
         daemonize.immutable();
         pidfile = c.register(new StringParam("pidfile", ""));
+        pidfile.immutable();
         logfile = c.register(new StringParam("logfile", ""));
         logfile.immutable();
         loglevel = c.register(new EnumParam<>("loglevel", Log.Level.NOTICE, Log.Level.values(), l -> l.name().toLowerCase(Locale.ROOT)));
-        dir = c.register(new StringParam("dir", System.getProperty("user.dir")));
+        dir = c.register(new DirParam());
+        supervised = c.register(new EnumParam<>("supervised", Supervised.NO, Supervised.values(), s -> s.name().toLowerCase(Locale.ROOT)));
+        supervised.immutable();
+        alwaysShowLogo = c.register(new BoolParam("always-show-logo", false));
+        alwaysShowLogo.immutable();
         enableDebugCommand = c.register(new EnumParam<>("enable-debug-command", DebugAccess.NO, DebugAccess.values(),
                 d -> d.name().toLowerCase(Locale.ROOT)));
         enableDebugCommand.immutable();
+    }
+
+    /**
+     * dir: the working directory. Redis chdir()s into it while reading the configuration, so
+     * a directory that does not exist stops the start (and CONFIG SET) with strerror's text.
+     * The JVM cannot chdir: relative paths (logfile, pidfile, AOF, dump) resolve against it.
+     */
+    public static final class DirParam extends EngineConfig.Custom {
+        private java.nio.file.Path value = java.nio.file.Path.of(System.getProperty("user.dir"));
+
+        DirParam() {
+            super("dir");
+        }
+
+        public java.nio.file.Path path() {
+            return value;
+        }
+
+        public String value() {
+            return value.toString();
+        }
+
+        /** A path as Redis opens it after its chdir: relative ones are inside dir. */
+        public java.nio.file.Path resolve(String path) {
+            return value.resolve(path);
+        }
+
+        @Override public String get() {
+            return value.toString();
+        }
+
+        @Override public String defaultValue() {
+            return System.getProperty("user.dir");
+        }
+
+        @Override protected void parseAndSet(String v) throws ConfigException {
+            java.nio.file.Path p = value.resolve(v).toAbsolutePath().normalize();
+            if (!java.nio.file.Files.exists(p)) throw error("No such file or directory");
+            if (!java.nio.file.Files.isDirectory(p)) throw error("Not a directory");
+            if (!java.nio.file.Files.isExecutable(p)) throw error("Permission denied");
+            value = p;
+        }
     }
 
     /** bind: one or more addresses ("* -::*" by default: every IPv4 and IPv6 address). */

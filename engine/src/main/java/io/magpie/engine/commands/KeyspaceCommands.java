@@ -314,7 +314,9 @@ final class KeyspaceCommands {
             db.touchAllWatchedKeys(null);
             removed += db.empty();
         }
-        e.dirty += removed + 1;
+        e.dirty += removed;
+        e.flushedAll(); // flushAllDataAndResetRDB: the empty dataset is saved at once where save points exist
+        e.dirty++;
         e.writes.propagate(c.db.id, Arrays.copyOf(c.argv, c.argc));
         c.preventPropagation();
         c.addReplyOk();

@@ -20,6 +20,11 @@ public final class Config {
     private final Map<String, Param> canonical = new LinkedHashMap<>();
 
     public <P extends Param> P register(P p) {
+        Param placeholder = byName.get(p.name());
+        if (placeholder != null && placeholder.isInert() && !p.isInert()) {
+            byName.values().removeIf(q -> q == placeholder);
+            canonical.values().removeIf(q -> q == placeholder);
+        }
         if (byName.putIfAbsent(p.name(), p) != null) throw new IllegalStateException("duplicate config " + p.name());
         canonical.put(p.name(), p);
         for (String a : p.aliases()) byName.put(a, p);
@@ -50,6 +55,7 @@ public final class Config {
                 continue;
             }
             for (Map.Entry<String, Param> e : byName.entrySet()) {
+                if (e.getValue().isHidden()) continue;
                 if (Glob.match(p, e.getKey().getBytes(StandardCharsets.UTF_8), true)) out.putIfAbsent(e.getKey(), e.getValue().get());
             }
         }

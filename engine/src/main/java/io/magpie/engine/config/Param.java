@@ -12,6 +12,8 @@ public abstract class Param {
     private final List<String> aliases;
     private boolean immutable;
     private boolean sensitive;
+    private boolean hidden;
+    private boolean inert;
     private Runnable onChange = () -> {};
 
     protected Param(String name, String... aliases) {
@@ -45,6 +47,30 @@ public abstract class Param {
 
     public final boolean isSensitive() {
         return sensitive;
+    }
+
+    /** Redis's HIDDEN_CONFIG: a test knob, settable and readable by name but not listed by a CONFIG GET pattern. */
+    public final Param hidden() {
+        this.hidden = true;
+        return this;
+    }
+
+    public final boolean isHidden() {
+        return hidden;
+    }
+
+    /**
+     * Accepted for compatibility with Redis's configuration but without effect on the JVM
+     * (jemalloc, THP, process title...). A module that later implements the parameter
+     * registers its own and replaces this one.
+     */
+    public final Param inert() {
+        this.inert = true;
+        return this;
+    }
+
+    public final boolean isInert() {
+        return inert;
     }
 
     /** Runs after every successful set, to apply side effects (resize a buffer, rebind...). */

@@ -71,6 +71,7 @@ public final class ConfigCommand {
             }
             byte[] pat = pattern.getBytes(StandardCharsets.UTF_8);
             for (Param p : registry.all()) {
+                if (p.isHidden()) continue; // test knobs answer by exact name only, as Redis's HIDDEN_CONFIG
                 List<String> names = new ArrayList<>();
                 names.add(p.name());
                 names.addAll(p.aliases());

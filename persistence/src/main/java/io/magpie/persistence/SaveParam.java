@@ -38,7 +38,7 @@ public final class SaveParam extends EngineConfig.Custom {
         for (int i = 0; i < w.length; i += 2) {
             try {
                 long s = Long.parseLong(w[i]), c = Long.parseLong(w[i + 1]);
-                if (s < 0 || c < 0) throw error("Invalid save parameters");
+                if (s < 1 || c < 0) throw error("Invalid save parameters"); // setConfigSaveOption: seconds >= 1
                 l.add(new Rule(s, c));
             } catch (NumberFormatException e) {
                 throw error("Invalid save parameters");
@@ -62,8 +62,8 @@ public final class SaveParam extends EngineConfig.Custom {
 
     @Override public void setFromConfigFile(List<String> words) throws ConfigException {
         List<Rule> add = parse(String.join(" ", words));
-        if (words.size() == 1 && words.get(0).isEmpty()) add = List.of();
-        List<Rule> base = fileLinesSeen ? new ArrayList<>(rules) : new ArrayList<>();
+        boolean reset = words.size() == 1 && words.get(0).isEmpty(); // save "": no rules, including earlier lines'
+        List<Rule> base = fileLinesSeen && !reset ? new ArrayList<>(rules) : new ArrayList<>();
         fileLinesSeen = true;
         base.addAll(add);
         rules = List.copyOf(base);

@@ -66,7 +66,7 @@ public final class InertConfig {
         add(choice("oom-score-adj", "no", "no", "yes", "relative", "absolute"));
         add(words("oom-score-adj-values", "0 200 800", InertConfig::validOomScores));
         add(bool("set-proc-title", true).immutable());
-        add(string("proc-title-template", "{title} {listen-addr} {server-mode}"));
+        add(words("proc-title-template", "{title} {listen-addr} {server-mode}", InertConfig::validProcTitleTemplate).keepCase());
         add(bool("dynamic-hz", true));
         add(string("server_cpulist", "").immutable());
         add(string("bio_cpulist", "").immutable());
@@ -99,7 +99,7 @@ public final class InertConfig {
         add(choice("enable-protected-configs", "no", "no", "yes", "local").immutable());
         add(choice("enable-module-command", "no", "no", "yes", "local").immutable());
         add(bool("latency-tracking", true));
-        add(words("latency-tracking-info-percentiles", "50 99 99.9", InertConfig::validPercentiles));
+        add(words("latency-tracking-info-percentiles", "50 99 99.9", InertConfig::validPercentiles).format(InertConfig::formatPercentiles));
         add(memoryOrPercent("maxmemory-clients"));
         add(number("tracking-table-max-keys", 1000000, 0, LONGMAX));
         add(number("busy-reply-threshold", 5000, 0, LONGMAX, "lua-time-limit"));
@@ -123,7 +123,7 @@ public final class InertConfig {
         add(bool("cluster-allow-pubsubshard-when-down", true));
         add(bool("cluster-allow-replica-migration", true));
         add(string("cluster-announce-ip", ""));
-        add(string("cluster-announce-hostname", ""));
+        add(words("cluster-announce-hostname", "", InertConfig::validHostname).keepCase());
         add(number("cluster-announce-port", 0, 0, 65535));
         add(number("cluster-announce-bus-port", 0, 0, 65535));
         add(number("cluster-announce-tls-port", 0, 0, 65535));
@@ -183,7 +183,7 @@ public final class InertConfig {
         });
     }
 
-    private static Param words(String name, String def, java.util.function.Function<List<String>, String> check) {
+    private static WordsParam words(String name, String def, java.util.function.Function<List<String>, String> check) {
         return new WordsParam(name, def, check);
     }
 
@@ -194,24 +194,23 @@ public final class InertConfig {
             String v = words.get(0);
             if (v.endsWith("%")) {
                 String digits = v.substring(0, v.length() - 1);
-                if (!digits.isEmpty() && digits.chars().allMatch(Character::isDigit) && digits.length() < 4
-                        && Integer.parseInt(digits) <= 100) {
-                    return null;
+                if (digits.isEmpty() || !digits.chars().allMatch(Character::isDigit) || digits.length() > 18) {
+                    return "argument must be a memory or percent value";
                 }
-                return "argument must be a memory or percent value";
+                return Long.parseLong(digits) > 100 ? "percentage argument must be less or equal to 100" : null;
             }
             return io.magpie.engine.config.Params.parseMemory(v) == Long.MIN_VALUE ? "argument must be a memory or percent value" : null;
         });
     }
 
     private static String validOomScores(List<String> words) {
-        if (words.size() != 3) return "Invalid oom-score-adj-values";
+        if (words.size() != 3) return "wrong number of arguments";
         for (String w : words) {
             try {
                 int v = Integer.parseInt(w);
-                if (v < -2000 || v > 2000) return "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+                if (v < -2000 || v > 2000) throw new NumberFormatException();
             } catch (NumberFormatException e) {
-                return "Invalid oom-score-adj-values";
+                return "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
             }
         }
         return null;
@@ -221,7 +220,7 @@ public final class InertConfig {
         for (String w : words) {
             try {
                 double v = Double.parseDouble(w);
-                if (v < 0 || v > 100) return "latency-tracking-info-percentiles parameter should be between 0.0 and 100.0";
+                if (v < 0 || v > 100) return "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
             } catch (NumberFormatException e) {
                 return "Invalid latency-tracking-info-percentiles parameters";
             }
@@ -229,25 +228,88 @@ public final class InertConfig {
         return null;
     }
 
+    /** CONFIG GET shows the percentiles as %f trimmed ("50.0" reads back "50"). */
+    private static String formatPercentiles(String v) {
+        StringBuilder sb = new StringBuilder();
+        for (String w : v.isBlank() ? new String[0] : v.split(" ")) {
+            if (sb.length() > 0) sb.append(' ');
+            sb.append(new java.math.BigDecimal(w).stripTrailingZeros().toPlainString());
+        }
+        return sb.toString();
+    }
+
     private static String validShutdownFlags(List<String> words) {
         List<String> flags = List.of("default", "save", "nosave", "now", "force");
+        if (words.isEmpty()) return "argument(s) must be one of the following: " + String.join(", ", flags);
         for (String w : words) {
             if (!flags.contains(w.toLowerCase(Locale.ROOT))) return "argument(s) must be one of the following: " + String.join(", ", flags);
         }
-        if (words.contains("save") && words.contains("nosave")) return "shutdown can't have both 'save' and 'nosave' flags";
+        List<String> lower = words.stream().map(w -> w.toLowerCase(Locale.ROOT)).toList();
+        if (lower.contains("save") && lower.contains("nosave")) return "shutdown options SAVE and NOSAVE can't be used simultaneously";
         return null;
     }
+
+    private static String validHostname(List<String> words) {
+        String v = String.join(" ", words);
+        if (v.length() >= 256) return "Hostnames must be less than 256 characters";
+        for (char ch : v.toCharArray()) {
+            if (!(Character.isLetterOrDigit(ch) && ch < 128) && ch != '-' && ch != '.') {
+                return "Hostnames may only contain alphanumeric characters, hyphens or dots";
+            }
+        }
+        return null;
+    }
+
+    /** validateProcTitleTemplate: known {variables} only, "{{" and "}}" as escapes, not empty once expanded. */
+    private static String validProcTitleTemplate(List<String> words) {
+        String t = String.join(" ", words);
+        List<String> known = List.of("title", "listen-addr", "server-mode", "config-file", "port", "tls-port", "unixsocket");
+        StringBuilder expanded = new StringBuilder();
+        for (int i = 0; i < t.length(); i++) {
+            char ch = t.charAt(i);
+            if ((ch == '{' || ch == '}') && i + 1 < t.length() && t.charAt(i + 1) == ch) {
+                expanded.append(ch);
+                i++;
+            } else if (ch == '{') {
+                int end = t.indexOf('}', i);
+                if (end < 0 || !known.contains(t.substring(i + 1, end))) return PROC_TITLE_INVALID;
+                String var = t.substring(i + 1, end);
+                expanded.append(var.equals("title") || var.equals("server-mode") || var.equals("unixsocket") ? "" : "x");
+                i = end;
+            } else if (ch == '}') {
+                return PROC_TITLE_INVALID;
+            } else {
+                expanded.append(ch);
+            }
+        }
+        return expanded.toString().isBlank() ? PROC_TITLE_INVALID : null;
+    }
+
+    private static final String PROC_TITLE_INVALID = "template format is invalid or contains unknown variables";
 
     /** A value of one or more words checked by a rule (Redis's enum and multi-argument configs). */
     private static final class WordsParam extends Param {
         private final String defaultValue;
         private final java.util.function.Function<List<String>, String> check;
+        private java.util.function.UnaryOperator<String> format = v -> v.toLowerCase(Locale.ROOT);
+        private boolean freeText;
         private String value;
 
         WordsParam(String name, String defaultValue, java.util.function.Function<List<String>, String> check) {
             super(name);
             this.defaultValue = this.value = defaultValue;
             this.check = check;
+        }
+
+        /** A free text (a template, a host name): kept as written, not lowercased as enum words are. */
+        WordsParam keepCase() {
+            freeText = true;
+            return format(v -> v);
+        }
+
+        WordsParam format(java.util.function.UnaryOperator<String> f) {
+            this.format = f;
+            return this;
         }
 
         @Override public String get() {
@@ -266,7 +328,7 @@ public final class InertConfig {
             List<String> words = v.isBlank() ? List.of() : List.of(v.strip().split("\\s+"));
             String error = check.apply(words);
             if (error != null) throw new ConfigException(error);
-            value = String.join(" ", words).toLowerCase(Locale.ROOT);
+            value = format.apply(freeText ? v : String.join(" ", words));
         }
     }
 

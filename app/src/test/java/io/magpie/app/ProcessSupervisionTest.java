@@ -128,4 +128,30 @@ class ProcessSupervisionTest {
             assertThat(Files.readString(dir.resolve("node.log"))).contains("Ready to accept connections");
         }
     }
+
+    @Test
+    void theRdbLoadLogLinesAppearWhenTheLoadStartsNotWhenItEnds() throws Exception {
+        try (MagpieProcess first = MagpieProcess.start(dir.resolve("first.log"), "--dir", dir.toString(), "--save", "");
+                RespClient c = first.client()) {
+            for (int i = 0; i < 3000; i++) c.send("SET", "key:" + i, "value:" + i);
+            for (int i = 0; i < 3000; i++) c.read();
+            assertThat(c.value("SAVE").toString()).isEqualTo("OK");
+        }
+        int port = RealRedis.freePort();
+        try (MagpieProcess node = MagpieProcess.launch(dir.resolve("second.log"), Map.of(), port, "--dir", dir.toString(),
+                "--save", "", "--key-load-delay", "2000")) {
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                try (RespClient c = new RespClient(port)) {
+                    return c.value("INFO", "persistence").toString().contains("loading:1\r\n");
+                }
+            });
+            String during = node.logText();
+            assertThat(during).contains("Loading RDB produced by version 7.0.15").contains("RDB memory usage when created")
+                    .doesNotContain("Done loading RDB");
+            try (RespClient c = new RespClient(port)) {
+                c.value("CONFIG", "SET", "key-load-delay", "0");
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> node.logText().contains("Done loading RDB, keys loaded: 3000"));
+        }
+    }
 }

@@ -544,14 +544,6 @@ public final class Aof implements WriteStream.Listener {
             throw fatalStartup("Error reading the RDB base file " + name + ", AOF loading aborted: " + e.getMessage()
                     + " (at offset " + r.offset() + ")");
         }
-        log.notice("Loading RDB produced by version " + res.aux.getOrDefault("redis-ver", "unknown"));
-        if (res.aux.containsKey("ctime")) {
-            log.notice("RDB age " + Math.max(0, System.currentTimeMillis() / 1000 - Long.parseLong(res.aux.get("ctime"))) + " seconds");
-        }
-        if (res.aux.containsKey("used-mem")) {
-            log.notice(String.format(Locale.ROOT, "RDB memory usage when created %.2f Mb", Long.parseLong(res.aux.get("used-mem")) / 1024.0 / 1024));
-        }
-        if ("1".equals(res.aux.get("aof-base"))) log.notice("RDB is base AOF");
         log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired + ".");
         return r.offset();
     }

@@ -50,6 +50,7 @@ final class KeyspaceFeed implements RdbLoader.KeyTarget {
     private List<Object> filling = new ArrayList<>();
     private Future<?> inFlight;
     private long fileStart, lastOffset, keys;
+    private java.util.function.BiConsumer<String, String> auxListener = (k, v) -> {};
 
     private KeyspaceFeed(Engine engine, ExecutorService keyspaceThread, long keyLoadDelayMicros, Progress progress) {
         this.engine = engine;
@@ -64,6 +65,12 @@ final class KeyspaceFeed implements RdbLoader.KeyTarget {
 
     static KeyspaceFeed via(Engine engine, ExecutorService keyspaceThread, long keyLoadDelayMicros, Progress progress) {
         return new KeyspaceFeed(engine, keyspaceThread, keyLoadDelayMicros, progress);
+    }
+
+    /** Hears each aux field as it is read (the load's log lines come when the load starts, as Redis's). */
+    KeyspaceFeed onAux(java.util.function.BiConsumer<String, String> listener) {
+        this.auxListener = listener;
+        return this;
     }
 
     /** The next offsets are within a file that starts this many bytes into the whole load. */
@@ -90,6 +97,7 @@ final class KeyspaceFeed implements RdbLoader.KeyTarget {
     }
 
     @Override public void aux(String key, String value) {
+        auxListener.accept(key, value);
         if (key.equals("used-mem")) {
             try {
                 progress.rdbUsedMem(Long.parseLong(value));

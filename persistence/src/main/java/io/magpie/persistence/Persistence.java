@@ -399,7 +399,7 @@ public final class Persistence {
                     @Override public void rdbUsedMem(long bytes) {
                         loadingRdbUsedMem = bytes;
                     }
-                });
+                }).onAux(this::logAux);
         startupLoadFailed = true;
         if (aof.configuredOn()) aof.loadAndOpenAtStartup(feed);
         else loadRdbAtStartup(feed);
@@ -419,7 +419,25 @@ public final class Persistence {
     }
 
     KeyspaceFeed inlineFeed() {
-        return KeyspaceFeed.inline(engine, keyLoadDelay.value());
+        return KeyspaceFeed.inline(engine, keyLoadDelay.value()).onAux(this::logAux);
+    }
+
+    /** rdbLoadRioWithLoadingCtx's lines for the aux fields it reads, logged as each is read. */
+    private void logAux(String key, String value) {
+        try {
+            switch (key) {
+                case "redis-ver" -> log.notice("Loading RDB produced by version " + value);
+                case "ctime" -> log.notice("RDB age " + Math.max(0, nowSeconds() - Long.parseLong(value)) + " seconds");
+                case "used-mem" -> log.notice(String.format(Locale.ROOT, "RDB memory usage when created %.2f Mb",
+                        Long.parseLong(value) / 1024.0 / 1024));
+                case "aof-base" -> {
+                    if (Long.parseLong(value) != 0) log.notice("RDB is base AOF");
+                }
+                default -> { /* other aux fields are not logged */ }
+            }
+        } catch (NumberFormatException e) {
+            // a malformed number is only not logged, as Redis's strtol would read it
+        }
     }
 
     /** startLoading: INFO's loading fields from now on; the keyspace refuses commands without the loading flag. */
@@ -449,14 +467,6 @@ public final class Persistence {
         }
         startupAux = res.aux;
         lastSave = nowSeconds();
-        String ver = res.aux.getOrDefault("redis-ver", "unknown");
-        log.notice("Loading RDB produced by version " + ver);
-        if (res.aux.containsKey("ctime")) {
-            log.notice("RDB age " + Math.max(0, nowSeconds() - Long.parseLong(res.aux.get("ctime"))) + " seconds");
-        }
-        if (res.aux.containsKey("used-mem")) {
-            log.notice(String.format(Locale.ROOT, "RDB memory usage when created %.2f Mb", Long.parseLong(res.aux.get("used-mem")) / 1024.0 / 1024));
-        }
         if (res.aux.containsKey("functions-skipped")) {
             log.warning("Skipped " + res.aux.get("functions-skipped") + " function libraries: functions are not supported");
         }

@@ -84,7 +84,7 @@ public final class Main {
         } catch (Exception e) {
             // A start that failed (port taken, unreadable data) exits at once: nothing is
             // saved or rewritten, as Redis exits(1) before its dataset is loaded.
-            Log.warning("%s", e.getMessage());
+            if (!(e instanceof io.magpie.persistence.Persistence.LoadFailure)) Log.warning("%s", e.getMessage());
             System.exit(1);
         }
         server.awaitTermination();

@@ -313,18 +313,56 @@ public final class Aof implements WriteStream.Listener {
         Path dir = aofDir();
         Path manifestPath = dir.resolve(manifestName());
         long start = System.nanoTime();
-        if (Files.exists(manifestPath)) {
-            manifest = readManifest(manifestPath);
+        manifest = Files.isDirectory(dir) && Files.exists(manifestPath) ? readManifest(manifestPath) : new AofManifest();
+        if (isOldStyleAof(dir)) upgradeOldStyleAof(dir);
+        if (!manifest.isEmpty()) {
             loadFiles(dir, feed);
             log.notice(String.format(Locale.ROOT, "DB loaded from append only file: %.3f seconds", (System.nanoTime() - start) / 1e9));
-        } else {
-            manifest = new AofManifest();
         }
         try {
             feed.run(() -> openAtStartup(dir));
         } catch (IOException e) {
             throw fatalStartup("Can't open the append-only file: " + e.getMessage());
         }
+    }
+
+    /**
+     * loadAppendOnlyFiles' upgrade check: an appendonly.aof in dir, written by Redis before
+     * 7.0 (commands, or an RDB preamble and commands), is the dataset when there is no AOF
+     * directory, or no manifest, or a manifest naming only that file as base that the
+     * directory does not hold yet (an upgrade interrupted by a crash).
+     */
+    private boolean isOldStyleAof(Path dir) {
+        String name = appendfilename.value();
+        if (!Files.isRegularFile(dir().resolve(name))) return false;
+        return !Files.isDirectory(dir) || manifest.isEmpty()
+                || (manifest.base != null && manifest.incrs.isEmpty() && manifest.base.fileName().equals(name)
+                        && !Files.exists(dir.resolve(name)));
+    }
+
+    /** aofUpgradePrepare: the old file becomes the base (seq 1) of a manifest, moved into the AOF directory. */
+    private void upgradeOldStyleAof(Path dir) {
+        String name = appendfilename.value();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw fatalStartup("Can't open or create append-only dir " + appenddirname.value() + ": " + Persistence.strerror(e));
+        }
+        manifest = new AofManifest();
+        manifest.base = new AofManifest.Info(name, 1, AofManifest.BASE);
+        manifest.currBaseSeq = 1;
+        try {
+            persistManifest(dir, manifest);
+        } catch (IOException e) {
+            throw fatalStartup("Can't persist the AOF manifest file " + manifestName() + ": " + Persistence.strerror(e));
+        }
+        try {
+            Files.move(dir().resolve(name), dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw fatalStartup("Error trying to move the old AOF file " + name + " into dir " + appenddirname.value() + ": "
+                    + Persistence.strerror(e));
+        }
+        log.notice("Successfully migrated an old-style AOF file (" + name + ") into the AOF directory (" + appenddirname.value() + ").");
     }
 
     /** aofOpenIfNeededOnServerStart, on the keyspace thread: a first base if there is none, the incr file, the manifest. */
@@ -354,7 +392,7 @@ public final class Aof implements WriteStream.Listener {
 
     private IllegalStateException fatalStartup(String msg) {
         log.warning(msg);
-        return new IllegalStateException(msg);
+        return new Persistence.LoadFailure(msg, null);
     }
 
     private AofManifest readManifest(Path p) {
@@ -452,7 +490,8 @@ public final class Aof implements WriteStream.Listener {
         Client fake = feed.call(() -> Client.detached(engine));
         fake.authenticated = true;
         fake.master = true; // a write of the log is applied even where a client's would be refused
-        try (InputStream raw = Files.newInputStream(p); BufferedInputStream in = new BufferedInputStream(raw, 1 << 16)) {
+        try (FileChannel file = FileChannel.open(p, StandardOpenOption.READ)) {
+            BufferedInputStream in = new BufferedInputStream(java.nio.channels.Channels.newInputStream(file), 1 << 16);
             in.mark(5);
             byte[] sig = in.readNBytes(5);
             in.reset();
@@ -463,6 +502,9 @@ public final class Aof implements WriteStream.Listener {
                 if (!name.endsWith(".rdb")) log.notice("Reading the remaining AOF tail...");
                 else return true;
                 validUpTo = validBeforeMulti = startOffset;
+                // The RDB reader reads ahead: the commands start where the preamble ended, not where it stopped reading.
+                file.position(startOffset);
+                in = new BufferedInputStream(java.nio.channels.Channels.newInputStream(file), 1 << 16);
             }
             AofReader r = new AofReader(in, startOffset);
             while (true) {

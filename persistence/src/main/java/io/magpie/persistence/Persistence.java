@@ -46,6 +46,13 @@ public final class Persistence {
         void warning(String message);
     }
 
+    /** The dataset could not be loaded at start; the reason is already in the log (so it is logged once). */
+    public static final class LoadFailure extends IllegalStateException {
+        LoadFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     /** Redis's CONFIG_BGSAVE_RETRY_DELAY: after a failed BGSAVE, save rules wait this long. */
     private static final long BGSAVE_RETRY_DELAY_SECONDS = 5;
     private static final int FLUSH_AT = 256 << 10;
@@ -508,7 +515,7 @@ public final class Persistence {
         } catch (IOException e) {
             String msg = "Fatal error loading the DB " + file.toAbsolutePath() + ": " + e.getMessage() + ". Exiting.";
             log.warning(msg);
-            throw new IllegalStateException(msg, e);
+            throw new LoadFailure(msg, e);
         }
     }
 

@@ -53,16 +53,21 @@ class ConfigCompatibilityTest {
         }
     }
 
-    @Test
-    void debiansStockRedisConfStartsANodeAndInertValuesAreLogged() throws Exception {
+    /** Debian's stock redis.conf, its "dir /var/lib/redis" (a chdir when read, as in Redis) pointed at this test's dir. */
+    private Path debianConf(String name, String extra) throws Exception {
         String conf;
         try (InputStream in = getClass().getResourceAsStream("/redis-7.0-debian.conf")) {
             conf = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        // The file's "dir /var/lib/redis" is a chdir when read, as in Redis: point it at this test's dir.
         assertThat(conf).contains("\ndir /var/lib/redis\n").contains("\ndaemonize yes\n").contains("\njemalloc-bg-thread yes\n");
-        Path file = dir.resolve("redis.conf");
-        Files.writeString(file, conf.replace("\ndir /var/lib/redis\n", "\ndir " + dir + "\n"));
+        Path file = dir.resolve(name);
+        Files.writeString(file, conf.replace("\ndir /var/lib/redis\n", "\ndir " + dir + "\n") + extra);
+        return file;
+    }
+
+    @Test
+    void debiansStockRedisConfStartsANodeAndInertValuesAreLogged() throws Exception {
+        Path file = debianConf("redis.conf", "");
         try (MagpieProcess node = MagpieProcess.start(dir.resolve("node.log"), file.toString(), "--daemonize", "no",
                 "--pidfile", "node.pid", "--logfile", "", "--supervised", "no", "--disable-thp", "no");
                 RespClient c = node.client()) {
@@ -72,6 +77,29 @@ class ConfigCompatibilityTest {
             assertThat(dir.resolve("node.pid")).hasContent(String.valueOf(node.process.pid()));
             assertThat(node.logText()).contains("Configuration loaded")
                     .contains("Config 'disable-thp' is set to 'no': accepted for compatibility, it has no effect on the JVM.");
+        }
+    }
+
+    @Test
+    void sentinelModeReadsEveryRedisServerDirectiveAsRedisSentinelDoes() throws Exception {
+        String monitor = "\nsentinel monitor mymaster 127.0.0.1 " + RealRedis.freePort() + " 2\n";
+        String[] overrides = {"--sentinel", "--daemonize", "no", "--pidfile", "", "--logfile", "", "--bind", "127.0.0.1"};
+        int redisPort = RealRedis.freePort();
+        List<String> redisCmd = new java.util.ArrayList<>(List.of("redis-server", debianConf("redis-sentinel.conf", monitor).toString()));
+        redisCmd.addAll(List.of(overrides));
+        redisCmd.addAll(List.of("--port", String.valueOf(redisPort)));
+        Process redis = new ProcessBuilder(redisCmd).redirectErrorStream(true).redirectOutput(dir.resolve("redis-sentinel.log").toFile()).start();
+        try {
+            RealRedis.waitUntilReady(redisPort, redis); // the oracle: redis-sentinel starts on this file
+        } finally {
+            redis.destroy();
+            MagpieProcess.waitExit(redis);
+        }
+        List<String> args = new java.util.ArrayList<>(List.of(debianConf("magpie-sentinel.conf", monitor).toString()));
+        args.addAll(List.of(overrides));
+        try (MagpieProcess node = MagpieProcess.start(dir.resolve("magpie-sentinel.log"), args.toArray(new String[0]));
+                RespClient c = node.client()) {
+            assertThat(String.valueOf(c.value("SENTINEL", "MASTERS"))).contains("mymaster");
         }
     }
 }

@@ -38,7 +38,11 @@ final class SentinelConfigFile {
      * writes the first two itself; the others are data-node settings common in shared files).
      */
     private static final Set<String> IGNORED = Set.of("latency-tracking-info-percentiles", "user", "save", "appendonly",
-            "appendfilename", "dbfilename", "supervised", "acllog-max-len", "aclfile");
+            "appendfilename", "dbfilename", "supervised", "acllog-max-len", "aclfile",
+            // the data node's persistence directives (its other ones are in the Sentinel's registry)
+            "appenddirname", "appendfsync", "aof-disable-auto-gc", "aof-load-truncated", "aof-rewrite-incremental-fsync",
+            "aof-timestamp-enabled", "aof-use-rdb-preamble", "auto-aof-rewrite-min-size", "auto-aof-rewrite-percentage",
+            "no-appendfsync-on-rewrite", "rdbchecksum", "rdbcompression", "stop-writes-on-bgsave-error", "key-load-delay");
 
     final Path path;
     private final ServerConfig config;

@@ -110,6 +110,9 @@ public final class SentinelMain {
         Config registry = new Config();
         new EngineConfig(registry);
         ServerConfig config = new ServerConfig(registry);
+        // redis-sentinel reads every redis-server directive (and ignores what a Sentinel does not use).
+        new io.magpie.server.replication.ReplicationConfig(registry);
+        io.magpie.server.InertConfig.register(registry);
         try {
             config.port.set("26379");
             config.protectedMode.set("no");

@@ -64,6 +64,7 @@ public class Client {
 
     private final RespWriter reply;
     private ByteBuf realTarget;
+    private io.magpie.protocol.ReplyChain realChain;
     private ByteBuf discard;
 
     public Client(Engine engine, long id, Connection conn, ByteBuf out) {
@@ -107,11 +108,16 @@ public class Client {
     public void suppressReplies(boolean suppress) {
         if (suppress && realTarget == null) {
             realTarget = reply.target();
+            // Swallowed replies must not reach the reply list through a chained buffer.
+            realChain = reply.chain();
+            reply.chain(null);
             if (discard == null) discard = Unpooled.buffer(256);
             reply.target(discard);
         } else if (!suppress && realTarget != null) {
             reply.target(realTarget);
+            reply.chain(realChain);
             realTarget = null;
+            realChain = null;
             discard.clear();
         } else if (suppress) {
             discard.clear();
@@ -170,6 +176,11 @@ public class Client {
 
     public void addReplyBulk(byte[] v) {
         reply.bulk(v);
+    }
+
+    /** A stored string value (never modified in place): a large one is sent without a copy. */
+    public void addReplyBulkShared(byte[] v) {
+        reply.bulkShared(v);
     }
 
     public void addReplyBulk(byte[] v, int off, int len) {

@@ -128,6 +128,33 @@ public class Client {
         return realTarget != null;
     }
 
+    /** Drops what the swallowed replies of the last command wrote (CLIENT REPLY OFF). */
+    public void discardSuppressed() {
+        if (discard != null) discard.clear();
+    }
+
+    private boolean pushing;
+
+    /**
+     * A pub/sub push follows (a subscription's confirmation or a message): it reaches the
+     * client even while CLIENT REPLY OFF or SKIP swallows replies, as Redis 7.0's
+     * CLIENT_PUSHING does. Pair with {@link #endPush}.
+     */
+    public void beginPush() {
+        if (realTarget == null || pushing) return;
+        pushing = true;
+        reply.target(realTarget);
+        reply.chain(realChain);
+    }
+
+    public void endPush() {
+        if (!pushing) return;
+        pushing = false;
+        realTarget = reply.target(); // the chain may have moved the writer to a new buffer
+        reply.chain(null);
+        reply.target(discard);
+    }
+
     public String argString(int i) {
         return new String(argv[i], StandardCharsets.UTF_8);
     }

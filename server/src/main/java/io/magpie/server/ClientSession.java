@@ -248,6 +248,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         } else if (client.replyMode == Client.ReplyMode.SKIP_NEXT) {
             client.suppressReplies(false);
         }
+        if (client.repliesSuppressed()) client.discardSuppressed();
         client.writer().endOfReply();
         parser.setAuthRequired(!client.authenticated);
         if (client.closeAfterReply) {

@@ -19,6 +19,7 @@ import java.util.List;
  *   !type CMD ...      compare only the reply's RESP type and, for arrays, the length
  *   !skip CMD ...      run on both, compare nothing (setup with random results)
  *   !sleep MS          wait (expiry)
+ *   !noreply CMD ...   send to both, read nothing (a reply CLIENT REPLY OFF or SKIP swallows)
  *   # comment
  * </pre>
  */
@@ -45,6 +46,12 @@ public final class Differential {
                 line = sp < 0 ? "" : line.substring(sp + 1).strip();
                 if (mode.equals("sleep")) {
                     sleep(Long.parseLong(line));
+                    continue;
+                }
+                if (mode.equals("noreply")) {
+                    byte[][] argv = ArgSplitter.split(line.getBytes(StandardCharsets.UTF_8));
+                    redis.send(argv);
+                    magpie.send(argv);
                     continue;
                 }
             }

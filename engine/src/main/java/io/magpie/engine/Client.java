@@ -64,6 +64,7 @@ public class Client {
 
     private final RespWriter reply;
     private ByteBuf realTarget;
+    private io.magpie.protocol.ReplyChain realChain;
     private ByteBuf discard;
 
     public Client(Engine engine, long id, Connection conn, ByteBuf out) {
@@ -107,11 +108,16 @@ public class Client {
     public void suppressReplies(boolean suppress) {
         if (suppress && realTarget == null) {
             realTarget = reply.target();
+            // Swallowed replies must not reach the reply list through a chained buffer.
+            realChain = reply.chain();
+            reply.chain(null);
             if (discard == null) discard = Unpooled.buffer(256);
             reply.target(discard);
         } else if (!suppress && realTarget != null) {
             reply.target(realTarget);
+            reply.chain(realChain);
             realTarget = null;
+            realChain = null;
             discard.clear();
         } else if (suppress) {
             discard.clear();
@@ -120,6 +126,33 @@ public class Client {
 
     public boolean repliesSuppressed() {
         return realTarget != null;
+    }
+
+    /** Drops what the swallowed replies of the last command wrote (CLIENT REPLY OFF). */
+    public void discardSuppressed() {
+        if (discard != null) discard.clear();
+    }
+
+    private boolean pushing;
+
+    /**
+     * A pub/sub push follows (a subscription's confirmation or a message): it reaches the
+     * client even while CLIENT REPLY OFF or SKIP swallows replies, as Redis 7.0's
+     * CLIENT_PUSHING does. Pair with {@link #endPush}.
+     */
+    public void beginPush() {
+        if (realTarget == null || pushing) return;
+        pushing = true;
+        reply.target(realTarget);
+        reply.chain(realChain);
+    }
+
+    public void endPush() {
+        if (!pushing) return;
+        pushing = false;
+        realTarget = reply.target(); // the chain may have moved the writer to a new buffer
+        reply.chain(null);
+        reply.target(discard);
     }
 
     public String argString(int i) {
@@ -170,6 +203,11 @@ public class Client {
 
     public void addReplyBulk(byte[] v) {
         reply.bulk(v);
+    }
+
+    /** A stored string value (never modified in place): a large one is sent without a copy. */
+    public void addReplyBulkShared(byte[] v) {
+        reply.bulkShared(v);
     }
 
     public void addReplyBulk(byte[] v, int off, int len) {

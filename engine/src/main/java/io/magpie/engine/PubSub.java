@@ -145,11 +145,13 @@ public final class PubSub {
                 byte[] pattern = p.pattern;
                 if (!Glob.match(pattern, channel, false)) continue;
                 for (Client c : p.clients) {
+                    c.beginPush();
                     c.addReplyPushLen(4);
                     c.addReplyBulk(PMESSAGE);
                     c.addReplyBulk(pattern);
                     c.addReplyBulk(channel);
                     c.addReplyBulk(message);
+                    c.endPush();
                     c.requestFlush();
                     receivers++;
                 }
@@ -166,10 +168,12 @@ public final class PubSub {
     private static int deliver(Set<Client> subs, byte[] kind, byte[] channel, byte[] message) {
         if (subs == null) return 0;
         for (Client c : subs) {
+            c.beginPush();
             c.addReplyPushLen(3);
             c.addReplyBulk(kind);
             c.addReplyBulk(channel);
             c.addReplyBulk(message);
+            c.endPush();
             c.requestFlush();
         }
         return subs.size();

@@ -1,6 +1,7 @@
 package io.magpie.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,7 +11,10 @@ import java.nio.charset.StandardCharsets;
  * Redis uses, so a command implementation writes one reply for both protocols.
  *
  * The writer does not own the buffer: the connection that flushes it sets it with
- * {@link #target}.
+ * {@link #target}. With a {@link ReplyChain}, the writer hands the buffer over whenever it
+ * holds {@link #CHUNK_BYTES} and no aggregate's length is still open, and a bulk string of
+ * {@link #LARGE_BULK} bytes or more goes to the chain as a buffer of its own: wrapped
+ * without a copy when the caller promises the array never changes, else copied once.
  */
 public final class RespWriter {
     private static final byte[] CRLF = {'\r', '\n'};
@@ -24,8 +28,16 @@ public final class RespWriter {
         for (int i = 0; i < INT_REPLIES.length; i++) INT_REPLIES[i] = (":" + i + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
+    /** The size at which the current buffer goes to the chain (Redis's PROTO_REPLY_CHUNK_BYTES). */
+    public static final int CHUNK_BYTES = 16 * 1024;
+    /** A bulk string this long is a piece of the chain by itself. */
+    public static final int LARGE_BULK = 16 * 1024;
+
     private ByteBuf out;
     private int resp = 2;
+    private ReplyChain chain;
+    /** Aggregates started with {@link #deferredLen} whose length is not yet set: their mark points into out. */
+    private int openDeferred;
 
     public RespWriter() {}
 
@@ -40,6 +52,39 @@ public final class RespWriter {
 
     public ByteBuf target() {
         return out;
+    }
+
+    /** Chains the output (null: one buffer that only grows, for detached clients and encoders). */
+    public void chain(ReplyChain chain) {
+        this.chain = chain;
+    }
+
+    public ReplyChain chain() {
+        return chain;
+    }
+
+    /**
+     * The reply of one command is complete: a deferred length it started and never set (an
+     * error path) must not keep the buffer from being chained for the rest of the connection.
+     */
+    public void endOfReply() {
+        openDeferred = 0;
+        cutIfFull();
+    }
+
+    private boolean canCut() {
+        return chain != null && openDeferred == 0;
+    }
+
+    private void cutIfFull() {
+        if (out.writerIndex() >= CHUNK_BYTES && canCut()) cut(null);
+    }
+
+    /** Hands the current buffer (and a piece after it) to the chain and goes on in a new buffer. */
+    private void cut(ByteBuf piece) {
+        chain.append(out);
+        if (piece != null) chain.append(piece);
+        out = chain.newBuffer(CHUNK_BYTES);
     }
 
     public int resp() {
@@ -79,11 +124,12 @@ public final class RespWriter {
     public void integer(long v) {
         if (v >= 0 && v < INT_REPLIES.length) {
             out.writeBytes(INT_REPLIES[(int) v]);
-            return;
+        } else {
+            out.writeByte(':');
+            writeLong(v);
+            out.writeBytes(CRLF);
         }
-        out.writeByte(':');
-        writeLong(v);
-        out.writeBytes(CRLF);
+        cutIfFull();
     }
 
     public void bulk(byte[] v) {
@@ -95,11 +141,36 @@ public final class RespWriter {
     }
 
     public void bulk(byte[] v, int off, int len) {
+        bulk(v, off, len, false);
+    }
+
+    /**
+     * A bulk string whose array the caller guarantees is never modified again (a stored
+     * string value): a large one goes out wrapped, without a copy.
+     */
+    public void bulkShared(byte[] v) {
+        if (v == null) nullBulk();
+        else bulk(v, 0, v.length, true);
+    }
+
+    private void bulk(byte[] v, int off, int len, boolean shared) {
         out.writeByte('$');
         writeLong(len);
         out.writeBytes(CRLF);
-        out.writeBytes(v, off, len);
+        if (len >= LARGE_BULK && canCut()) {
+            ByteBuf piece;
+            if (shared) {
+                piece = Unpooled.wrappedBuffer(v, off, len);
+            } else {
+                piece = chain.newBuffer(len);
+                piece.writeBytes(v, off, len);
+            }
+            cut(piece);
+        } else {
+            out.writeBytes(v, off, len);
+        }
         out.writeBytes(CRLF);
+        cutIfFull();
     }
 
     public void bulk(String v) {
@@ -205,6 +276,7 @@ public final class RespWriter {
     /** Already-encoded protocol bytes. */
     public void raw(byte[] bytes) {
         out.writeBytes(bytes);
+        cutIfFull();
     }
 
     /**
@@ -212,6 +284,7 @@ public final class RespWriter {
      * addReplyDeferredLen). Returns a mark to pass to {@link #setDeferredLen}.
      */
     public int deferredLen() {
+        openDeferred++;
         return out.writerIndex();
     }
 
@@ -229,6 +302,8 @@ public final class RespWriter {
         out.setBytes(mark + header.length, out, mark, tail);
         out.setBytes(mark, header);
         out.writerIndex(mark + header.length + tail);
+        if (openDeferred > 0) openDeferred--;
+        cutIfFull();
     }
 
     public void setDeferredArrayLen(int mark, long n) {

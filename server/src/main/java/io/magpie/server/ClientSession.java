@@ -26,6 +26,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private Channel channel;
     private Client client;
     private ByteBuf query;
+    /** Replies waiting for the socket; created with the channel. */
+    private ReplyQueue replies;
     private boolean flushScheduled;
     private boolean closing;
     private long softLimitReachedAt;
@@ -56,6 +58,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         flush();
+        replies.writeTo(channel, true);
         channel.writeAndFlush(buf, channel.voidPromise());
     }
 
@@ -74,15 +77,31 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return pendingOutputBytes() > 0;
     }
 
-    /** Replies produced but not yet handed to the socket (CLIENT LIST obl). */
+    /** Replies produced in the current buffer, not yet in the reply list (CLIENT LIST obl). */
     public int outputBufferBytes() {
         return client.output().readableBytes();
+    }
+
+    /** Pieces in the reply list (CLIENT LIST oll). */
+    public int replyListLength() {
+        return replies == null ? 0 : replies.size();
+    }
+
+    /** Bytes in the reply list, not yet handed to the socket. */
+    public long replyListBytes() {
+        return replies == null ? 0 : replies.bytes();
     }
 
     /** Replies handed to the socket but not yet written (CLIENT LIST omem). */
     public long socketPendingBytes() {
         ChannelOutboundBuffer ob = channel == null ? null : channel.unsafe().outboundBuffer();
         return ob == null ? 0 : ob.totalPendingWriteBytes();
+    }
+
+    /** Replies handed to the channel but not yet written (part of CLIENT LIST oll). */
+    public int socketPendingPieces() {
+        ChannelOutboundBuffer ob = channel == null ? null : channel.unsafe().outboundBuffer();
+        return ob == null ? 0 : ob.size();
     }
 
     public boolean paused() {
@@ -95,6 +114,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         remote = format(channel.remoteAddress());
         local = format(channel.localAddress());
         client = new Client(engine, engine.nextClientId(), this, ctx.alloc().buffer(1024));
+        replies = new ReplyQueue(ctx.alloc());
+        client.writer().chain(replies);
         if (engine.clients().size() >= server.config().maxclients.value()) {
             engine.stats.rejectedConnections++;
             client.writer().error("ERR max number of clients reached");
@@ -227,6 +248,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         } else if (client.replyMode == Client.ReplyMode.SKIP_NEXT) {
             client.suppressReplies(false);
         }
+        if (client.repliesSuppressed()) client.discardSuppressed();
+        client.writer().endOfReply();
         parser.setAuthRequired(!client.authenticated);
         if (client.closeAfterReply) {
             closeAfterReply();
@@ -257,12 +280,30 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         server.persistence().aof().flushBeforeReply();
         ByteBuf out = client.output();
         if (out.isReadable()) {
-            engine.stats.netOutputBytes += out.readableBytes();
-            engine.stats.totalWritesProcessed++;
-            channel.write(out, channel.voidPromise());
+            replies.append(out);
             client.output(channel.alloc().buffer(Math.max(256, Math.min(out.capacity(), 64 * 1024))));
-            channel.flush();
         }
+        // A replica's link also carries bytes written around the queue: keep them in order.
+        writeReplies(client.replica);
+    }
+
+    /** Hands queued replies to the socket while it accepts them (writeToClient). */
+    private void writeReplies(boolean all) {
+        long n = replies.writeTo(channel, all);
+        if (n > 0) {
+            engine.stats.netOutputBytes += n;
+            engine.stats.totalWritesProcessed++;
+        }
+    }
+
+    /** The socket drained what it had: send the next pieces of the reply list. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (channel != null && channel.isWritable() && !replies.isEmpty()) {
+            writeReplies(false);
+            checkOutputLimits();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -280,7 +321,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (closing) return;
         closing = true;
         flush();
-        channel.close();
+        writeReplies(true);
+        // Close once the last reply is on the wire, not while it still waits in the channel.
+        channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
     }
 
     /** Closes without sending pending replies (limits exceeded, CLIENT KILL). */
@@ -301,7 +344,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public long pendingOutputBytes() {
-        long n = client.output().readableBytes();
+        long n = client.output().readableBytes() + replyListBytes();
         ChannelOutboundBuffer ob = channel == null ? null : channel.unsafe().outboundBuffer();
         if (ob != null) n += ob.totalPendingWriteBytes();
         return n;
@@ -360,6 +403,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             ByteBuf out = client.output();
             if (out.refCnt() > 0) out.release();
         }
+        if (replies != null) replies.release();
     }
 
     @Override

@@ -67,11 +67,13 @@ final class PubSubCommands {
 
     /** [kind, channel or null, count]: a push in RESP3, an array in RESP2 (addReplyPubsub*). */
     private static void confirm(Client c, byte[] what, byte[] channel, int count) {
+        c.beginPush();
         c.addReplyPushLen(3);
         c.addReplyBulk(what);
         if (channel == null) c.addReplyNull();
         else c.addReplyBulk(channel);
         c.addReplyLongLong(count);
+        c.endPush();
     }
 
     private static final byte[] PSUBSCRIBE = "psubscribe".getBytes(StandardCharsets.US_ASCII);

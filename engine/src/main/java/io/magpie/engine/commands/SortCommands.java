@@ -82,7 +82,9 @@ final class SortCommands {
         if (sortval instanceof ZSetValue z) z.convertToSkiplist();
         long vectorlen = length(sortval);
         long start = limitStart < 0 ? 0 : limitStart;
-        long end = limitCount < 0 ? vectorlen - 1 : start + limitCount - 1;
+        // A count past the length means "to the end"; capping it first keeps start + count from
+        // overflowing (LIMIT 2 9223372036854775807 must answer the elements from 2 on).
+        long end = limitCount < 0 ? vectorlen - 1 : start + Math.min(limitCount, vectorlen) - 1;
         if (start >= vectorlen) {
             start = vectorlen - 1;
             end = vectorlen - 2;

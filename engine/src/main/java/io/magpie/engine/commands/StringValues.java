@@ -29,7 +29,7 @@ public final class StringValues {
     /** Writes the value as a bulk reply without copying. */
     public static void addReplyBulk(Client c, Object v) {
         if (v == null) c.addReplyNull();
-        else if (v instanceof byte[] b) c.addReplyBulk(b);
+        else if (v instanceof byte[] b) c.addReplyBulkShared(b);
         else {
             RawString r = (RawString) v;
             c.addReplyBulk(r.array(), 0, r.length());

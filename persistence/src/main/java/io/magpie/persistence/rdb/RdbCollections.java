@@ -53,12 +53,14 @@ public final class RdbCollections {
                 case Rdb.TYPE_HASH_LISTPACK -> pairs(ValueType.HASH, Listpack.read(r.readString()), r);
                 case Rdb.TYPE_LIST_QUICKLIST -> {
                     long nodes = r.readLen();
+                    r.checkCount(nodes, 1);
                     List<byte[]> l = new ArrayList<>();
                     for (long i = 0; i < nodes; i++) l.addAll(Ziplist.read(r.readString()));
                     yield new Elements(ValueType.LIST, l, null);
                 }
                 case Rdb.TYPE_LIST_QUICKLIST_2 -> {
                     long nodes = r.readLen();
+                    r.checkCount(nodes, 2); // container and blob length
                     List<byte[]> l = new ArrayList<>();
                     for (long i = 0; i < nodes; i++) {
                         long container = r.readLen();
@@ -77,7 +79,9 @@ public final class RdbCollections {
     }
 
     private static List<byte[]> readStrings(RdbReader r, int per) throws IOException {
-        long n = r.readLen() * per;
+        long count = r.readLen();
+        r.checkCount(count, per); // each string takes at least its length byte
+        long n = count * per;
         List<byte[]> l = new ArrayList<>((int) Math.min(n, 1 << 16));
         for (long i = 0; i < n; i++) l.add(r.readString());
         return l;
@@ -85,6 +89,7 @@ public final class RdbCollections {
 
     private static Elements readZset(RdbReader r, boolean binary) throws IOException {
         int n = r.readIntLen();
+        r.checkCount(n, binary ? 9 : 2); // a string's length byte and a score
         List<byte[]> items = new ArrayList<>(Math.min(n, 1 << 16));
         double[] scores = new double[n];
         for (int i = 0; i < n; i++) {

@@ -77,10 +77,62 @@ public final class RdbReader {
         }
     }
 
+    /**
+     * n bytes. A length is read from the data itself, so it is checked before anything is
+     * allocated: a payload in memory must hold the n bytes, and a stream gets a big string
+     * in slices, so a corrupt length hits the end of the stream instead of allocating
+     * gigabytes (a RESTORE of 100 bytes must not grow the heap by 3 GB).
+     */
     public byte[] readBytes(int n) throws IOException {
+        if (n < 0) throw error("Negative length " + n);
+        if (in == null) {
+            checkAvailable(n);
+        } else if (n > STREAM_SLICE) {
+            return readBytesInSlices(n);
+        }
         byte[] b = new byte[n];
         readFully(b, 0, n);
         return b;
+    }
+
+    /** Strings longer than this are read from a stream slice by slice. */
+    private static final int STREAM_SLICE = 16 << 20;
+
+    private byte[] readBytesInSlices(int n) throws IOException {
+        java.util.List<byte[]> slices = new java.util.ArrayList<>();
+        for (int left = n; left > 0; ) {
+            byte[] s = new byte[Math.min(left, STREAM_SLICE)];
+            readFully(s, 0, s.length);
+            slices.add(s);
+            left -= s.length;
+        }
+        byte[] b = new byte[n];
+        int at = 0;
+        for (byte[] s : slices) {
+            System.arraycopy(s, 0, b, at, s.length);
+            at += s.length;
+        }
+        return b;
+    }
+
+    /** Bytes left in an in-memory payload; unknown (Long.MAX_VALUE) for a stream. */
+    public long remaining() {
+        return in == null ? limit - pos : Long.MAX_VALUE;
+    }
+
+    /** Fails unless an in-memory payload still holds n bytes. */
+    public void checkAvailable(long n) throws RdbException {
+        if (n > remaining()) throw error("Length " + n + " exceeds the " + remaining() + " bytes left");
+    }
+
+    /**
+     * Fails unless an in-memory payload can hold count elements of at least minBytes each:
+     * the check to make before sizing anything by an element count.
+     */
+    public void checkCount(long count, int minBytes) throws RdbException {
+        if (count < 0 || (in == null && count > remaining() / minBytes)) {
+            throw error("Element count " + count + " exceeds what the " + remaining() + " bytes left can hold");
+        }
     }
 
     private long readLE(int n) throws IOException {
@@ -167,6 +219,8 @@ public final class RdbReader {
                     int clen = readIntLen();
                     int len = readIntLen();
                     long at = offset();
+                    // An LZF back reference of 3 bytes yields at most 264: a longer claim is corrupt.
+                    if (len > (long) clen * LZF_MAX_EXPANSION) throw new RdbException("Invalid LZF compressed string", at);
                     byte[] c = readBytes(clen);
                     try {
                         return Lzf.decompress(c, 0, clen, len);
@@ -181,6 +235,8 @@ public final class RdbReader {
         if (n > Integer.MAX_VALUE - 8) throw error("String too long: " + n);
         return readBytes((int) n);
     }
+
+    private static final int LZF_MAX_EXPANSION = 88;
 
     private static byte[] ascii(long v) {
         return Long.toString(v).getBytes(StandardCharsets.US_ASCII);

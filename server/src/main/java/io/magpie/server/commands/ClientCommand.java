@@ -55,7 +55,9 @@ public final class ClientCommand {
         int qbuf = s == null ? 0 : s.queryBufferBytes();
         int qbufFree = s == null ? 0 : s.queryBufferFree();
         int obl = s == null ? 0 : s.outputBufferBytes();
-        long omem = s == null ? 0 : s.socketPendingBytes();
+        // The reply list as Redis's: what waits in the queue and in the channel, not yet on the socket.
+        long omem = s == null ? 0 : s.replyListBytes() + s.socketPendingBytes();
+        long oll = s == null ? 0 : s.replyListLength() + s.socketPendingPieces();
         int rbs = c.output().capacity();
         long totMem = qbuf + qbufFree + argvMem + multiMem + rbs + omem + 1024;
         StringBuilder sb = new StringBuilder(256);
@@ -79,10 +81,10 @@ public final class ClientCommand {
                 .append(" rbs=").append(rbs)
                 .append(" rbp=").append(rbs)
                 .append(" obl=").append(obl)
-                .append(" oll=").append(omem > 0 ? 1 : 0)
+                .append(" oll=").append(oll)
                 .append(" omem=").append(omem)
                 .append(" tot-mem=").append(totMem)
-                .append(" events=").append(s != null && s.socketPendingBytes() > 0 ? "rw" : "r")
+                .append(" events=").append(omem > 0 ? "rw" : "r")
                 .append(" cmd=").append(c.cmd == null ? "NULL" : c.cmd.fullName)
                 .append(" user=").append(c.user)
                 .append(" redir=-1")

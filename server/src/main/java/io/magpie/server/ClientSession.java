@@ -103,6 +103,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             channel.close();
             return;
         }
+        if (ProtectedMode.denies(server.config(), engine, channel.remoteAddress())) {
+            engine.stats.rejectedConnections++;
+            client.writer().error(ProtectedMode.DENIED);
+            flush();
+            closing = true;
+            channel.close();
+            return;
+        }
         engine.addClient(client);
         server.sessionOpened(this);
         parser.setMaxBulkLen(server.config().protoMaxBulkLen.value());

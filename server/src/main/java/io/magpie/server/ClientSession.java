@@ -179,6 +179,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             if (server.paused() && server.mustPostpone(client, lookup(argv))) {
                 postponedArgv = argv;
+                client.cmd = lookup(argv); // CLIENT LIST shows the command waiting, as Redis's lastcmd
                 server.postpone(this);
                 break;
             }

@@ -302,6 +302,35 @@ public class Client {
     byte[][] propagateArgv;
     boolean preventPropagation;
 
+    /* ---------------- what SLOWLOG and MONITOR show (Redis's original_argv) ---------------- */
+
+    private static final byte[] REDACTED = "(redacted)".getBytes(StandardCharsets.US_ASCII);
+
+    /** The command as the client sent it, when the handler rewrote or redacted argv; else null. */
+    byte[][] originalArgv;
+
+    /** Replaces the command vector (GEOADD runs as ZADD); the logs keep showing what was sent. */
+    public void replaceArgv(byte[][] newArgv) {
+        keepOriginalArgv();
+        argv = newArgv;
+        argc = newArgv.length;
+    }
+
+    /** Shows argument i as "(redacted)" in SLOWLOG and MONITOR (passwords: AUTH, HELLO AUTH...). */
+    public void redactArgument(int i) {
+        keepOriginalArgv();
+        originalArgv[i] = REDACTED;
+    }
+
+    private void keepOriginalArgv() {
+        if (originalArgv == null) originalArgv = java.util.Arrays.copyOf(argv, argc);
+    }
+
+    /** The arguments to log for the command just run. */
+    byte[][] argvForLogs() {
+        return originalArgv != null ? originalArgv : argc == argv.length ? argv : java.util.Arrays.copyOf(argv, argc);
+    }
+
     /** Asks the transport to flush (for output produced outside this client's command). */
     public void requestFlush() {
         if (conn != null) conn.requestFlush();

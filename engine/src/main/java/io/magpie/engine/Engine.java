@@ -355,9 +355,8 @@ public final class Engine {
         c.cmdFailed = false;
         c.propagateArgv = null;
         c.preventPropagation = false;
-        // EXEC reaches MONITOR after the commands it ran, as in Redis.
+        c.originalArgv = null;
         boolean isExec = cmd == execCommand;
-        if (!monitors.isEmpty() && !cmd.admin && !c.master && !isExec) feedMonitors(c);
         long start = clock.nanos();
         try {
             cmd.handler().call(c);
@@ -371,10 +370,13 @@ public final class Engine {
             cmd.microseconds += micros;
             if (c.cmdFailed) cmd.failedCalls++;
             stats.numCommands++;
-            if (!c.blocked) slowlog.maybeAdd(c, micros);
+            if (!c.blocked && !isExec) slowlog.maybeAdd(c, micros); // EXEC is skip_slowlog: its commands are logged
         }
         c.lastCmd = cmd;
-        if (isExec && !monitors.isEmpty() && !c.master) feedMonitors(c);
+        // MONITOR sees a command after it ran, as in Redis 7.0: in its new db after SELECT,
+        // with the arguments it redacted, and EXEC after the commands it ran.
+        if (!monitors.isEmpty() && !cmd.admin && !c.master) feedMonitors(c);
+        c.originalArgv = null;
         if (dirty != dirtyBefore && !c.preventPropagation && cmd.write) {
             writes.propagate(c.db.id, c.propagateArgv != null ? c.propagateArgv : java.util.Arrays.copyOf(c.argv, c.argc));
         }
@@ -410,7 +412,7 @@ public final class Engine {
         sb.append(micros / 1_000_000).append('.').append(String.format("%06d", micros % 1_000_000));
         sb.append(" [").append(c.db.id).append(' ');
         sb.append(c.conn == null ? (c.master ? "master" : "lua") : c.conn.remoteAddress()).append(']');
-        for (int i = 0; i < c.argc; i++) sb.append(' ').append(reprQuoted(c.argv[i]));
+        for (byte[] a : c.argvForLogs()) sb.append(' ').append(reprQuoted(a));
         String line = sb.toString();
         for (Client m : monitors) {
             m.addReplyStatus(line);

@@ -23,16 +23,18 @@ public final class SlowLog {
     void maybeAdd(Client c, long micros) {
         long threshold = engine.config.slowlogLogSlowerThan.value();
         if (threshold < 0 || micros < threshold) return;
-        int argc = Math.min(c.argc, MAX_ARGC);
+        // As sent by the client: GEOADD rather than the ZADD it ran as, passwords redacted.
+        byte[][] sent = c.argvForLogs();
+        int argc = Math.min(sent.length, MAX_ARGC);
         byte[][] argv = new byte[argc][];
         for (int i = 0; i < argc; i++) {
-            if (i == MAX_ARGC - 1 && c.argc > MAX_ARGC) {
-                argv[i] = ("... (" + (c.argc - MAX_ARGC + 1) + " more arguments)").getBytes();
-            } else if (c.argv[i].length > MAX_ARG_LEN) {
-                byte[] cut = Arrays.copyOf(c.argv[i], MAX_ARG_LEN);
-                argv[i] = concat(cut, ("... (" + (c.argv[i].length - MAX_ARG_LEN) + " more bytes)").getBytes());
+            if (i == MAX_ARGC - 1 && sent.length > MAX_ARGC) {
+                argv[i] = ("... (" + (sent.length - MAX_ARGC + 1) + " more arguments)").getBytes();
+            } else if (sent[i].length > MAX_ARG_LEN) {
+                byte[] cut = Arrays.copyOf(sent[i], MAX_ARG_LEN);
+                argv[i] = concat(cut, ("... (" + (sent[i].length - MAX_ARG_LEN) + " more bytes)").getBytes());
             } else {
-                argv[i] = c.argv[i];
+                argv[i] = sent[i];
             }
         }
         entries.addFirst(new Entry(nextId++, engine.now() / 1000, micros, argv,

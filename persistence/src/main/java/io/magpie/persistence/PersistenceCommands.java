@@ -52,6 +52,8 @@ final class PersistenceCommands {
         }
     }
 
+    private static final byte[] ABSTTL = "ABSTTL".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     /** RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]. */
     private static void restore(Client c, Persistence p) {
         boolean replace = false, absttl = false;
@@ -99,7 +101,16 @@ final class PersistenceCommands {
             return;
         }
         db.add(key, value);
-        if (ttl > 0) db.setExpire(key, ttl);
+        if (ttl > 0) {
+            db.setExpire(key, ttl);
+            // Replicas and the AOF get the absolute time, as every TTL is propagated.
+            if (!absttl) {
+                byte[][] argv = java.util.Arrays.copyOf(c.argv, c.argc + 1);
+                argv[2] = Long.toString(ttl).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                argv[c.argc] = ABSTTL;
+                c.rewriteArgv(argv);
+            }
+        }
         e.eviction().restoreAccessHistory(db.entry(key), lfuFreq, lruIdle);
         db.signalModifiedKey(key);
         e.notifyKeyspaceEvent(Notifications.GENERIC, "restore", key, db.id);

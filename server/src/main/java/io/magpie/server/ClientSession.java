@@ -124,6 +124,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             channel.close();
             return;
         }
+        if (ProtectedMode.denies(server.config(), engine, channel.remoteAddress())) {
+            engine.stats.rejectedConnections++;
+            client.writer().error(ProtectedMode.DENIED);
+            flush();
+            closing = true;
+            channel.close();
+            return;
+        }
         engine.addClient(client);
         server.sessionOpened(this);
         parser.setMaxBulkLen(server.config().protoMaxBulkLen.value());
@@ -192,6 +200,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             if (server.paused() && server.mustPostpone(client, lookup(argv))) {
                 postponedArgv = argv;
+                client.cmd = lookup(argv); // CLIENT LIST shows the command waiting, as Redis's lastcmd
                 server.postpone(this);
                 break;
             }

@@ -424,6 +424,11 @@ public final class MagpieServer {
         postponed.add(s);
     }
 
+    /** Clients waiting for the end of CLIENT PAUSE: Redis counts them as blocked (BLOCKED_POSTPONE). */
+    public int postponedClients() {
+        return postponed.size();
+    }
+
     public boolean paused() {
         return pauseEndMs != 0;
     }

@@ -104,8 +104,7 @@ public final class GeoCommands {
             argv[longidx + 1 + i * 2] = c.argv[longidx + i * 3 + 2];
         }
         // Redis replaces the command vector and runs ZADD: replies, events and propagation are ZADD's.
-        c.argv = argv;
-        c.argc = argv.length;
+        c.replaceArgv(argv);
         c.rewriteArgv(argv);
         ZSetCommands.zaddGeneric(c, 0);
     }

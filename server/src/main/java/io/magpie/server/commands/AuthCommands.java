@@ -29,6 +29,7 @@ final class AuthCommands {
         if (c.argc > 3) {
             throw new ReplyException(io.magpie.engine.Errors.SYNTAX);
         }
+        for (int i = 1; i < c.argc; i++) c.redactArgument(i);
         if (c.argc == 2 && !c.engine.authRequired()) {
             throw new ReplyException("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
         }
@@ -69,6 +70,8 @@ final class AuthCommands {
         for (int j = next; j < c.argc; j++) {
             int left = c.argc - j - 1;
             if (c.argIs(j, "auth") && left >= 2) {
+                c.redactArgument(j + 1);
+                c.redactArgument(j + 2);
                 user = c.argString(j + 1);
                 pass = c.argv[j + 2];
                 j += 2;

@@ -100,7 +100,7 @@ public final class ClientCommand {
         if (c.master) f.append('M');
         if (c.isSubscribed()) f.append('P');
         if (c.multi) f.append('x');
-        if (c.blocked) f.append('b');
+        if (c.blocked || c.conn instanceof io.magpie.server.ClientSession s && s.paused()) f.append('b');
         if (c.dirtyCas) f.append('d');
         if (c.closeAfterReply) f.append('c');
         if (c.readonlyMode) f.append('r');

@@ -94,6 +94,11 @@ public final class ConfigCommand {
         int n = (c.argc - 2) / 2;
         Param[] params = new Param[n];
         String[] values = new String[n];
+        // Every sensitive value is redacted from the logs, even when another pair fails.
+        for (int i = 0; i < n; i++) {
+            Param p = registry.find(c.argString(2 + 2 * i));
+            if (p != null && p.isSensitive()) c.redactArgument(3 + 2 * i);
+        }
         for (int i = 0; i < n; i++) {
             String name = c.argString(2 + 2 * i);
             Param p = registry.find(name);

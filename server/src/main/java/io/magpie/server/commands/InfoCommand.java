@@ -159,7 +159,7 @@ public final class InfoCommand {
         field(sb, "maxclients", server.config().maxclients.value());
         field(sb, "client_recent_max_input_buffer", server.recentMaxInputBuffer());
         field(sb, "client_recent_max_output_buffer", server.recentMaxOutputBuffer());
-        field(sb, "blocked_clients", e.blocking.blockedClients());
+        field(sb, "blocked_clients", e.blocking.blockedClients() + server.postponedClients());
         field(sb, "tracking_clients", 0);
         field(sb, "clients_in_timeout_table", e.blocking.blockedClients());
     }

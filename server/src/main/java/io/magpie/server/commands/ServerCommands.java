@@ -12,5 +12,6 @@ public final class ServerCommands {
         ConfigCommand.register(server);
         ClientCommand.register(server);
         AdminCommands.register(server);
+        ClusterDisabled.register(server);
     }
 }

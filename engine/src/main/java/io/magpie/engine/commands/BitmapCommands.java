@@ -44,7 +44,7 @@ public final class BitmapCommands {
         long off = v[0];
         if (useHash) off *= bits;
         // A bitmap never grows beyond proto-max-bulk-len (the master is obeyed up to what an array holds).
-        long limit = c.master ? Integer.MAX_VALUE - 16 : StringValues.maxStringLength(c.engine);
+        long limit = c.obeyed ? Integer.MAX_VALUE - 16 : StringValues.maxStringLength(c.engine);
         if (off < 0 || (off >> 3) >= limit) throw new ReplyException(BIT_OFFSET_ERR);
         return off;
     }

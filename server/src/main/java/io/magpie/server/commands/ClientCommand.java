@@ -18,6 +18,7 @@ public final class ClientCommand {
     private ClientCommand() {}
 
     static void register(MagpieServer server) {
+        server.setClientDescriber(c -> clientInfoString(server, c));
         CommandTable t = server.engine().commands;
         t.register("client|id", c -> c.addReplyLongLong(c.id));
         t.register("client|info", c -> c.addReplyVerbatim(clientInfoString(server, c) + "\n", "txt"));

@@ -5,7 +5,6 @@ import io.magpie.engine.Client;
 import io.magpie.engine.ReplyException;
 import io.magpie.engine.command.CommandTable;
 import io.magpie.server.Log;
-import io.magpie.server.commands.ClientCommand;
 
 /** REPLICAOF/SLAVEOF, REPLCONF, PSYNC, SYNC, ROLE and WAIT, with Redis's replies and errors. */
 final class ReplicationCommands {
@@ -30,7 +29,7 @@ final class ReplicationCommands {
         if (c.argIs(1, "no") && c.argIs(2, "one")) {
             if (repl.isReplica()) {
                 repl.becomeMaster();
-                Log.notice("MASTER MODE enabled (user request from '%s')", ClientCommand.clientInfoString(repl.server, c));
+                Log.notice("MASTER MODE enabled (user request from '%s')", repl.server.clientInfo(c));
             }
             c.addReplyOk();
             return;
@@ -46,7 +45,7 @@ final class ReplicationCommands {
             return;
         }
         repl.becomeReplicaOf(host, port, link == null);
-        Log.notice("REPLICAOF %s:%d enabled (user request from '%s')", host, port, ClientCommand.clientInfoString(repl.server, c));
+        Log.notice("REPLICAOF %s:%d enabled (user request from '%s')", host, port, repl.server.clientInfo(c));
         c.addReplyOk();
     }
 

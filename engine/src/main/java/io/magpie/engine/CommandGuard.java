@@ -1,6 +1,6 @@
 package io.magpie.engine;
 
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.RedisCommand;
 
 /**
  * A check made before a command runs, plugged in by the layer that owns the rule:

@@ -1,7 +1,8 @@
 package io.magpie.engine;
 
-import io.magpie.engine.command.CommandTable;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.keyspace.Dict;
@@ -25,7 +26,7 @@ import java.util.random.RandomGenerator;
 public final class Engine {
     public final Config registry;
     public final EngineConfig config;
-    public final CommandTable commands;
+    public final CommandTable<CommandHandler> commands;
     /** EXEC, looked up once: call() and rejectCommand() treat it apart. */
     private final RedisCommand execCommand;
     public final Stats stats = new Stats();
@@ -349,7 +350,7 @@ public final class Engine {
         if (!monitors.isEmpty() && !cmd.admin && !c.master && !isExec) feedMonitors(c);
         long start = clock.nanos();
         try {
-            cmd.handler().call(c);
+            ((CommandHandler) cmd.handler()).call(c);
         } catch (ReplyException e) {
             c.addReplyError(e.getMessage());
         } finally {

@@ -3,7 +3,7 @@ package io.magpie.persistence;
 import io.magpie.engine.CommandGuard;
 import io.magpie.engine.Engine;
 import io.magpie.engine.Errors;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.config.Param;
 import io.magpie.engine.config.Params.BoolParam;

@@ -3,8 +3,9 @@ package io.magpie.engine.commands;
 import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.util.Glob;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.List;
 final class CommandCommand {
     private CommandCommand() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("command", c -> infoAll(t, c));
         t.register("command|count", c -> c.addReplyLongLong(t.commands().size()));
         t.register("command|info", c -> info(t, c));
@@ -29,14 +30,14 @@ final class CommandCommand {
         t.register("command|help", CommandCommand::help);
     }
 
-    private static void infoAll(CommandTable t, Client c) {
+    private static void infoAll(CommandTable<CommandHandler> t, Client c) {
         Collection<RedisCommand> all = t.commands();
         c.addReplyArrayLen(all.size());
         for (RedisCommand cmd : all) t.writeInfo(cmd, c.writer());
     }
 
     /** A command or "container|sub" by name, implemented ones only. */
-    static RedisCommand find(CommandTable t, String name) {
+    static RedisCommand find(CommandTable<CommandHandler> t, String name) {
         int bar = name.indexOf('|');
         if (bar < 0) return t.lookup(name);
         RedisCommand parent = t.lookup(name.substring(0, bar));
@@ -44,7 +45,7 @@ final class CommandCommand {
     }
 
     /** COMMAND INFO [name ...]: a null for each unknown name. */
-    static void info(CommandTable t, Client c) {
+    static void info(CommandTable<CommandHandler> t, Client c) {
         if (c.argc == 2) {
             infoAll(t, c);
             return;
@@ -58,7 +59,7 @@ final class CommandCommand {
     }
 
     /** COMMAND DOCS [name ...]: a map from name to docs; unknown names are left out. */
-    static void docs(CommandTable t, Client c) {
+    static void docs(CommandTable<CommandHandler> t, Client c) {
         List<RedisCommand> found = new ArrayList<>();
         if (c.argc == 2) {
             found.addAll(t.commands());
@@ -76,7 +77,7 @@ final class CommandCommand {
     }
 
     /** COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN glob]: names, subcommands included. */
-    static void list(CommandTable t, Client c) {
+    static void list(CommandTable<CommandHandler> t, Client c) {
         String by = null, arg = null;
         if (c.argc == 5 && c.argIs(2, "filterby")) {
             if (c.argIs(3, "module") || c.argIs(3, "aclcat") || c.argIs(3, "pattern")) {
@@ -110,7 +111,7 @@ final class CommandCommand {
     }
 
     /** COMMAND GETKEYS command [arg ...]: where the keys are, by the command's key specs. */
-    static void getKeys(CommandTable t, Client c) {
+    static void getKeys(CommandTable<CommandHandler> t, Client c) {
         byte[][] argv = java.util.Arrays.copyOfRange(c.argv, 2, c.argc);
         int argc = argv.length;
         RedisCommand cmd = t.lookup(argv[0]);

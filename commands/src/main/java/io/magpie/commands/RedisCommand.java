@@ -1,4 +1,4 @@
-package io.magpie.engine.command;
+package io.magpie.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Collections;
@@ -24,7 +24,8 @@ public final class RedisCommand {
     final JsonNode docs;
     final KeySpec[] keySpecs;
     final Map<String, RedisCommand> subcommands = new LinkedHashMap<>();
-    CommandHandler handler;
+    /** The implementation, opaque here (see CommandTable.handler); null when not implemented. */
+    Object handler;
 
     // Flags read on the hot path, decoded once.
     public final boolean write, readonly, denyOom, admin, pubsub, noscript, loading, stale, fast, noAuth,
@@ -63,7 +64,7 @@ public final class RedisCommand {
         this.movableKeys = flags.contains("movablekeys");
     }
 
-    public CommandHandler handler() {
+    public Object handler() {
         return handler;
     }
 

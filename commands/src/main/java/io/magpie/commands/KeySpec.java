@@ -1,4 +1,4 @@
-package io.magpie.engine.command;
+package io.magpie.commands;
 
 /**
  * Where a command's keys sit in its arguments: Redis 7's key specs (begin_search then

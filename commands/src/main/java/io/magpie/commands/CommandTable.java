@@ -1,4 +1,4 @@
-package io.magpie.engine.command;
+package io.magpie.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,21 +24,22 @@ import java.util.TreeMap;
  * Redis 7.0's COMMAND INFO / COMMAND DOCS by tools/gen-command-table.py) and from
  * commands-extra.json (commands Redis itself lacks, such as RedisBloom's BF.*). Modules
  * attach handlers by name; only commands with a handler exist for clients, COMMAND and
- * key extraction.
+ * key extraction. The table knows nothing of what a handler is: H is the engine's type,
+ * kept in an opaque slot of each command.
  */
-public final class CommandTable {
+public final class CommandTable<H> {
     private final Map<String, RedisCommand> all = new TreeMap<>();
     private final Map<String, RedisCommand> byName = new HashMap<>();
 
-    public static CommandTable load() {
-        CommandTable t = new CommandTable();
+    public static <H> CommandTable<H> load() {
+        CommandTable<H> t = new CommandTable<>();
         t.loadResource("commands.json", true);
         t.loadResource("commands-extra.json", false);
         return t;
     }
 
     private void loadResource(String resource, boolean required) {
-        try (InputStream in = CommandTable.class.getResourceAsStream("/io/magpie/engine/" + resource)) {
+        try (InputStream in = CommandTable.class.getResourceAsStream("/io/magpie/commands/" + resource)) {
             if (in == null) {
                 if (required) throw new IllegalStateException("missing resource " + resource);
                 return;
@@ -117,7 +118,7 @@ public final class CommandTable {
     }
 
     /** Attaches the implementation of a command ("get") or subcommand ("config|get"). */
-    public void register(String fullName, CommandHandler handler) {
+    public void register(String fullName, H handler) {
         String lower = fullName.toLowerCase(Locale.ROOT);
         RedisCommand cmd;
         int bar = lower.indexOf('|');
@@ -132,6 +133,12 @@ public final class CommandTable {
         cmd.handler = handler;
         RedisCommand top = cmd.parent == null ? cmd : cmd.parent;
         byName.put(top.fullName, top);
+    }
+
+    /** The handler attached to cmd, or null when it has none. */
+    @SuppressWarnings("unchecked")
+    public H handler(RedisCommand cmd) {
+        return (H) cmd.handler;
     }
 
     /** The implemented top-level command for an argv[0], or null. */

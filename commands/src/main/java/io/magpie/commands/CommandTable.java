@@ -30,6 +30,9 @@ import java.util.TreeMap;
 public final class CommandTable<H> {
     private final Map<String, RedisCommand> all = new TreeMap<>();
     private final Map<String, RedisCommand> byName = new HashMap<>();
+    /** Every top-level command of the metadata, and the implemented ones, for lookups from argv bytes. */
+    private final CommandDict allDict = new CommandDict();
+    private final CommandDict implemented = new CommandDict();
 
     public static <H> CommandTable<H> load() {
         CommandTable<H> t = new CommandTable<>();
@@ -46,22 +49,29 @@ public final class CommandTable<H> {
             }
             JsonNode root = new ObjectMapper().readTree(in);
             for (JsonNode c : root.get("commands")) {
-                RedisCommand cmd = parse(c.get("info"), c.get("docs"), null);
+                JsonNode sentinel = c.get("sentinel");
+                RedisCommand cmd = parse(c.get("info"), c.get("docs"), null, sentinel == null ? null : sentinel.asText());
                 all.put(cmd.fullName, cmd);
+                allDict.put(cmd);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static RedisCommand parse(JsonNode info, JsonNode docs, RedisCommand parent) {
+    /**
+     * One command's entry. sentinel is null for a data-node command, "also" when a Sentinel
+     * serves it too, "only" when only a Sentinel does (Redis 7 keeps both in one table).
+     */
+    private static RedisCommand parse(JsonNode info, JsonNode docs, RedisCommand parent, String sentinel) {
         String name = info.get(0).asText().toLowerCase(Locale.ROOT);
         Set<String> flags = new LinkedHashSet<>();
         for (JsonNode f : info.get(2).get("set")) flags.add(f.get("s").asText());
         List<KeySpec> specs = new ArrayList<>();
         for (JsonNode ks : info.get(8).get("set")) specs.add(parseKeySpec(map(ks)));
         RedisCommand cmd = new RedisCommand(name, parent, info.get(1).asInt(), flags,
-                info.get(3).asInt(), info.get(4).asInt(), info.get(5).asInt(), info, docs, specs.toArray(new KeySpec[0]));
+                info.get(3).asInt(), info.get(4).asInt(), info.get(5).asInt(), info, docs, specs.toArray(new KeySpec[0]),
+                "also".equals(sentinel), "only".equals(sentinel));
         JsonNode subs = info.get(9);
         if (subs != null && subs.isArray()) {
             Map<String, JsonNode> subDocs = new HashMap<>();
@@ -70,8 +80,9 @@ public final class CommandTable<H> {
                 if (sd != null) subDocs.putAll(map(sd));
             }
             for (JsonNode s : subs) {
-                RedisCommand sub = parse(s, subDocs.get(s.get(0).asText()), cmd);
+                RedisCommand sub = parse(s, subDocs.get(s.get(0).asText()), cmd, sentinel);
                 cmd.subcommands.put(sub.name, sub);
+                cmd.subcommandDict.put(sub);
             }
         }
         return cmd;
@@ -86,35 +97,42 @@ public final class CommandTable<H> {
     }
 
     private static KeySpec parseKeySpec(Map<String, JsonNode> ks) {
+        int flags = 0;
+        for (JsonNode f : ks.get("flags").get("set")) flags |= KeyFlags.of(f.get("s").asText());
         Map<String, JsonNode> bs = map(ks.get("begin_search"));
         Map<String, JsonNode> fk = map(ks.get("find_keys"));
-        String bsType = bs.get("type").asText();
-        String fkType = fk.get("type").asText();
-        boolean unknown = bsType.equals("unknown") || fkType.equals("unknown");
-        int indexPos = 0, startFrom = 0;
-        String keyword = null;
-        if (bsType.equals("index")) {
-            indexPos = map(bs.get("spec")).get("index").asInt();
-        } else if (bsType.equals("keyword")) {
+        KeySpec.BeginSearch bsType = switch (bs.get("type").asText()) {
+            case "index" -> KeySpec.BeginSearch.INDEX;
+            case "keyword" -> KeySpec.BeginSearch.KEYWORD;
+            default -> KeySpec.BeginSearch.UNKNOWN;
+        };
+        KeySpec.FindKeys fkType = switch (fk.get("type").asText()) {
+            case "range" -> KeySpec.FindKeys.RANGE;
+            case "keynum" -> KeySpec.FindKeys.KEYNUM;
+            default -> KeySpec.FindKeys.UNKNOWN;
+        };
+        int index = 0, startFrom = 0;
+        byte[] keyword = null;
+        if (bsType == KeySpec.BeginSearch.INDEX) {
+            index = map(bs.get("spec")).get("index").asInt();
+        } else if (bsType == KeySpec.BeginSearch.KEYWORD) {
             Map<String, JsonNode> s = map(bs.get("spec"));
-            keyword = s.get("keyword").asText();
+            keyword = s.get("keyword").asText().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
             startFrom = s.get("startfrom").asInt();
         }
-        boolean keynum = fkType.equals("keynum");
         int lastKey = 0, keyStep = 1, limit = 0, keyNumIdx = 0, firstKey = 0;
-        if (!unknown) {
+        if (fkType == KeySpec.FindKeys.RANGE) {
             Map<String, JsonNode> s = map(fk.get("spec"));
-            if (keynum) {
-                keyNumIdx = s.get("keynumidx").asInt();
-                firstKey = s.get("firstkey").asInt();
-                keyStep = s.get("keystep").asInt();
-            } else {
-                lastKey = s.get("lastkey").asInt();
-                keyStep = s.get("keystep").asInt();
-                limit = s.get("limit").asInt();
-            }
+            lastKey = s.get("lastkey").asInt();
+            keyStep = s.get("keystep").asInt();
+            limit = s.get("limit").asInt();
+        } else if (fkType == KeySpec.FindKeys.KEYNUM) {
+            Map<String, JsonNode> s = map(fk.get("spec"));
+            keyNumIdx = s.get("keynumidx").asInt();
+            firstKey = s.get("firstkey").asInt();
+            keyStep = s.get("keystep").asInt();
         }
-        return new KeySpec(indexPos, keyword, startFrom, keynum, lastKey, keyStep, limit, keyNumIdx, firstKey, unknown);
+        return new KeySpec(flags, bsType, index, keyword, startFrom, fkType, lastKey, keyStep, limit, keyNumIdx, firstKey);
     }
 
     /** Attaches the implementation of a command ("get") or subcommand ("config|get"). */
@@ -133,6 +151,7 @@ public final class CommandTable<H> {
         cmd.handler = handler;
         RedisCommand top = cmd.parent == null ? cmd : cmd.parent;
         byName.put(top.fullName, top);
+        implemented.put(top);
     }
 
     /** The handler attached to cmd, or null when it has none. */
@@ -141,9 +160,20 @@ public final class CommandTable<H> {
         return (H) cmd.handler;
     }
 
-    /** The implemented top-level command for an argv[0], or null. */
+    /** The implemented top-level command for an argv[0], or null; allocates nothing. */
     public RedisCommand lookup(byte[] name) {
-        return byName.get(lowerAscii(name));
+        return implemented.get(name);
+    }
+
+    /**
+     * The command of a call, implemented or not, as Redis's lookupCommand finds it: a
+     * container with an argument resolves to its subcommand (null when it has no such one).
+     * COMMAND GETKEYS answers from the whole table, as Redis does.
+     */
+    public RedisCommand lookupAny(byte[][] argv, int base, int argc) {
+        RedisCommand cmd = allDict.get(argv[base]);
+        if (cmd == null || argc == 1 || !cmd.hasSubcommands()) return cmd;
+        return cmd.subcommandAny(argv[base + 1]);
     }
 
     public RedisCommand lookup(String name) {
@@ -242,23 +272,6 @@ public final class CommandTable<H> {
         }
     }
 
-    /* ---------------- key extraction ---------------- */
-
-    /** Sentinel returned by {@link #keyIndexes} when the arguments do not fit the key specs. */
-    public static final int[] INVALID_KEYS = new int[0];
-
-    /**
-     * The argv indexes of the keys of a command call, by its key specs (COMMAND GETKEYS;
-     * cluster slot checks). Returns INVALID_KEYS when the arguments are invalid for the spec.
-     */
-    public static int[] keyIndexes(RedisCommand cmd, byte[][] argv, int argc) {
-        List<Integer> out = new ArrayList<>();
-        for (KeySpec ks : cmd.keySpecs) {
-            if (!ks.keys(argv, argc, out)) return INVALID_KEYS;
-        }
-        return out.stream().distinct().mapToInt(Integer::intValue).toArray();
-    }
-
     /** True when the command is in the ACL category ("string", "@string"), for COMMAND LIST FILTERBY ACLCAT. */
     public static boolean hasAclCategory(RedisCommand cmd, String category) {
         String wanted = category.startsWith("@") ? category : "@" + category;
@@ -266,9 +279,5 @@ public final class CommandTable<H> {
             if (n.get("s").asText().equalsIgnoreCase(wanted)) return true;
         }
         return false;
-    }
-
-    public static boolean hasKeySpecs(RedisCommand cmd) {
-        return cmd.keySpecs.length > 0;
     }
 }

@@ -1,67 +1,52 @@
 package io.magpie.commands;
 
 /**
- * Where a command's keys sit in its arguments: Redis 7's key specs (begin_search then
- * find_keys), evaluated as db.c's getKeysUsingKeySpecs does. COMMAND GETKEYS, and later
- * cluster slot checks, read keys through these, never through a second list.
+ * Where a command's keys sit in its arguments: one of Redis 7's key specs, a begin_search
+ * step (an index, or the argument after a keyword) then a find_keys step (a range, or a count
+ * argument followed by that many keys). {@link KeyExtraction} evaluates them.
  */
-record KeySpec(
-        // begin_search
-        int indexPos,          // >0: "index" search at this position
-        String keyword,        // non-null: "keyword" search
-        int keywordStartFrom,  // where the keyword search starts (negative: from the end, backwards)
-        // find_keys
-        boolean keynum,        // "keynum" (else "range")
-        int lastKey, int keyStep, int limit,        // range
-        int keyNumIdx, int firstKey,                // keynum
-        boolean unknown) {     // a spec Redis resolves with a command-specific getkeys_proc
+public final class KeySpec {
+    enum BeginSearch { INDEX, KEYWORD, UNKNOWN }
 
-    /**
-     * Adds the indexes of this spec's keys in argv to out; returns false when the arguments
-     * do not fit the spec (the command itself will report the error).
-     */
-    boolean keys(byte[][] argv, int argc, java.util.List<Integer> out) {
-        if (unknown) return true;
-        int first;
-        if (keyword == null) {
-            first = indexPos;
-        } else {
-            int start = keywordStartFrom > 0 ? keywordStartFrom : argc + keywordStartFrom;
-            int end = keywordStartFrom > 0 ? argc - 1 : 1;
-            int step = keywordStartFrom > 0 ? 1 : -1;
-            first = -1;
-            for (int i = start; step > 0 ? i <= end : i >= end; i += step) {
-                if (i <= 0 || i >= argc) break;
-                if (new String(argv[i], java.nio.charset.StandardCharsets.ISO_8859_1).equalsIgnoreCase(keyword)) {
-                    first = i + 1;
-                    break;
-                }
-            }
-            if (first < 0) return true;
-        }
-        int last, step;
-        if (!keynum) {
-            if (lastKey >= 0) last = first + lastKey;
-            else if (limit <= 1) last = argc + lastKey;
-            else last = first + ((argc - first) / limit + lastKey);
-            step = keyStep;
-        } else {
-            int idx = first + keyNumIdx;
-            if (idx >= argc) return false;
-            long numKeys;
-            try {
-                numKeys = Long.parseLong(new String(argv[idx], java.nio.charset.StandardCharsets.ISO_8859_1));
-            } catch (NumberFormatException e) {
-                return false;
-            }
-            if (numKeys < 0 || numKeys > argc) return false;
-            first += firstKey;
-            last = first + (int) numKeys - 1;
-            step = keyStep;
-            if (numKeys == 0) return true;
-        }
-        if (first >= argc || last >= argc || last < first || step <= 0) return false;
-        for (int i = first; i <= last; i += step) out.add(i);
-        return true;
+    enum FindKeys { RANGE, KEYNUM, UNKNOWN }
+
+    /** {@link KeyFlags} of the keys this spec finds. */
+    final int flags;
+
+    final BeginSearch beginSearch;
+    /** INDEX: the argv position of the first key. */
+    final int index;
+    /** KEYWORD: the keyword, lower case, and where the search starts (negative: from the end, backwards). */
+    final byte[] keyword;
+    final int startFrom;
+
+    final FindKeys findKeys;
+    /** RANGE: the last key relative to the first (negative: from the end), the step, and the divisor of the remaining args. */
+    final int lastKey, keyStep, limit;
+    /** KEYNUM: where the count is, relative to the begin_search result, and where the first key is. */
+    final int keyNumIdx, firstKey;
+
+    KeySpec(int flags, BeginSearch beginSearch, int index, byte[] keyword, int startFrom,
+            FindKeys findKeys, int lastKey, int keyStep, int limit, int keyNumIdx, int firstKey) {
+        this.flags = flags;
+        this.beginSearch = beginSearch;
+        this.index = index;
+        this.keyword = keyword;
+        this.startFrom = startFrom;
+        this.findKeys = findKeys;
+        this.lastKey = lastKey;
+        this.keyStep = keyStep;
+        this.limit = limit;
+        this.keyNumIdx = keyNumIdx;
+        this.firstKey = firstKey;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    /** An INDEX + RANGE spec: the keys sit at fixed places (the only kind that is not "movablekeys"). */
+    boolean isFixed() {
+        return beginSearch == BeginSearch.INDEX && findKeys == FindKeys.RANGE;
     }
 }

@@ -233,7 +233,7 @@ public final class Engine {
                 rejectCommand(c, cmd, Errors.wrongArgs(cmd.fullName));
                 return;
             }
-            RedisCommand sub = cmd.subcommand(CommandTable.lowerAscii(c.argv[1]));
+            RedisCommand sub = cmd.subcommand(c.argv[1]);
             if (sub == null) {
                 rejectCommand(c, cmd, Errors.unknownSubcommand(new String(c.argv[1], StandardCharsets.UTF_8), cmd.fullName));
                 return;

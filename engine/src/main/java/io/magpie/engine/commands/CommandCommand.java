@@ -4,6 +4,9 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
 import io.magpie.commands.CommandTable;
+import io.magpie.commands.KeyExtraction;
+import io.magpie.commands.KeyFlags;
+import io.magpie.commands.KeyReferences;
 import io.magpie.engine.command.CommandHandler;
 import io.magpie.commands.RedisCommand;
 import io.magpie.engine.util.Glob;
@@ -26,7 +29,8 @@ final class CommandCommand {
         t.register("command|info", c -> info(t, c));
         t.register("command|docs", c -> docs(t, c));
         t.register("command|list", c -> list(t, c));
-        t.register("command|getkeys", c -> getKeys(t, c));
+        t.register("command|getkeys", c -> getKeys(t, c, false));
+        t.register("command|getkeysandflags", c -> getKeys(t, c, true));
         t.register("command|help", CommandCommand::help);
     }
 
@@ -110,21 +114,35 @@ final class CommandCommand {
         };
     }
 
-    /** COMMAND GETKEYS command [arg ...]: where the keys are, by the command's key specs. */
-    static void getKeys(CommandTable<CommandHandler> t, Client c) {
-        byte[][] argv = java.util.Arrays.copyOfRange(c.argv, 2, c.argc);
-        int argc = argv.length;
-        RedisCommand cmd = t.lookup(argv[0]);
-        if (cmd != null && cmd.hasSubcommands() && argc > 1) {
-            cmd = cmd.subcommand(CommandTable.lowerAscii(argv[1]));
-        }
+    /**
+     * COMMAND GETKEYS / GETKEYSANDFLAGS command [arg ...] (getKeysSubcommandImpl): the keys of
+     * the call, from the whole table (commands Magpie does not implement included, as Redis
+     * answers from its table alone), with each key's flags when asked.
+     */
+    static void getKeys(CommandTable<CommandHandler> t, Client c, boolean withFlags) {
+        int base = 2, argc = c.argc - base;
+        RedisCommand cmd = t.lookupAny(c.argv, base, argc);
         if (cmd == null) throw new ReplyException("ERR Invalid command specified");
-        if (!CommandTable.hasKeySpecs(cmd) && !cmd.movableKeys) throw new ReplyException("ERR The command has no key arguments");
+        if (!KeyExtraction.hasKeys(cmd)) throw new ReplyException("ERR The command has no key arguments");
         if (!cmd.arityOk(argc)) throw new ReplyException("ERR Invalid number of arguments specified for command");
-        int[] keys = CommandTable.keyIndexes(cmd, argv, argc);
-        if (keys.length == 0 && !cmd.noMandatoryKeys) throw new ReplyException("ERR Invalid arguments specified for command");
-        c.addReplyArrayLen(keys.length);
-        for (int k : keys) c.addReplyBulk(argv[k]);
+        KeyReferences keys = new KeyReferences();
+        int n = KeyExtraction.getKeys(cmd, c.argv, base, argc, keys);
+        if (n == 0 && !cmd.noMandatoryKeys) throw new ReplyException("ERR Invalid arguments specified for command");
+        c.addReplyArrayLen(n);
+        for (int i = 0; i < n; i++) {
+            byte[] key = c.argv[base + keys.position(i)];
+            if (!withFlags) {
+                c.addReplyBulk(key);
+                continue;
+            }
+            c.addReplyArrayLen(2);
+            c.addReplyBulk(key);
+            int flags = keys.flags(i);
+            c.writer().setLen(KeyFlags.count(flags));
+            for (int bit = 0; bit < KeyFlags.bits(); bit++) {
+                if ((flags & (1 << bit)) != 0) c.writer().status(KeyFlags.name(bit));
+            }
+        }
     }
 
     private static final String[] HELP = {

@@ -272,9 +272,12 @@ public final class CommandTable<H> {
         }
     }
 
-    /** True when the command is in the ACL category ("string", "@string"), for COMMAND LIST FILTERBY ACLCAT. */
+    /**
+     * True when the command is in the ACL category named as ACL names it ("string", any case;
+     * "@string" names no category), for COMMAND LIST FILTERBY ACLCAT.
+     */
     public static boolean hasAclCategory(RedisCommand cmd, String category) {
-        String wanted = category.startsWith("@") ? category : "@" + category;
+        String wanted = "@" + category;
         for (JsonNode n : cmd.info.get(6).get("set")) {
             if (n.get("s").asText().equalsIgnoreCase(wanted)) return true;
         }

@@ -88,6 +88,11 @@ public final class Engine {
         return dbs.length;
     }
 
+    /** Keeps a per-slot key index on every db from now on (cluster and raft modes, after start()). */
+    public void enableSlotIndex() {
+        for (Database db : dbs) db.enableSlotIndex();
+    }
+
     /* ---------------- time ---------------- */
 
     /** Cached time in ms, taken once per command as Redis's server.mstime. */

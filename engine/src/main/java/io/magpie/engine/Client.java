@@ -1,6 +1,6 @@
 package io.magpie.engine;
 
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.protocol.RespWriter;
 import io.netty.buffer.ByteBuf;

@@ -1,7 +1,8 @@
 package io.magpie.engine;
 
-import io.magpie.engine.command.CommandTable;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.dispatch.CommandPipeline;
 import io.magpie.engine.keyspace.Database;
@@ -26,7 +27,7 @@ import java.util.random.RandomGenerator;
 public final class Engine {
     public final Config registry;
     public final EngineConfig config;
-    public final CommandTable commands;
+    public final CommandTable<CommandHandler> commands;
     /** EXEC, looked up once: call() treats it apart. */
     private final RedisCommand execCommand;
     public final Stats stats = new Stats();
@@ -87,6 +88,11 @@ public final class Engine {
 
     public int dbCount() {
         return dbs.length;
+    }
+
+    /** Keeps a per-slot key index on every db from now on (cluster and raft modes, after start()). */
+    public void enableSlotIndex() {
+        for (Database db : dbs) db.enableSlotIndex();
     }
 
     /* ---------------- time ---------------- */
@@ -268,7 +274,7 @@ public final class Engine {
         if (!monitors.isEmpty() && !cmd.admin && !c.obeyed && !isExec) feedMonitors(c);
         long start = clock.nanos();
         try {
-            cmd.handler().call(c);
+            ((CommandHandler) cmd.handler()).call(c);
         } catch (ReplyException e) {
             c.addReplyError(e.getMessage());
         } finally {

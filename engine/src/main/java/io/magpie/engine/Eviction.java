@@ -1,7 +1,7 @@
 package io.magpie.engine;
 
 import io.magpie.engine.EngineConfig.MaxmemoryPolicy;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.keyspace.Dict;
 

@@ -411,7 +411,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
     }
 
     /** True when this command from this client must wait for the end of a pause. */
-    boolean mustPostpone(Client c, io.magpie.engine.command.RedisCommand cmd) {
+    boolean mustPostpone(Client c, io.magpie.commands.RedisCommand cmd) {
         if (pauseEndMs == 0 || c.replica || c.master) return false;
         if (pauseAll) return true;
         if (cmd == null) return false;

@@ -4,8 +4,9 @@ import io.magpie.engine.Blocking;
 import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.Errors;
-import io.magpie.engine.command.CommandTable;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.KeyExtraction;
+import io.magpie.commands.KeyReferences;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.keyspace.Database;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -43,6 +44,8 @@ public final class CommandPipeline {
     private ReplicationState replication = ReplicationState.MASTER;
     private DiskErrorState diskErrors = DiskErrorState.NONE;
     private BusyState busy = BusyState.NONE;
+    /** The keys of the command being checked, reused from command to command. */
+    private final KeyReferences keys = new KeyReferences();
 
     public CommandPipeline(Engine engine) {
         this.engine = engine;
@@ -113,7 +116,7 @@ public final class CommandPipeline {
                 reject(c, cmd, Errors.wrongArgs(cmd.fullName));
                 return null;
             }
-            RedisCommand sub = cmd.subcommand(CommandTable.lowerAscii(c.argv[1]));
+            RedisCommand sub = cmd.subcommand(c.argv[1]);
             if (sub == null) {
                 reject(c, cmd, Errors.unknownSubcommand(new String(c.argv[1], StandardCharsets.UTF_8), cmd.fullName));
                 return null;
@@ -149,11 +152,15 @@ public final class CommandPipeline {
 
     /* ---------------- topology ---------------- */
 
-    /** The topology port, asked for commands with keys (and EXEC), never for an obeyed client. */
+    /**
+     * The topology port, asked for commands that can have keys (and EXEC), never for an
+     * obeyed client; the keys are extracted only when a mode plugged a guard in.
+     */
     String checkTopology(Client c, RedisCommand cmd) {
         if (topology == TopologyGuard.STANDALONE || c.obeyed) return null;
-        if (cmd != execCommand && !CommandTable.hasKeySpecs(cmd) && !cmd.movableKeys) return null;
-        return topology.check(c, cmd);
+        if (cmd != execCommand && !KeyExtraction.hasKeys(cmd)) return null;
+        KeyExtraction.getKeys(cmd, c.argv, 0, c.argc, keys);
+        return topology.check(c, cmd, keys);
     }
 
     /* ---------------- OOM, MISCONF, NOREPLICAS, READONLY ---------------- */

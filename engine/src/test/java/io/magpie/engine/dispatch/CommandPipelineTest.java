@@ -198,19 +198,20 @@ class CommandPipelineTest {
     @Test
     void topologyGuardIsAskedOnlyForCommandsWithKeys() {
         List<String> asked = new ArrayList<>();
-        h.engine.pipeline().setTopologyGuard((cl, cmd) -> {
-            asked.add(cmd.fullName);
-            return "MOVED 866 127.0.0.1:7001";
+        h.engine.pipeline().setTopologyGuard((cl, cmd, keys) -> {
+            asked.add(cmd.fullName + " " + keys.count() + " " + TopologyGuard.slot(cl, keys, 0));
+            return "MOVED " + TopologyGuard.slot(cl, keys, 0) + " 127.0.0.1:7001";
         });
         assertThat(h.value(c, "PING")).isEqualTo(new Status("PONG"));
-        assertThat(set()).isEqualTo(new Err("MOVED 866 127.0.0.1:7001"));
-        assertThat(asked).containsExactly("set");
+        // CLUSTER KEYSLOT {user1}.a on redis-server is 8106.
+        assertThat(h.value(c, "SET", "{user1}.a", "v")).isEqualTo(new Err("MOVED 8106 127.0.0.1:7001"));
+        assertThat(asked).containsExactly("set 1 8106");
     }
 
     @Test
     void topologyBeforeOom() throws Exception {
         outOfMemory();
-        h.engine.pipeline().setTopologyGuard((cl, cmd) -> "MOVED 866 127.0.0.1:7001");
+        h.engine.pipeline().setTopologyGuard((cl, cmd, keys) -> "MOVED 866 127.0.0.1:7001");
         assertThat(set()).isEqualTo(new Err("MOVED 866 127.0.0.1:7001"));
     }
 }

@@ -3,7 +3,8 @@ package io.magpie.server.replication;
 import io.magpie.engine.Args;
 import io.magpie.engine.Client;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.server.Log;
 
 /** REPLICAOF/SLAVEOF, REPLCONF, PSYNC, SYNC, ROLE and WAIT, with Redis's replies and errors. */
@@ -11,7 +12,7 @@ final class ReplicationCommands {
     private ReplicationCommands() {}
 
     static void register(Replication repl) {
-        CommandTable t = repl.engine.commands;
+        CommandTable<CommandHandler> t = repl.engine.commands;
         t.register("replicaof", c -> replicaof(repl, c));
         t.register("slaveof", c -> replicaof(repl, c));
         t.register("replconf", c -> replconf(repl, c));

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates magpie-engine's command metadata (src/main/resources/io/magpie/engine/commands.json)
+"""Regenerates magpie-commands' command metadata (src/main/resources/io/magpie/commands/commands.json)
 from a running redis-server 7.0: COMMAND INFO and COMMAND DOCS, read over RESP3 so that every
 reply type survives. Redis's own src/commands/*.json are the source of truth for arity, flags,
 key specs, ACL categories and docs; reading them off the live server keeps ours byte-identical.
@@ -68,7 +68,7 @@ def main():
     commands = []
     for entry in sorted(info, key=lambda e: e[0]):
         commands.append({"info": entry, "docs": docs_by_name.get(entry[0])})
-    out = "engine/src/main/resources/io/magpie/engine/commands.json"
+    out = "commands/src/main/resources/io/magpie/commands/commands.json"
     with open(out, "w") as w:
         json.dump({"source": "redis-server " + call(sock, f, "INFO", "server").split("redis_version:")[1].split("\r\n")[0],
                    "commands": commands}, w, separators=(",", ":"))

@@ -1,6 +1,6 @@
 package io.magpie.engine;
 
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.protocol.RespWriter;
 import io.netty.buffer.ByteBuf;
@@ -21,6 +21,13 @@ public class Client {
     // Flags (Redis's CLIENT_*), kept as booleans for readability; hot ones are plain fields.
     public boolean multi, dirtyCas, dirtyExec, closeAfterReply, monitor, blocked, master, replica,
             noEvict, readonlyMode, pubsubOnly, inExec;
+    /**
+     * A client that must be obeyed (Redis's mustObeyClient): the master link, the AOF loader,
+     * later a Raft apply. Dispatch does not refuse it (READONLY, MISCONF, LOADING, OOM...),
+     * and it is never topology-checked or handed to the write path: what it sends is already
+     * ordered. The master link is also {@link #master}; the AOF loader is not.
+     */
+    public boolean obeyed;
     /** CLIENT REPLY: ON, OFF, or SKIP (the next reply only). */
     public enum ReplyMode { ON, OFF, SKIP, SKIP_NEXT }
     public ReplyMode replyMode = ReplyMode.ON;

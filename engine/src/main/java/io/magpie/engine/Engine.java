@@ -1,8 +1,10 @@
 package io.magpie.engine;
 
-import io.magpie.engine.command.CommandTable;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.config.Config;
+import io.magpie.engine.dispatch.CommandPipeline;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.keyspace.Dict;
 import io.magpie.engine.keyspace.WatchedKey;
@@ -25,8 +27,8 @@ import java.util.random.RandomGenerator;
 public final class Engine {
     public final Config registry;
     public final EngineConfig config;
-    public final CommandTable commands;
-    /** EXEC, looked up once: call() and rejectCommand() treat it apart. */
+    public final CommandTable<CommandHandler> commands;
+    /** EXEC, looked up once: call() treats it apart. */
     private final RedisCommand execCommand;
     public final Stats stats = new Stats();
     public final WriteStream writes = new WriteStream();
@@ -37,10 +39,10 @@ public final class Engine {
     private final Eviction eviction = new Eviction(this);
     private final MemoryAccounting memory = new MemoryAccounting(this);
     private final Clock clock;
+    private final CommandPipeline pipeline;
     private Database[] dbs;
     private final Map<Long, Client> clients = new LinkedHashMap<>();
     private final List<Client> monitors = new ArrayList<>();
-    private final List<CommandGuard> guards = new ArrayList<>();
     private final List<java.util.function.Consumer<Client>> unblockListeners = new ArrayList<>();
 
     private long now;
@@ -65,6 +67,7 @@ public final class Engine {
         this.commands = CommandTable.load();
         io.magpie.engine.commands.Commands.registerAll(commands);
         this.execCommand = commands.lookup("exec".getBytes(StandardCharsets.US_ASCII));
+        this.pipeline = new CommandPipeline(this);
         this.dbs = new Database[16];
         for (int i = 0; i < dbs.length; i++) dbs[i] = new Database(this, i);
         updateCachedTime();
@@ -85,6 +88,11 @@ public final class Engine {
 
     public int dbCount() {
         return dbs.length;
+    }
+
+    /** Keeps a per-slot key index on every db from now on (cluster and raft modes, after start()). */
+    public void enableSlotIndex() {
+        for (Database db : dbs) db.enableSlotIndex();
     }
 
     /* ---------------- time ---------------- */
@@ -129,10 +137,6 @@ public final class Engine {
 
     public Client currentClient() {
         return currentClient;
-    }
-
-    public void addGuard(CommandGuard g) {
-        guards.add(g);
     }
 
     /** Called when a blocked client is served or times out, so the server resumes its input. */
@@ -222,87 +226,18 @@ public final class Engine {
 
     /* ---------------- command execution ---------------- */
 
-    private static final String[] PUBSUB_ALLOWED = {"ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"};
-
     /**
-     * Runs the command in c.argv/c.argc (Redis's processCommand): lookup, arity, guards,
-     * pub/sub context, MULTI queueing, then call. The reply is in the client's buffer when
-     * this returns, unless the command blocked the client.
+     * Runs the command in c.argv/c.argc through the dispatch pipeline (Redis's
+     * processCommand; see {@link CommandPipeline} for its stages). The reply is in the
+     * client's buffer when this returns, unless the command blocked the client.
      */
     public void processCommand(Client c) {
-        updateCachedTime();
-        c.lastInteraction = now;
-        RedisCommand cmd = commands.lookup(c.argv[0]);
-        if (cmd == null) {
-            rejectCommand(c, null, unknownCommandError(c));
-            return;
-        }
-        // A container runs its own handler only when called bare (COMMAND); otherwise argv[1] names the subcommand.
-        if (cmd.hasSubcommands() && (cmd.handler() == null || c.argc > 1)) {
-            if (c.argc == 1) {
-                rejectCommand(c, cmd, Errors.wrongArgs(cmd.fullName));
-                return;
-            }
-            RedisCommand sub = cmd.subcommand(CommandTable.lowerAscii(c.argv[1]));
-            if (sub == null) {
-                rejectCommand(c, cmd, Errors.unknownSubcommand(new String(c.argv[1], StandardCharsets.UTF_8), cmd.fullName));
-                return;
-            }
-            cmd = sub;
-        }
-        c.cmd = cmd;
-        if (!cmd.arityOk(c.argc)) {
-            rejectCommand(c, cmd, Errors.wrongArgs(cmd.fullName));
-            return;
-        }
-        for (CommandGuard g : guards) {
-            String err = g.check(c, cmd);
-            if (err != null) {
-                rejectCommand(c, cmd, err);
-                return;
-            }
-        }
-        String oom = eviction.beforeCommand(c, cmd);
-        if (oom != null) {
-            rejectCommand(c, cmd, oom);
-            return;
-        }
-        if (c.resp() == 2 && c.isSubscribed() && !isOneOf(cmd, PUBSUB_ALLOWED)) {
-            rejectCommand(c, cmd, "ERR Can't execute '" + cmd.fullName + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
-            return;
-        }
-        if (c.multi && !isOneOf(cmd.parent == null ? cmd : cmd.parent, MULTI_CONTROL)) {
-            if (cmd.noMulti) {
-                rejectCommand(c, cmd, "ERR Command not allowed inside a transaction");
-                return;
-            }
-            c.multiQueue.add(java.util.Arrays.copyOf(c.argv, c.argc));
-            c.multiCommands.add(cmd);
-            c.addReplyStatus("QUEUED");
-            return;
-        }
-        call(c);
-        afterCommand();
+        pipeline.process(c);
     }
 
-    private static final String[] MULTI_CONTROL = {"exec", "discard", "multi", "watch", "quit", "reset"};
-
-    private static boolean isOneOf(RedisCommand cmd, String[] names) {
-        for (String n : names) if (cmd.fullName.equals(n)) return true;
-        return false;
-    }
-
-    private void rejectCommand(Client c, RedisCommand cmd, String error) {
-        if (cmd != null) cmd.rejectedCalls++;
-        if (c.multi) c.dirtyExec = true;
-        if (cmd != null && cmd == execCommand) {
-            // A rejected EXEC still ends the transaction, naming why (execCommandAbort).
-            // Redis's own text here has no "ERR " code; other codes (NOAUTH...) stay.
-            discardTransaction(c);
-            error = "EXECABORT Transaction discarded because of: " + (error.startsWith("ERR ") ? error.substring(4) : error);
-        }
-        stats.countError(error);
-        c.writer().error(error);
+    /** Dispatch: its ordered stages and the ports modes plug into (topology, write path). */
+    public CommandPipeline pipeline() {
+        return pipeline;
     }
 
     /**
@@ -332,16 +267,6 @@ public final class Engine {
         unwatchAll(c);
     }
 
-    private static String unknownCommandError(Client c) {
-        StringBuilder args = new StringBuilder();
-        for (int i = 1; i < c.argc && args.length() < 128; i++) {
-            String a = new String(c.argv[i], StandardCharsets.UTF_8);
-            args.append('\'').append(a, 0, Math.min(a.length(), 128 - args.length())).append("' ");
-        }
-        return "ERR unknown command '" + Errors.truncate(new String(c.argv[0], StandardCharsets.UTF_8))
-                + "', with args beginning with: " + args;
-    }
-
     /**
      * Executes c.cmd (Redis's call): runs the handler, measures it for commandstats and the
      * slowlog, feeds MONITOR, and propagates the write if the keyspace changed.
@@ -359,7 +284,7 @@ public final class Engine {
         boolean isExec = cmd == execCommand;
         long start = clock.nanos();
         try {
-            cmd.handler().call(c);
+            ((CommandHandler) cmd.handler()).call(c);
         } catch (ReplyException e) {
             c.addReplyError(e.getMessage());
         } finally {

@@ -1,7 +1,7 @@
 package io.magpie.engine;
 
 import io.magpie.engine.EngineConfig.MaxmemoryPolicy;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.keyspace.Dict;
 
@@ -52,6 +52,11 @@ public final class Eviction {
      */
     public String beforeCommand(Client c, RedisCommand cmd) {
         if (engine.config.maxmemory.value() == 0) return null;
+        if (c.obeyed) {
+            // What the master or the log sends is applied, in memory or not; eviction still runs.
+            performEvictions();
+            return null;
+        }
         boolean outOfMemory = performEvictions() == Result.FAIL;
         if (!outOfMemory) return null;
         boolean reject = engine.isDenyOomCommand(c, cmd);
@@ -69,9 +74,17 @@ public final class Eviction {
         return used > max ? used - max : 0;
     }
 
-    /** Replicas leave eviction to their master; paused writes must not delete (isSafeToPerformEvictions). */
+    /**
+     * Replicas leave eviction to their master unless replica-ignore-maxmemory is no; paused
+     * writes must not delete (isSafeToPerformEvictions).
+     */
     private boolean safeToEvict() {
-        return !engine.isReplica() && !engine.writesPaused() && !engine.loading();
+        return !(engine.isReplica() && replicaIgnoresMaxmemory()) && !engine.writesPaused() && !engine.loading();
+    }
+
+    private boolean replicaIgnoresMaxmemory() {
+        var p = engine.registry.find("replica-ignore-maxmemory");
+        return p == null || !"no".equals(p.get());
     }
 
     /**

@@ -117,10 +117,6 @@ public final class Aof implements WriteStream.Listener {
         registry.register(new BoolParam("aof-rewrite-incremental-fsync", true));
         registry.register(new BoolParam("aof-disable-auto-gc", false));
         appendonly.onChange(this::appendonlyChanged);
-        engine.addGuard((c, cmd) -> {
-            String err = writesDeniedByDiskError();
-            return err == null || c.master || !(cmd.write || cmd.name.equals("ping")) ? null : err;
-        });
         engine.commands.register("bgrewriteaof", c -> {
             String reply = bgrewriteaof();
             if (reply.startsWith("ERR")) throw new ReplyException(reply);
@@ -489,7 +485,7 @@ public final class Aof implements WriteStream.Listener {
         // Made on the keyspace thread: a new client takes an id from the engine.
         Client fake = feed.call(() -> Client.detached(engine));
         fake.authenticated = true;
-        fake.master = true; // a write of the log is applied even where a client's would be refused
+        fake.obeyed = true; // a write of the log is applied even where a client's would be refused
         try (FileChannel file = FileChannel.open(p, StandardOpenOption.READ)) {
             BufferedInputStream in = new BufferedInputStream(java.nio.channels.Channels.newInputStream(file), 1 << 16);
             in.mark(5);

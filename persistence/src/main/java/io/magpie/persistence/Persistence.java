@@ -1,9 +1,6 @@
 package io.magpie.persistence;
 
-import io.magpie.engine.CommandGuard;
 import io.magpie.engine.Engine;
-import io.magpie.engine.Errors;
-import io.magpie.engine.command.RedisCommand;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.config.Param;
 import io.magpie.engine.config.Params.BoolParam;
@@ -112,10 +109,7 @@ public final class Persistence {
         aof = new Aof(engine, registry, mainThread, log, this);
         mainThread.execute(() -> keyspaceThread = Thread.currentThread());
         engine.onFlushAll(this::flushedAll);
-        engine.addGuard((c, cmd) -> {
-            if (!writesDeniedByDiskError() || c.master) return null;
-            return cmd.write || cmd.name.equals("ping") ? MISCONF : null;
-        });
+        engine.pipeline().setDiskErrorState(this::writesDeniedError);
     }
 
     /* ---------------- paths ---------------- */
@@ -151,20 +145,9 @@ public final class Persistence {
         this.replicationChild = abort;
     }
 
-    /**
-     * processCommand's loading check, as a guard for the server to install after its
-     * authentication guard: while the dataset loads, only commands flagged "loading" run
-     * (INFO, CONFIG, SHUTDOWN, ...), and an EXEC only if everything it queued is such.
-     */
-    public CommandGuard loadingGuard() {
-        return (c, cmd) -> {
-            if (!engine.loading() || c.master) return null;
-            boolean denied = !cmd.loading;
-            if (cmd.fullName.equals("exec")) {
-                for (RedisCommand q : c.multiCommands) denied |= !q.loading;
-            }
-            return denied ? Errors.LOADING : null;
-        };
+    /** Redis's writeCommandsDeniedByDiskError with its message: the RDB's error first, then the AOF's; null if none. */
+    public String writesDeniedError() {
+        return writesDeniedByDiskError() ? MISCONF : aof.writesDeniedByDiskError();
     }
 
     /** Redis's writeCommandsDeniedByDiskError (the RDB half). */

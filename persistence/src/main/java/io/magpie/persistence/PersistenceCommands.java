@@ -6,7 +6,8 @@ import io.magpie.engine.Engine;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Database;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,7 @@ final class PersistenceCommands {
     private PersistenceCommands() {}
 
     static void register(Engine engine, Persistence p) {
-        CommandTable t = engine.commands;
+        CommandTable<CommandHandler> t = engine.commands;
         t.register("save", c -> save(c, p));
         t.register("bgsave", c -> bgsave(c, p));
         t.register("lastsave", c -> c.addReplyLongLong(p.lastSave()));

@@ -215,10 +215,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         checkOutputLimits();
     }
 
-    private io.magpie.engine.command.RedisCommand lookup(byte[][] argv) {
-        io.magpie.engine.command.RedisCommand cmd = engine.commands.lookup(argv[0]);
+    private io.magpie.commands.RedisCommand lookup(byte[][] argv) {
+        io.magpie.commands.RedisCommand cmd = engine.commands.lookup(argv[0]);
         if (cmd != null && cmd.hasSubcommands() && argv.length > 1) {
-            io.magpie.engine.command.RedisCommand sub = cmd.subcommand(io.magpie.engine.command.CommandTable.lowerAscii(argv[1]));
+            io.magpie.commands.RedisCommand sub = cmd.subcommand(io.magpie.commands.CommandTable.lowerAscii(argv[1]));
             if (sub != null) return sub;
         }
         return cmd;

@@ -3,7 +3,6 @@ package io.magpie.server;
 import io.magpie.engine.Client;
 import io.magpie.engine.Clock;
 import io.magpie.engine.Engine;
-import io.magpie.engine.Errors;
 import io.magpie.engine.config.Config;
 import io.magpie.persistence.Persistence;
 import io.magpie.server.commands.ServerCommands;
@@ -34,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * sessions are registered on that same loop, so commands execute where their bytes are
  * read, with no hand-off between threads; accepting connections uses a second thread.
  */
-public final class MagpieServer {
+public final class MagpieServer implements io.magpie.server.replication.ReplicationHost {
     private final Config registry;
     private final ServerConfig config;
     private final Engine engine;
@@ -103,8 +102,6 @@ public final class MagpieServer {
             }
         });
         this.replication = new io.magpie.server.replication.Replication(this);
-        engine.addGuard((c, cmd) -> !c.authenticated && engine.authRequired() && !cmd.noAuth ? Errors.NOAUTH : null);
-        engine.addGuard(persistence.loadingGuard());
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
         });
@@ -139,6 +136,21 @@ public final class MagpieServer {
 
     public ServerConfig config() {
         return config;
+    }
+
+    @Override public OutputBufferLimit clientOutputBufferLimit() {
+        return config.clientOutputBufferLimit;
+    }
+
+    /** Set by CLIENT's registration: how log lines describe a client (CLIENT LIST's line). */
+    private java.util.function.Function<Client, String> clientDescriber = c -> "id=" + c.id;
+
+    public void setClientDescriber(java.util.function.Function<Client, String> describer) {
+        this.clientDescriber = describer;
+    }
+
+    @Override public String clientInfo(Client c) {
+        return clientDescriber.apply(c);
     }
 
     public Config registry() {
@@ -408,7 +420,7 @@ public final class MagpieServer {
     }
 
     /** True when this command from this client must wait for the end of a pause. */
-    boolean mustPostpone(Client c, io.magpie.engine.command.RedisCommand cmd) {
+    boolean mustPostpone(Client c, io.magpie.commands.RedisCommand cmd) {
         if (pauseEndMs == 0 || c.replica || c.master) return false;
         if (pauseAll) return true;
         if (cmd == null) return false;

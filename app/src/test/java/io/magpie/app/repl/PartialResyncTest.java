@@ -1,6 +1,5 @@
 package io.magpie.app.repl;
 
-import static io.magpie.app.repl.ReplicationGuard.assumeReplication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.magpie.app.repl.Node.Kind;
@@ -44,7 +43,6 @@ class PartialResyncTest {
     }
 
     static void linkCutForAFewSecondsResumesByPartialResync(Path dir, Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Linked l = linkUnderWrites(t, masterKind, replicaKind, 3);
             Node master = l.master(), replica = l.replica();
@@ -80,7 +78,6 @@ class PartialResyncTest {
     @ParameterizedTest(name = "{0} master, {1} replica")
     @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS", "MAGPIE, MAGPIE"})
     void partialResyncResumesTheStreamInTheDbItWasIn(Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
             LinkProxy link = t.proxy(master);
@@ -108,7 +105,6 @@ class PartialResyncTest {
     }
 
     static void cutLongerThanTheBacklogFallsBackToFullSync(Path dir, Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Linked l = linkUnderWrites(t, masterKind, replicaKind, 4, "--repl-backlog-size", "16kb");
             Node master = l.master(), replica = l.replica();

@@ -1,6 +1,5 @@
 package io.magpie.app.repl;
 
-import static io.magpie.app.repl.ReplicationGuard.assumeReplication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.magpie.app.repl.Node.Kind;
@@ -26,7 +25,6 @@ class PromotionTest {
     }
 
     static void promotedReplicaServesItsFormerSiblingByPartialResync(Path dir, Kind masterKind, Kind promotedKind, Kind siblingKind) {
-        assumeReplication(masterKind, promotedKind, siblingKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
             ContinuousWriter writer = t.writer(master, 5);
@@ -77,7 +75,6 @@ class PromotionTest {
     @ParameterizedTest(name = "{0} master; promoted {1}, lagging sibling {2}")
     @CsvSource({"REDIS, REDIS, REDIS", "REDIS, REDIS, MAGPIE", "REDIS, MAGPIE, REDIS", "MAGPIE, MAGPIE, MAGPIE"})
     void laggingSiblingCatchesUpFromThePromotedBacklogInItsStreamsDb(Kind masterKind, Kind promotedKind, Kind siblingKind) {
-        assumeReplication(masterKind, promotedKind, siblingKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
             Node promoted = t.replica(promotedKind, "promoted", master);
@@ -116,7 +113,6 @@ class PromotionTest {
     }
 
     static void failoverSwapsRolesAndTheOldMasterContinuesByPartialResync(Path dir, Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
             ContinuousWriter writer = t.writer(master, 10);

@@ -1,6 +1,5 @@
 package io.magpie.app.repl;
 
-import static io.magpie.app.repl.ReplicationGuard.assumeReplication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.magpie.app.repl.Node.Kind;
@@ -32,7 +31,6 @@ class ReplicationConfigTest {
     }
 
     static void diskBasedFullSyncUnderWritesConverges(Path dir, Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         followUnderWrites(dir, masterKind, replicaKind, new String[] {"--repl-diskless-sync", "no"}, new String[0], 11);
     }
 
@@ -43,7 +41,6 @@ class ReplicationConfigTest {
     }
 
     static void replicaLoadingFromTheSocketUnderWritesConverges(Path dir, Kind replicaKind, String disklessLoad) {
-        assumeReplication(replicaKind);
         followUnderWrites(dir, Kind.REDIS, replicaKind, new String[0], new String[] {"--repl-diskless-load", disklessLoad}, 12);
     }
 
@@ -67,7 +64,6 @@ class ReplicationConfigTest {
     @ParameterizedTest(name = "{0} replica")
     @EnumSource(Kind.class)
     void replicaWithoutStaleDataAnswersMasterdownLikeRedis(Kind kind) {
-        assumeReplication(kind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(Kind.REDIS, "master");
             master.ok("SET", "k", "v");
@@ -89,7 +85,6 @@ class ReplicationConfigTest {
     @ParameterizedTest(name = "{0} replica")
     @EnumSource(Kind.class)
     void replicaofInTheConfigFileIsKeptByConfigRewriteAndRestart(Kind kind) throws IOException {
-        assumeReplication(kind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(Kind.REDIS, "master");
             master.ok("SET", "k", "v");

@@ -1,6 +1,5 @@
 package io.magpie.app.repl;
 
-import static io.magpie.app.repl.ReplicationGuard.assumeReplication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.magpie.app.repl.Node.Kind;
@@ -31,7 +30,6 @@ class ReplicationFeaturesTest {
     }
 
     static void masterWithTwoReplicasFeedsBothAndWaitCountsThem(Path dir, Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
             ContinuousWriter writer = t.writer(master, 7);
@@ -77,7 +75,6 @@ class ReplicationFeaturesTest {
     @ParameterizedTest(name = "{0} master")
     @EnumSource(Kind.class)
     void masterRoleAndInfoReplicationHaveRedisShape(Kind kind) {
-        assumeReplication(kind);
         try (Topology t = new Topology(dir)) {
             Node reference = t.start(Kind.REDIS, "reference");
             Node tested = t.start(kind, "tested");
@@ -105,7 +102,6 @@ class ReplicationFeaturesTest {
     @ParameterizedTest(name = "{0} replica")
     @EnumSource(Kind.class)
     void replicaRoleInfoAndErrorsAreRedis(Kind kind) {
-        assumeReplication(kind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(Kind.REDIS, "master");
             master.ok("SET", "k", "v");
@@ -143,7 +139,6 @@ class ReplicationFeaturesTest {
     @ParameterizedTest(name = "{0} master, {1} replica")
     @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
     void replicaAnnouncedAddressPriorityAndVisibilityShowAsRedisShowsThem(Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
             Node replica = t.replica(replicaKind, "replica", master, "--replica-announce-ip", "10.1.2.3",
@@ -162,7 +157,6 @@ class ReplicationFeaturesTest {
     @ParameterizedTest(name = "{0} master, {1} replica")
     @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
     void wrongMasterauthFailsWithRedisLogMessageAndExposesNoData(Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master", "--requirepass", "secret");
             master.ok("SET", "secret-key", "secret-value");
@@ -182,7 +176,6 @@ class ReplicationFeaturesTest {
     @ParameterizedTest(name = "{0} master, {1} replica")
     @CsvSource({"REDIS, REDIS", "REDIS, MAGPIE", "MAGPIE, REDIS"})
     void missingMasterauthFailsWithRedisLogMessageAndExposesNoData(Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master", "--requirepass", "secret");
             master.ok("SET", "secret-key", "secret-value");
@@ -202,7 +195,6 @@ class ReplicationFeaturesTest {
     }
 
     static void replicaOfAKilledMasterServesStaleDataThenFollowsItsRestart(Path dir, Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
             ContinuousWriter writer = t.writer(master, 8);

@@ -1,6 +1,5 @@
 package io.magpie.app.repl;
 
-import static io.magpie.app.repl.ReplicationGuard.assumeReplication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.magpie.app.repl.Node.Kind;
@@ -26,7 +25,6 @@ class ReplicationInteropTest {
     }
 
     static void replicaFollowsMasterUnderContinuousWritesOfAllTypes(Path dir, Kind masterKind, Kind replicaKind) {
-        assumeReplication(masterKind, replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(masterKind, "master");
             ContinuousWriter writer = t.writer(master, 1);
@@ -52,7 +50,6 @@ class ReplicationInteropTest {
     }
 
     static void chainedReplicaGetsTheSameDataReplidAndOffsets(Path dir, Kind topKind, Kind middleKind, Kind leafKind) {
-        assumeReplication(topKind, middleKind, leafKind);
         try (Topology t = new Topology(dir)) {
             Node top = t.start(topKind, "top");
             ContinuousWriter writer = t.writer(top, 2);
@@ -82,7 +79,6 @@ class ReplicationInteropTest {
     @ParameterizedTest(name = "{0} -> {1} -> {2}")
     @CsvSource({"REDIS, REDIS, REDIS", "REDIS, MAGPIE, REDIS", "REDIS, MAGPIE, MAGPIE", "MAGPIE, REDIS, MAGPIE"})
     void subReplicaSyncedMidStreamAppliesTheNextWriteInTheStreamsDb(Kind topKind, Kind middleKind, Kind leafKind) {
-        assumeReplication(topKind, middleKind, leafKind);
         try (Topology t = new Topology(dir)) {
             Node top = t.start(topKind, "top");
             Node middle = t.replica(middleKind, "middle", top);
@@ -104,7 +100,6 @@ class ReplicationInteropTest {
     @ParameterizedTest(name = "REDIS master, {0} replica")
     @CsvSource({"REDIS", "MAGPIE"})
     void replicaDropsExpiredKeysOnlyThroughTheMastersDel(Kind replicaKind) {
-        assumeReplication(replicaKind);
         try (Topology t = new Topology(dir)) {
             Node master = t.start(Kind.REDIS, "master");
             Node replica = t.replica(replicaKind, "replica", master);

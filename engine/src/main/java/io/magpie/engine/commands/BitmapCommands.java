@@ -5,7 +5,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.types.RawString;
 import io.magpie.engine.types.Values;
 import io.magpie.engine.util.Numbers;
@@ -14,7 +15,7 @@ import io.magpie.engine.util.Numbers;
 public final class BitmapCommands {
     private BitmapCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("setbit", BitmapCommands::setbit);
         t.register("getbit", BitmapCommands::getbit);
         t.register("bitcount", BitmapCommands::bitcount);
@@ -44,7 +45,7 @@ public final class BitmapCommands {
         long off = v[0];
         if (useHash) off *= bits;
         // A bitmap never grows beyond proto-max-bulk-len (the master is obeyed up to what an array holds).
-        long limit = c.master ? Integer.MAX_VALUE - 16 : StringValues.maxStringLength(c.engine);
+        long limit = c.obeyed ? Integer.MAX_VALUE - 16 : StringValues.maxStringLength(c.engine);
         if (off < 0 || (off >> 3) >= limit) throw new ReplyException(BIT_OFFSET_ERR);
         return off;
     }

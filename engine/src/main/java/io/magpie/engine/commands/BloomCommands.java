@@ -3,7 +3,8 @@ package io.magpie.engine.commands;
 import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.types.ScalableBloomFilter;
 import io.magpie.engine.types.ValueType;
 import io.magpie.engine.types.Values;
@@ -18,7 +19,7 @@ import io.magpie.engine.util.Numbers;
 public final class BloomCommands {
     private BloomCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("bf.reserve", BloomCommands::reserve);
         t.register("bf.add", c -> add(c, false));
         t.register("bf.madd", c -> add(c, true));

@@ -3,8 +3,12 @@ package io.magpie.engine.commands;
 import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.CommandTable;
+import io.magpie.commands.KeyExtraction;
+import io.magpie.commands.KeyFlags;
+import io.magpie.commands.KeyReferences;
+import io.magpie.engine.command.CommandHandler;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.util.Glob;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,24 +23,25 @@ import java.util.List;
 final class CommandCommand {
     private CommandCommand() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("command", c -> infoAll(t, c));
         t.register("command|count", c -> c.addReplyLongLong(t.commands().size()));
         t.register("command|info", c -> info(t, c));
         t.register("command|docs", c -> docs(t, c));
         t.register("command|list", c -> list(t, c));
-        t.register("command|getkeys", c -> getKeys(t, c));
+        t.register("command|getkeys", c -> getKeys(t, c, false));
+        t.register("command|getkeysandflags", c -> getKeys(t, c, true));
         t.register("command|help", CommandCommand::help);
     }
 
-    private static void infoAll(CommandTable t, Client c) {
+    private static void infoAll(CommandTable<CommandHandler> t, Client c) {
         Collection<RedisCommand> all = t.commands();
         c.addReplyArrayLen(all.size());
         for (RedisCommand cmd : all) t.writeInfo(cmd, c.writer());
     }
 
     /** A command or "container|sub" by name, implemented ones only. */
-    static RedisCommand find(CommandTable t, String name) {
+    static RedisCommand find(CommandTable<CommandHandler> t, String name) {
         int bar = name.indexOf('|');
         if (bar < 0) return t.lookup(name);
         RedisCommand parent = t.lookup(name.substring(0, bar));
@@ -44,7 +49,7 @@ final class CommandCommand {
     }
 
     /** COMMAND INFO [name ...]: a null for each unknown name. */
-    static void info(CommandTable t, Client c) {
+    static void info(CommandTable<CommandHandler> t, Client c) {
         if (c.argc == 2) {
             infoAll(t, c);
             return;
@@ -58,7 +63,7 @@ final class CommandCommand {
     }
 
     /** COMMAND DOCS [name ...]: a map from name to docs; unknown names are left out. */
-    static void docs(CommandTable t, Client c) {
+    static void docs(CommandTable<CommandHandler> t, Client c) {
         List<RedisCommand> found = new ArrayList<>();
         if (c.argc == 2) {
             found.addAll(t.commands());
@@ -76,7 +81,7 @@ final class CommandCommand {
     }
 
     /** COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN glob]: names, subcommands included. */
-    static void list(CommandTable t, Client c) {
+    static void list(CommandTable<CommandHandler> t, Client c) {
         String by = null, arg = null;
         if (c.argc == 5 && c.argIs(2, "filterby")) {
             if (c.argIs(3, "module") || c.argIs(3, "aclcat") || c.argIs(3, "pattern")) {
@@ -109,21 +114,35 @@ final class CommandCommand {
         };
     }
 
-    /** COMMAND GETKEYS command [arg ...]: where the keys are, by the command's key specs. */
-    static void getKeys(CommandTable t, Client c) {
-        byte[][] argv = java.util.Arrays.copyOfRange(c.argv, 2, c.argc);
-        int argc = argv.length;
-        RedisCommand cmd = t.lookup(argv[0]);
-        if (cmd != null && cmd.hasSubcommands() && argc > 1) {
-            cmd = cmd.subcommand(CommandTable.lowerAscii(argv[1]));
-        }
+    /**
+     * COMMAND GETKEYS / GETKEYSANDFLAGS command [arg ...] (getKeysSubcommandImpl): the keys of
+     * the call, from the whole table (commands Magpie does not implement included, as Redis
+     * answers from its table alone), with each key's flags when asked.
+     */
+    static void getKeys(CommandTable<CommandHandler> t, Client c, boolean withFlags) {
+        int base = 2, argc = c.argc - base;
+        RedisCommand cmd = t.lookupAny(c.argv, base, argc);
         if (cmd == null) throw new ReplyException("ERR Invalid command specified");
-        if (!CommandTable.hasKeySpecs(cmd) && !cmd.movableKeys) throw new ReplyException("ERR The command has no key arguments");
+        if (!KeyExtraction.hasKeys(cmd)) throw new ReplyException("ERR The command has no key arguments");
         if (!cmd.arityOk(argc)) throw new ReplyException("ERR Invalid number of arguments specified for command");
-        int[] keys = CommandTable.keyIndexes(cmd, argv, argc);
-        if (keys.length == 0 && !cmd.noMandatoryKeys) throw new ReplyException("ERR Invalid arguments specified for command");
-        c.addReplyArrayLen(keys.length);
-        for (int k : keys) c.addReplyBulk(argv[k]);
+        KeyReferences keys = new KeyReferences();
+        int n = KeyExtraction.getKeys(cmd, c.argv, base, argc, keys);
+        if (n == 0 && !cmd.noMandatoryKeys) throw new ReplyException("ERR Invalid arguments specified for command");
+        c.addReplyArrayLen(n);
+        for (int i = 0; i < n; i++) {
+            byte[] key = c.argv[base + keys.position(i)];
+            if (!withFlags) {
+                c.addReplyBulk(key);
+                continue;
+            }
+            c.addReplyArrayLen(2);
+            c.addReplyBulk(key);
+            int flags = keys.flags(i);
+            c.writer().setLen(KeyFlags.count(flags));
+            for (int bit = 0; bit < KeyFlags.bits(); bit++) {
+                if ((flags & (1 << bit)) != 0) c.writer().status(KeyFlags.name(bit));
+            }
+        }
     }
 
     private static final String[] HELP = {

@@ -1,6 +1,7 @@
 package io.magpie.engine.commands;
 
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 
 /**
  * Attaches the engine's command families to the table, one class per Redis source file
@@ -10,7 +11,7 @@ import io.magpie.engine.command.CommandTable;
 public final class Commands {
     private Commands() {}
 
-    public static void registerAll(CommandTable t) {
+    public static void registerAll(CommandTable<CommandHandler> t) {
         ConnectionCommands.register(t);
         StringCommands.register(t);
         KeyspaceCommands.register(t);

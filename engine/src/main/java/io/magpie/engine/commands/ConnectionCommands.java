@@ -3,13 +3,14 @@ package io.magpie.engine.commands;
 import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 
 /** Connection-level commands that touch only the client's own state: PING, ECHO, SELECT. */
 final class ConnectionCommands {
     private ConnectionCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("ping", ConnectionCommands::ping);
         t.register("echo", ConnectionCommands::echo);
         t.register("select", ConnectionCommands::select);

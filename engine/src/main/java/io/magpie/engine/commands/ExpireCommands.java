@@ -5,7 +5,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.util.Numbers;
 import java.nio.charset.StandardCharsets;
 
@@ -13,7 +14,7 @@ import java.nio.charset.StandardCharsets;
 final class ExpireCommands {
     private ExpireCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("expire", c -> expireGeneric(c, c.engine.now(), true));
         t.register("pexpire", c -> expireGeneric(c, c.engine.now(), false));
         t.register("expireat", c -> expireGeneric(c, 0, true));

@@ -5,7 +5,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.geo.GeoHash;
 import io.magpie.engine.geo.GeoSearch;
 import io.magpie.engine.types.ZSetValue;
@@ -25,7 +26,7 @@ public final class GeoCommands {
     private static final int RADIUS_COORDS = 1, RADIUS_MEMBER = 2, RADIUS_NOSTORE = 4, GEOSEARCH = 8, GEOSEARCHSTORE = 16;
     private static final int SORT_NONE = 0, SORT_ASC = 1, SORT_DESC = 2;
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("geoadd", GeoCommands::geoadd);
         t.register("geodist", GeoCommands::geodist);
         t.register("geohash", GeoCommands::geohash);

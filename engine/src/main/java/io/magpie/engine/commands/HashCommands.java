@@ -5,7 +5,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.types.HashValue;
 import io.magpie.engine.util.Numbers;
 import java.math.BigDecimal;
@@ -18,7 +19,7 @@ import java.util.List;
 public final class HashCommands {
     private HashCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("hset", c -> hset(c, false));
         t.register("hmset", c -> hset(c, true));
         t.register("hsetnx", HashCommands::hsetnx);

@@ -4,7 +4,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.types.HyperLogLog;
 import io.magpie.engine.types.RawString;
 import io.magpie.engine.types.Values;
@@ -15,7 +16,7 @@ import java.util.Random;
 public final class HyperLogLogCommands {
     private HyperLogLogCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("pfadd", HyperLogLogCommands::pfadd);
         t.register("pfcount", HyperLogLogCommands::pfcount);
         t.register("pfmerge", HyperLogLogCommands::pfmerge);

@@ -4,7 +4,8 @@ import io.magpie.engine.Args;
 import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Dict;
 import io.magpie.engine.types.Values;
 import io.magpie.engine.util.Numbers;
@@ -13,7 +14,7 @@ import io.magpie.engine.util.Numbers;
 final class IntrospectionCommands {
     private IntrospectionCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("object|encoding", IntrospectionCommands::objectEncoding);
         t.register("object|idletime", IntrospectionCommands::objectIdletime);
         t.register("object|freq", IntrospectionCommands::objectFreq);

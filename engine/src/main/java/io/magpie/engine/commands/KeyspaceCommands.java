@@ -6,7 +6,8 @@ import io.magpie.engine.Engine;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.keyspace.Dict;
 import io.magpie.engine.types.RedisValue;
@@ -20,7 +21,7 @@ import java.util.List;
 final class KeyspaceCommands {
     private KeyspaceCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("del", KeyspaceCommands::del);
         // UNLINK frees in the background in Redis; here dropping the references is already
         // O(1) on this thread and the GC reclaims the value elsewhere, so both are one path.

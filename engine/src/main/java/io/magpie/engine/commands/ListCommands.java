@@ -6,7 +6,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.types.ListValue;
 import io.magpie.engine.util.Numbers;
@@ -17,7 +18,7 @@ import java.util.Arrays;
 public final class ListCommands {
     private ListCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("lpush", c -> push(c, true, false));
         t.register("rpush", c -> push(c, false, false));
         t.register("lpushx", c -> push(c, true, true));

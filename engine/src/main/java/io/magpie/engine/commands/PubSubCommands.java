@@ -3,7 +3,8 @@ package io.magpie.engine.commands;
 import io.magpie.engine.Client;
 import io.magpie.engine.PubSub;
 import io.magpie.engine.PubSub.Kind;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -15,7 +16,7 @@ import java.util.List;
 final class PubSubCommands {
     private PubSubCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("subscribe", c -> subscribe(c, Kind.GLOBAL));
         t.register("ssubscribe", c -> subscribe(c, Kind.SHARD));
         t.register("unsubscribe", c -> unsubscribe(c, Kind.GLOBAL));

@@ -5,7 +5,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.types.SetValue;
 import io.magpie.engine.types.ValueType;
@@ -18,7 +19,7 @@ import java.util.List;
 final class SetCommands {
     private SetCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("sadd", SetCommands::sadd);
         t.register("srem", SetCommands::srem);
         t.register("smove", SetCommands::smove);

@@ -5,7 +5,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.types.HashValue;
 import io.magpie.engine.types.ListValue;
@@ -23,7 +24,7 @@ import java.util.List;
 final class SortCommands {
     private SortCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("sort", c -> sortGeneric(c, false));
         t.register("sort_ro", c -> sortGeneric(c, true));
     }

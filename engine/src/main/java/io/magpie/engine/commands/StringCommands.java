@@ -5,7 +5,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.types.RawString;
 import io.magpie.engine.types.ValueType;
@@ -18,7 +19,7 @@ import java.util.Arrays;
 public final class StringCommands {
     private StringCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("get", StringCommands::get);
         t.register("set", StringCommands::set);
         t.register("setnx", c -> setGeneric(c, NX, c.argv[1], c.argv[2], -1, true));

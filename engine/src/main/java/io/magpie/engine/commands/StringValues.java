@@ -51,7 +51,7 @@ public final class StringValues {
     /** checkStringLength: the master is obeyed up to what an array can hold. */
     public static void checkStringLength(Client c, long size, long append) {
         long total = size + append;
-        long limit = c.master ? Integer.MAX_VALUE - 16 : maxStringLength(c.engine);
+        long limit = c.obeyed ? Integer.MAX_VALUE - 16 : maxStringLength(c.engine);
         if (total < 0 || total > limit) {
             throw new ReplyException("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
         }

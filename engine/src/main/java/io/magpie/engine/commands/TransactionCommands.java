@@ -3,8 +3,9 @@ package io.magpie.engine.commands;
 import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.Errors;
-import io.magpie.engine.command.CommandTable;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
+import io.magpie.commands.RedisCommand;
 
 /**
  * MULTI/EXEC/DISCARD and WATCH/UNWATCH (multi.c). Queueing happens in
@@ -14,7 +15,7 @@ import io.magpie.engine.command.RedisCommand;
 final class TransactionCommands {
     private TransactionCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("multi", TransactionCommands::multi);
         t.register("exec", TransactionCommands::exec);
         t.register("discard", TransactionCommands::discard);

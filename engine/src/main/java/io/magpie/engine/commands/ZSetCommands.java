@@ -6,7 +6,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.types.SetValue;
 import io.magpie.engine.types.ValueType;
@@ -30,7 +31,7 @@ import java.util.regex.Pattern;
 final class ZSetCommands {
     private ZSetCommands() {}
 
-    static void register(CommandTable t) {
+    static void register(CommandTable<CommandHandler> t) {
         t.register("zadd", c -> zaddGeneric(c, 0));
         t.register("zincrby", c -> zaddGeneric(c, INCR));
         t.register("zrem", ZSetCommands::zrem);

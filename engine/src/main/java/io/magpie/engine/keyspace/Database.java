@@ -23,6 +23,8 @@ public final class Database {
     public long avgTtl;
     /** The running snapshot's share of this db, or null (the common case: one branch per write). */
     KeyspaceSnapshot.Part snapshotPart;
+    /** Keys by hash slot, kept only in cluster/raft modes (see enableSlotIndex); null otherwise. */
+    SlotIndex slots;
 
     public Database(Engine engine, int id) {
         this.engine = engine;
@@ -39,6 +41,19 @@ public final class Database {
 
     public int size() {
         return dict.size();
+    }
+
+    /** Starts keeping the per-slot key index (cluster and raft modes), indexing the keys already here. */
+    public void enableSlotIndex() {
+        if (slots != null) return;
+        SlotIndex index = new SlotIndex();
+        dict.forEach(e -> index.add(e.key()));
+        slots = index;
+    }
+
+    /** The per-slot key index, or null when this node does not keep one. */
+    public SlotIndex slotIndex() {
+        return slots;
     }
 
     /* ---------------- lookups ---------------- */
@@ -95,6 +110,7 @@ public final class Database {
     public void add(byte[] key, Object value) {
         beforeWrite(key);
         Dict.Entry e = dict.addNew(key, value);
+        if (slots != null) slots.add(key);
         engine.eviction().initEntry(e);
         engine.memory().keyAdded(key, value);
         engine.signalKeyAsReady(this, key, value);
@@ -134,6 +150,7 @@ public final class Database {
         beforeWrite(key);
         Dict.Entry e = dict.remove(key);
         if (e == null) return false;
+        if (slots != null) slots.remove(e.key());
         engine.memory().keyRemoved(e.key(), e.value);
         if (expires.remove(key) != null) engine.memory().expireRemoved();
         return true;
@@ -295,6 +312,7 @@ public final class Database {
         }
         dict = new Dict();
         expires = new Dict();
+        if (slots != null) slots = new SlotIndex();
         expiresCursor = 0;
         avgTtl = 0;
         return removed;
@@ -304,6 +322,9 @@ public final class Database {
     public void swapWith(Database other) {
         Dict d = dict, x = expires;
         long cur = expiresCursor, ttl = avgTtl;
+        SlotIndex s = slots;
+        slots = other.slots;
+        other.slots = s;
         KeyspaceSnapshot.Part part = snapshotPart;
         snapshotPart = other.snapshotPart;
         other.snapshotPart = part;

@@ -30,6 +30,20 @@ class CommandCommandTest {
     }
 
     @Test
+    void getkeysFindsKeysThatDependOnTheArguments() {
+        assertThat(run("COMMAND", "GETKEYS", "SORT", "k", "STORE", "d")).isEqualTo("*2\r\n$1\r\nk\r\n$1\r\nd\r\n");
+        assertThat(run("COMMAND", "GETKEYS", "MIGRATE", "h", "1", "", "0", "5", "KEYS", "a", "b")).isEqualTo("*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+        // EVAL is answered from the table even where the engine has no handler for it.
+        assertThat(run("COMMAND", "GETKEYS", "EVAL", "return 1", "1", "a", "x")).isEqualTo("*1\r\n$1\r\na\r\n");
+    }
+
+    @Test
+    void getkeysandflagsListsEachKeyWithItsFlags() {
+        assertThat(run("COMMAND", "GETKEYSANDFLAGS", "LMOVE", "a", "b", "LEFT", "RIGHT"))
+                .isEqualTo("*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+insert\r\n");
+    }
+
+    @Test
     void getkeysErrorsAsRedis() {
         assertThat(run("COMMAND", "GETKEYS", "NOSUCH", "a")).isEqualTo("-ERR Invalid command specified\r\n");
         assertThat(run("COMMAND", "GETKEYS", "GET", "a", "b")).isEqualTo("-ERR Invalid number of arguments specified for command\r\n");

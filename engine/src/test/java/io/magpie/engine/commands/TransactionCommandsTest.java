@@ -249,18 +249,4 @@ class TransactionCommandsTest {
         assertThat(h.engine.isWriteCommand(c, exec)).isTrue();
         assertThat(h.engine.isDenyOomCommand(c, exec)).isTrue();
     }
-
-    @Test
-    void aGuardRefusingExecAbortsTheTransactionKeepingTheGuardsErrorCode() {
-        boolean[] readOnly = {false};
-        h.engine.addGuard((cl, cmd) -> readOnly[0] && h.engine.isWriteCommand(cl, cmd)
-                ? "READONLY You can't write against a read only replica." : null);
-        h.value(c, "MULTI");
-        h.value(c, "SET", "a", "1");
-        readOnly[0] = true; // e.g. the server became a replica meanwhile
-        assertThat(h.value(c, "EXEC")).isEqualTo(new Err(
-                "EXECABORT Transaction discarded because of: READONLY You can't write against a read only replica."));
-        assertThat(c.multi).isFalse();
-        assertThat(h.value(c, "GET", "a")).isNull();
-    }
 }

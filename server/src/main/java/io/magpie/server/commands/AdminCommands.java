@@ -5,7 +5,8 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
 import io.magpie.engine.SlowLog;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Dict;
 import io.magpie.engine.types.Values;
 import io.magpie.engine.util.Numbers;
@@ -20,7 +21,7 @@ final class AdminCommands {
     private AdminCommands() {}
 
     static void register(MagpieServer server) {
-        CommandTable t = server.engine().commands;
+        CommandTable<CommandHandler> t = server.engine().commands;
         t.register("time", AdminCommands::time);
         t.register("shutdown", c -> shutdown(server, c));
         t.register("monitor", AdminCommands::monitor);

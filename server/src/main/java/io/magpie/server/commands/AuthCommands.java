@@ -2,7 +2,8 @@ package io.magpie.server.commands;
 
 import io.magpie.engine.Client;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.server.ConfigLoader;
 import io.magpie.server.MagpieServer;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,7 @@ final class AuthCommands {
     private AuthCommands() {}
 
     static void register(MagpieServer server) {
-        CommandTable t = server.engine().commands;
+        CommandTable<CommandHandler> t = server.engine().commands;
         t.register("auth", AuthCommands::auth);
         t.register("hello", c -> hello(server, c));
         t.register("quit", AuthCommands::quit);

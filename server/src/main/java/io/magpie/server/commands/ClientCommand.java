@@ -4,7 +4,8 @@ import io.magpie.engine.Args;
 import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.server.ClientSession;
 import io.magpie.server.MagpieServer;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ public final class ClientCommand {
     private ClientCommand() {}
 
     static void register(MagpieServer server) {
-        CommandTable t = server.engine().commands;
+        server.setClientDescriber(c -> clientInfoString(server, c));
+        CommandTable<CommandHandler> t = server.engine().commands;
         t.register("client|id", c -> c.addReplyLongLong(c.id));
         t.register("client|info", c -> c.addReplyVerbatim(clientInfoString(server, c) + "\n", "txt"));
         t.register("client|list", c -> list(server, c));

@@ -1,7 +1,8 @@
 package io.magpie.server.commands;
 
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.server.MagpieServer;
 
 /**
@@ -22,7 +23,7 @@ final class ClusterDisabled {
     };
 
     static void register(MagpieServer server) {
-        CommandTable t = server.engine().commands;
+        CommandTable<CommandHandler> t = server.engine().commands;
         for (String sub : SUBCOMMANDS) t.register("cluster|" + sub, c -> disabled());
         for (String cmd : new String[] {"readonly", "readwrite", "asking"}) t.register(cmd, c -> disabled());
     }

@@ -4,8 +4,9 @@ import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.config.ConfigException;
 import io.magpie.engine.config.Param;
@@ -35,7 +36,7 @@ public final class ConfigCommand {
     private ConfigCommand() {}
 
     static void register(MagpieServer server) {
-        CommandTable t = server.engine().commands;
+        CommandTable<CommandHandler> t = server.engine().commands;
         t.register("config|get", c -> get(server, c));
         t.register("config|set", c -> set(server, c));
         t.register("config|resetstat", c -> resetStat(server, c));

@@ -3,7 +3,7 @@ package io.magpie.server.commands;
 import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.Stats;
-import io.magpie.engine.command.RedisCommand;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.keyspace.Database;
 import io.magpie.server.ConfigLoader;
 import io.magpie.server.MagpieServer;

@@ -525,6 +525,7 @@ final class MasterLink implements Connection {
     private void becomeConnected() {
         masterClient = new Client(engine, engine.nextClientId(), this, PooledByteBufAllocator.DEFAULT.buffer(256));
         masterClient.master = true;
+        masterClient.obeyed = true;
         masterClient.authenticated = true;
         masterClient.user = "(superuser)";
         masterClient.suppressReplies(true);

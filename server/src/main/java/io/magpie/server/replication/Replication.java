@@ -6,7 +6,6 @@ import io.magpie.engine.Engine;
 import io.magpie.engine.WriteStream;
 import io.magpie.server.ClientSession;
 import io.magpie.server.Log;
-import io.magpie.server.MagpieServer;
 import io.magpie.server.OutputBufferLimit;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -34,7 +33,7 @@ import java.util.Set;
 public final class Replication implements WriteStream.Listener {
     static final String NULL_REPLID = "0000000000000000000000000000000000000000";
 
-    final MagpieServer server;
+    final ReplicationHost server;
     final Engine engine;
     final ReplicationConfig config;
 
@@ -64,7 +63,7 @@ public final class Replication implements WriteStream.Listener {
     long statSyncFull, statSyncPartialOk, statSyncPartialErr;
     long statNetReplInputBytes, statNetReplOutputBytes;
 
-    public Replication(MagpieServer server) {
+    public Replication(ReplicationHost server) {
         this.server = server;
         this.engine = server.engine();
         this.config = new ReplicationConfig(server.registry());
@@ -74,20 +73,33 @@ public final class Replication implements WriteStream.Listener {
         });
         ReplicationCommands.register(this);
         server.persistence().setReplicationInfo(this::saveInfo);
-        engine.addGuard((c, cmd) -> {
-            if (c.master) return null;
-            if (link != null && config.replicaReadOnly.value() && engine.isWriteCommand(c, cmd)) {
-                return "READONLY You can't write against a read only replica.";
+        engine.pipeline().setReplicationState(dispatchState());
+    }
+
+    /** What dispatch's NOREPLICAS, READONLY and MASTERDOWN stages read. */
+    private io.magpie.engine.dispatch.ReplicationState dispatchState() {
+        return new io.magpie.engine.dispatch.ReplicationState() {
+            @Override public boolean isReplica() {
+                return link != null;
             }
-            if (link != null && !link.connected() && !config.replicaServeStaleData.value() && !cmd.stale) {
-                return "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
+            @Override public boolean replicaReadOnly() {
+                return config.replicaReadOnly.value();
             }
-            if (link == null && config.minReplicasToWrite.value() > 0 && config.minReplicasMaxLag.value() > 0
-                    && engine.isWriteCommand(c, cmd) && goodReplicas() < config.minReplicasToWrite.value()) {
-                return "NOREPLICAS Not enough good replicas to write.";
+
+            @Override public boolean masterLinkUp() {
+                return link != null && link.connected();
             }
-            return null;
-        });
+
+            @Override public boolean serveStaleData() {
+                return config.replicaServeStaleData.value();
+            }
+
+            @Override public boolean enoughGoodReplicas() {
+                return link != null || config.minReplicasToWrite.value() == 0 || config.minReplicasMaxLag.value() == 0
+                        || goodReplicas() >= config.minReplicasToWrite.value();
+            }
+        };
     }
 
     /** 40 random hex characters: run ids, replication ids, the EOF mark of a diskless transfer. */
@@ -285,7 +297,7 @@ public final class Replication implements WriteStream.Listener {
 
     /** client-output-buffer-limit replica: a replica that cannot keep up is dropped, not buffered forever. */
     void checkOutputLimit(ReplicaConnection r) {
-        OutputBufferLimit limits = server.config().clientOutputBufferLimit;
+        OutputBufferLimit limits = server.clientOutputBufferLimit();
         long hard = limits.hard[1], soft = limits.soft[1];
         long used = r.outputBytes();
         boolean over = hard > 0 && used >= hard;
@@ -296,7 +308,7 @@ public final class Replication implements WriteStream.Listener {
             r.softLimitSinceMs = 0;
         }
         if (over) {
-            Log.warning("Client %s closed for overcoming of output buffer limits.", io.magpie.server.commands.ClientCommand.clientInfoString(server, r.client));
+            Log.warning("Client %s closed for overcoming of output buffer limits.", server.clientInfo(r.client));
             engine.stats.clientOutbufLimitDisconnections++;
             r.session.closeNow();
         }
@@ -329,7 +341,7 @@ public final class Replication implements WriteStream.Listener {
             Log.warning("Failover request received for replid %s.", replid);
             becomeMaster();
             Log.notice("MASTER MODE enabled (failover request from '%s')",
-                    io.magpie.server.commands.ClientCommand.clientInfoString(server, c));
+                    server.clientInfo(c));
         }
         if (failover.inProgress()) {
             c.addReplyError("NOMASTERLINK Can't SYNC while failing over");

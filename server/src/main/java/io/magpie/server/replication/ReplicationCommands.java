@@ -3,16 +3,16 @@ package io.magpie.server.replication;
 import io.magpie.engine.Args;
 import io.magpie.engine.Client;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.command.CommandTable;
+import io.magpie.commands.CommandTable;
+import io.magpie.engine.command.CommandHandler;
 import io.magpie.server.Log;
-import io.magpie.server.commands.ClientCommand;
 
 /** REPLICAOF/SLAVEOF, REPLCONF, PSYNC, SYNC, ROLE and WAIT, with Redis's replies and errors. */
 final class ReplicationCommands {
     private ReplicationCommands() {}
 
     static void register(Replication repl) {
-        CommandTable t = repl.engine.commands;
+        CommandTable<CommandHandler> t = repl.engine.commands;
         t.register("replicaof", c -> replicaof(repl, c));
         t.register("slaveof", c -> replicaof(repl, c));
         t.register("replconf", c -> replconf(repl, c));
@@ -30,7 +30,7 @@ final class ReplicationCommands {
         if (c.argIs(1, "no") && c.argIs(2, "one")) {
             if (repl.isReplica()) {
                 repl.becomeMaster();
-                Log.notice("MASTER MODE enabled (user request from '%s')", ClientCommand.clientInfoString(repl.server, c));
+                Log.notice("MASTER MODE enabled (user request from '%s')", repl.server.clientInfo(c));
             }
             c.addReplyOk();
             return;
@@ -46,7 +46,7 @@ final class ReplicationCommands {
             return;
         }
         repl.becomeReplicaOf(host, port, link == null);
-        Log.notice("REPLICAOF %s:%d enabled (user request from '%s')", host, port, ClientCommand.clientInfoString(repl.server, c));
+        Log.notice("REPLICAOF %s:%d enabled (user request from '%s')", host, port, repl.server.clientInfo(c));
         c.addReplyOk();
     }
 

@@ -1,4 +1,4 @@
-package io.magpie.engine.command;
+package io.magpie.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,43 +24,54 @@ import java.util.TreeMap;
  * Redis 7.0's COMMAND INFO / COMMAND DOCS by tools/gen-command-table.py) and from
  * commands-extra.json (commands Redis itself lacks, such as RedisBloom's BF.*). Modules
  * attach handlers by name; only commands with a handler exist for clients, COMMAND and
- * key extraction.
+ * key extraction. The table knows nothing of what a handler is: H is the engine's type,
+ * kept in an opaque slot of each command.
  */
-public final class CommandTable {
+public final class CommandTable<H> {
     private final Map<String, RedisCommand> all = new TreeMap<>();
     private final Map<String, RedisCommand> byName = new HashMap<>();
+    /** Every top-level command of the metadata, and the implemented ones, for lookups from argv bytes. */
+    private final CommandDict allDict = new CommandDict();
+    private final CommandDict implemented = new CommandDict();
 
-    public static CommandTable load() {
-        CommandTable t = new CommandTable();
+    public static <H> CommandTable<H> load() {
+        CommandTable<H> t = new CommandTable<>();
         t.loadResource("commands.json", true);
         t.loadResource("commands-extra.json", false);
         return t;
     }
 
     private void loadResource(String resource, boolean required) {
-        try (InputStream in = CommandTable.class.getResourceAsStream("/io/magpie/engine/" + resource)) {
+        try (InputStream in = CommandTable.class.getResourceAsStream("/io/magpie/commands/" + resource)) {
             if (in == null) {
                 if (required) throw new IllegalStateException("missing resource " + resource);
                 return;
             }
             JsonNode root = new ObjectMapper().readTree(in);
             for (JsonNode c : root.get("commands")) {
-                RedisCommand cmd = parse(c.get("info"), c.get("docs"), null);
+                JsonNode sentinel = c.get("sentinel");
+                RedisCommand cmd = parse(c.get("info"), c.get("docs"), null, sentinel == null ? null : sentinel.asText());
                 all.put(cmd.fullName, cmd);
+                allDict.put(cmd);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static RedisCommand parse(JsonNode info, JsonNode docs, RedisCommand parent) {
+    /**
+     * One command's entry. sentinel is null for a data-node command, "also" when a Sentinel
+     * serves it too, "only" when only a Sentinel does (Redis 7 keeps both in one table).
+     */
+    private static RedisCommand parse(JsonNode info, JsonNode docs, RedisCommand parent, String sentinel) {
         String name = info.get(0).asText().toLowerCase(Locale.ROOT);
         Set<String> flags = new LinkedHashSet<>();
         for (JsonNode f : info.get(2).get("set")) flags.add(f.get("s").asText());
         List<KeySpec> specs = new ArrayList<>();
         for (JsonNode ks : info.get(8).get("set")) specs.add(parseKeySpec(map(ks)));
         RedisCommand cmd = new RedisCommand(name, parent, info.get(1).asInt(), flags,
-                info.get(3).asInt(), info.get(4).asInt(), info.get(5).asInt(), info, docs, specs.toArray(new KeySpec[0]));
+                info.get(3).asInt(), info.get(4).asInt(), info.get(5).asInt(), info, docs, specs.toArray(new KeySpec[0]),
+                "also".equals(sentinel), "only".equals(sentinel));
         JsonNode subs = info.get(9);
         if (subs != null && subs.isArray()) {
             Map<String, JsonNode> subDocs = new HashMap<>();
@@ -69,8 +80,9 @@ public final class CommandTable {
                 if (sd != null) subDocs.putAll(map(sd));
             }
             for (JsonNode s : subs) {
-                RedisCommand sub = parse(s, subDocs.get(s.get(0).asText()), cmd);
+                RedisCommand sub = parse(s, subDocs.get(s.get(0).asText()), cmd, sentinel);
                 cmd.subcommands.put(sub.name, sub);
+                cmd.subcommandDict.put(sub);
             }
         }
         return cmd;
@@ -85,39 +97,46 @@ public final class CommandTable {
     }
 
     private static KeySpec parseKeySpec(Map<String, JsonNode> ks) {
+        int flags = 0;
+        for (JsonNode f : ks.get("flags").get("set")) flags |= KeyFlags.of(f.get("s").asText());
         Map<String, JsonNode> bs = map(ks.get("begin_search"));
         Map<String, JsonNode> fk = map(ks.get("find_keys"));
-        String bsType = bs.get("type").asText();
-        String fkType = fk.get("type").asText();
-        boolean unknown = bsType.equals("unknown") || fkType.equals("unknown");
-        int indexPos = 0, startFrom = 0;
-        String keyword = null;
-        if (bsType.equals("index")) {
-            indexPos = map(bs.get("spec")).get("index").asInt();
-        } else if (bsType.equals("keyword")) {
+        KeySpec.BeginSearch bsType = switch (bs.get("type").asText()) {
+            case "index" -> KeySpec.BeginSearch.INDEX;
+            case "keyword" -> KeySpec.BeginSearch.KEYWORD;
+            default -> KeySpec.BeginSearch.UNKNOWN;
+        };
+        KeySpec.FindKeys fkType = switch (fk.get("type").asText()) {
+            case "range" -> KeySpec.FindKeys.RANGE;
+            case "keynum" -> KeySpec.FindKeys.KEYNUM;
+            default -> KeySpec.FindKeys.UNKNOWN;
+        };
+        int index = 0, startFrom = 0;
+        byte[] keyword = null;
+        if (bsType == KeySpec.BeginSearch.INDEX) {
+            index = map(bs.get("spec")).get("index").asInt();
+        } else if (bsType == KeySpec.BeginSearch.KEYWORD) {
             Map<String, JsonNode> s = map(bs.get("spec"));
-            keyword = s.get("keyword").asText();
+            keyword = s.get("keyword").asText().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
             startFrom = s.get("startfrom").asInt();
         }
-        boolean keynum = fkType.equals("keynum");
         int lastKey = 0, keyStep = 1, limit = 0, keyNumIdx = 0, firstKey = 0;
-        if (!unknown) {
+        if (fkType == KeySpec.FindKeys.RANGE) {
             Map<String, JsonNode> s = map(fk.get("spec"));
-            if (keynum) {
-                keyNumIdx = s.get("keynumidx").asInt();
-                firstKey = s.get("firstkey").asInt();
-                keyStep = s.get("keystep").asInt();
-            } else {
-                lastKey = s.get("lastkey").asInt();
-                keyStep = s.get("keystep").asInt();
-                limit = s.get("limit").asInt();
-            }
+            lastKey = s.get("lastkey").asInt();
+            keyStep = s.get("keystep").asInt();
+            limit = s.get("limit").asInt();
+        } else if (fkType == KeySpec.FindKeys.KEYNUM) {
+            Map<String, JsonNode> s = map(fk.get("spec"));
+            keyNumIdx = s.get("keynumidx").asInt();
+            firstKey = s.get("firstkey").asInt();
+            keyStep = s.get("keystep").asInt();
         }
-        return new KeySpec(indexPos, keyword, startFrom, keynum, lastKey, keyStep, limit, keyNumIdx, firstKey, unknown);
+        return new KeySpec(flags, bsType, index, keyword, startFrom, fkType, lastKey, keyStep, limit, keyNumIdx, firstKey);
     }
 
     /** Attaches the implementation of a command ("get") or subcommand ("config|get"). */
-    public void register(String fullName, CommandHandler handler) {
+    public void register(String fullName, H handler) {
         String lower = fullName.toLowerCase(Locale.ROOT);
         RedisCommand cmd;
         int bar = lower.indexOf('|');
@@ -132,11 +151,29 @@ public final class CommandTable {
         cmd.handler = handler;
         RedisCommand top = cmd.parent == null ? cmd : cmd.parent;
         byName.put(top.fullName, top);
+        implemented.put(top);
     }
 
-    /** The implemented top-level command for an argv[0], or null. */
+    /** The handler attached to cmd, or null when it has none. */
+    @SuppressWarnings("unchecked")
+    public H handler(RedisCommand cmd) {
+        return (H) cmd.handler;
+    }
+
+    /** The implemented top-level command for an argv[0], or null; allocates nothing. */
     public RedisCommand lookup(byte[] name) {
-        return byName.get(lowerAscii(name));
+        return implemented.get(name);
+    }
+
+    /**
+     * The command of a call, implemented or not, as Redis's lookupCommand finds it: a
+     * container with an argument resolves to its subcommand (null when it has no such one).
+     * COMMAND GETKEYS answers from the whole table, as Redis does.
+     */
+    public RedisCommand lookupAny(byte[][] argv, int base, int argc) {
+        RedisCommand cmd = allDict.get(argv[base]);
+        if (cmd == null || argc == 1 || !cmd.hasSubcommands()) return cmd;
+        return cmd.subcommandAny(argv[base + 1]);
     }
 
     public RedisCommand lookup(String name) {
@@ -235,33 +272,15 @@ public final class CommandTable {
         }
     }
 
-    /* ---------------- key extraction ---------------- */
-
-    /** Sentinel returned by {@link #keyIndexes} when the arguments do not fit the key specs. */
-    public static final int[] INVALID_KEYS = new int[0];
-
     /**
-     * The argv indexes of the keys of a command call, by its key specs (COMMAND GETKEYS;
-     * cluster slot checks). Returns INVALID_KEYS when the arguments are invalid for the spec.
+     * True when the command is in the ACL category named as ACL names it ("string", any case;
+     * "@string" names no category), for COMMAND LIST FILTERBY ACLCAT.
      */
-    public static int[] keyIndexes(RedisCommand cmd, byte[][] argv, int argc) {
-        List<Integer> out = new ArrayList<>();
-        for (KeySpec ks : cmd.keySpecs) {
-            if (!ks.keys(argv, argc, out)) return INVALID_KEYS;
-        }
-        return out.stream().distinct().mapToInt(Integer::intValue).toArray();
-    }
-
-    /** True when the command is in the ACL category ("string", "@string"), for COMMAND LIST FILTERBY ACLCAT. */
     public static boolean hasAclCategory(RedisCommand cmd, String category) {
-        String wanted = category.startsWith("@") ? category : "@" + category;
+        String wanted = "@" + category;
         for (JsonNode n : cmd.info.get(6).get("set")) {
             if (n.get("s").asText().equalsIgnoreCase(wanted)) return true;
         }
         return false;
-    }
-
-    public static boolean hasKeySpecs(RedisCommand cmd) {
-        return cmd.keySpecs.length > 0;
     }
 }

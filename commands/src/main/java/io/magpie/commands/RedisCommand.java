@@ -1,4 +1,4 @@
-package io.magpie.engine.command;
+package io.magpie.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Collections;
@@ -23,18 +23,30 @@ public final class RedisCommand {
     final JsonNode info;
     final JsonNode docs;
     final KeySpec[] keySpecs;
+    /** The getkeys proc, for commands whose keys depend on their arguments; else null. */
+    final GetKeysProc getKeysProc;
+    /** Some spec names real keys (not only NOT_KEY channels); some spec's flags vary with the arguments. */
+    final boolean hasKeySpec, hasVariableFlags;
     final Map<String, RedisCommand> subcommands = new LinkedHashMap<>();
-    CommandHandler handler;
+    /** The same subcommands, for lookups from argument bytes. */
+    final CommandDict subcommandDict = new CommandDict();
+    /** The implementation, opaque here (see CommandTable.handler); null when not implemented. */
+    Object handler;
 
     // Flags read on the hot path, decoded once.
     public final boolean write, readonly, denyOom, admin, pubsub, noscript, loading, stale, fast, noAuth,
             mayReplicate, noMulti, allowBusy, noMandatoryKeys, movableKeys;
+    /**
+     * Sentinel's share of the one table, as Redis 7 flags it (CMD_SENTINEL, CMD_ONLY_SENTINEL):
+     * the command is also served by a Sentinel, or only by one. Neither shows in COMMAND INFO.
+     */
+    public final boolean sentinel, onlySentinel;
 
     // INFO commandstats.
     public long calls, microseconds, rejectedCalls, failedCalls;
 
     RedisCommand(String fullName, RedisCommand parent, int arity, Set<String> flags, int firstKey, int lastKey, int keyStep,
-                 JsonNode info, JsonNode docs, KeySpec[] keySpecs) {
+                 JsonNode info, JsonNode docs, KeySpec[] keySpecs, boolean sentinel, boolean onlySentinel) {
         this.fullName = fullName;
         this.name = fullName.contains("|") ? fullName.substring(fullName.indexOf('|') + 1) : fullName;
         this.parent = parent;
@@ -46,6 +58,16 @@ public final class RedisCommand {
         this.info = info;
         this.docs = docs;
         this.keySpecs = keySpecs;
+        this.getKeysProc = GetKeysProcs.forCommand(fullName);
+        boolean realKeys = false, variable = false;
+        for (KeySpec ks : keySpecs) {
+            realKeys |= (ks.flags & KeyFlags.NOT_KEY) == 0;
+            variable |= (ks.flags & KeyFlags.VARIABLE_FLAGS) != 0;
+        }
+        this.hasKeySpec = realKeys;
+        this.hasVariableFlags = variable;
+        this.sentinel = sentinel || onlySentinel;
+        this.onlySentinel = onlySentinel;
         this.write = flags.contains("write");
         this.readonly = flags.contains("readonly");
         this.denyOom = flags.contains("denyoom");
@@ -63,7 +85,7 @@ public final class RedisCommand {
         this.movableKeys = flags.contains("movablekeys");
     }
 
-    public CommandHandler handler() {
+    public Object handler() {
         return handler;
     }
 
@@ -78,6 +100,17 @@ public final class RedisCommand {
     public RedisCommand subcommand(String lowerName) {
         RedisCommand c = subcommands.get(lowerName);
         return c != null && c.handler != null ? c : null;
+    }
+
+    /** The implemented subcommand named by an argument (any case), or null; allocates nothing. */
+    public RedisCommand subcommand(byte[] name) {
+        RedisCommand c = subcommandDict.get(name);
+        return c != null && c.handler != null ? c : null;
+    }
+
+    /** The subcommand named by an argument, implemented or not (COMMAND GETKEYS reads the whole table). */
+    public RedisCommand subcommandAny(byte[] name) {
+        return subcommandDict.get(name);
     }
 
     public Map<String, RedisCommand> subcommands() {

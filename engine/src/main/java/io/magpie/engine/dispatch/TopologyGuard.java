@@ -1,0 +1,29 @@
+package io.magpie.engine.dispatch;
+
+import io.magpie.commands.HashSlot;
+import io.magpie.commands.KeyReferences;
+import io.magpie.commands.RedisCommand;
+import io.magpie.engine.Client;
+
+/**
+ * The topology port: may this node serve the keys of this command now? Cluster mode
+ * answers MOVED, ASK, TRYAGAIN, CROSSSLOT or CLUSTERDOWN; Raft mode answers with a redirect
+ * to the leader. The pipeline asks only for commands that have keys (or EXEC, whose queued
+ * commands do) from clients that need not be obeyed, as Redis's processCommand asks
+ * getNodeByQuery. keys holds their positions in c.argv (reused: read it during the call
+ * only); {@link #slot} gives a key's hash slot. For EXEC, keys is empty and the guard reads
+ * the queue (c.multiQueue, c.multiCommands) as getNodeByQuery does.
+ */
+@FunctionalInterface
+public interface TopologyGuard {
+    /** Null to run the command here, or the error to reply with ("MOVED 3999 127.0.0.1:6381"). */
+    String check(Client c, RedisCommand cmd, KeyReferences keys);
+
+    /** The hash slot of the i-th key. */
+    static int slot(Client c, KeyReferences keys, int i) {
+        return HashSlot.keyHashSlot(c.argv[keys.position(i)]);
+    }
+
+    /** A standalone node or a replica serves every key. */
+    TopologyGuard STANDALONE = (c, cmd, keys) -> null;
+}

@@ -23,9 +23,11 @@ import java.util.TreeMap;
  * The one command table. Metadata is data: it is read from commands.json (generated from
  * Redis 7.0's COMMAND INFO / COMMAND DOCS by tools/gen-command-table.py) and from
  * commands-extra.json (commands Redis itself lacks, such as RedisBloom's BF.*). Modules
- * attach handlers by name; only commands with a handler exist for clients, COMMAND and
- * key extraction. The table knows nothing of what a handler is: H is the engine's type,
- * kept in an opaque slot of each command.
+ * attach handlers by name; only commands with a handler exist for clients and for COMMAND
+ * INFO/DOCS/LIST, while key extraction and COMMAND GETKEYS read the whole table, as Redis
+ * answers them from its table alone (the proxy routes commands it never executes). The
+ * table knows nothing of what a handler is: H is the engine's type, kept in an opaque slot
+ * of each command.
  */
 public final class CommandTable<H> {
     private final Map<String, RedisCommand> all = new TreeMap<>();

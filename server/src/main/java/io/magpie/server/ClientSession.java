@@ -218,7 +218,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private io.magpie.commands.RedisCommand lookup(byte[][] argv) {
         io.magpie.commands.RedisCommand cmd = engine.commands.lookup(argv[0]);
         if (cmd != null && cmd.hasSubcommands() && argv.length > 1) {
-            io.magpie.commands.RedisCommand sub = cmd.subcommand(io.magpie.commands.CommandTable.lowerAscii(argv[1]));
+            io.magpie.commands.RedisCommand sub = cmd.subcommand(argv[1]);
             if (sub != null) return sub;
         }
         return cmd;

@@ -45,7 +45,7 @@ final class CommandCommand {
         int bar = name.indexOf('|');
         if (bar < 0) return t.lookup(name);
         RedisCommand parent = t.lookup(name.substring(0, bar));
-        return parent == null ? null : parent.subcommand(CommandTable.lowerAscii(name.substring(bar + 1).getBytes(StandardCharsets.UTF_8)));
+        return parent == null ? null : parent.subcommand(name.substring(bar + 1).getBytes(StandardCharsets.UTF_8));
     }
 
     /** COMMAND INFO [name ...]: a null for each unknown name. */

@@ -28,11 +28,12 @@ class SlotIndexTest {
         SlotIndex index = db.slotIndex();
         int total = 0;
         for (int s = 0; s < HashSlot.SLOTS; s++) {
+            int count = index.countKeysInSlot(s);
+            total += count;
+            if (count == 0 && !expected.containsKey(s)) continue;
             List<String> actual = new ArrayList<>();
             index.forEachKeyInSlot(s, k -> actual.add(new String(k, StandardCharsets.UTF_8)));
-            assertThat(actual).as("slot %d", s).containsExactlyInAnyOrderElementsOf(expected.getOrDefault(s, List.of()));
-            assertThat(index.countKeysInSlot(s)).isEqualTo(actual.size());
-            total += actual.size();
+            assertThat(actual).as("slot %d", s).hasSize(count).containsExactlyInAnyOrderElementsOf(expected.getOrDefault(s, List.of()));
         }
         assertThat(total).isEqualTo(db.size());
     }

@@ -33,6 +33,7 @@ public final class Engine {
     public final PubSub pubsub = new PubSub();
     public final Blocking blocking = new Blocking(this);
     public final SlowLog slowlog = new SlowLog(this);
+    public final Tracking tracking = new Tracking(this);
     public final RandomGenerator random;
     private final Eviction eviction = new Eviction(this);
     private final MemoryAccounting memory = new MemoryAccounting(this);
@@ -120,6 +121,7 @@ public final class Engine {
         unwatchAll(c);
         blocking.removeClient(c);
         monitors.remove(c);
+        tracking.disable(c);
         if (currentClient == c) currentClient = null;
     }
 
@@ -129,6 +131,11 @@ public final class Engine {
 
     public Client currentClient() {
         return currentClient;
+    }
+
+    /** A command is running (Redis's CLIENT_EXECUTING_COMMAND on the current client). */
+    public boolean executingCommand() {
+        return callDepth > 0;
     }
 
     public void addGuard(CommandGuard g) {
@@ -347,6 +354,7 @@ public final class Engine {
         // EXEC reaches MONITOR after the commands it ran, as in Redis.
         boolean isExec = cmd == execCommand;
         if (!monitors.isEmpty() && !cmd.admin && !c.master && !isExec) feedMonitors(c);
+        if (callDepth == 1 && tracking.trackingClients() > 0) tracking.limitUsedSlots();
         long start = clock.nanos();
         try {
             cmd.handler().call(c);
@@ -363,6 +371,8 @@ public final class Engine {
             if (!c.blocked) slowlog.maybeAdd(c, micros);
         }
         c.lastCmd = cmd;
+        // Client side caching: remember what a tracking client read (not in BCAST mode).
+        if (cmd.readonly && Tracking.isOn(c) && !c.tracking.bcast) tracking.rememberKeys(c, cmd);
         if (isExec && !monitors.isEmpty() && !c.master) feedMonitors(c);
         if (dirty != dirtyBefore && !c.preventPropagation && cmd.write) {
             writes.propagate(c.db.id, c.propagateArgv != null ? c.propagateArgv : java.util.Arrays.copyOf(c.argv, c.argc));
@@ -377,6 +387,8 @@ public final class Engine {
     public void afterCommand() {
         if (callDepth > 0) return;
         writes.flush();
+        // After the writes are propagated, so the reply goes before the invalidation.
+        tracking.handlePendingKeyInvalidations();
         if (blocking.hasReadyKeys()) blocking.handleClientsBlockedOnKeys();
         writes.flush();
     }
@@ -500,6 +512,8 @@ public final class Engine {
         if (!replica && !loading && activeExpireEnabled) ActiveExpire.cycle(this, ActiveExpire.SLOW);
         memory.cron();
         eviction.cron();
+        if (tracking.trackingClients() > 0) tracking.limitUsedSlots();
+        tracking.broadcastInvalidationMessages();
         for (Database db : dbs) {
             db.dict().shrinkIfNeeded();
             db.expires().shrinkIfNeeded();

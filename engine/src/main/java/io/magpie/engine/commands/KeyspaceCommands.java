@@ -298,6 +298,7 @@ final class KeyspaceCommands {
     static void flushdb(Client c) {
         checkFlushFlags(c);
         c.db.touchAllWatchedKeys(null);
+        c.engine.tracking.invalidateKeysOnFlush();
         c.engine.dirty += c.db.empty();
         // Propagated even when the db was already empty (forceCommandPropagation).
         c.engine.writes.propagate(c.db.id, Arrays.copyOf(c.argv, c.argc));
@@ -314,6 +315,7 @@ final class KeyspaceCommands {
             db.touchAllWatchedKeys(null);
             removed += db.empty();
         }
+        e.tracking.invalidateKeysOnFlush();
         e.dirty += removed + 1;
         e.writes.propagate(c.db.id, Arrays.copyOf(c.argv, c.argc));
         c.preventPropagation();

@@ -60,6 +60,8 @@ public class Client {
     public boolean isSubscribed() {
         return !channels.isEmpty() || !patterns.isEmpty() || !shardChannels.isEmpty();
     }
+    /** CLIENT TRACKING state, owned by io.magpie.engine.Tracking; null until first enabled. */
+    public Tracking.ClientState tracking;
     /** Blocking state, owned by io.magpie.engine.Blocking. */
     public Object blockingState;
     /** A replica's state on its master, owned by the server's replication. */

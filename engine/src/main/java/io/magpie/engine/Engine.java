@@ -35,6 +35,7 @@ public final class Engine {
     public final PubSub pubsub = new PubSub();
     public final Blocking blocking = new Blocking(this);
     public final SlowLog slowlog = new SlowLog(this);
+    public final Tracking tracking = new Tracking(this);
     public final RandomGenerator random;
     private final Eviction eviction = new Eviction(this);
     private final MemoryAccounting memory = new MemoryAccounting(this);
@@ -128,6 +129,7 @@ public final class Engine {
         unwatchAll(c);
         blocking.removeClient(c);
         monitors.remove(c);
+        tracking.disable(c);
         if (currentClient == c) currentClient = null;
     }
 
@@ -137,6 +139,11 @@ public final class Engine {
 
     public Client currentClient() {
         return currentClient;
+    }
+
+    /** A command is running (Redis's CLIENT_EXECUTING_COMMAND on the current client). */
+    public boolean executingCommand() {
+        return callDepth > 0;
     }
 
     /** Called when a blocked client is served or times out, so the server resumes its input. */
@@ -282,6 +289,7 @@ public final class Engine {
         c.preventPropagation = false;
         c.originalArgv = null;
         boolean isExec = cmd == execCommand;
+        if (callDepth == 1 && tracking.trackingClients() > 0) tracking.limitUsedSlots();
         long start = clock.nanos();
         try {
             ((CommandHandler) cmd.handler()).call(c);
@@ -298,6 +306,8 @@ public final class Engine {
             if (!c.blocked && !isExec) slowlog.maybeAdd(c, micros); // EXEC is skip_slowlog: its commands are logged
         }
         c.lastCmd = cmd;
+        // Client side caching: remember what a tracking client read (not in BCAST mode).
+        if (cmd.readonly && Tracking.isOn(c) && !c.tracking.bcast) tracking.rememberKeys(c, cmd);
         // MONITOR sees a command after it ran, as in Redis 7.0: in its new db after SELECT,
         // with the arguments it redacted, and EXEC after the commands it ran.
         if (!monitors.isEmpty() && !cmd.admin && !c.master) feedMonitors(c);
@@ -315,6 +325,8 @@ public final class Engine {
     public void afterCommand() {
         if (callDepth > 0) return;
         writes.flush();
+        // After the writes are propagated, so the reply goes before the invalidation.
+        tracking.handlePendingKeyInvalidations();
         if (blocking.hasReadyKeys()) blocking.handleClientsBlockedOnKeys();
         writes.flush();
     }
@@ -438,6 +450,8 @@ public final class Engine {
         if (!replica && !loading && activeExpireEnabled) ActiveExpire.cycle(this, ActiveExpire.SLOW);
         memory.cron();
         eviction.cron();
+        if (tracking.trackingClients() > 0) tracking.limitUsedSlots();
+        tracking.broadcastInvalidationMessages();
         for (Database db : dbs) {
             db.dict().shrinkIfNeeded();
             db.expires().shrinkIfNeeded();

@@ -56,6 +56,7 @@ public final class EngineConfig {
     public final LongParam listMaxListpackSize, listCompressDepth;
     public final LongParam hllSparseMaxBytes;
     public final LongParam latencyMonitorThreshold;
+    public final LongParam trackingTableMaxKeys;
 
     public EngineConfig(Config c) {
         this.registry = c;
@@ -86,6 +87,7 @@ public final class EngineConfig {
         listCompressDepth = c.register(new LongParam("list-compress-depth", 0, 0, INTMAX, false));
         hllSparseMaxBytes = c.register(new LongParam("hll-sparse-max-bytes", 3000, 0, LLMAX, true));
         latencyMonitorThreshold = c.register(new LongParam("latency-monitor-threshold", 0, 0, LLMAX, false));
+        trackingTableMaxKeys = c.register(new LongParam("tracking-table-max-keys", 1_000_000, 0, LLMAX, false));
     }
 
     /** Helper for parameters whose parse needs custom code. */

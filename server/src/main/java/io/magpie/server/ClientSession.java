@@ -237,6 +237,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         long start = System.nanoTime();
         try {
             engine.processCommand(client);
+            io.magpie.engine.Tracking.afterCommand(client, client.cmd);
             client.woff = server.replication().masterReplOffset();
             long threshold = engine.config.latencyMonitorThreshold.value();
             if (threshold > 0) {
@@ -279,6 +280,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        // Redis's beforeSleep: the keys changed in this pass go to BCAST clients as one message.
+        engine.tracking.broadcastInvalidationMessages();
         if (!server.deferReplyUntilAofSynced(this)) flush();
     }
 

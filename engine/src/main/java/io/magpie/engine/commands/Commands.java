@@ -29,5 +29,6 @@ public final class Commands {
         HyperLogLogCommands.register(t);
         GeoCommands.register(t);
         BloomCommands.register(t);
+        TrackingCommands.register(t);
     }
 }

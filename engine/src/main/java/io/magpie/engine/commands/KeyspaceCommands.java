@@ -299,6 +299,7 @@ final class KeyspaceCommands {
     static void flushdb(Client c) {
         checkFlushFlags(c);
         c.db.touchAllWatchedKeys(null);
+        c.engine.tracking.invalidateKeysOnFlush();
         c.engine.dirty += c.db.empty();
         // Propagated even when the db was already empty (forceCommandPropagation).
         c.engine.writes.propagate(c.db.id, Arrays.copyOf(c.argv, c.argc));
@@ -315,6 +316,7 @@ final class KeyspaceCommands {
             db.touchAllWatchedKeys(null);
             removed += db.empty();
         }
+        e.tracking.invalidateKeysOnFlush();
         e.dirty += removed;
         e.flushedAll(); // flushAllDataAndResetRDB: the empty dataset is saved at once where save points exist
         e.dirty++;

@@ -228,6 +228,7 @@ public final class Database {
      * expired key, which changes nothing logically.
      */
     public void signalModifiedKey(byte[] key) {
+        engine.tracking.invalidateKey(key);
         if (watched.isEmpty()) return;
         @SuppressWarnings("unchecked")
         List<WatchedKey> watchers = (List<WatchedKey>) watched.get(key);

@@ -123,6 +123,7 @@ final class AuthCommands {
     static void reset(Client c) {
         c.engine.discardTransaction(c);
         c.engine.pubsub.removeClient(c);
+        c.engine.tracking.disable(c);
         c.db = c.engine.db(0);
         c.setResp(2);
         c.name = "";

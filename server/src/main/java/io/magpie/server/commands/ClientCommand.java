@@ -41,7 +41,6 @@ public final class ClientCommand {
             c.addReplyOk();
         });
         t.register("client|unblock", c -> unblock(server, c));
-        t.register("client|getredir", c -> c.addReplyLongLong(-1));
         t.register("client|help", ClientCommand::help);
     }
 
@@ -103,6 +102,11 @@ public final class ClientCommand {
         if (c.isSubscribed()) f.append('P');
         if (c.multi) f.append('x');
         if (c.blocked || c.conn instanceof io.magpie.server.ClientSession s && s.paused()) f.append('b');
+        if (io.magpie.engine.Tracking.isOn(c)) {
+            f.append('t');
+            if (c.tracking.brokenRedirect) f.append('R');
+            if (c.tracking.bcast) f.append('B');
+        }
         if (c.dirtyCas) f.append('d');
         if (c.closeAfterReply) f.append('c');
         if (c.readonlyMode) f.append('r');

@@ -160,7 +160,7 @@ public final class InfoCommand {
         field(sb, "client_recent_max_input_buffer", server.recentMaxInputBuffer());
         field(sb, "client_recent_max_output_buffer", server.recentMaxOutputBuffer());
         field(sb, "blocked_clients", e.blocking.blockedClients() + server.postponedClients());
-        field(sb, "tracking_clients", 0);
+        field(sb, "tracking_clients", server.engine().tracking.trackingClients());
         field(sb, "clients_in_timeout_table", e.blocking.blockedClients());
     }
 
@@ -273,9 +273,9 @@ public final class InfoCommand {
         field(sb, "active_defrag_key_misses", 0);
         field(sb, "total_active_defrag_time", 0);
         field(sb, "current_active_defrag_time", 0);
-        field(sb, "tracking_total_keys", 0);
-        field(sb, "tracking_total_items", 0);
-        field(sb, "tracking_total_prefixes", 0);
+        field(sb, "tracking_total_keys", server.engine().tracking.totalKeys());
+        field(sb, "tracking_total_items", server.engine().tracking.totalItems());
+        field(sb, "tracking_total_prefixes", server.engine().tracking.totalPrefixes());
         field(sb, "unexpected_error_replies", s.unexpectedErrorReplies);
         field(sb, "total_error_replies", s.totalErrorReplies);
         field(sb, "dump_payload_sanitizations", 0);

@@ -52,6 +52,7 @@ public final class MagpieServer {
     private final String runId;
     private final LatencyMonitor latency = new LatencyMonitor();
     private final List<ShutdownHook> shutdownHooks = new ArrayList<>();
+    private final io.magpie.server.module.Modules modules = new io.magpie.server.module.Modules(this);
     private ScheduledFuture<?> cron;
     private volatile boolean shuttingDown;
     private int boundPort;
@@ -117,6 +118,11 @@ public final class MagpieServer {
     /** RDB/AOF persistence: SHUTDOWN calls prepareForShutdown, INFO reads infoSection. */
     public Persistence persistence() {
         return persistence;
+    }
+
+    /** The modes plugged into this server (Sentinel, Cluster...): add them before start(). */
+    public io.magpie.server.module.Modules modules() {
+        return modules;
     }
 
     /** Master and replica replication (REPLICAOF, PSYNC, INFO replication). */
@@ -232,6 +238,7 @@ public final class MagpieServer {
         Log.warning("Server initialized");
         Log.notice("Ready to accept connections tcp");
         mainLoop.next().execute(replication::start);
+        mainLoop.next().execute(modules::start);
     }
 
     /** Runs serverCron hz times a second; a change of hz takes effect at the next run. */
@@ -308,6 +315,7 @@ public final class MagpieServer {
                 replication.cron();
             }
             clientsCron();
+            modules.cron(nowMs);
             if (pauseEndMs != 0 && engine.now() >= pauseEndMs) unpause();
             sampleMetrics();
             Memory.usedMemory(engine);
@@ -526,6 +534,7 @@ public final class MagpieServer {
     private void stop() {
         shuttingDown = true;
         if (cron != null) cron.cancel(false);
+        mainLoop.execute(modules::shutdown);
         for (Channel ch : listeners) ch.close();
         mainLoop.execute(() -> {
             for (ClientSession s : new ArrayList<>(sessions)) {

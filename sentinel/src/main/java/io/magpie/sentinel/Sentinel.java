@@ -55,17 +55,18 @@ public final class Sentinel {
     final Random random = new Random();
     private EventLoopGroup loop;
     private Bootstrap linkBootstrap;
-    private SentinelServer server;
+    /** Publishes an event on the server's pub/sub: the event type is the channel. */
+    private java.util.function.BiConsumer<String, String> publisher;
     SentinelConfigFile configFile;
 
     static long now() {
         return System.currentTimeMillis();
     }
 
-    void attach(EventLoopGroup loop, Bootstrap linkBootstrap, SentinelServer server) {
+    void attach(EventLoopGroup loop, Bootstrap linkBootstrap, java.util.function.BiConsumer<String, String> publisher) {
         this.loop = loop;
         this.linkBootstrap = linkBootstrap;
-        this.server = server;
+        this.publisher = publisher;
     }
 
     // ------------------------------------------------------------------ instances
@@ -215,7 +216,7 @@ public final class Sentinel {
         int reset = 0;
         byte[] p = pattern.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (Instance ri : masters.values()) {
-            if (io.magpie.engine.util.Glob.match(p, ri.name.getBytes(java.nio.charset.StandardCharsets.UTF_8), false)) {
+            if (io.magpie.protocol.Glob.match(p, ri.name.getBytes(java.nio.charset.StandardCharsets.UTF_8), false)) {
                 resetMaster(ri, flags);
                 reset++;
             }
@@ -300,7 +301,7 @@ public final class Sentinel {
         if (!fmt.isEmpty()) msg.append(args.length == 0 ? fmt : String.format(Locale.ROOT, fmt, args));
         String text = msg.toString();
         Log.log(level, "%s %s", type, text);
-        if (level != Log.Level.DEBUG && server != null) server.publish(type, text);
+        if (level != Log.Level.DEBUG && publisher != null) publisher.accept(type, text);
         if (level == Log.Level.WARNING && ri != null) {
             Instance master = ri.is(Instance.MASTER) ? ri : ri.master;
             if (master != null && master.notificationScript != null) scripts.schedule(master.notificationScript, type, text);
@@ -1172,7 +1173,7 @@ public final class Sentinel {
             Log.warning("Sentinel timer error: %s", e);
         }
         hz = 10 + random.nextInt(10);
-        loop.schedule(this::timer, 1000 / hz, TimeUnit.MILLISECONDS);
+        if (!stopped) loop.schedule(this::timer, 1000 / hz, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -1198,6 +1199,13 @@ public final class Sentinel {
             }
         }
     }
+
+    /** The server is stopping: the timer stops rescheduling itself. */
+    void stop() {
+        stopped = true;
+    }
+
+    private boolean stopped;
 
     void startTimer() {
         previousTime = now();

@@ -225,7 +225,7 @@ public final class MagpieServer {
         config.bind.onChange(() -> relisten("Failed to bind to specified addresses."));
         // Loading comes after listening, as in Redis: clients are answered LOADING meanwhile.
         try {
-            persistence.loadAtStartup();
+            if (modules.servesKeyspace()) persistence.loadAtStartup();
         } catch (RuntimeException e) {
             if (shuttingDown) return; // SHUTDOWN (or a signal) during loading: exit without the rest
             for (Channel ch : listeners) ch.close();
@@ -234,7 +234,7 @@ public final class MagpieServer {
         mainLoop.next().execute(() -> mainThreadId = Thread.currentThread().getId());
         Memory.startup(engine);
         scheduleCron();
-        Log.notice("Running mode=standalone, port=%d.", boundPort);
+        Log.notice("Running mode=%s, port=%d.", modules.mode(), boundPort);
         Log.warning("Server initialized");
         Log.notice("Ready to accept connections tcp");
         mainLoop.next().execute(replication::start);

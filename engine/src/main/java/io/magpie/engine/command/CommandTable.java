@@ -43,14 +43,48 @@ public final class CommandTable {
                 if (required) throw new IllegalStateException("missing resource " + resource);
                 return;
             }
-            JsonNode root = new ObjectMapper().readTree(in);
-            for (JsonNode c : root.get("commands")) {
-                RedisCommand cmd = parse(c.get("info"), c.get("docs"), null);
-                all.put(cmd.fullName, cmd);
-            }
+            define(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Adds the metadata of a mode's own commands (Sentinel's SENTINEL), in commands.json's
+     * format; returns the JSON document for the mode's other fields.
+     */
+    public JsonNode define(InputStream json) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(json);
+        for (JsonNode c : root.get("commands")) {
+            RedisCommand cmd = parse(c.get("info"), c.get("docs"), null);
+            all.put(cmd.fullName, cmd);
+        }
+        return root;
+    }
+
+    /**
+     * A mode that serves only some commands (sentinel mode: those Redis flags SENTINEL): the
+     * others are no longer looked up, listed or counted (redis-sentinel refuses even QUIT).
+     */
+    public void retainOnly(Collection<String> served) {
+        Set<String> keep = new java.util.HashSet<>();
+        for (String n : served) keep.add(n.toLowerCase(Locale.ROOT));
+        byName.keySet().retainAll(keep);
+    }
+
+    /** Replaces the implementation of a command a mode answers in its own way (sentinel mode's INFO, ROLE, PUBLISH). */
+    public void override(String fullName, CommandHandler handler) {
+        RedisCommand cmd = lookupFull(fullName);
+        if (cmd == null || cmd.handler == null) throw new IllegalArgumentException("no implementation to override: " + fullName);
+        cmd.handler = handler;
+    }
+
+    private RedisCommand lookupFull(String fullName) {
+        String lower = fullName.toLowerCase(Locale.ROOT);
+        int bar = lower.indexOf('|');
+        if (bar < 0) return all.get(lower);
+        RedisCommand parent = all.get(lower.substring(0, bar));
+        return parent == null ? null : parent.subcommands.get(lower.substring(bar + 1));
     }
 
     private static RedisCommand parse(JsonNode info, JsonNode docs, RedisCommand parent) {

@@ -5,7 +5,7 @@ import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
 import io.magpie.engine.command.CommandTable;
 import io.magpie.engine.command.RedisCommand;
-import io.magpie.engine.util.Glob;
+import io.magpie.protocol.Glob;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;

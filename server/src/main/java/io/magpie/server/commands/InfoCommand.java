@@ -140,7 +140,7 @@ public final class InfoCommand {
         field(sb, "redis_git_sha1", "00000000");
         field(sb, "redis_git_dirty", 0);
         field(sb, "redis_build_id", "0");
-        field(sb, "redis_mode", "standalone");
+        field(sb, "redis_mode", server.modules().mode());
         field(sb, "os", OS);
         field(sb, "arch_bits", 64);
         field(sb, "monotonic_clock", "POSIX clock_gettime");

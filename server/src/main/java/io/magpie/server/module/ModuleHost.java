@@ -19,8 +19,8 @@ public interface ModuleHost {
         /** The calling client's id (CLIENT ID). */
         long clientId();
 
-        /** Closes the calling connection once the reply is sent (SHUTDOWN, QUIT-like commands). */
-        void closeAfterReply();
+        /** Replies with an error, counted in the server's error statistics as any error reply. */
+        void error(String text);
     }
 
     /** A module's command implementation. */
@@ -34,6 +34,21 @@ public interface ModuleHost {
      * command table. The table's metadata (arity, flags) applies to it as to any command.
      */
     void command(String fullName, Command impl);
+
+    /**
+     * Replaces the server's implementation of a command in this mode, as sentinel mode answers
+     * INFO, ROLE and PUBLISH in its own way.
+     */
+    void override(String fullName, Command impl);
+
+    /** Adds the metadata of the module's own commands, in commands.json's format; returns the document. */
+    com.fasterxml.jackson.databind.JsonNode defineCommands(java.io.InputStream json) throws java.io.IOException;
+
+    /** Serves only these top-level commands (sentinel mode serves those Redis flags SENTINEL). */
+    void serveOnly(java.util.Collection<String> commands);
+
+    /** The server's own INFO sections among those named (in the server's order). */
+    String info(java.util.Set<String> sections);
 
     /** The keyspace thread's loop: a module's timers and links run on it. */
     EventLoop mainLoop();

@@ -72,9 +72,41 @@ public final class Modules implements ModuleHost {
         }
     }
 
+    /** The node's mode: the first module's that names one, else standalone. */
+    public String mode() {
+        for (ServerModule m : modules) if (m.mode() != null) return m.mode();
+        return "standalone";
+    }
+
+    /** False when a module's mode has no keyspace: nothing is loaded at startup or saved. */
+    public boolean servesKeyspace() {
+        for (ServerModule m : modules) if (!m.servesKeyspace()) return false;
+        return true;
+    }
+
     @Override
     public void command(String fullName, Command impl) {
         server.engine().commands.register(fullName, c -> impl.call(new ClientCall(c)));
+    }
+
+    @Override
+    public void override(String fullName, Command impl) {
+        server.engine().commands.override(fullName, c -> impl.call(new ClientCall(c)));
+    }
+
+    @Override
+    public com.fasterxml.jackson.databind.JsonNode defineCommands(java.io.InputStream json) throws java.io.IOException {
+        return server.engine().commands.define(json);
+    }
+
+    @Override
+    public void serveOnly(java.util.Collection<String> commands) {
+        server.engine().commands.retainOnly(commands);
+    }
+
+    @Override
+    public String info(Set<String> sections) {
+        return io.magpie.server.commands.InfoCommand.generate(server, sections);
     }
 
     @Override
@@ -115,8 +147,8 @@ public final class Modules implements ModuleHost {
         }
 
         @Override
-        public void closeAfterReply() {
-            c.closeAfterReply = true;
+        public void error(String text) {
+            c.addReplyError(text);
         }
     }
 }

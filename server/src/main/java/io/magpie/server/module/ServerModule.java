@@ -21,6 +21,19 @@ public interface ServerModule {
      */
     default void attach(ModuleHost host) {}
 
+    /**
+     * The mode this module turns the node into (INFO's redis_mode, HELLO's mode), or null to
+     * leave it standalone.
+     */
+    default String mode() {
+        return null;
+    }
+
+    /** False for a mode without a keyspace (Sentinel): the server then loads and saves no data. */
+    default boolean servesKeyspace() {
+        return true;
+    }
+
     /** Called once the server listens and has loaded its data: open the module's own listeners, start links. */
     default void start() {}
 

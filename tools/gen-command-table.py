@@ -9,6 +9,12 @@ JSON encoding of RESP3 values (types must survive, RESP2 and RESP3 replies diffe
   array -> list, set -> {"set": [...]}, map -> {"map": [k1, v1, k2, v2, ...]}, null -> null.
 
 usage: tools/gen-command-table.py [port]   (a redis-server 7.0 must listen on 127.0.0.1:port)
+       tools/gen-command-table.py --sentinel port   (a redis-sentinel 7.0 on 127.0.0.1:port)
+
+With --sentinel it writes magpie-sentinel's sentinel-commands.json: the names of the commands
+sentinel mode serves (those Redis's table flags SENTINEL; COMMAND INFO does not show the flag,
+so they are read off redis-sentinel's own table) and the metadata of the commands only a
+Sentinel has (SENTINEL), in the same format.
 """
 import json, socket, sys
 
@@ -54,8 +60,8 @@ def call(sock, f, *args):
     sock.sendall(out)
     return read_value(f)
 
-def main():
-    port = int(sys.argv[1]) if len(sys.argv) > 1 else 6379
+def read_table(port):
+    """COMMAND INFO (the entries) and COMMAND DOCS (by name) of the server on port, and its version."""
     sock = socket.create_connection(("127.0.0.1", port))
     f = sock.makefile("rb")
     call(sock, f, "HELLO", "3")
@@ -65,13 +71,29 @@ def main():
     items = docs["map"]
     for i in range(0, len(items), 2):
         docs_by_name[items[i]] = items[i + 1]
-    commands = []
-    for entry in sorted(info, key=lambda e: e[0]):
-        commands.append({"info": entry, "docs": docs_by_name.get(entry[0])})
+    version = call(sock, f, "INFO", "server").split("redis_version:")[1].split("\r\n")[0]
+    return sorted(info, key=lambda e: e[0]), docs_by_name, version
+
+def sentinel(port):
+    info, docs_by_name, version = read_table(port)
+    with open("commands/src/main/resources/io/magpie/commands/commands.json") as r:
+        known = {c["info"][0] for c in json.load(r)["commands"]}
+    serves = [e[0] for e in info]
+    own = [{"info": e, "docs": docs_by_name.get(e[0])} for e in info if e[0] not in known]
+    out = "sentinel/src/main/resources/io/magpie/sentinel/sentinel-commands.json"
+    with open(out, "w") as w:
+        json.dump({"source": "redis-sentinel " + version, "serves": serves, "commands": own}, w, separators=(",", ":"))
+    print("wrote", len(serves), "served commands,", len(own), "of them Sentinel's own, to", out)
+
+def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--sentinel":
+        sentinel(int(sys.argv[2]))
+        return
+    info, docs_by_name, version = read_table(int(sys.argv[1]) if len(sys.argv) > 1 else 6379)
+    commands = [{"info": e, "docs": docs_by_name.get(e[0])} for e in info]
     out = "commands/src/main/resources/io/magpie/commands/commands.json"
     with open(out, "w") as w:
-        json.dump({"source": "redis-server " + call(sock, f, "INFO", "server").split("redis_version:")[1].split("\r\n")[0],
-                   "commands": commands}, w, separators=(",", ":"))
+        json.dump({"source": "redis-server " + version, "commands": commands}, w, separators=(",", ":"))
     print("wrote", len(commands), "commands to", out)
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import io.magpie.server.ConfigLoader;
 import io.magpie.server.Log;
 import io.magpie.server.MagpieServer;
 import io.magpie.server.commands.InfoCommand;
+import io.magpie.sentinel.SentinelModule;
 
 /**
  * The magpie-server entry point, with redis-server's command line:
@@ -32,13 +33,14 @@ public final class Main {
             System.err.println("       ./magpie-server /etc/myredis.conf --loglevel verbose -");
             System.exit(1);
         }
-        if (io.magpie.sentinel.SentinelMain.requested(args)) {
-            io.magpie.sentinel.SentinelMain.main(args);
-            return;
-        }
-        Log.setRole('C');
+        // The mode is configuration: --sentinel (or the magpie-sentinel launcher) adds Sentinel's module.
+        boolean sentinelMode = SentinelModule.requested(args);
+        if (sentinelMode) args = SentinelModule.withoutFlag(args);
+        Log.setRole(sentinelMode ? 'X' : 'C');
         Config registry = new Config();
         MagpieServer server = new MagpieServer(registry);
+        SentinelModule sentinel = sentinelMode ? new SentinelModule(server) : null;
+        if (sentinel != null) server.modules().add(sentinel);
         String file = ConfigLoader.configFile(args);
         String text;
         String stdinConfig = null;
@@ -56,7 +58,9 @@ public final class Main {
             return;
         }
         try {
+            if (sentinel != null) text = sentinel.takeConfigLines(text);
             ConfigLoader.load(registry, text);
+            if (sentinel != null) sentinel.applyConfigLines();
         } catch (ConfigLoader.FatalConfigError e) {
             System.err.println(e.getMessage());
             System.exit(1);
@@ -77,7 +81,8 @@ public final class Main {
         } else {
             Log.warning("Configuration loaded");
         }
-        Log.setRole('M');
+        if (sentinel != null && !sentinel.checkConfigFile(file)) System.exit(1);
+        Log.setRole(sentinelMode ? 'X' : 'M');
         Signals.install(server);
         try {
             server.start();

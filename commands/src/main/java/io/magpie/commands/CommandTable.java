@@ -34,7 +34,7 @@ public final class CommandTable<H> {
     private final Map<String, RedisCommand> byName = new HashMap<>();
     /** Every top-level command of the metadata, and the implemented ones, for lookups from argv bytes. */
     private final CommandDict allDict = new CommandDict();
-    private final CommandDict implemented = new CommandDict();
+    private CommandDict implemented = new CommandDict();
 
     public static <H> CommandTable<H> load() {
         CommandTable<H> t = new CommandTable<>();
@@ -49,16 +49,52 @@ public final class CommandTable<H> {
                 if (required) throw new IllegalStateException("missing resource " + resource);
                 return;
             }
-            JsonNode root = new ObjectMapper().readTree(in);
-            for (JsonNode c : root.get("commands")) {
-                JsonNode sentinel = c.get("sentinel");
-                RedisCommand cmd = parse(c.get("info"), c.get("docs"), null, sentinel == null ? null : sentinel.asText());
-                all.put(cmd.fullName, cmd);
-                allDict.put(cmd);
-            }
+            define(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Adds the metadata of a mode's own commands (Sentinel's SENTINEL), in commands.json's
+     * format; returns the JSON document for the mode's other fields.
+     */
+    public JsonNode define(InputStream json) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(json);
+        for (JsonNode c : root.get("commands")) {
+            JsonNode sentinel = c.get("sentinel");
+            RedisCommand cmd = parse(c.get("info"), c.get("docs"), null, sentinel == null ? null : sentinel.asText());
+            all.put(cmd.fullName, cmd);
+            allDict.put(cmd);
+        }
+        return root;
+    }
+
+    /**
+     * A mode that serves only some commands (sentinel mode: those Redis flags SENTINEL): the
+     * others are no longer looked up, listed or counted (redis-sentinel refuses even QUIT).
+     */
+    public void retainOnly(Collection<String> served) {
+        Set<String> keep = new java.util.HashSet<>();
+        for (String n : served) keep.add(n.toLowerCase(Locale.ROOT));
+        byName.keySet().retainAll(keep);
+        implemented = new CommandDict();
+        for (RedisCommand c : byName.values()) implemented.put(c);
+    }
+
+    /** Replaces the implementation of a command a mode answers in its own way (sentinel mode's INFO, ROLE, PUBLISH). */
+    public void override(String fullName, H handler) {
+        RedisCommand cmd = lookupFull(fullName);
+        if (cmd == null || cmd.handler == null) throw new IllegalArgumentException("no implementation to override: " + fullName);
+        cmd.handler = handler;
+    }
+
+    private RedisCommand lookupFull(String fullName) {
+        String lower = fullName.toLowerCase(Locale.ROOT);
+        int bar = lower.indexOf('|');
+        if (bar < 0) return all.get(lower);
+        RedisCommand parent = all.get(lower.substring(0, bar));
+        return parent == null ? null : parent.subcommands.get(lower.substring(bar + 1));
     }
 
     /**
@@ -139,15 +175,7 @@ public final class CommandTable<H> {
 
     /** Attaches the implementation of a command ("get") or subcommand ("config|get"). */
     public void register(String fullName, H handler) {
-        String lower = fullName.toLowerCase(Locale.ROOT);
-        RedisCommand cmd;
-        int bar = lower.indexOf('|');
-        if (bar >= 0) {
-            RedisCommand parent = all.get(lower.substring(0, bar));
-            cmd = parent == null ? null : parent.subcommands.get(lower.substring(bar + 1));
-        } else {
-            cmd = all.get(lower);
-        }
+        RedisCommand cmd = lookupFull(fullName);
         if (cmd == null) throw new IllegalArgumentException("no metadata for command " + fullName);
         if (cmd.handler != null) throw new IllegalStateException("command registered twice: " + fullName);
         cmd.handler = handler;

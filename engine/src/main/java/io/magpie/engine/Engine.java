@@ -359,24 +359,7 @@ public final class Engine {
 
     /** sdscatrepr: "quoted" with \n \r \t \a \b and \xHH escapes. */
     public static String reprQuoted(byte[] s) {
-        StringBuilder sb = new StringBuilder(s.length + 2).append('"');
-        for (byte b : s) {
-            int x = b & 0xff;
-            switch (x) {
-                case '\\' -> sb.append("\\\\");
-                case '"' -> sb.append("\\\"");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case 7 -> sb.append("\\a");
-                case '\b' -> sb.append("\\b");
-                default -> {
-                    if (x >= 32 && x < 127) sb.append((char) x);
-                    else sb.append(String.format("\\x%02x", x));
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return io.magpie.protocol.Repr.quoted(s);
     }
 
     /* ---------------- keyspace events and write hooks ---------------- */

@@ -8,12 +8,20 @@ import java.util.List;
  * propagate (INCRBYFLOAT as SET, EXPIRE as PEXPIREAT, an expired key as DEL). AOF,
  * replication and Raft consume it; nothing else describes a write.
  *
- * Effects of one execution unit (a command, an EXEC, an active-expire deletion) are
- * collected and delivered together when the unit ends; more than one is wrapped in
- * MULTI/EXEC so consumers apply them atomically, as Redis 7.0's propagatePendingCommands.
+ * Effects of one execution unit (a command, an EXEC, a script, an active-expire deletion)
+ * are collected and delivered together as one {@link WriteUnit} when the unit ends, as
+ * Redis 7.0's propagatePendingCommands; {@link StreamEncoder} turns it into RESP.
  */
 public final class WriteStream {
-    /** A consumer of propagated writes. SELECT is the consumer's business (it tracks its own db). */
+    /** A consumer of the stream: AOF, replication. */
+    public interface UnitListener {
+        void onUnit(WriteUnit unit);
+    }
+
+    /**
+     * A consumer that reads the stream command by command, as it appears in RESP: a unit of
+     * several atomic commands is spelled out between MULTI and EXEC (tests, simple observers).
+     */
     public interface Listener {
         void onWrite(int db, byte[][] argv);
     }
@@ -21,16 +29,24 @@ public final class WriteStream {
     private static final byte[][] MULTI = {"MULTI".getBytes()};
     private static final byte[][] EXEC = {"EXEC".getBytes()};
 
-    private final List<Listener> listeners = new ArrayList<>();
-    private final List<Object[]> pending = new ArrayList<>();
-    private boolean noWrap;
+    private final List<UnitListener> listeners = new ArrayList<>();
+    private final WriteUnit pending = new WriteUnit();
 
-    public void addListener(Listener l) {
+    public void addListener(UnitListener l) {
         listeners.add(l);
     }
 
-    public void removeListener(Listener l) {
+    public void removeListener(UnitListener l) {
         listeners.remove(l);
+    }
+
+    public void addListener(Listener l) {
+        listeners.add(u -> {
+            boolean wrap = u.atomic() && u.size() > 1;
+            if (wrap) l.onWrite(u.db(0), MULTI);
+            for (int i = 0; i < u.size(); i++) l.onWrite(u.db(i), u.argv(i));
+            if (wrap) l.onWrite(u.db(u.size() - 1), EXEC);
+        });
     }
 
     public boolean hasListeners() {
@@ -40,30 +56,19 @@ public final class WriteStream {
     /** Queues a write of the current unit (Redis's alsoPropagate). */
     public void propagate(int db, byte[][] argv) {
         if (listeners.isEmpty()) return;
-        pending.add(new Object[] {db, argv});
+        pending.add(db, argv);
     }
 
-    /** The unit touches arbitrary keys (FLUSHALL, active expiry): deliver its writes unwrapped. */
+    /** The unit touches arbitrary keys (FLUSHALL, active expiry): its writes are not one transaction. */
     public void noWrapThisUnit() {
-        noWrap = true;
+        pending.notAtomic();
     }
 
     /** Ends the unit: delivers its writes. */
     public void flush() {
-        if (pending.isEmpty()) {
-            noWrap = false;
-            return;
+        if (pending.size() > 0) {
+            for (UnitListener l : listeners) l.onUnit(pending);
         }
-        boolean wrap = pending.size() > 1 && !noWrap;
-        int firstDb = (int) pending.get(0)[0];
-        if (wrap) emit(firstDb, MULTI);
-        for (Object[] op : pending) emit((int) op[0], (byte[][]) op[1]);
-        if (wrap) emit((int) pending.get(pending.size() - 1)[0], EXEC);
         pending.clear();
-        noWrap = false;
-    }
-
-    private void emit(int db, byte[][] argv) {
-        for (Listener l : listeners) l.onWrite(db, argv);
     }
 }

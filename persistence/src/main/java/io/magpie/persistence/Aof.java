@@ -3,7 +3,11 @@ package io.magpie.persistence;
 import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.ReplyException;
+import io.magpie.engine.StreamEncoder;
 import io.magpie.engine.WriteStream;
+import io.magpie.engine.WriteUnit;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.magpie.engine.config.Config;
 import io.magpie.engine.config.Param;
 import io.magpie.engine.config.Params.BoolParam;
@@ -51,7 +55,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * dataset exactly; when the snapshot is on disk as the new base, the manifest is swapped
  * atomically and the old files become history and are deleted.
  */
-public final class Aof implements WriteStream.Listener {
+public final class Aof implements WriteStream.UnitListener {
     enum Fsync {
         ALWAYS, EVERYSEC, NO;
 
@@ -63,7 +67,6 @@ public final class Aof implements WriteStream.Listener {
     private static final String MANIFEST_SUFFIX = ".manifest";
     private static final String TEMP_PREFIX = "temp-";
     private static final int FLUSH_AT = 256 << 10;
-    private static final byte[] SELECT = "SELECT".getBytes(StandardCharsets.US_ASCII);
 
     private final Engine engine;
     private final Config registry;
@@ -79,7 +82,9 @@ public final class Aof implements WriteStream.Listener {
     private boolean on;
     private AofManifest manifest;
     private FileChannel incr;
-    private int selectedDb = -1;
+    /** The stream as RESP; it selects afresh at the start of each incr file. */
+    private final StreamEncoder encoder = new StreamEncoder();
+    private final ByteBuf encoded = Unpooled.buffer(1024);
     private long lastTimestamp = -1;
     private byte[] buf = new byte[16 << 10];
     private int bufLen;
@@ -149,8 +154,8 @@ public final class Aof implements WriteStream.Listener {
 
     /* ---------------- feeding: the write stream ---------------- */
 
-    /** feedAppendOnlyFile: SELECT when the db changes, then the command as a RESP multibulk. */
-    @Override public void onWrite(int db, byte[][] argv) {
+    /** feedAppendOnlyFile: the unit as RESP, after a timestamp annotation when the second changed. */
+    @Override public void onUnit(WriteUnit unit) {
         if (!on) return;
         if (timestampEnabled.value()) {
             long sec = engine.now() / 1000;
@@ -162,41 +167,12 @@ public final class Aof implements WriteStream.Listener {
                 bufLen += ts.length;
             }
         }
-        if (db != selectedDb) {
-            appendMultibulk(SELECT, Integer.toString(db).getBytes(StandardCharsets.US_ASCII));
-            selectedDb = db;
-        }
-        appendMultibulk(argv);
-    }
-
-    private void appendMultibulk(byte[]... argv) {
-        appendHeader('*', argv.length);
-        for (byte[] a : argv) {
-            appendHeader('$', a.length);
-            ensure(a.length + 2);
-            System.arraycopy(a, 0, buf, bufLen, a.length);
-            bufLen += a.length;
-            buf[bufLen++] = '\r';
-            buf[bufLen++] = '\n';
-        }
-    }
-
-    private void appendHeader(char type, long n) {
-        ensure(24);
-        buf[bufLen++] = (byte) type;
-        if (n == 0) {
-            buf[bufLen++] = '0';
-        } else {
-            int start = bufLen;
-            for (long v = n; v > 0; v /= 10) buf[bufLen++] = (byte) ('0' + v % 10);
-            for (int i = start, j = bufLen - 1; i < j; i++, j--) {
-                byte t = buf[i];
-                buf[i] = buf[j];
-                buf[j] = t;
-            }
-        }
-        buf[bufLen++] = '\r';
-        buf[bufLen++] = '\n';
+        encoded.clear();
+        encoder.unit(unit, encoded);
+        int n = encoded.readableBytes();
+        ensure(n);
+        encoded.getBytes(0, buf, bufLen, n);
+        bufLen += n;
     }
 
     private void ensure(int n) {
@@ -403,7 +379,7 @@ public final class Aof implements WriteStream.Listener {
 
     private void turnOn() {
         on = true;
-        selectedDb = -1;
+        encoder.reselect();
         if (bio == null) {
             bio = Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "magpie-aof-fsync");
@@ -613,7 +589,7 @@ public final class Aof implements WriteStream.Listener {
         incr = ch;
         manifest.incrs.add(new AofManifest.Info(name, seq, AofManifest.INCR));
         manifest.currIncrSeq = seq;
-        selectedDb = -1;
+        encoder.reselect();
         lastTimestamp = -1;
         unsynced = false;
         return name;
@@ -691,12 +667,11 @@ public final class Aof implements WriteStream.Listener {
     private static final class CommandBaseSink implements KeyspaceSnapshot.Sink {
         private static final byte[] RESTORE = "RESTORE".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] ABSTTL = "ABSTTL".getBytes(StandardCharsets.US_ASCII);
-        private static final byte[] SELECT_CMD = "SELECT".getBytes(StandardCharsets.US_ASCII);
         private final RdbWriter.Flusher out;
         private final boolean compression;
         private final int listFill;
-        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
-        private int db = -1;
+        private final StreamEncoder encoder = new StreamEncoder();
+        private final ByteBuf pending = Unpooled.buffer(FLUSH_AT + (FLUSH_AT >> 2));
 
         CommandBaseSink(RdbWriter.Flusher out, boolean compression, int listFill) {
             this.out = out;
@@ -709,10 +684,6 @@ public final class Aof implements WriteStream.Listener {
         }
 
         @Override public void entry(int dbIndex, byte[] key, Object value, long expireMs) {
-            if (dbIndex != db) {
-                multibulk(SELECT_CMD, Integer.toString(dbIndex).getBytes(StandardCharsets.US_ASCII));
-                db = dbIndex;
-            }
             byte[] payload;
             try {
                 payload = DumpPayload.create(value, compression, listFill);
@@ -720,23 +691,15 @@ public final class Aof implements WriteStream.Listener {
                 throw new UncheckedIOException(e);
             }
             byte[] ttl = Long.toString(expireMs < 0 ? 0 : expireMs).getBytes(StandardCharsets.US_ASCII);
-            if (expireMs < 0) multibulk(RESTORE, key, ttl, payload);
-            else multibulk(RESTORE, key, ttl, payload, ABSTTL);
-            if (pending.size() >= FLUSH_AT) drain();
-        }
-
-        private void multibulk(byte[]... argv) {
-            pending.writeBytes(("*" + argv.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            for (byte[] a : argv) {
-                pending.writeBytes(("$" + a.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-                pending.writeBytes(a);
-                pending.writeBytes(new byte[] {'\r', '\n'});
-            }
+            encoder.command(dbIndex, expireMs < 0 ? new byte[][] {RESTORE, key, ttl, payload}
+                    : new byte[][] {RESTORE, key, ttl, payload, ABSTTL}, pending);
+            if (pending.readableBytes() >= FLUSH_AT) drain();
         }
 
         private void drain() {
-            byte[] b = pending.toByteArray();
-            pending.reset();
+            byte[] b = new byte[pending.readableBytes()];
+            pending.readBytes(b);
+            pending.clear();
             out.flush(b, b.length);
         }
 

@@ -1,13 +1,19 @@
 package io.magpie.persistence;
 
+import io.magpie.protocol.ProtocolException;
+import io.magpie.protocol.RequestParser;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Reads the commands of an AOF file (RESP multibulk, '#' annotation lines) and counts
- * the offset, so a failure says where. Stricter than Redis on CRLF after bulk payloads:
- * a flipped terminator is reported rather than silently accepted.
+ * Reads the commands of an AOF file through the server's one command reader
+ * ({@link RequestParser}, in its strict mode: multibulk only, CRLF checked after every
+ * bulk, so a flipped terminator is reported rather than silently accepted). This class only
+ * adds what a file has and a socket has not: '#' annotation lines, the end of the file, and
+ * the offset, so that a failure says where.
  */
 final class AofReader {
     /** The file ended inside a command: a truncated tail. */
@@ -27,83 +33,68 @@ final class AofReader {
         }
     }
 
-    private static final int MAX_LINE = 1 << 16;
-    private static final long MAX_BULK = 512L << 20;
+    private static final int CHUNK = 64 * 1024;
 
     private final InputStream in;
-    private long offset;
+    private final RequestParser parser = new RequestParser();
+    private final ByteBuf buf = Unpooled.buffer(CHUNK);
+    /** The file offset of the buffer's index 0. */
+    private long bufStart;
+    private boolean eof;
+    private long commandStart;
 
     AofReader(InputStream in, long startOffset) {
         this.in = in;
-        this.offset = startOffset;
+        this.bufStart = startOffset;
+        parser.setStrict(true);
+        parser.setMaxBulkLen(Long.MAX_VALUE); // a file holds what the server once accepted
     }
 
+    /** The offset just after the last command returned. */
     long offset() {
-        return offset;
+        return bufStart + buf.readerIndex();
     }
 
-    private int read() throws IOException {
-        int b = in.read();
-        if (b < 0) throw new Truncated();
-        offset++;
-        return b;
+    /** Reads another chunk; false at the end of the file. */
+    private boolean fill() throws IOException {
+        if (eof) return false;
+        if (buf.readerIndex() > CHUNK) {
+            bufStart += buf.readerIndex();
+            buf.discardReadBytes();
+        }
+        buf.ensureWritable(CHUNK);
+        int n = buf.writeBytes(in, CHUNK);
+        if (n < 0) {
+            eof = true;
+            return false;
+        }
+        return true;
     }
 
     /** The next command, or null at a clean end of file (between commands). */
     byte[][] next() throws IOException {
         while (true) {
-            int first = in.read();
-            if (first < 0) return null;
-            offset++;
-            if (first == '#') { // an annotation (timestamps): skip the line
-                while (read() != '\n') {
-                    // skip
+            if (!parser.inCommand()) {
+                if (!buf.isReadable() && !fill()) return null;
+                if (!buf.isReadable()) continue;
+                if (buf.getByte(buf.readerIndex()) == '#') { // an annotation (timestamps): skip the line
+                    int nl;
+                    while ((nl = buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) '\n')) < 0) {
+                        if (!fill()) throw new Truncated();
+                    }
+                    buf.readerIndex(nl + 1);
+                    continue;
                 }
-                continue;
             }
-            long at = offset - 1;
-            if (first != '*') throw new BadFormat("expected '*'", at);
-            long argc = readNumberLine(at);
-            if (argc < 1 || argc > Integer.MAX_VALUE) throw new BadFormat("invalid multibulk length", at);
-            byte[][] argv = new byte[(int) Math.min(argc, 1024)][];
-            for (int i = 0; i < argc; i++) {
-                long bulkAt = offset;
-                if (read() != '$') throw new BadFormat("expected '$'", bulkAt);
-                long len = readNumberLine(bulkAt);
-                if (len < 0 || len > MAX_BULK) throw new BadFormat("invalid bulk length", bulkAt);
-                byte[] arg = new byte[(int) len];
-                int off = 0;
-                while (off < len) {
-                    int n = in.read(arg, off, (int) len - off);
-                    if (n < 0) throw new Truncated();
-                    off += n;
-                    offset += n;
-                }
-                long crlfAt = offset;
-                if (read() != '\r' || read() != '\n') throw new BadFormat("expected CRLF after bulk", crlfAt);
-                if (i >= argv.length) argv = java.util.Arrays.copyOf(argv, (int) Math.min(argc, argv.length * 2L));
-                argv[i] = arg;
+            if (!parser.inCommand()) commandStart = offset();
+            byte[][] argv;
+            try {
+                argv = parser.parse(buf);
+            } catch (ProtocolException e) {
+                throw new BadFormat(e.getMessage().replace("ERR Protocol error: ", ""), commandStart);
             }
-            return argv;
+            if (argv != null) return argv;
+            if (!fill()) throw new Truncated();
         }
-    }
-
-    /** Digits up to CRLF after a type byte. */
-    private long readNumberLine(long at) throws IOException {
-        long v = 0;
-        int digits = 0;
-        boolean neg = false;
-        while (true) {
-            int b = read();
-            if (b == '\r') break;
-            if (b == '-' && digits == 0 && !neg) {
-                neg = true;
-                continue;
-            }
-            if (b < '0' || b > '9' || ++digits > 18 || offset - at > MAX_LINE) throw new BadFormat("invalid length line", at);
-            v = v * 10 + (b - '0');
-        }
-        if (read() != '\n' || digits == 0) throw new BadFormat("invalid length line", at);
-        return neg ? -v : v;
     }
 }

@@ -30,6 +30,17 @@ public final class RequestParser {
     }
 
     /** While a password is required and not yet given, requests are kept small (Redis does the same). */
+    /**
+     * A write stream (an AOF file) rather than a client: multibulk only, no empty commands,
+     * and every bulk must end in CRLF, so that a damaged byte of the framing is reported where
+     * a lenient reader would silently skip it.
+     */
+    public void setStrict(boolean strict) {
+        this.strict = strict;
+    }
+
+    private boolean strict;
+
     public void setAuthRequired(boolean authRequired) {
         this.authRequired = authRequired;
     }
@@ -49,6 +60,7 @@ public final class RequestParser {
             if (multibulkLen == 0) {
                 if (!in.isReadable()) return null;
                 if (in.getByte(in.readerIndex()) != '*') {
+                    if (strict) throw new ProtocolException("ERR Protocol error: expected '*', got '" + (char) (in.getByte(in.readerIndex()) & 0xff) + "'");
                     int r = parseInline(in);
                     if (r == INLINE_NEED_MORE) return null;
                     if (r == INLINE_EMPTY) continue;
@@ -64,6 +76,7 @@ public final class RequestParser {
                 long n = parseLong(in, in.readerIndex() + 1, eol);
                 if (n == Long.MIN_VALUE || n > Integer.MAX_VALUE) throw new ProtocolException("ERR Protocol error: invalid multibulk length");
                 if (n > UNAUTHENTICATED_MAX_ARGS && authRequired) throw new ProtocolException("ERR Protocol error: unauthenticated multibulk length");
+                if (n <= 0 && strict) throw new ProtocolException("ERR Protocol error: invalid multibulk length");
                 in.readerIndex(eol + 2);
                 if (n <= 0) continue;
                 multibulkLen = (int) n;
@@ -91,8 +104,11 @@ public final class RequestParser {
                 }
                 if (in.readableBytes() < bulkLen + 2) return null;
                 byte[] arg = new byte[(int) bulkLen];
+                if (strict && (in.getByte(in.readerIndex() + (int) bulkLen) != '\r' || in.getByte(in.readerIndex() + (int) bulkLen + 1) != '\n')) {
+                    throw new ProtocolException("ERR Protocol error: expected CRLF after bulk");
+                }
                 in.readBytes(arg);
-                in.skipBytes(2); // Redis does not check the CRLF after a bulk either
+                in.skipBytes(2); // Redis does not check the CRLF after a client's bulk either
                 if (argIndex == argv.length) argv = java.util.Arrays.copyOf(argv, Math.min(multibulkLen, argv.length * 2));
                 argv[argIndex++] = arg;
                 bulkLen = -1;

@@ -78,6 +78,24 @@ class RequestParserTest {
     }
 
     @Test
+    void aStrictParserReadsAStreamMultibulkOnlyWithEveryBulkEndingInCrlf() throws Exception {
+        RequestParser lenient = new RequestParser();
+        assertThat(strings(lenient.parse(buf("*1\r\n$4\r\nPINGxx")))).containsExactly("PING"); // a client's: as Redis
+        RequestParser strict = new RequestParser();
+        strict.setStrict(true);
+        assertThat(strings(strict.parse(buf("*1\r\n$4\r\nPING\r\n")))).containsExactly("PING");
+        RequestParser flipped = new RequestParser();
+        flipped.setStrict(true);
+        assertThatThrownBy(() -> flipped.parse(buf("*1\r\n$4\r\nPING\rX"))).hasMessage("ERR Protocol error: expected CRLF after bulk");
+        RequestParser inline = new RequestParser();
+        inline.setStrict(true);
+        assertThatThrownBy(() -> inline.parse(buf("PING\r\n"))).hasMessage("ERR Protocol error: expected '*', got 'P'");
+        RequestParser empty = new RequestParser();
+        empty.setStrict(true);
+        assertThatThrownBy(() -> empty.parse(buf("*0\r\n"))).hasMessage("ERR Protocol error: invalid multibulk length");
+    }
+
+    @Test
     void enforcesProtoMaxBulkLen() {
         RequestParser p = new RequestParser();
         p.setMaxBulkLen(10);

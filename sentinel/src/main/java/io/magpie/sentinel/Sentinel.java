@@ -53,19 +53,23 @@ public final class Sentinel {
 
     final Scripts scripts = new Scripts(this);
     final Random random = new Random();
+    /** Failure detection, election and failover; this class is its shell (links, events, config). */
+    final FailoverMachine machine = new FailoverMachine(this, random);
+    private final FailoverMachine.Ready ready = new FailoverMachine.Ready();
     private EventLoopGroup loop;
     private Bootstrap linkBootstrap;
-    private SentinelServer server;
+    /** Publishes an event on the server's pub/sub: the event type is the channel. */
+    private java.util.function.BiConsumer<String, String> publisher;
     SentinelConfigFile configFile;
 
     static long now() {
         return System.currentTimeMillis();
     }
 
-    void attach(EventLoopGroup loop, Bootstrap linkBootstrap, SentinelServer server) {
+    void attach(EventLoopGroup loop, Bootstrap linkBootstrap, java.util.function.BiConsumer<String, String> publisher) {
         this.loop = loop;
         this.linkBootstrap = linkBootstrap;
-        this.server = server;
+        this.publisher = publisher;
     }
 
     // ------------------------------------------------------------------ instances
@@ -215,7 +219,7 @@ public final class Sentinel {
         int reset = 0;
         byte[] p = pattern.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (Instance ri : masters.values()) {
-            if (io.magpie.engine.util.Glob.match(p, ri.name.getBytes(java.nio.charset.StandardCharsets.UTF_8), false)) {
+            if (io.magpie.protocol.Glob.match(p, ri.name.getBytes(java.nio.charset.StandardCharsets.UTF_8), false)) {
                 resetMaster(ri, flags);
                 reset++;
             }
@@ -300,7 +304,7 @@ public final class Sentinel {
         if (!fmt.isEmpty()) msg.append(args.length == 0 ? fmt : String.format(Locale.ROOT, fmt, args));
         String text = msg.toString();
         Log.log(level, "%s %s", type, text);
-        if (level != Log.Level.DEBUG && server != null) server.publish(type, text);
+        if (level != Log.Level.DEBUG && publisher != null) publisher.accept(type, text);
         if (level == Log.Level.WARNING && ri != null) {
             Instance master = ri.is(Instance.MASTER) ? ri : ri.master;
             if (master != null && master.notificationScript != null) scripts.schedule(master.notificationScript, type, text);
@@ -509,15 +513,9 @@ public final class Sentinel {
         // A replica turned master: the one we promoted (failover goes on), or one to put back in line.
         if (ri.is(Instance.SLAVE) && role == Instance.MASTER) {
             Instance m = ri.master;
-            if (ri.is(Instance.PROMOTED) && m.is(Instance.FAILOVER_IN_PROGRESS)
-                    && m.failoverState == Instance.FAILOVER_STATE_WAIT_PROMOTION) {
-                m.configEpoch = m.failoverEpoch;
-                m.failoverState = Instance.FAILOVER_STATE_RECONF_SLAVES;
-                m.failoverStateChangeTime = now();
-                flushConfig();
-                event(Log.Level.WARNING, "+promoted-slave", ri, "%@");
-                if ((simFailureFlags & SIMFAILURE_CRASH_AFTER_PROMOTION) != 0) simFailureCrash();
-                event(Log.Level.WARNING, "+failover-state-reconf-slaves", m, "%@");
+            FailoverMachine.Ready promoted = new FailoverMachine.Ready();
+            if (machine.stepPromoted(ri, now(), promoted)) {
+                apply(promoted);
                 callClientReconfScript(m, true, "start", m.addr, ri.addr);
                 forceHelloUpdateForMaster(m);
             } else {
@@ -738,13 +736,12 @@ public final class Sentinel {
 
     // ------------------------------------------------------------------ failure detection
 
-    void checkSubjectivelyDown(Instance ri) {
-        long now = now();
-        long elapsed = 0;
+    /**
+     * The link part of sentinelCheckSubjectivelyDown: a command link that stopped answering
+     * pings, or a pub/sub link that stopped hearing hellos, is closed to be reconnected.
+     */
+    private void closeStaleLinks(Instance ri, long now) {
         Instance.Link link = ri.link;
-        if (link.actPingTime != 0) elapsed = now - link.actPingTime;
-        else if (link.disconnected) elapsed = now - link.lastAvailTime;
-
         if (link.cc != null && now - link.ccConnTime > minLinkReconnectPeriod && link.actPingTime != 0
                 && now - link.actPingTime > ri.downAfterPeriod / 2 && now - link.lastPongTime > ri.downAfterPeriod / 2) {
             link.closeConnection(link.cc);
@@ -752,126 +749,57 @@ public final class Sentinel {
         if (link.pc != null && now - link.pcConnTime > minLinkReconnectPeriod && now - link.pcLastActivity > publishPeriod * 3) {
             link.closeConnection(link.pc);
         }
-        if (elapsed > ri.downAfterPeriod
-                || (ri.is(Instance.MASTER) && ri.roleReported == Instance.SLAVE && now - ri.roleReportedTime > ri.downAfterPeriod + infoPeriod * 2)
-                || (ri.is(Instance.MASTER_REBOOT) && now - ri.masterRebootSinceTime > ri.masterRebootDownAfterPeriod)) {
-            if (!ri.is(Instance.S_DOWN)) {
-                event(Log.Level.WARNING, "+sdown", ri, "%@");
-                ri.sDownSinceTime = now();
-                ri.flags |= Instance.S_DOWN;
-            }
-        } else if (ri.is(Instance.S_DOWN)) {
-            event(Log.Level.WARNING, "-sdown", ri, "%@");
-            ri.flags &= ~(Instance.S_DOWN | Instance.SCRIPT_KILL_SENT);
-        }
-    }
-
-    void checkObjectivelyDown(Instance master) {
-        int quorum = 0;
-        boolean odown = false;
-        if (master.is(Instance.S_DOWN)) {
-            quorum = 1;
-            for (Instance ri : master.sentinels.values()) if (ri.is(Instance.MASTER_DOWN)) quorum++;
-            if (quorum >= master.quorum) odown = true;
-        }
-        if (odown) {
-            if (!master.is(Instance.O_DOWN)) {
-                event(Log.Level.WARNING, "+odown", master, "%@ #quorum %d/%d", quorum, master.quorum);
-                master.flags |= Instance.O_DOWN;
-                master.oDownSinceTime = now();
-            }
-        } else if (master.is(Instance.O_DOWN)) {
-            event(Log.Level.WARNING, "-odown", master, "%@");
-            master.flags &= ~Instance.O_DOWN;
-        }
     }
 
     private void receiveIsMasterDownReply(Instance ri, Reply r) {
         ri.link.pendingCommands--;
         if (r.type == Reply.ARRAY && r.elements.length == 3 && r.elements[0].type == Reply.INTEGER
                 && r.elements[1].type == Reply.STRING && r.elements[2].type == Reply.INTEGER) {
-            ri.lastMasterDownReplyTime = now();
-            if (r.elements[0].integer == 1) ri.flags |= Instance.MASTER_DOWN;
-            else ri.flags &= ~Instance.MASTER_DOWN;
-            if (!r.elements[1].str.equals("*")) {
-                if (ri.leaderEpoch != r.elements[2].integer) {
-                    Log.warning("%s voted for %s %s", ri.name, r.elements[1].str, Long.toUnsignedString(r.elements[2].integer));
-                }
-                ri.leader = r.elements[1].str;
-                ri.leaderEpoch = r.elements[2].integer;
-            }
+            machine.stepMasterDownReply(ri, r.elements[0].integer == 1, r.elements[1].str, r.elements[2].integer, now());
         }
     }
 
-    static final int ASK_FORCED = 1;
+    // ------------------------------------------------------------------ failover (the machine's shell)
 
-    void askMasterStateToOtherSentinels(Instance master, int flags) {
-        for (Instance ri : master.sentinels.values()) {
-            long elapsed = now() - ri.lastMasterDownReplyTime;
-            if (elapsed > askPeriod * 5) {
-                ri.flags &= ~Instance.MASTER_DOWN;
-                ri.leader = null;
-            }
-            if (!master.is(Instance.S_DOWN)) continue;
-            if (ri.link.disconnected || ri.link.cc == null) continue;
-            if ((flags & ASK_FORCED) == 0 && now() - ri.lastMasterDownReplyTime < askPeriod) continue;
-            ri.link.cc.send(r -> receiveIsMasterDownReply(ri, r), ri.command("SENTINEL"), "is-master-down-by-addr",
-                    master.addr.announce(announceHostnames), String.valueOf(master.addr.port), Long.toUnsignedString(currentEpoch),
-                    master.failoverState > Instance.FAILOVER_STATE_NONE ? myid : "*");
-            ri.link.pendingCommands++;
+    /** Carries out what the failover machine asked for, in order. */
+    void apply(FailoverMachine.Ready ready) {
+        for (FailoverMachine.Ready.Action a : ready.actions) {
+            if (a instanceof FailoverMachine.Ready.Event e) event(e.level(), e.type(), e.ri(), e.fmt(), e.args());
+            else if (a instanceof FailoverMachine.Ready.SlaveOf so) sendSlaveOf(so.ri(), so.addr());
+            else if (a instanceof FailoverMachine.Ready.AskMasterState q) askMasterState(q);
+            else if (a instanceof FailoverMachine.Ready.FlushConfig) flushConfig();
+            else if (a instanceof FailoverMachine.Ready.Crash) simFailureCrash();
         }
+        ready.actions.clear();
     }
 
-    // ------------------------------------------------------------------ leader election
+    private void askMasterState(FailoverMachine.Ready.AskMasterState q) {
+        Instance ri = q.sentinel();
+        if (ri.link.cc == null) return;
+        ri.link.cc.send(r -> receiveIsMasterDownReply(ri, r), ri.command("SENTINEL"), "is-master-down-by-addr",
+                q.master().addr.announce(announceHostnames), String.valueOf(q.master().addr.port), Long.toUnsignedString(q.epoch()),
+                q.runid());
+        ri.link.pendingCommands++;
+    }
 
-    /** sentinelVoteLeader: one vote per epoch; returns the leader voted for in leaderEpoch[0]'s epoch. */
+    /** SENTINEL is-master-down-by-addr with a run id: a vote request, answered now. */
     String voteLeader(Instance master, long reqEpoch, String reqRunid, long[] leaderEpoch) {
-        if (Long.compareUnsigned(reqEpoch, currentEpoch) > 0) {
-            currentEpoch = reqEpoch;
-            flushConfig();
-            event(Log.Level.WARNING, "+new-epoch", master, "%s", Long.toUnsignedString(currentEpoch));
-        }
-        if (Long.compareUnsigned(master.leaderEpoch, reqEpoch) < 0 && Long.compareUnsigned(currentEpoch, reqEpoch) <= 0) {
-            master.leader = reqRunid;
-            master.leaderEpoch = currentEpoch;
-            flushConfig();
-            event(Log.Level.WARNING, "+vote-for-leader", master, "%s %s", master.leader, Long.toUnsignedString(master.leaderEpoch));
-            if (!master.leader.equalsIgnoreCase(myid)) master.failoverStartTime = now() + random.nextInt(MAX_DESYNC);
-        }
-        leaderEpoch[0] = master.leaderEpoch;
-        return master.leader;
+        FailoverMachine.Ready ready = new FailoverMachine.Ready();
+        String leader = machine.voteLeader(master, reqEpoch, reqRunid, leaderEpoch, now(), ready);
+        apply(ready);
+        return leader;
     }
 
-    /** sentinelGetLeader: the runid with a majority of the known Sentinels (and at least quorum) for the epoch. */
-    String getLeader(Instance master, long epoch) {
-        Map<String, Integer> counters = new HashMap<>();
-        int voters = master.sentinels.size() + 1;
-        for (Instance ri : master.sentinels.values()) {
-            if (ri.leader != null && ri.leaderEpoch == currentEpoch) counters.merge(ri.leader, 1, Integer::sum);
-        }
-        String winner = null;
-        int maxVotes = 0;
-        for (Map.Entry<String, Integer> e : counters.entrySet()) {
-            if (e.getValue() > maxVotes) {
-                maxVotes = e.getValue();
-                winner = e.getKey();
-            }
-        }
-        long[] le = new long[1];
-        String myvote = voteLeader(master, epoch, winner != null ? winner : myid, le);
-        if (myvote != null && le[0] == epoch) {
-            int votes = counters.merge(myvote, 1, Integer::sum);
-            if (votes > maxVotes) {
-                maxVotes = votes;
-                winner = myvote;
-            }
-        }
-        int votersQuorum = voters / 2 + 1;
-        if (winner != null && (maxVotes < votersQuorum || maxVotes < master.quorum)) winner = null;
-        return winner;
+    /** SENTINEL FAILOVER: a failover without agreement (the caller checked a replica can be promoted). */
+    void startFailover(Instance master) {
+        FailoverMachine.Ready ready = new FailoverMachine.Ready();
+        machine.startFailover(master, now(), ready);
+        apply(ready);
     }
 
-    // ------------------------------------------------------------------ failover
+    Instance selectSlave(Instance master) {
+        return machine.selectSlave(master, now());
+    }
 
     void simFailureCrash() {
         Log.warning("Sentinel CRASH because of SENTINEL simulate-failure");
@@ -898,204 +826,11 @@ public final class Sentinel {
         return true;
     }
 
-    void startFailover(Instance master) {
-        master.failoverState = Instance.FAILOVER_STATE_WAIT_START;
-        master.flags |= Instance.FAILOVER_IN_PROGRESS;
-        master.failoverEpoch = ++currentEpoch;
-        event(Log.Level.WARNING, "+new-epoch", master, "%s", Long.toUnsignedString(currentEpoch));
-        event(Log.Level.WARNING, "+try-failover", master, "%@");
-        master.failoverStartTime = now() + random.nextInt(MAX_DESYNC);
-        master.failoverStateChangeTime = now();
-    }
-
-    private static final DateTimeFormatter CTIME = DateTimeFormatter.ofPattern("EEE MMM ppd HH:mm:ss yyyy", Locale.ROOT);
-
-    boolean startFailoverIfNeeded(Instance master) {
-        if (!master.is(Instance.O_DOWN)) return false;
-        if (master.is(Instance.FAILOVER_IN_PROGRESS)) return false;
-        if (now() - master.failoverStartTime < master.failoverTimeout * 2) {
-            if (master.failoverDelayLogged != master.failoverStartTime) {
-                long clock = (master.failoverStartTime + master.failoverTimeout * 2) / 1000;
-                master.failoverDelayLogged = master.failoverStartTime;
-                Log.warning("Next failover delay: I will not start a failover before %s",
-                        CTIME.format(Instant.ofEpochSecond(clock).atZone(ZoneId.systemDefault())));
-            }
-            return false;
-        }
-        startFailover(master);
-        return true;
-    }
-
-    /** sentinelSelectSlave: the best promotable replica, or null. */
-    Instance selectSlave(Instance master) {
-        long now = now();
-        long maxMasterDownTime = 0;
-        if (master.is(Instance.S_DOWN)) maxMasterDownTime += now - master.sDownSinceTime;
-        maxMasterDownTime += master.downAfterPeriod * 10;
-        List<Instance> candidates = new ArrayList<>();
-        for (Instance slave : master.slaves.values()) {
-            if ((slave.flags & (Instance.S_DOWN | Instance.O_DOWN)) != 0) continue;
-            if (slave.link.disconnected) continue;
-            if (now - slave.link.lastAvailTime > pingPeriod * 5) continue;
-            if (slave.slavePriority == 0) continue;
-            long infoValidity = master.is(Instance.S_DOWN) ? pingPeriod * 5 : infoPeriod * 3;
-            if (now - slave.infoRefresh > infoValidity) continue;
-            if (slave.masterLinkDownTime > maxMasterDownTime) continue;
-            candidates.add(slave);
-        }
-        candidates.sort(Sentinel::compareSlavesForPromotion);
-        return candidates.isEmpty() ? null : candidates.get(0);
-    }
-
-    /** Lower priority first, then the larger replication offset, then the smaller run id (null last). */
-    static int compareSlavesForPromotion(Instance a, Instance b) {
-        if (a.slavePriority != b.slavePriority) return Integer.compare(a.slavePriority, b.slavePriority);
-        if (a.slaveReplOffset != b.slaveReplOffset) return Long.compareUnsigned(b.slaveReplOffset, a.slaveReplOffset);
-        if (a.runid == null && b.runid == null) return 0;
-        if (a.runid == null) return 1;
-        if (b.runid == null) return -1;
-        return a.runid.compareToIgnoreCase(b.runid);
-    }
-
-    private void failoverWaitStart(Instance ri) {
-        String leader = getLeader(ri, ri.failoverEpoch);
-        boolean isLeader = leader != null && leader.equalsIgnoreCase(myid);
-        if (!isLeader && !ri.is(Instance.FORCE_FAILOVER)) {
-            long timeout = Math.min(electionTimeout, ri.failoverTimeout);
-            if (now() - ri.failoverStartTime > timeout) {
-                event(Log.Level.WARNING, "-failover-abort-not-elected", ri, "%@");
-                abortFailover(ri);
-            }
-            return;
-        }
-        event(Log.Level.WARNING, "+elected-leader", ri, "%@");
-        if ((simFailureFlags & SIMFAILURE_CRASH_AFTER_ELECTION) != 0) simFailureCrash();
-        ri.failoverState = Instance.FAILOVER_STATE_SELECT_SLAVE;
-        ri.failoverStateChangeTime = now();
-        event(Log.Level.WARNING, "+failover-state-select-slave", ri, "%@");
-    }
-
-    private void failoverSelectSlave(Instance ri) {
-        Instance slave = selectSlave(ri);
-        if (slave == null) {
-            event(Log.Level.WARNING, "-failover-abort-no-good-slave", ri, "%@");
-            abortFailover(ri);
-            return;
-        }
-        event(Log.Level.WARNING, "+selected-slave", slave, "%@");
-        slave.flags |= Instance.PROMOTED;
-        ri.promotedSlave = slave;
-        ri.failoverState = Instance.FAILOVER_STATE_SEND_SLAVEOF_NOONE;
-        ri.failoverStateChangeTime = now();
-        event(Log.Level.NOTICE, "+failover-state-send-slaveof-noone", slave, "%@");
-    }
-
-    private void failoverSendSlaveOfNoOne(Instance ri) {
-        if (ri.promotedSlave.link.disconnected) {
-            if (now() - ri.failoverStateChangeTime > ri.failoverTimeout) {
-                event(Log.Level.WARNING, "-failover-abort-slave-timeout", ri, "%@");
-                abortFailover(ri);
-            }
-            return;
-        }
-        if (!sendSlaveOf(ri.promotedSlave, null)) return;
-        event(Log.Level.NOTICE, "+failover-state-wait-promotion", ri.promotedSlave, "%@");
-        ri.failoverState = Instance.FAILOVER_STATE_WAIT_PROMOTION;
-        ri.failoverStateChangeTime = now();
-    }
-
-    private void failoverWaitPromotion(Instance ri) {
-        if (now() - ri.failoverStateChangeTime > ri.failoverTimeout) {
-            event(Log.Level.WARNING, "-failover-abort-slave-timeout", ri, "%@");
-            abortFailover(ri);
-        }
-    }
-
-    private void failoverDetectEnd(Instance master) {
-        long elapsed = now() - master.failoverStateChangeTime;
-        if (master.promotedSlave == null || master.promotedSlave.is(Instance.S_DOWN)) return;
-        int notReconfigured = 0;
-        boolean timeout = false;
-        for (Instance slave : master.slaves.values()) {
-            if ((slave.flags & (Instance.PROMOTED | Instance.RECONF_DONE)) != 0) continue;
-            if (slave.is(Instance.S_DOWN)) continue;
-            notReconfigured++;
-        }
-        if (elapsed > master.failoverTimeout) {
-            notReconfigured = 0;
-            timeout = true;
-            event(Log.Level.WARNING, "+failover-end-for-timeout", master, "%@");
-        }
-        if (notReconfigured == 0) {
-            event(Log.Level.WARNING, "+failover-end", master, "%@");
-            master.failoverState = Instance.FAILOVER_STATE_UPDATE_CONFIG;
-            master.failoverStateChangeTime = now();
-        }
-        if (timeout) {
-            for (Instance slave : master.slaves.values()) {
-                if ((slave.flags & (Instance.PROMOTED | Instance.RECONF_DONE | Instance.RECONF_SENT)) != 0) continue;
-                if (slave.link.disconnected) continue;
-                if (sendSlaveOf(slave, master.promotedSlave.addr)) {
-                    event(Log.Level.NOTICE, "+slave-reconf-sent-be", slave, "%@");
-                    slave.flags |= Instance.RECONF_SENT;
-                }
-            }
-        }
-    }
-
-    /** sentinelFailoverReconfNextSlave: point replicas at the new master, parallel-syncs at a time. */
-    private void failoverReconfNextSlave(Instance master) {
-        int inProgress = 0;
-        for (Instance slave : master.slaves.values()) {
-            if ((slave.flags & (Instance.RECONF_SENT | Instance.RECONF_INPROG)) != 0) inProgress++;
-        }
-        for (Instance slave : master.slaves.values()) {
-            if (inProgress >= master.parallelSyncs) break;
-            if ((slave.flags & (Instance.PROMOTED | Instance.RECONF_DONE)) != 0) continue;
-            if (slave.is(Instance.RECONF_SENT) && now() - slave.slaveReconfSentTime > slaveReconfTimeout) {
-                event(Log.Level.NOTICE, "-slave-reconf-sent-timeout", slave, "%@");
-                slave.flags &= ~Instance.RECONF_SENT;
-                slave.flags |= Instance.RECONF_DONE;
-            }
-            if ((slave.flags & (Instance.RECONF_SENT | Instance.RECONF_INPROG)) != 0) continue;
-            if (slave.link.disconnected) continue;
-            if (sendSlaveOf(slave, master.promotedSlave.addr)) {
-                slave.flags |= Instance.RECONF_SENT;
-                slave.slaveReconfSentTime = now();
-                event(Log.Level.NOTICE, "+slave-reconf-sent", slave, "%@");
-                inProgress++;
-            }
-        }
-        failoverDetectEnd(master);
-    }
-
     private void failoverSwitchToPromotedSlave(Instance master) {
         Instance ref = master.promotedSlave != null ? master.promotedSlave : master;
         event(Log.Level.WARNING, "+switch-master", master, "%s %s %d %s %d", master.name,
                 master.addr.announce(announceHostnames), master.addr.port, ref.addr.announce(announceHostnames), ref.addr.port);
         resetMasterAndChangeAddress(master, ref.addr.hostname, ref.addr.port);
-    }
-
-    private void failoverStateMachine(Instance ri) {
-        if (!ri.is(Instance.FAILOVER_IN_PROGRESS)) return;
-        switch (ri.failoverState) {
-            case Instance.FAILOVER_STATE_WAIT_START -> failoverWaitStart(ri);
-            case Instance.FAILOVER_STATE_SELECT_SLAVE -> failoverSelectSlave(ri);
-            case Instance.FAILOVER_STATE_SEND_SLAVEOF_NOONE -> failoverSendSlaveOfNoOne(ri);
-            case Instance.FAILOVER_STATE_WAIT_PROMOTION -> failoverWaitPromotion(ri);
-            case Instance.FAILOVER_STATE_RECONF_SLAVES -> failoverReconfNextSlave(ri);
-            default -> { }
-        }
-    }
-
-    void abortFailover(Instance ri) {
-        ri.flags &= ~(Instance.FAILOVER_IN_PROGRESS | Instance.FORCE_FAILOVER);
-        ri.failoverState = Instance.FAILOVER_STATE_NONE;
-        ri.failoverStateChangeTime = now();
-        if (ri.promotedSlave != null) {
-            ri.promotedSlave.flags &= ~Instance.PROMOTED;
-            ri.promotedSlave = null;
-        }
     }
 
     // ------------------------------------------------------------------ quorum check
@@ -1127,13 +862,11 @@ public final class Sentinel {
             tilt = false;
             event(Log.Level.WARNING, "-tilt", null, "#tilt mode exited");
         }
-        checkSubjectivelyDown(ri);
-        if (ri.is(Instance.MASTER)) {
-            checkObjectivelyDown(ri);
-            if (startFailoverIfNeeded(ri)) askMasterStateToOtherSentinels(ri, ASK_FORCED);
-            failoverStateMachine(ri);
-            askMasterStateToOtherSentinels(ri, 0);
-        }
+        long now = now();
+        closeStaleLinks(ri, now);
+        machine.checkSubjectivelyDown(ri, now, ready);
+        if (ri.is(Instance.MASTER)) machine.tick(ri, now, ready);
+        apply(ready);
     }
 
     private void handleInstances(Map<String, Instance> instances) {
@@ -1172,7 +905,7 @@ public final class Sentinel {
             Log.warning("Sentinel timer error: %s", e);
         }
         hz = 10 + random.nextInt(10);
-        loop.schedule(this::timer, 1000 / hz, TimeUnit.MILLISECONDS);
+        if (!stopped) loop.schedule(this::timer, 1000 / hz, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -1198,6 +931,13 @@ public final class Sentinel {
             }
         }
     }
+
+    /** The server is stopping: the timer stops rescheduling itself. */
+    void stop() {
+        stopped = true;
+    }
+
+    private boolean stopped;
 
     void startTimer() {
         previousTime = now();

@@ -1,14 +1,12 @@
 package io.magpie.sentinel;
 
 import io.magpie.protocol.RespWriter;
-import io.magpie.server.ConfigLoader;
 import io.magpie.server.Log;
-import java.lang.management.ManagementFactory;
+import io.magpie.server.module.ModuleHost;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -16,107 +14,39 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The commands a Sentinel serves (Redis's sentinel command table): SENTINEL and its
- * subcommands, INFO, ROLE, PING, AUTH, HELLO, CLIENT, COMMAND, ACL WHOAMI, the pub/sub
- * commands, PUBLISH for hello messages, SHUTDOWN. Anything else is an unknown command, as
- * on redis-sentinel.
+ * What sentinel mode answers in its own way, on the server's one dispatch and command table:
+ * SENTINEL and its subcommands, and sentinel mode's INFO, ROLE and PUBLISH (Redis's
+ * sentinelInfoCommand, sentinelRoleCommand, sentinelPublishCommand). Connection, pub/sub,
+ * CLIENT, COMMAND, AUTH/HELLO and SHUTDOWN are the server's own commands.
  */
 final class SentinelCommands {
-    private final SentinelServer server;
     private final Sentinel sentinel;
-    private final SentinelMain main;
+    private final ModuleHost host;
 
-    /** name -> arity, as redis-sentinel's COMMAND reports them. */
-    static final Map<String, Integer> ARITY = new LinkedHashMap<>();
-    static final Map<String, Integer> SENTINEL_ARITY = new LinkedHashMap<>();
-    static {
-        String[] table = {"info", "-1", "role", "1", "auth", "-2", "ping", "-1", "unsubscribe", "-1", "sentinel", "-2",
-            "acl", "-2", "punsubscribe", "-1", "subscribe", "-2", "publish", "3", "command", "-1", "shutdown", "-1",
-            "psubscribe", "-2", "hello", "-1", "client", "-2"};
-        for (int i = 0; i < table.length; i += 2) ARITY.put(table[i], Integer.parseInt(table[i + 1]));
-        String[] sub = {"info-cache", "-3", "reset", "3", "debug", "-2", "sentinels", "3", "ckquorum", "3", "remove", "3",
-            "help", "2", "myid", "2", "failover", "3", "slaves", "3", "masters", "2", "monitor", "6", "set", "-5",
-            "is-master-down-by-addr", "6", "master", "3", "get-master-addr-by-name", "3", "simulate-failure", "-3",
-            "replicas", "3", "flushconfig", "2", "config", "-3", "pending-scripts", "2"};
-        for (int i = 0; i < sub.length; i += 2) SENTINEL_ARITY.put(sub[i], Integer.parseInt(sub[i + 1]));
+    SentinelCommands(Sentinel sentinel, ModuleHost host) {
+        this.sentinel = sentinel;
+        this.host = host;
     }
 
-    SentinelCommands(SentinelServer server, SentinelMain main) {
-        this.server = server;
-        this.sentinel = server.sentinel;
-        this.main = main;
+    /** Attaches the commands to the server's table; subcommand arity is the table's. */
+    void attach(List<String> sentinelSubcommands) {
+        host.override("info", c -> run(c, () -> c.reply().bulk(info(c.argv()))));
+        host.override("role", c -> run(c, () -> role(c.reply())));
+        host.override("publish", c -> run(c, () -> publish(c.reply(), c.argv())));
+        for (String sub : sentinelSubcommands) host.command("sentinel|" + sub, c -> run(c, () -> sentinelCommand(c.reply(), c.argv())));
+    }
+
+    /** Runs a command; an error thrown before any reply becomes the error reply, counted by the server. */
+    private static void run(ModuleHost.Call c, Runnable body) {
+        try {
+            body.run();
+        } catch (CommandError e) {
+            c.error(e.getMessage());
+        }
     }
 
     private static String s(byte[] b) {
         return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private static boolean arityOk(int arity, int argc) {
-        return arity > 0 ? argc == arity : argc >= -arity;
-    }
-
-    /** processCommand: QUIT, lookup, arity, authentication, the subscribed-context rule, then the command. */
-    void execute(SentinelServer.Client c, byte[][] argv) {
-        server.totalCommands++;
-        RespWriter w = c.writer();
-        String name = s(argv[0]).toLowerCase(Locale.ROOT);
-        if (name.equals("quit")) {
-            w.ok();
-            c.closeAfterReply = true;
-            return;
-        }
-        Integer arity = ARITY.get(name);
-        if (arity == null) {
-            StringBuilder sb = new StringBuilder("ERR unknown command '").append(truncate(s(argv[0]), 128)).append("', with args beginning with: ");
-            for (int i = 1; i < argv.length && sb.length() < 128; i++) sb.append('\'').append(truncate(s(argv[i]), 128 - sb.length())).append("' ");
-            error(w, sb.toString());
-            return;
-        }
-        if (!arityOk(arity, argv.length)) {
-            error(w, "ERR wrong number of arguments for '" + name + "' command");
-            return;
-        }
-        if (!c.authenticated && !name.equals("auth") && !name.equals("hello")) {
-            error(w, "NOAUTH Authentication required.");
-            return;
-        }
-        if (c.subscriptions() > 0 && w.resp() == 2 && !name.equals("ping") && !name.equals("subscribe") && !name.equals("unsubscribe")
-                && !name.equals("psubscribe") && !name.equals("punsubscribe")) {
-            error(w, "ERR Can't execute '" + name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
-            return;
-        }
-        c.lastCommand = name;
-        try {
-            switch (name) {
-                case "ping" -> ping(c, argv);
-                case "auth" -> auth(c, argv);
-                case "hello" -> hello(c, argv);
-                case "subscribe" -> subscribe(c, argv, false);
-                case "psubscribe" -> subscribe(c, argv, true);
-                case "unsubscribe" -> unsubscribe(c, argv, false);
-                case "punsubscribe" -> unsubscribe(c, argv, true);
-                case "publish" -> publish(c, argv);
-                case "info" -> w.bulk(info(argv));
-                case "role" -> role(w);
-                case "client" -> client(c, argv);
-                case "command" -> command(w, argv);
-                case "acl" -> acl(w, argv);
-                case "shutdown" -> shutdown(c, argv);
-                case "sentinel" -> sentinelCommand(c, argv);
-                default -> error(w, "ERR unknown command '" + name + "'");
-            }
-        } catch (CommandError e) {
-            error(w, e.getMessage());
-        }
-    }
-
-    private static String truncate(String s, int n) {
-        return s.length() > n ? s.substring(0, Math.max(0, n)) : s;
-    }
-
-    private void error(RespWriter w, String text) {
-        server.totalErrorReplies++;
-        w.error(text);
     }
 
     /** An error reply thrown before any part of the reply was written. */
@@ -138,179 +68,12 @@ final class SentinelCommands {
         }
     }
 
-    // ------------------------------------------------------------------ connection
-
-    private void ping(SentinelServer.Client c, byte[][] argv) {
-        RespWriter w = c.writer();
-        if (argv.length > 2) {
-            error(w, "ERR wrong number of arguments for 'ping' command");
-            return;
-        }
-        if (c.subscriptions() > 0 && w.resp() == 2) {
-            w.arrayLen(2);
-            w.bulk("pong");
-            w.bulk(argv.length == 1 ? new byte[0] : argv[1]);
-        } else if (argv.length == 1) {
-            w.status("PONG");
-        } else {
-            w.bulk(argv[1]);
-        }
-    }
-
-    private boolean checkPassword(String user, String pass) {
-        if (!user.equals("default")) return false;
-        String req = sentinel.requirepass;
-        return req == null || req.isEmpty() || req.equals(pass);
-    }
-
-    private void auth(SentinelServer.Client c, byte[][] argv) {
-        RespWriter w = c.writer();
-        if (argv.length > 3) throw new CommandError("ERR syntax error");
-        if (argv.length == 2 && (sentinel.requirepass == null || sentinel.requirepass.isEmpty())) {
-            throw new CommandError("ERR AUTH <password> called without any password configured for the default user. "
-                    + "Are you sure your configuration is correct?");
-        }
-        String user = argv.length == 3 ? s(argv[1]) : "default";
-        String pass = s(argv[argv.length - 1]);
-        if (!checkPassword(user, pass)) {
-            throw new CommandError("WRONGPASS invalid username-password pair or user is disabled.");
-        }
-        c.authenticated = true;
-        c.parser.setAuthRequired(false);
-        w.ok();
-    }
-
-    private void hello(SentinelServer.Client c, byte[][] argv) {
-        RespWriter w = c.writer();
-        long ver = 0;
-        int next = 1;
-        if (argv.length >= 2) {
-            try {
-                ver = Long.parseLong(s(argv[1]));
-            } catch (NumberFormatException e) {
-                throw new CommandError("ERR Protocol version is not an integer or out of range");
-            }
-            next = 2;
-            if (ver < 2 || ver > 3) throw new CommandError("NOPROTO unsupported protocol version");
-        }
-        String user = null, pass = null, setname = null;
-        for (int j = next; j < argv.length; j++) {
-            int more = argv.length - j - 1;
-            String opt = s(argv[j]);
-            if (opt.equalsIgnoreCase("AUTH") && more >= 2) {
-                user = s(argv[j + 1]);
-                pass = s(argv[j + 2]);
-                j += 2;
-            } else if (opt.equalsIgnoreCase("SETNAME") && more >= 1) {
-                setname = s(argv[j + 1]);
-                j++;
-            } else {
-                throw new CommandError("ERR Syntax error in HELLO option '" + opt + "'");
-            }
-        }
-        if (user != null) {
-            if (!checkPassword(user, pass)) throw new CommandError("WRONGPASS invalid username-password pair or user is disabled.");
-            c.authenticated = true;
-            c.parser.setAuthRequired(false);
-        }
-        if (!c.authenticated) {
-            throw new CommandError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-                    + "AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol "
-                    + "version at the same time");
-        }
-        if (setname != null) {
-            if (!validName(setname)) throw new CommandError("ERR Client names cannot contain spaces, newlines or special characters.");
-            c.name = setname;
-        }
-        if (ver != 0) w.resp((int) ver);
-        w.mapLen(6);
-        w.bulk("server");
-        w.bulk("redis");
-        w.bulk("version");
-        w.bulk(ConfigLoader.REDIS_VERSION);
-        w.bulk("proto");
-        w.integer(w.resp());
-        w.bulk("id");
-        w.integer(c.id);
-        w.bulk("mode");
-        w.bulk("sentinel");
-        w.bulk("modules");
-        w.emptyArray();
-    }
-
-    private static boolean validName(String n) {
-        for (int i = 0; i < n.length(); i++) {
-            char ch = n.charAt(i);
-            if (ch < '!' || ch > '~') return false;
-        }
-        return true;
-    }
-
-    // ------------------------------------------------------------------ pub/sub
-
-    private void subscribe(SentinelServer.Client c, byte[][] argv, boolean pattern) {
-        RespWriter w = c.writer();
-        for (int i = 1; i < argv.length; i++) {
-            String ch = s(argv[i]);
-            Set<String> mine = pattern ? c.subscribedPatterns : c.subscribedChannels;
-            if (mine.add(ch)) (pattern ? server.patterns : server.channels).computeIfAbsent(ch, k -> new LinkedHashSet<>()).add(c);
-            if (w.resp() == 3) w.pushLen(3);
-            else w.arrayLen(3);
-            w.bulk(pattern ? "psubscribe" : "subscribe");
-            w.bulk(argv[i]);
-            w.integer(c.subscriptions());
-        }
-    }
-
-    private void unsubscribe(SentinelServer.Client c, byte[][] argv, boolean pattern) {
-        RespWriter w = c.writer();
-        Set<String> mine = pattern ? c.subscribedPatterns : c.subscribedChannels;
-        List<String> targets = new ArrayList<>();
-        if (argv.length == 1) targets.addAll(mine);
-        else for (int i = 1; i < argv.length; i++) targets.add(s(argv[i]));
-        String kind = pattern ? "punsubscribe" : "unsubscribe";
-        if (targets.isEmpty()) {
-            if (w.resp() == 3) w.pushLen(3);
-            else w.arrayLen(3);
-            w.bulk(kind);
-            w.nullBulk();
-            w.integer(c.subscriptions());
-            return;
-        }
-        for (String ch : targets) {
-            removeSubscription(c, ch, pattern);
-            if (w.resp() == 3) w.pushLen(3);
-            else w.arrayLen(3);
-            w.bulk(kind);
-            w.bulk(ch);
-            w.integer(c.subscriptions());
-        }
-    }
-
-    private void removeSubscription(SentinelServer.Client c, String ch, boolean pattern) {
-        Set<String> mine = pattern ? c.subscribedPatterns : c.subscribedChannels;
-        if (!mine.remove(ch)) return;
-        Map<String, Set<SentinelServer.Client>> table = pattern ? server.patterns : server.channels;
-        Set<SentinelServer.Client> subs = table.get(ch);
-        if (subs != null) {
-            subs.remove(c);
-            if (subs.isEmpty()) table.remove(ch);
-        }
-    }
-
-    void unsubscribeAll(SentinelServer.Client c) {
-        for (String ch : new ArrayList<>(c.subscribedChannels)) removeSubscription(c, ch, false);
-        for (String ch : new ArrayList<>(c.subscribedPatterns)) removeSubscription(c, ch, true);
-    }
-
     /** Only hello messages may be published to a Sentinel: another way for Sentinels to greet. */
-    private void publish(SentinelServer.Client c, byte[][] argv) {
+    private void publish(RespWriter w, byte[][] argv) {
         if (!s(argv[1]).equals(Sentinel.HELLO_CHANNEL)) throw new CommandError("ERR Only HELLO messages are accepted by Sentinel instances.");
         sentinel.processHelloMessage(s(argv[2]));
-        c.writer().integer(1);
+        w.integer(1);
     }
-
-    // ------------------------------------------------------------------ introspection
 
     private void role(RespWriter w) {
         w.arrayLen(2);
@@ -319,8 +82,10 @@ final class SentinelCommands {
         for (Instance ri : sentinel.masters.values()) w.bulk(ri.name);
     }
 
+    /** The sections sentinel mode's INFO has, in their order; all but the last are the server's. */
     private static final List<String> SECTIONS = List.of("server", "clients", "stats", "cpu", "sentinel");
 
+    /** sentinelInfoCommand: the server's sections that make sense without a keyspace, then Sentinel's. */
     String info(byte[][] argv) {
         Set<String> want = new LinkedHashSet<>();
         if (argv.length == 1) want.addAll(SECTIONS);
@@ -329,272 +94,35 @@ final class SentinelCommands {
             if (sec.equals("all") || sec.equals("everything") || sec.equals("default")) want.addAll(SECTIONS);
             else if (SECTIONS.contains(sec)) want.add(sec);
         }
-        StringBuilder sb = new StringBuilder();
-        long now = System.currentTimeMillis();
-        for (String sec : SECTIONS) {
-            if (!want.contains(sec)) continue;
+        StringBuilder sb = new StringBuilder(host.info(want));
+        if (want.contains("sentinel")) {
             if (sb.length() > 0) sb.append("\r\n");
-            switch (sec) {
-                case "server" -> {
-                    long uptime = (now - server.startTime) / 1000;
-                    sb.append("# Server\r\n");
-                    field(sb, "redis_version", ConfigLoader.REDIS_VERSION);
-                    field(sb, "redis_git_sha1", "00000000");
-                    field(sb, "redis_git_dirty", 0);
-                    field(sb, "redis_build_id", "0");
-                    field(sb, "redis_mode", "sentinel");
-                    field(sb, "os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
-                    field(sb, "arch_bits", 64);
-                    field(sb, "monotonic_clock", "POSIX clock_gettime");
-                    field(sb, "multiplexing_api", main.multiplexingApi());
-                    field(sb, "atomicvar_api", "c11-builtin");
-                    field(sb, "gcc_version", "0.0.0");
-                    field(sb, "process_id", ProcessHandle.current().pid());
-                    field(sb, "process_supervised", "no");
-                    field(sb, "run_id", main.runId);
-                    field(sb, "tcp_port", sentinel.port);
-                    field(sb, "server_time_usec", now * 1000);
-                    field(sb, "uptime_in_seconds", uptime);
-                    field(sb, "uptime_in_days", uptime / 86400);
-                    field(sb, "hz", sentinel.hz);
-                    field(sb, "configured_hz", 10);
-                    field(sb, "lru_clock", (now / 1000) & ((1 << 24) - 1));
-                    field(sb, "executable", main.executable());
-                    field(sb, "config_file", sentinel.configFile == null ? "" : sentinel.configFile.path.toAbsolutePath().toString());
-                    field(sb, "io_threads_active", 0);
-                }
-                case "clients" -> {
-                    sb.append("# Clients\r\n");
-                    field(sb, "connected_clients", server.clients.size());
-                    field(sb, "cluster_connections", 0);
-                    field(sb, "maxclients", 10000);
-                    field(sb, "client_recent_max_input_buffer", 0);
-                    field(sb, "client_recent_max_output_buffer", 0);
-                    field(sb, "blocked_clients", 0);
-                    field(sb, "tracking_clients", 0);
-                    field(sb, "clients_in_timeout_table", 0);
-                }
-                case "cpu" -> {
-                    sb.append("# CPU\r\n");
-                    double cpu = 0;
-                    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-                        cpu = os.getProcessCpuTime() / 1e9;
-                    }
-                    double loopCpu = main.loopCpuSeconds();
-                    // The JVM reports process CPU time without the user/system split getrusage gives.
-                    field(sb, "used_cpu_sys", String.format(Locale.ROOT, "%.6f", 0.0));
-                    field(sb, "used_cpu_user", String.format(Locale.ROOT, "%.6f", cpu));
-                    field(sb, "used_cpu_sys_children", "0.000000");
-                    field(sb, "used_cpu_user_children", "0.000000");
-                    field(sb, "used_cpu_sys_main_thread", "0.000000");
-                    field(sb, "used_cpu_user_main_thread", String.format(Locale.ROOT, "%.6f", loopCpu));
-                }
-                case "stats" -> {
-                    sb.append("# Stats\r\n");
-                    field(sb, "total_connections_received", server.totalConnections);
-                    field(sb, "total_commands_processed", server.totalCommands);
-                    field(sb, "instantaneous_ops_per_sec", 0);
-                    field(sb, "total_net_input_bytes", server.netInput);
-                    field(sb, "total_net_output_bytes", server.netOutput);
-                    field(sb, "total_net_repl_input_bytes", 0);
-                    field(sb, "total_net_repl_output_bytes", 0);
-                    field(sb, "instantaneous_input_kbps", "0.00");
-                    field(sb, "instantaneous_output_kbps", "0.00");
-                    field(sb, "instantaneous_input_repl_kbps", "0.00");
-                    field(sb, "instantaneous_output_repl_kbps", "0.00");
-                    for (String zero : new String[] {"rejected_connections", "sync_full", "sync_partial_ok", "sync_partial_err",
-                        "expired_keys"}) {
-                        field(sb, zero, 0);
-                    }
-                    field(sb, "expired_stale_perc", "0.00");
-                    for (String zero : new String[] {"expired_time_cap_reached_count", "expire_cycle_cpu_milliseconds", "evicted_keys",
-                        "evicted_clients", "total_eviction_exceeded_time", "current_eviction_exceeded_time", "keyspace_hits",
-                        "keyspace_misses"}) {
-                        field(sb, zero, 0);
-                    }
-                    field(sb, "pubsub_channels", server.channels.size());
-                    field(sb, "pubsub_patterns", server.patterns.size());
-                    for (String zero : new String[] {"pubsubshard_channels", "latest_fork_usec", "total_forks", "migrate_cached_sockets",
-                        "slave_expires_tracked_keys", "active_defrag_hits", "active_defrag_misses", "active_defrag_key_hits",
-                        "active_defrag_key_misses", "total_active_defrag_time", "current_active_defrag_time", "tracking_total_keys",
-                        "tracking_total_items", "tracking_total_prefixes", "unexpected_error_replies"}) {
-                        field(sb, zero, 0);
-                    }
-                    field(sb, "total_error_replies", server.totalErrorReplies);
-                    field(sb, "dump_payload_sanitizations", 0);
-                    field(sb, "total_reads_processed", server.totalReads);
-                    field(sb, "total_writes_processed", server.totalWrites);
-                    for (String zero : new String[] {"io_threaded_reads_processed", "io_threaded_writes_processed", "reply_buffer_shrinks",
-                        "reply_buffer_expands"}) {
-                        field(sb, zero, 0);
-                    }
-                }
-                default -> {
-                    sb.append("# Sentinel\r\n");
-                    field(sb, "sentinel_masters", sentinel.masters.size());
-                    field(sb, "sentinel_tilt", sentinel.tilt ? 1 : 0);
-                    field(sb, "sentinel_tilt_since_seconds", sentinel.tilt ? (now - sentinel.tiltStartTime) / 1000 : -1);
-                    field(sb, "sentinel_running_scripts", sentinel.scripts.running);
-                    field(sb, "sentinel_scripts_queue_length", sentinel.scripts.queue.size());
-                    field(sb, "sentinel_simulate_failure_flags", sentinel.simFailureFlags);
-                    int id = 0;
-                    for (Instance ri : sentinel.masters.values()) {
-                        String status = ri.is(Instance.O_DOWN) ? "odown" : ri.is(Instance.S_DOWN) ? "sdown" : "ok";
-                        sb.append("master").append(id++).append(":name=").append(ri.name).append(",status=").append(status)
-                                .append(",address=").append(ri.addr.announce(sentinel.announceHostnames)).append(':').append(ri.addr.port)
-                                .append(",slaves=").append(ri.slaves.size()).append(",sentinels=").append(ri.sentinels.size() + 1)
-                                .append("\r\n");
-                    }
-                }
-            }
+            sentinelSection(sb);
         }
         return sb.toString();
     }
 
+    void sentinelSection(StringBuilder sb) {
+        long now = System.currentTimeMillis();
+        sb.append("# Sentinel\r\n");
+        field(sb, "sentinel_masters", sentinel.masters.size());
+        field(sb, "sentinel_tilt", sentinel.tilt ? 1 : 0);
+        field(sb, "sentinel_tilt_since_seconds", sentinel.tilt ? (now - sentinel.tiltStartTime) / 1000 : -1);
+        field(sb, "sentinel_running_scripts", sentinel.scripts.running);
+        field(sb, "sentinel_scripts_queue_length", sentinel.scripts.queue.size());
+        field(sb, "sentinel_simulate_failure_flags", sentinel.simFailureFlags);
+        int id = 0;
+        for (Instance ri : sentinel.masters.values()) {
+            String status = ri.is(Instance.O_DOWN) ? "odown" : ri.is(Instance.S_DOWN) ? "sdown" : "ok";
+            sb.append("master").append(id++).append(":name=").append(ri.name).append(",status=").append(status)
+                    .append(",address=").append(ri.addr.announce(sentinel.announceHostnames)).append(':').append(ri.addr.port)
+                    .append(",slaves=").append(ri.slaves.size()).append(",sentinels=").append(ri.sentinels.size() + 1)
+                    .append("\r\n");
+        }
+    }
+
     private static void field(StringBuilder sb, String name, Object value) {
         sb.append(name).append(':').append(value).append("\r\n");
-    }
-
-    private void client(SentinelServer.Client c, byte[][] argv) {
-        RespWriter w = c.writer();
-        String sub = s(argv[1]).toLowerCase(Locale.ROOT);
-        switch (sub) {
-            case "id" -> {
-                if (argv.length != 2) throw arity("client|id");
-                w.integer(c.id);
-            }
-            case "getname" -> {
-                if (argv.length != 2) throw arity("client|getname");
-                if (c.name.isEmpty()) w.nullBulk();
-                else w.bulk(c.name);
-            }
-            case "setname" -> {
-                if (argv.length != 3) throw arity("client|setname");
-                String n = s(argv[2]);
-                if (!validName(n)) throw new CommandError("ERR Client names cannot contain spaces, newlines or special characters.");
-                c.name = n;
-                w.ok();
-            }
-            case "info" -> {
-                if (argv.length != 2) throw arity("client|info");
-                w.verbatim(clientInfo(c) + "\n", "txt");
-            }
-            case "list" -> {
-                StringBuilder sb = new StringBuilder();
-                for (SentinelServer.Client o : server.clients) sb.append(clientInfo(o)).append('\n');
-                w.verbatim(sb.toString(), "txt");
-            }
-            case "kill" -> {
-                if (argv.length == 3) {
-                    String addr = s(argv[2]);
-                    for (SentinelServer.Client o : server.clients) {
-                        if (o.addr().equals(addr)) {
-                            if (o == c) o.closeAfterReply = true;
-                            else o.channel.close();
-                            w.ok();
-                            return;
-                        }
-                    }
-                    throw new CommandError("ERR No such client");
-                }
-                int killed = 0;
-                for (int i = 2; i + 1 < argv.length; i += 2) {
-                    String opt = s(argv[i]).toLowerCase(Locale.ROOT);
-                    String val = s(argv[i + 1]);
-                    for (SentinelServer.Client o : new ArrayList<>(server.clients)) {
-                        boolean match = switch (opt) {
-                            case "id" -> String.valueOf(o.id).equals(val);
-                            case "addr" -> o.addr().equals(val);
-                            case "laddr" -> o.laddr().equals(val);
-                            case "type" -> val.equalsIgnoreCase(o.subscriptions() > 0 ? "pubsub" : "normal");
-                            default -> throw new CommandError("ERR syntax error");
-                        };
-                        if (!match) continue;
-                        killed++;
-                        if (o == c) o.closeAfterReply = true;
-                        else o.channel.close();
-                    }
-                }
-                w.integer(killed);
-            }
-            default -> throw new CommandError("ERR unknown subcommand '" + truncate(s(argv[1]), 128) + "'. Try CLIENT HELP.");
-        }
-    }
-
-    private String clientInfo(SentinelServer.Client c) {
-        long now = System.currentTimeMillis();
-        return "id=" + c.id + " addr=" + c.addr() + " laddr=" + c.laddr() + " fd=-1 name=" + c.name + " age=" + (now - c.created) / 1000
-                + " idle=" + (now - c.lastInteraction) / 1000 + " flags=" + (c.subscriptions() > 0 ? "P" : "N") + " db=0 sub="
-                + c.subscribedChannels.size() + " psub=" + c.subscribedPatterns.size()
-                + " ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd="
-                + c.lastCommand + " user=default redir=-1 resp=" + c.writer().resp();
-    }
-
-    private static CommandError arity(String name) {
-        return new CommandError("ERR wrong number of arguments for '" + name + "' command");
-    }
-
-    private void command(RespWriter w, byte[][] argv) {
-        if (argv.length == 1) {
-            w.arrayLen(ARITY.size());
-            for (Map.Entry<String, Integer> e : ARITY.entrySet()) commandEntry(w, e.getKey(), e.getValue());
-            return;
-        }
-        String sub = s(argv[1]).toLowerCase(Locale.ROOT);
-        switch (sub) {
-            case "count" -> w.integer(ARITY.size());
-            case "list" -> {
-                List<String> names = new ArrayList<>(ARITY.keySet());
-                for (String sc : SENTINEL_ARITY.keySet()) names.add("sentinel|" + sc);
-                w.arrayLen(names.size());
-                for (String n : names) w.bulk(n);
-            }
-            case "info" -> {
-                w.arrayLen(argv.length - 2);
-                for (int i = 2; i < argv.length; i++) {
-                    String n = s(argv[i]).toLowerCase(Locale.ROOT);
-                    Integer a = ARITY.get(n);
-                    if (a == null) w.nullArray();
-                    else commandEntry(w, n, a);
-                }
-            }
-            default -> throw new CommandError("ERR unknown subcommand '" + truncate(s(argv[1]), 128) + "'. Try COMMAND HELP.");
-        }
-    }
-
-    private static void commandEntry(RespWriter w, String name, int arity) {
-        w.arrayLen(10);
-        w.bulk(name);
-        w.integer(arity);
-        w.setLen(0);
-        w.integer(0);
-        w.integer(0);
-        w.integer(0);
-        w.setLen(0);
-        w.setLen(0);
-        w.arrayLen(0);
-        w.arrayLen(0);
-    }
-
-    private void acl(RespWriter w, byte[][] argv) {
-        String sub = s(argv[1]).toLowerCase(Locale.ROOT);
-        if (sub.equals("whoami") && argv.length == 2) {
-            w.bulk("default");
-            return;
-        }
-        throw new CommandError("ERR unknown subcommand '" + truncate(s(argv[1]), 128) + "'. Try ACL HELP.");
-    }
-
-    private void shutdown(SentinelServer.Client c, byte[][] argv) {
-        for (int i = 1; i < argv.length; i++) {
-            String o = s(argv[i]).toLowerCase(Locale.ROOT);
-            if (!o.equals("nosave") && !o.equals("save") && !o.equals("now") && !o.equals("force") && !o.equals("abort")) {
-                throw new CommandError("ERR syntax error");
-            }
-            if (o.equals("abort")) throw new CommandError("ERR No shutdown in progress.");
-        }
-        Log.warning("User requested shutdown...");
-        main.shutdown();
     }
 
     // ------------------------------------------------------------------ SENTINEL
@@ -605,14 +133,8 @@ final class SentinelCommands {
         return ri;
     }
 
-    private void sentinelCommand(SentinelServer.Client c, byte[][] argv) {
-        RespWriter w = c.writer();
+    private void sentinelCommand(RespWriter w, byte[][] argv) {
         String sub = s(argv[1]).toLowerCase(Locale.ROOT);
-        Integer arity = SENTINEL_ARITY.get(sub);
-        if (arity == null) {
-            throw new CommandError("ERR unknown subcommand '" + truncate(s(argv[1]), 128) + "'. Try SENTINEL HELP.");
-        }
-        if (!arityOk(arity, argv.length)) throw arity("sentinel|" + sub);
         switch (sub) {
             case "help" -> help(w);
             case "masters" -> instances(w, sentinel.masters);
@@ -680,8 +202,8 @@ final class SentinelCommands {
     }
 
     private void flushAndReply(RespWriter w) {
-        if (sentinel.flushConfig()) w.ok();
-        else error(w, "ERR Failed to save config file. Check server logs.");
+        if (!sentinel.flushConfig()) throw new CommandError("ERR Failed to save config file. Check server logs.");
+        w.ok();
     }
 
     private static final String[] HELP = {
@@ -915,9 +437,8 @@ final class SentinelCommands {
                     throw new CommandError("ERR Unknown option or number of arguments for SENTINEL SET '" + option + "'");
                 }
             } catch (CommandError e) {
-                error(w, e.getMessage());
                 if (changes > 0) sentinel.flushConfig();
-                return;
+                throw e;
             }
             changes++;
             int numargs = j - oldJ + 1;
@@ -1006,7 +527,7 @@ final class SentinelCommands {
                 {"sentinel-pass", sentinel.sentinelAuthPass == null ? "" : sentinel.sentinelAuthPass}};
             List<String[]> matched = new ArrayList<>();
             for (String[] kv : all) {
-                if (io.magpie.engine.util.Glob.match(pattern, kv[0].getBytes(StandardCharsets.UTF_8), true)) matched.add(kv);
+                if (io.magpie.protocol.Glob.match(pattern, kv[0].getBytes(StandardCharsets.UTF_8), true)) matched.add(kv);
             }
             w.mapLen(matched.size());
             for (String[] kv : matched) {

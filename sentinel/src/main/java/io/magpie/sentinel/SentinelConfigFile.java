@@ -1,6 +1,5 @@
 package io.magpie.sentinel;
 
-import io.magpie.engine.Engine;
 import io.magpie.protocol.ArgSplitter;
 import io.magpie.server.ConfigLoader;
 import io.magpie.server.ServerConfig;
@@ -305,7 +304,7 @@ final class SentinelConfigFile {
     }
 
     private static String repr(String s) {
-        return Engine.reprQuoted(s.getBytes(StandardCharsets.UTF_8));
+        return io.magpie.protocol.Repr.quoted(s.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Rewrites the file in place (through a temporary file and an atomic rename). */

@@ -129,10 +129,10 @@ class SentinelStateTest {
         s.createInstance("b", Instance.SENTINEL, "127.0.0.1", 8002, 1, m);
         m.flags |= Instance.O_DOWN;
         s.currentEpoch = 3;
-        assertThat(s.getLeader(m, 3)).isNull(); // only our own vote, for ourselves
+        assertThat(s.machine.getLeader(m, 3, Sentinel.now(), new FailoverMachine.Ready())).isNull(); // only our own vote, for ourselves
         a.leader = s.myid;
         a.leaderEpoch = 3;
-        assertThat(s.getLeader(m, 3)).isEqualTo(s.myid);
+        assertThat(s.machine.getLeader(m, 3, Sentinel.now(), new FailoverMachine.Ready())).isEqualTo(s.myid);
     }
 
     @Test

@@ -51,6 +51,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
     private final String runId;
     private final LatencyMonitor latency = new LatencyMonitor();
     private final List<ShutdownHook> shutdownHooks = new ArrayList<>();
+    private final io.magpie.server.module.Modules modules = new io.magpie.server.module.Modules(this);
     private ScheduledFuture<?> cron;
     private volatile boolean shuttingDown;
     private int boundPort;
@@ -116,6 +117,11 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
     /** RDB/AOF persistence: SHUTDOWN calls prepareForShutdown, INFO reads infoSection. */
     public Persistence persistence() {
         return persistence;
+    }
+
+    /** The modes plugged into this server (Sentinel, Cluster...): add them before start(). */
+    public io.magpie.server.module.Modules modules() {
+        return modules;
     }
 
     /** Master and replica replication (REPLICAOF, PSYNC, INFO replication). */
@@ -239,7 +245,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         Supervisor.start(config.supervised.value());
         // Loading comes after listening, as in Redis: clients are answered LOADING meanwhile.
         try {
-            persistence.loadAtStartup();
+            if (modules.servesKeyspace()) persistence.loadAtStartup();
         } catch (RuntimeException e) {
             if (shuttingDown) return; // SHUTDOWN (or a signal) during loading: exit without the rest
             for (Channel ch : listeners) ch.close();
@@ -248,11 +254,12 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         mainLoop.next().execute(() -> mainThreadId = Thread.currentThread().getId());
         Memory.startup(engine);
         scheduleCron();
-        Banner.show("standalone", boundPort, config.alwaysShowLogo.value(), config.logfile.value().isEmpty());
+        Banner.show(modules.mode(), boundPort, config.alwaysShowLogo.value(), config.logfile.value().isEmpty());
         Log.warning("Server initialized");
         Log.notice("Ready to accept connections tcp");
         Supervisor.ready(replication.masterClient() != null || !registry.find("replicaof").get().isEmpty());
         mainLoop.next().execute(replication::start);
+        mainLoop.next().execute(modules::start);
     }
 
     /** Runs serverCron hz times a second; a change of hz takes effect at the next run. */
@@ -329,6 +336,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
                 replication.cron();
             }
             clientsCron();
+            modules.cron(nowMs);
             if (pauseEndMs != 0 && engine.now() >= pauseEndMs) unpause();
             sampleMetrics();
             Memory.usedMemory(engine);
@@ -557,6 +565,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
     private void stop() {
         shuttingDown = true;
         if (cron != null) cron.cancel(false);
+        mainLoop.execute(modules::shutdown);
         for (Channel ch : listeners) ch.close();
         mainLoop.execute(() -> {
             for (ClientSession s : new ArrayList<>(sessions)) {

@@ -86,6 +86,7 @@ class SentinelDifferentialTest {
         same("FLUSHALL");
         same("KEYS", "*");
         same("MULTI");
+        same("QUIT");
         same("PUBLISH", "chan", "msg");
         same("PUBLISH", "__sentinel__:hello", "not,a,hello");
         same("PUBLISH", "x");
@@ -174,7 +175,12 @@ class SentinelDifferentialTest {
             }
             shapes.add(sb.toString());
         }
-        assertThat(shapes.get(1)).isEqualTo(shapes.get(0));
+        // A Sentinel's INFO is the server's: Magpie's own fields (magpie_version...) may sit among
+        // Redis's, as in a data node's INFO; Redis's must all be there, in Redis's order.
+        List<String> theirs = List.of(shapes.get(0).split("\n"));
+        List<String> ours = new ArrayList<>(List.of(shapes.get(1).split("\n")));
+        ours.retainAll(theirs);
+        assertThat(ours).containsExactlyElementsOf(theirs);
         same("INFO", "sentinel");
     }
 

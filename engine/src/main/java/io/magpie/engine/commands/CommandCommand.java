@@ -9,7 +9,7 @@ import io.magpie.commands.KeyFlags;
 import io.magpie.commands.KeyReferences;
 import io.magpie.engine.command.CommandHandler;
 import io.magpie.commands.RedisCommand;
-import io.magpie.engine.util.Glob;
+import io.magpie.protocol.Glob;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -12,7 +12,7 @@ import io.magpie.engine.keyspace.Database;
 import io.magpie.engine.keyspace.Dict;
 import io.magpie.engine.types.RedisValue;
 import io.magpie.engine.types.Values;
-import io.magpie.engine.util.Glob;
+import io.magpie.protocol.Glob;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -4,7 +4,7 @@ import io.magpie.engine.Args;
 import io.magpie.engine.Client;
 import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
-import io.magpie.engine.util.Glob;
+import io.magpie.protocol.Glob;
 import java.util.List;
 import java.util.function.Consumer;
 

@@ -1,6 +1,6 @@
 package io.magpie.engine.config;
 
-import io.magpie.engine.util.Glob;
+import io.magpie.protocol.Glob;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;

@@ -22,6 +22,7 @@ final class AuthCommands {
         t.register("hello", c -> hello(server, c));
         t.register("quit", AuthCommands::quit);
         t.register("reset", AuthCommands::reset);
+        t.register("acl|whoami", c -> c.addReplyBulkString(c.user));
     }
 
     static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
@@ -97,7 +98,9 @@ final class AuthCommands {
             c.name = setName;
         }
         if (ver != 0) c.setResp(ver);
-        c.addReplyMapLen(7);
+        String mode = server.modules().mode();
+        boolean sentinel = mode.equals("sentinel"); // a Sentinel has no replication role to report
+        c.addReplyMapLen(sentinel ? 6 : 7);
         c.addReplyBulkString("server");
         c.addReplyBulkString("redis");
         c.addReplyBulkString("version");
@@ -107,9 +110,11 @@ final class AuthCommands {
         c.addReplyBulkString("id");
         c.addReplyLongLong(c.id);
         c.addReplyBulkString("mode");
-        c.addReplyBulkString("standalone");
-        c.addReplyBulkString("role");
-        c.addReplyBulkString(c.engine.isReplica() ? "replica" : "master");
+        c.addReplyBulkString(mode);
+        if (!sentinel) {
+            c.addReplyBulkString("role");
+            c.addReplyBulkString(c.engine.isReplica() ? "replica" : "master");
+        }
         c.addReplyBulkString("modules");
         c.addReplyArrayLen(0);
     }

@@ -11,7 +11,7 @@ import io.magpie.engine.config.Config;
 import io.magpie.engine.config.ConfigException;
 import io.magpie.engine.config.Param;
 import io.magpie.engine.config.Params;
-import io.magpie.engine.util.Glob;
+import io.magpie.protocol.Glob;
 import io.magpie.protocol.ArgSplitter;
 import io.magpie.server.Log;
 import io.magpie.server.MagpieServer;

@@ -45,13 +45,23 @@ public final class InfoCommand {
         boolean everything = false;
         if (c.argc == 1) {
             sections.addAll(Set.of(DEFAULT_SECTIONS));
+            sections.add("default"); // modules' sections that belong to the default set
         }
         for (int i = 1; i < c.argc; i++) {
             String s = c.argString(i).toLowerCase(Locale.ROOT);
             switch (s) {
-                case "default" -> sections.addAll(Set.of(DEFAULT_SECTIONS));
-                case "all" -> sections.addAll(Set.of(ALL_SECTIONS));
-                case "everything" -> everything = true;
+                case "default" -> {
+                    sections.addAll(Set.of(DEFAULT_SECTIONS));
+                    sections.add("default");
+                }
+                case "all" -> {
+                    sections.addAll(Set.of(ALL_SECTIONS));
+                    sections.add("default");
+                }
+                case "everything" -> {
+                    everything = true;
+                    sections.add("default");
+                }
                 case "modules" -> sections.add("module_list");
                 default -> sections.add(s);
             }
@@ -106,6 +116,7 @@ public final class InfoCommand {
                         .append(",avg_ttl=").append(db.avgTtl).append("\r\n");
             }
         }
+        server.modules().info(sections, sections.contains("default"), sb);
         return sb.toString();
     }
 
@@ -129,7 +140,7 @@ public final class InfoCommand {
         field(sb, "redis_git_sha1", "00000000");
         field(sb, "redis_git_dirty", 0);
         field(sb, "redis_build_id", "0");
-        field(sb, "redis_mode", "standalone");
+        field(sb, "redis_mode", server.modules().mode());
         field(sb, "os", OS);
         field(sb, "arch_bits", 64);
         field(sb, "monotonic_clock", "POSIX clock_gettime");

@@ -147,7 +147,7 @@ final class Failover {
             target = findReplica(failoverHost, failoverPort);
         } else {
             for (ReplicaConnection r : repl.replicas) {
-                if (r.ackOffset == repl.masterReplOffset) {
+                if (r.ackOffset == repl.id.offset()) {
                     failoverHost = r.ip();
                     failoverPort = r.listeningPort;
                     target = r;
@@ -155,7 +155,7 @@ final class Failover {
                 }
             }
         }
-        if (target != null && target.ackOffset == repl.masterReplOffset) {
+        if (target != null && target.ackOffset == repl.id.offset()) {
             state = FailoverState.IN_PROGRESS;
             Log.notice("Failover target %s:%d is synced, failing over.", failoverHost, failoverPort);
             repl.becomeReplicaOf(failoverHost, failoverPort, true);

@@ -327,9 +327,9 @@ final class MasterLink implements Connection {
     private void sendPsync() {
         syncFallback = false;
         if (cachedMaster) {
-            Log.notice("Trying a partial resynchronization (request %s:%d).", repl.replid, repl.masterReplOffset + 1);
-            if (failover) send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1), "FAILOVER");
-            else send("PSYNC", repl.replid, Long.toString(repl.masterReplOffset + 1));
+            Log.notice("Trying a partial resynchronization (request %s:%d).", repl.id.replid(), repl.id.offset() + 1);
+            if (failover) send("PSYNC", repl.id.replid(), Long.toString(repl.id.offset() + 1), "FAILOVER");
+            else send("PSYNC", repl.id.replid(), Long.toString(repl.id.offset() + 1));
         } else {
             Log.notice("Partial resynchronization not possible (no cached master)");
             send("PSYNC", "?", "-1");
@@ -361,10 +361,8 @@ final class MasterLink implements Connection {
         if (line.startsWith("+CONTINUE")) {
             Log.notice("Successful partial resynchronization with master.");
             String newId = line.length() > 10 ? line.substring(10).trim() : "";
-            if (newId.length() == 40 && !newId.equals(repl.replid)) {
-                repl.replid2 = repl.replid;
-                repl.secondReplOffset = repl.masterReplOffset + 1;
-                repl.replid = newId;
+            if (newId.length() == 40 && !newId.equals(repl.id.replid())) {
+                repl.id.shift(newId);
                 Log.notice("Master replication ID changed to %s", newId);
                 repl.disconnectReplicas();
             }
@@ -491,8 +489,7 @@ final class MasterLink implements Connection {
             Files.deleteIfExists(tmpPath);
         }
         tmpPath = null;
-        repl.replid = pendingReplid;
-        repl.masterReplOffset = pendingOffset;
+        repl.id.adopt(pendingReplid, pendingOffset);
         repl.clearReplicationId2();
         repl.createBacklog();
         int streamDb = 0;
@@ -604,7 +601,7 @@ final class MasterLink implements Connection {
 
     private void sendAck() {
         if (channel == null) return;
-        send("REPLCONF", "ACK", Long.toString(repl.masterReplOffset));
+        send("REPLCONF", "ACK", Long.toString(repl.id.offset()));
     }
 
     /* ---------------- cron, INFO, ROLE ---------------- */
@@ -641,7 +638,7 @@ final class MasterLink implements Connection {
 
     void info(StringBuilder sb) {
         long now = System.currentTimeMillis();
-        long offset = state == State.CONNECTED || cachedMaster ? repl.masterReplOffset : 1;
+        long offset = state == State.CONNECTED || cachedMaster ? repl.id.offset() : 1;
         long readOffset = offset;
         if (state == State.CONNECTED && in != null) readOffset += in.writerIndex() - applyStart;
         Replication.field(sb, "master_host", host);
@@ -679,7 +676,7 @@ final class MasterLink implements Connection {
             case TRANSFER -> "sync";
             case CONNECTED -> "connected";
         });
-        c.addReplyLongLong(state == State.CONNECTED ? repl.masterReplOffset : -1);
+        c.addReplyLongLong(state == State.CONNECTED ? repl.id.offset() : -1);
     }
 
     /* ---------------- Connection (the master client's transport) ---------------- */

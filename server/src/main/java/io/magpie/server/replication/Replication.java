@@ -4,6 +4,7 @@ import io.magpie.engine.Blocking;
 import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.WriteStream;
+import io.magpie.engine.WriteUnit;
 import io.magpie.server.ClientSession;
 import io.magpie.server.Log;
 import io.magpie.server.OutputBufferLimit;
@@ -30,26 +31,23 @@ import java.util.Set;
  * the bytes it applied to its own backlog and sub-replicas, so a chain shares one
  * replication id and one offset space.
  */
-public final class Replication implements WriteStream.Listener {
-    static final String NULL_REPLID = "0000000000000000000000000000000000000000";
+public final class Replication implements WriteStream.UnitListener {
+    static final String NULL_REPLID = ReplicationId.NULL_REPLID;
 
     final ReplicationHost server;
     final Engine engine;
     final ReplicationConfig config;
 
-    String replid = randomId();
-    String replid2 = NULL_REPLID;
-    long masterReplOffset;
-    long secondReplOffset = -1;
+    /** replid, replid2, master_repl_offset, second_repl_offset. */
+    final ReplicationId id = new ReplicationId();
     ReplicationBacklog backlog;
     private long noReplicasSinceMs = System.currentTimeMillis();
 
     final List<ReplicaConnection> replicas = new ArrayList<>();
-    /** The db the stream last selected (server.slaveseldb); -1 forces a SELECT before the next write. */
-    private int replicaSelDb = -1;
     /** Stream bytes of this event-loop turn, not yet handed to replicas and backlog. */
     private ByteBuf outgoing;
-    private final io.magpie.protocol.RespWriter encoder = new io.magpie.protocol.RespWriter();
+    /** The stream as RESP; its selected db is server.slaveseldb (reselect() forces a SELECT before the next write). */
+    private final io.magpie.engine.StreamEncoder encoder = new io.magpie.engine.StreamEncoder();
     private boolean flushScheduled;
     private boolean getAckRequested;
     FullSync sync;
@@ -125,8 +123,7 @@ public final class Replication implements WriteStream.Listener {
         if (aux.containsKey("repl-id") && aux.containsKey("repl-offset")) {
             try {
                 long offset = Long.parseLong(aux.get("repl-offset"));
-                replid = aux.get("repl-id");
-                masterReplOffset = offset;
+                id.adopt(aux.get("repl-id"), offset);
                 restored = true;
             } catch (NumberFormatException e) {
                 Log.warning("Ignoring the replication info of the RDB file: bad repl-offset");
@@ -155,18 +152,18 @@ public final class Replication implements WriteStream.Listener {
      * sub-replica must start in the db that stream has selected.
      */
     io.magpie.persistence.Persistence.ReplicationInfo syncInfo() {
-        return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, link != null ? link.streamDb() : 0);
+        return new io.magpie.persistence.Persistence.ReplicationInfo(id.replid(), id.offset(), link != null ? link.streamDb() : 0);
     }
 
     /** rdbPopulateSaveInfo: what an RDB saved now must remember of replication, or null. */
     private io.magpie.persistence.Persistence.ReplicationInfo saveInfo() {
         if (link != null) {
             if (!link.connected() && !link.hasCachedMaster()) return null;
-            return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, link.streamDb());
+            return new io.magpie.persistence.Persistence.ReplicationInfo(id.replid(), id.offset(), link.streamDb());
         }
         if (backlog == null) return null;
         flushOutgoing();
-        return new io.magpie.persistence.Persistence.ReplicationInfo(replid, masterReplOffset, Math.max(0, replicaSelDb));
+        return new io.magpie.persistence.Persistence.ReplicationInfo(id.replid(), id.offset(), Math.max(0, encoder.selectedDb()));
     }
 
     public int replicaCount() {
@@ -183,7 +180,7 @@ public final class Replication implements WriteStream.Listener {
     }
 
     public long masterReplOffset() {
-        return masterReplOffset;
+        return id.offset();
     }
 
     int backlogSize() {
@@ -193,55 +190,44 @@ public final class Replication implements WriteStream.Listener {
     /* ---------------- replication ids (changeReplicationId, shiftReplicationId) ---------------- */
 
     void changeReplicationId() {
-        replid = randomId();
+        id.change();
     }
 
     void clearReplicationId2() {
-        replid2 = NULL_REPLID;
-        secondReplOffset = -1;
+        id.clearSecond();
     }
 
     /** A replica becomes master: its old id stays valid up to the current offset, for its former siblings. */
     void shiftReplicationId() {
-        replid2 = replid;
-        secondReplOffset = masterReplOffset + 1;
-        changeReplicationId();
+        id.shift(randomId());
         Log.notice("Setting secondary replication ID to %s, valid up to offset: %d. New replication ID is %s",
-                replid2, secondReplOffset, replid);
+                id.replid2(), id.secondOffset(), id.replid());
     }
 
     void createBacklog() {
-        backlog = new ReplicationBacklog(backlogSize(), masterReplOffset);
+        backlog = new ReplicationBacklog(backlogSize(), id.offset());
     }
 
     /* ---------------- the stream (replicationFeedSlaves) ---------------- */
 
     @Override
-    public void onWrite(int db, byte[][] argv) {
+    public void onUnit(WriteUnit unit) {
         // A replica forwards its master's bytes instead; its own writes stay local (Redis 4.0+).
         if (link != null) return;
         if (backlog == null && replicas.isEmpty()) return;
-        if (db != replicaSelDb) {
-            appendCommand(new byte[][] {SELECT, Integer.toString(db).getBytes(StandardCharsets.US_ASCII)});
-            replicaSelDb = db;
-        }
-        appendCommand(argv);
+        ByteBuf out = outgoing();
+        int before = out.writerIndex();
+        encoder.unit(unit, out);
+        id.advance(out.writerIndex() - before);
     }
-
-    private static final byte[] SELECT = "SELECT".getBytes(StandardCharsets.US_ASCII);
 
     /** A command of the stream that selects no db (PING, REPLCONF GETACK). */
     void feedWithoutSelect(byte[][] argv) {
         if (link != null || (backlog == null && replicas.isEmpty())) return;
-        appendCommand(argv);
-    }
-
-    private void appendCommand(byte[][] argv) {
         ByteBuf out = outgoing();
         int before = out.writerIndex();
-        encoder.target(out);
-        encoder.command(argv);
-        masterReplOffset += out.writerIndex() - before;
+        encoder.commandWithoutSelect(argv, out);
+        id.advance(out.writerIndex() - before);
     }
 
     /** Bytes a replica applied from its master, forwarded verbatim (replicationFeedStreamFromMasterStream). */
@@ -249,7 +235,7 @@ public final class Replication implements WriteStream.Listener {
         if (len == 0) return;
         if (backlog == null) createBacklog();
         outgoing().writeBytes(buf, from, len);
-        masterReplOffset += len;
+        id.advance(len);
     }
 
     private ByteBuf outgoing() {
@@ -334,11 +320,11 @@ public final class Replication implements WriteStream.Listener {
                 c.addReplyError("ERR PSYNC FAILOVER can't be sent to a master.");
                 return;
             }
-            if (!c.argString(1).equals(replid)) {
+            if (!c.argString(1).equals(id.replid())) {
                 c.addReplyError("ERR PSYNC FAILOVER replid must match my replid.");
                 return;
             }
-            Log.warning("Failover request received for replid %s.", replid);
+            Log.warning("Failover request received for replid %s.", id.replid());
             becomeMaster();
             Log.notice("MASTER MODE enabled (failover request from '%s')",
                     server.clientInfo(c));
@@ -377,7 +363,7 @@ public final class Replication implements WriteStream.Listener {
             changeReplicationId();
             clearReplicationId2();
             createBacklog();
-            Log.notice("Replication backlog created, my new replication IDs are '%s' and '%s'", replid, replid2);
+            Log.notice("Replication backlog created, my new replication IDs are '%s' and '%s'", id.replid(), id.replid2());
         }
         if (sync != null || server.persistence().bgsaveInProgress() || server.persistence().aof().rewriteInProgress()) {
             Log.notice("Can't attach the replica to the current BGSAVE. Waiting for next BGSAVE for SYNC");
@@ -399,22 +385,22 @@ public final class Replication implements WriteStream.Listener {
 
     /** masterTryPartialResynchronization. */
     private boolean tryPartialResync(ReplicaConnection r, String askedId, long askedOffset) {
-        if (!askedId.equals(replid) && !(askedId.equals(replid2) && askedOffset <= secondReplOffset)) {
+        if (!id.continues(askedId, askedOffset)) {
             if (askedId.equals("?")) {
                 Log.notice("Full resync requested by replica %s", r.name());
-            } else if (!askedId.equals(replid2)) {
+            } else if (!askedId.equals(id.replid2())) {
                 Log.notice("Partial resynchronization not accepted: Replication ID mismatch (Replica asked for '%s', my "
-                        + "replication IDs are '%s' and '%s')", askedId, replid, replid2);
+                        + "replication IDs are '%s' and '%s')", askedId, id.replid(), id.replid2());
             } else {
                 Log.notice("Partial resynchronization not accepted: Requested offset for second ID was %d, but I can "
-                        + "reply up to %d", askedOffset, secondReplOffset);
+                        + "reply up to %d", askedOffset, id.secondOffset());
             }
             return false;
         }
         if (backlog == null || !backlog.covers(askedOffset)) {
             Log.notice("Unable to partial resync with replica %s for lack of backlog (Replica request was: %d).",
                     r.name(), askedOffset);
-            if (askedOffset > masterReplOffset) {
+            if (askedOffset > id.offset()) {
                 Log.warning("Warning: replica %s tried to PSYNC with an offset that is greater than the master "
                         + "replication offset.", r.name());
             }
@@ -423,7 +409,7 @@ public final class Replication implements WriteStream.Listener {
         attach(r, ReplicaConnection.State.ONLINE);
         ByteBuf data = backlog.copyFrom(askedOffset);
         int n = data.readableBytes();
-        r.session.writeDirect(ascii(r.capaPsync2 ? "+CONTINUE " + replid + "\r\n" : "+CONTINUE\r\n"));
+        r.session.writeDirect(ascii(r.capaPsync2 ? "+CONTINUE " + id.replid() + "\r\n" : "+CONTINUE\r\n"));
         r.session.writeDirect(data);
         statNetReplOutputBytes += n;
         Log.notice("Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from "
@@ -451,12 +437,12 @@ public final class Replication implements WriteStream.Listener {
         boolean diskless = disklessFor(batch);
         Log.notice("Starting BGSAVE for SYNC with target: %s", diskless ? "replicas sockets" : "disk");
         for (ReplicaConnection r : batch) {
-            r.psyncInitialOffset = masterReplOffset;
+            r.psyncInitialOffset = id.offset();
             r.state = ReplicaConnection.State.WAIT_BGSAVE_END;
-            if (!r.oldSync) r.session.writeDirect(ascii("+FULLRESYNC " + replid + " " + masterReplOffset + "\r\n"));
+            if (!r.oldSync) r.session.writeDirect(ascii("+FULLRESYNC " + id.replid() + " " + id.offset() + "\r\n"));
         }
         // The snapshot is the dataset at this instant; the next write must say which db it is in.
-        replicaSelDb = -1;
+        encoder.reselect();
         try {
             sync = diskless ? new FullSync.Diskless(this, batch) : new FullSync.Disk(this, batch);
             sync.start();
@@ -608,7 +594,7 @@ public final class Replication implements WriteStream.Listener {
         disconnectReplicas();
         engine.setReplica(false);
         Log.setRole('M');
-        replicaSelDb = -1;
+        encoder.reselect();
         if (backlog == null) createBacklog();
         noReplicasSinceMs = System.currentTimeMillis();
     }
@@ -689,10 +675,10 @@ public final class Replication implements WriteStream.Listener {
                     .append(lag).append("\r\n");
         }
         field(sb, "master_failover_state", failover.stateName());
-        field(sb, "master_replid", replid);
-        field(sb, "master_replid2", replid2);
-        field(sb, "master_repl_offset", masterReplOffset);
-        field(sb, "second_repl_offset", secondReplOffset);
+        field(sb, "master_replid", id.replid());
+        field(sb, "master_replid2", id.replid2());
+        field(sb, "master_repl_offset", id.offset());
+        field(sb, "second_repl_offset", id.secondOffset());
         field(sb, "repl_backlog_active", backlog == null ? 0 : 1);
         field(sb, "repl_backlog_size", config.replBacklogSize.value());
         field(sb, "repl_backlog_first_byte_offset", backlog == null ? 0 : backlog.firstByteOffset());
@@ -713,7 +699,7 @@ public final class Replication implements WriteStream.Listener {
         if (link == null) {
             c.addReplyArrayLen(3);
             c.addReplyBulkString("master");
-            c.addReplyLongLong(masterReplOffset);
+            c.addReplyLongLong(id.offset());
             List<ReplicaConnection> online = new ArrayList<>();
             for (ReplicaConnection r : replicas) if (r.state == ReplicaConnection.State.ONLINE) online.add(r);
             c.addReplyArrayLen(online.size());

@@ -1,4 +1,4 @@
-package io.magpie.engine.util;
+package io.magpie.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

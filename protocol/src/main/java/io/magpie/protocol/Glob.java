@@ -1,4 +1,4 @@
-package io.magpie.engine.util;
+package io.magpie.protocol;
 
 /**
  * Redis 7.0's glob-style matcher (util.c stringmatchlen): * ? [abc] [^a] [a-z] and \ escapes,

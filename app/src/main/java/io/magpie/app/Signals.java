@@ -35,7 +35,7 @@ final class Signals {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
                     Log.warning("Received SIG%s scheduling shutdown...", name);
-                    server.shutdown(); // its shutdown hooks save the final RDB when save rules exist
+                    server.shutdownOnSignal(); // saves when save rules exist; a failed save keeps the server up
                 });
             } catch (IllegalArgumentException e) {
                 Log.warning("Cannot handle SIG%s: %s", name, e.getMessage());

@@ -317,7 +317,7 @@ public final class Persistence {
             lastBgsaveOk = true;
             rdbSaves++;
         } else {
-            log.warning("Write error saving DB on disk: " + message(b.ioError.get()));
+            log.warning("Write error saving DB on disk: " + strerror(b.ioError.get()));
             log.warning("Background saving error");
             lastBgsaveOk = false;
         }

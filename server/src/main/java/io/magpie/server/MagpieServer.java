@@ -521,18 +521,26 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
 
     /** Stops listening, closes clients, and ends the event loops. Safe to call from any thread. */
     public void shutdown() {
-        if (shuttingDown) return;
+        shutdownFromAnyThread(true);
+    }
+
+    /**
+     * SIGTERM/SIGINT (prepareForShutdown(SHUTDOWN_NOFLAGS)): not forced, so a final save that
+     * fails keeps the server running, as Redis does. Returns false when the shutdown was refused.
+     */
+    public boolean shutdownOnSignal() {
+        return shutdownFromAnyThread(false);
+    }
+
+    private boolean shutdownFromAnyThread(boolean force) {
+        if (shuttingDown) return true;
         // Shutdown hooks touch the keyspace, so they run on its thread.
         var loop = mainLoop.next();
-        // As Redis's SIGTERM: not forced, so a final save that fails keeps the server running.
-        if (loop.inEventLoop() || loop.isShuttingDown()) {
-            shutdown(false, false, false);
-            return;
-        }
+        if (loop.inEventLoop() || loop.isShuttingDown()) return shutdown(false, false, force);
         try {
-            loop.submit(() -> shutdown(false, false, false)).get(30, TimeUnit.SECONDS);
+            return loop.submit(() -> shutdown(false, false, force)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
-            shutdown(false, false, true);
+            return shutdown(false, false, true);
         }
     }
 

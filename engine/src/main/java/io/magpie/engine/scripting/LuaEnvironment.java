@@ -1,0 +1,170 @@
+package io.magpie.engine.scripting;
+
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LoadState;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+import org.luaj.vm2.compiler.LuaC;
+import org.luaj.vm2.lib.CoroutineLib;
+import org.luaj.vm2.lib.DebugLib;
+import org.luaj.vm2.lib.OneArgFunction;
+import org.luaj.vm2.lib.PackageLib;
+import org.luaj.vm2.lib.StringLib;
+import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.VarArgFunction;
+import org.luaj.vm2.lib.jse.JseBaseLib;
+import org.luaj.vm2.lib.jse.JseMathLib;
+
+/**
+ * One Lua interpreter state as Redis prepares it (script_lua.c luaLoadLibraries and
+ * scriptingInit): the base, table, string, math and debug libraries, cjson, cmsgpack, bit
+ * and struct, the redis table, and the Lua 5.1 names scripts use on top of LuaJ's 5.2
+ * (unpack, loadstring, table.getn...). Scripts run with a protected globals table: reading a
+ * missing global or storing any global is an error.
+ */
+final class LuaEnvironment {
+    final Globals globals = new Globals();
+    /** The environment scripts see: a locked copy of the globals. */
+    final ProtectedTable env = new ProtectedTable(true);
+    final ScriptHook hook = new ScriptHook();
+
+    LuaEnvironment(LuaTable redis) {
+        globals.load(new JseBaseLib());
+        globals.load(new PackageLib());
+        globals.load(new CoroutineLib());
+        globals.load(new TableLib());
+        globals.load(new StringLib());
+        globals.load(new JseMathLib());
+        globals.load(hook);
+        LoadState.install(globals);
+        LuaC.install(globals);
+        addLua51Names();
+        // Redis's Lua has no package library and no file access.
+        for (String gone : new String[] {"package", "require", "dofile", "loadfile", "module"}) globals.rawset(gone, LuaValue.NIL);
+        globals.rawset("cjson", CjsonLib.create());
+        globals.rawset("cmsgpack", CmsgpackLib.create());
+        globals.rawset("bit", BitLib.create());
+        globals.rawset("struct", StructLib.create());
+        globals.rawset("redis", redis);
+        for (Varargs e = globals.next(LuaValue.NIL); !e.arg1().isnil(); e = globals.next(e.arg1())) {
+            LuaValue v = e.arg(2);
+            env.rawset(e.arg1(), v.istable() && v != globals ? ProtectedTable.readOnlyCopy(v) : v);
+        }
+        env.rawset("_G", env);
+        env.adopt(globals);
+        env.lock();
+    }
+
+    private void addLua51Names() {
+        LuaValue table = globals.get("table");
+        globals.rawset("unpack", table.get("unpack"));
+        globals.rawset("loadstring", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                // loadstring(s [, chunkname]) of Lua 5.1: compiled in the scripts' own environment.
+                try {
+                    return globals.load(args.checkjstring(1), args.optjstring(2, "=(load)"), env);
+                } catch (LuaError e) {
+                    return varargsOf(NIL, valueOf(e.getMessage()));
+                }
+            }
+        });
+        globals.rawset("gcinfo", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                Runtime r = Runtime.getRuntime();
+                return valueOf((int) ((r.totalMemory() - r.freeMemory()) / 1024));
+            }
+        });
+        table.rawset("getn", new OneArgFunction() {
+            @Override
+            public LuaValue call(LuaValue t) {
+                return valueOf(t.checktable().length());
+            }
+        });
+        table.rawset("maxn", new OneArgFunction() {
+            @Override
+            public LuaValue call(LuaValue t) {
+                double max = 0;
+                LuaTable tt = t.checktable();
+                for (Varargs e = tt.next(NIL); !e.arg1().isnil(); e = tt.next(e.arg1())) {
+                    if (e.arg1().type() == TNUMBER) max = Math.max(max, e.arg1().todouble());
+                }
+                return valueOf(max);
+            }
+        });
+        LuaValue math = globals.get("math");
+        math.rawset("mod", math.get("fmod"));
+        LuaValue string = globals.get("string");
+        string.rawset("gfind", string.get("gmatch"));
+        globals.rawset("_VERSION", LuaValue.valueOf("Lua 5.1"));
+    }
+
+    /** Compiles code under a chunk name ("@user_script") in the protected environment. */
+    LuaValue compile(String code, String chunkName, LuaTable environment) {
+        return globals.load(code, chunkName, environment);
+    }
+
+    /**
+     * Runs every few thousand instructions (Redis's luaMaskCountHook): lets a script that
+     * runs past busy-reply-threshold be observed and killed.
+     */
+    static final class ScriptHook extends DebugLib {
+        Runnable onCheck;
+        private int count;
+        /** The Lua functions now running, innermost last, and where the last instruction ran. */
+        private final java.util.ArrayList<org.luaj.vm2.LuaClosure> frames = new java.util.ArrayList<>();
+        private org.luaj.vm2.Prototype lastProto;
+        private int lastPc;
+
+        @Override
+        public void onCall(org.luaj.vm2.LuaClosure c, Varargs varargs, LuaValue[] stack) {
+            super.onCall(c, varargs, stack);
+            frames.add(c);
+        }
+
+        @Override
+        public void onCall(org.luaj.vm2.LuaFunction f) {
+            super.onCall(f);
+            frames.add(null);
+        }
+
+        @Override
+        public void onReturn() {
+            super.onReturn();
+            if (!frames.isEmpty()) frames.remove(frames.size() - 1);
+        }
+
+        /**
+         * "@user_script:3" for the last Lua line that ran. LuaJ loses the position of an
+         * error raised in a tail call (return redis.call(...)), which Lua 5.1 keeps.
+         */
+        String lastLocation() {
+            if (lastProto == null) return null;
+            int line = lastProto.lineinfo != null && lastPc >= 0 && lastPc < lastProto.lineinfo.length ? lastProto.lineinfo[lastPc] : 0;
+            return lastProto.source.tojstring() + ":" + line;
+        }
+
+        void reset() {
+            frames.clear();
+            lastProto = null;
+        }
+
+        @Override
+        public void onInstruction(int pc, Varargs v, int top) {
+            if (!frames.isEmpty()) {
+                org.luaj.vm2.LuaClosure c = frames.get(frames.size() - 1);
+                if (c != null) {
+                    lastProto = c.p;
+                    lastPc = pc;
+                }
+            }
+            if (++count >= 100_000) {
+                count = 0;
+                if (onCheck != null) onCheck.run();
+            }
+        }
+    }
+}

@@ -193,7 +193,8 @@ public final class Persistence {
     public RdbSaver.Aux aux(boolean aofBase, ReplicationInfo info) {
         Runtime rt = Runtime.getRuntime();
         return new RdbSaver.Aux(REDIS_VERSION, System.currentTimeMillis() / 1000, rt.totalMemory() - rt.freeMemory(), aofBase,
-                info == null ? null : info.replId(), info == null ? 0 : info.offset(), info == null ? 0 : info.streamDb());
+                info == null ? null : info.replId(), info == null ? 0 : info.offset(), info == null ? 0 : info.streamDb(),
+                engine.scripting.libraryCodes());
     }
 
     /**
@@ -414,9 +415,6 @@ public final class Persistence {
         }
         if (res.aux.containsKey("used-mem")) {
             log.notice(String.format(Locale.ROOT, "RDB memory usage when created %.2f Mb", Long.parseLong(res.aux.get("used-mem")) / 1024.0 / 1024));
-        }
-        if (res.aux.containsKey("functions-skipped")) {
-            log.warning("Skipped " + res.aux.get("functions-skipped") + " function libraries: functions are not supported");
         }
         if (res.emptyKeysSkipped > 0) {
             log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired

@@ -43,7 +43,7 @@ public final class Functions {
 
     Functions(Scripting scripting) {
         this.scripting = scripting;
-        this.lua = scripting.newEnvironment(true);
+        this.lua = scripting.newEnvironment();
         LuaTable redis = new ProtectedTable(true);
         redis.rawset("register_function", new VarArgFunction() {
             @Override

@@ -42,7 +42,43 @@ final class LuaEnvironment {
         LuaC.install(globals);
         addLua51Names();
         // Redis's Lua has no package library and no file access.
-        for (String gone : new String[] {"package", "require", "dofile", "loadfile", "module"}) globals.rawset(gone, LuaValue.NIL);
+        // Redis's Lua has no package library, no file access, no print, and keeps debug to itself.
+        for (String gone : new String[] {"package", "require", "dofile", "loadfile", "module", "print", "debug", "rawlen"}) {
+            globals.rawset(gone, LuaValue.NIL);
+        }
+        globals.rawset("pcall", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                // As Redis 7.0's pcall: an error table {err=...} (redis.call's errors) comes back
+                // as its message; a string error has Lua 5.1's text ("user_script:1: boom").
+                LuaValue f = args.checkvalue(1);
+                try {
+                    return varargsOf(TRUE, f.invoke(args.subargs(2)));
+                } catch (LuaError e) {
+                    LuaValue obj = e.getMessageObject();
+                    if (obj != null && obj.istable() && obj.rawget(LuaReplies.ERR).isstring()) return varargsOf(FALSE, obj.rawget(LuaReplies.ERR));
+                    return varargsOf(FALSE, obj != null && !obj.isstring() ? obj : valueOf(Scripting.plainMessage(e)));
+                } catch (StackOverflowError e) {
+                    return varargsOf(FALSE, valueOf("stack overflow"));
+                }
+            }
+        });
+        globals.rawset("xpcall", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                // LuaJ hands the handler a string even for an error table; Lua passes the value.
+                LuaValue f = args.checkvalue(1), handler = args.checkvalue(2);
+                try {
+                    return varargsOf(TRUE, f.invoke(args.subargs(3)));
+                } catch (LuaError e) {
+                    LuaValue obj = e.getMessageObject();
+                    LuaValue err = obj != null && !obj.isstring() ? obj : valueOf(Scripting.plainMessage(e));
+                    return varargsOf(FALSE, handler.invoke(err));
+                } catch (StackOverflowError e) {
+                    return varargsOf(FALSE, handler.invoke(valueOf("stack overflow")));
+                }
+            }
+        });
         globals.rawset("cjson", CjsonLib.create());
         globals.rawset("cmsgpack", CmsgpackLib.create());
         globals.rawset("bit", BitLib.create());

@@ -21,7 +21,7 @@ final class RedisLib {
     static final int LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3;
     static final int REPL_NONE = 0, REPL_AOF = 1, REPL_REPLICA = 2, REPL_ALL = 3;
 
-    static LuaTable create(Scripting s, boolean forFunctions) {
+    static LuaTable create(Scripting s) {
         LuaTable r = new LuaTable();
         r.rawset("call", new VarArgFunction() {
             @Override
@@ -87,14 +87,6 @@ final class RedisLib {
         r.rawset("REPL_SLAVE", REPL_REPLICA);
         r.rawset("REPL_REPLICA", REPL_REPLICA);
         r.rawset("REPL_ALL", REPL_ALL);
-        if (forFunctions) {
-            r.rawset("register_function", new VarArgFunction() {
-                @Override
-                public Varargs invoke(Varargs args) {
-                    throw raise("redis.register_function can only be called on FUNCTION LOAD command");
-                }
-            });
-        }
         return r;
     }
 

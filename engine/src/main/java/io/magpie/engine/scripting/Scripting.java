@@ -57,13 +57,19 @@ public final class Scripting {
         return functions;
     }
 
+    /** The code of every FUNCTION library, for RDB files and FUNCTION DUMP. */
+    public java.util.List<String> libraryCodes() {
+        if (functions == null) return java.util.List.of();
+        return functions.libraries().stream().map(l -> l.code).toList();
+    }
+
     LuaEnvironment evalEnv() {
-        if (evalEnv == null) evalEnv = newEnvironment(false);
+        if (evalEnv == null) evalEnv = newEnvironment();
         return evalEnv;
     }
 
-    LuaEnvironment newEnvironment(boolean forFunctions) {
-        LuaEnvironment env = new LuaEnvironment(RedisLib.create(this, forFunctions));
+    LuaEnvironment newEnvironment() {
+        LuaEnvironment env = new LuaEnvironment(RedisLib.create(this));
         env.hook.onCheck = this::checkRunningScript;
         return env;
     }

@@ -142,7 +142,8 @@ public final class ScriptingCommands {
     }
 
     static void functionFlush(Client c) {
-        if (c.argc > 3 || c.argc == 3 && !c.argIs(2, "sync") && !c.argIs(2, "async")) {
+        if (c.argc > 3) throw new ReplyException("ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.");
+        if (c.argc == 3 && !c.argIs(2, "sync") && !c.argIs(2, "async")) {
             throw new ReplyException("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
         }
         c.engine.scripting.functions().flush();
@@ -227,6 +228,8 @@ public final class ScriptingCommands {
 
     private static final String[] SCRIPT_HELP = {
         "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DEBUG (YES|SYNC|NO)",
+        "    Set the debug mode for subsequent scripts executed.",
         "EXISTS <sha1> [<sha1> ...]",
         "    Return information about the existence of the scripts in the script cache.",
         "FLUSH [ASYNC|SYNC]",
@@ -280,8 +283,8 @@ public final class ScriptingCommands {
         "    * FLUSH: delete all existing libraries.",
         "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
         "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
-        "      libraries with the new libraries (notice that even on this configuration there is a chance to",
-        "      fail, in such case we will remove the old library but fail to add the new one).",
+        "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+        "      in case of functions name collision with another library).",
         "HELP",
         "    Prints this help.",
     };

@@ -117,7 +117,8 @@ class RedissonOverMagpieTest {
         assertThat(map.putIfAbsent("bob", "4")).isNull();
         assertThat(map.replace("bob", "5")).isEqualTo("4");
         assertThat(map.replace("bob", "5", "6")).isTrue();
-        assertThat(map.addAndGet("count", 10)).isEqualTo("10");
+        assertThat(map.fastPutIfAbsent("count", "10")).isTrue();
+        assertThat(map.fastPutIfAbsent("count", "11")).isFalse();
         assertThat(map.fastRemove("alice", "nobody")).isEqualTo(1);
         assertThat(map.readAllMap()).containsEntry("bob", "6").containsEntry("count", "10").doesNotContainKey("alice");
         assertThat(map.remove("bob", "6")).isTrue();

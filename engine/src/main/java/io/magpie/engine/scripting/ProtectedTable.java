@@ -40,11 +40,11 @@ final class ProtectedTable extends Globals {
     }
 
     /** The owner's store (KEYS, ARGV), past the lock. */
-    void put(String key, LuaValue value) {
+    void put(LuaValue key, LuaValue value) {
         boolean was = locked;
         locked = false;
         try {
-            super.rawset(LuaValue.valueOf(key), value);
+            super.rawset(key, value);
         } finally {
             locked = was;
         }

@@ -61,10 +61,12 @@ public final class ScriptingCommands {
         if (readOnlyCommand && !compat && !noWrites) throw new ReplyException("ERR Can not execute a script with write flag using *_ro command.");
         ScriptRun run = new ScriptRun(c, sha, false, script.flags(), readOnlyCommand || noWrites, System.nanoTime());
         LuaEnvironment env = s.evalEnv();
-        env.env.put("KEYS", argsTable(c.argv, 3, (int) numkeys));
-        env.env.put("ARGV", argsTable(c.argv, 3 + (int) numkeys, c.argc - 3 - (int) numkeys));
+        env.env.put(KEYS, argsTable(c.argv, 3, (int) numkeys));
+        env.env.put(ARGV, argsTable(c.argv, 3 + (int) numkeys, c.argc - 3 - (int) numkeys));
         s.run(run, env, script.function(), LuaValue.NONE);
     }
+
+    private static final LuaString KEYS = LuaString.valueOf("KEYS"), ARGV = LuaString.valueOf("ARGV");
 
     private static LuaTable argsTable(byte[][] argv, int from, int n) {
         LuaTable t = new LuaTable(n, 0);

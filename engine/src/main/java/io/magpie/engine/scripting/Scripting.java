@@ -284,19 +284,7 @@ public final class Scripting {
 
     /** A Lua number as redis.call passes it: C's "%.17g". */
     static String formatNumber(double d) {
-        if (d == Math.rint(d) && Math.abs(d) < 1e17) return Long.toString((long) d);
-        if (Double.isNaN(d)) return d > 0 ? "nan" : "-nan";
-        if (Double.isInfinite(d)) return d > 0 ? "inf" : "-inf";
-        java.math.BigDecimal bd = new java.math.BigDecimal(d).round(new java.math.MathContext(17));
-        int exp = bd.precision() - bd.scale() - 1;
-        if (exp < -4 || exp >= 17) {
-            String digits = bd.unscaledValue().abs().toString().replaceAll("0+$", "");
-            String mant = digits.length() > 1 ? digits.charAt(0) + "." + digits.substring(1) : digits;
-            return (d < 0 ? "-" : "") + mant + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
-        }
-        String s = bd.toPlainString();
-        if (s.indexOf('.') >= 0) s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
-        return s;
+        return LuaNumbers.format(d, 17);
     }
 
     /* ---------------- long scripts ---------------- */

@@ -297,13 +297,16 @@ public final class Scripting {
             throw new LuaError(LuaReplies.single(LuaReplies.ERR, LuaValue.valueOf(
                     run.isFunction ? "ERR Script killed by user with FUNCTION KILL..." : "ERR Script killed by user with SCRIPT KILL...")));
         }
-        long thresholdMs = busyReplyThreshold.value();
-        if (!run.busy && thresholdMs > 0 && (System.nanoTime() - run.startNanos) / 1_000_000 >= thresholdMs) run.busy = true;
+        if (!run.busy && (engine.clock().nanos() - run.startNanos) / 1_000_000 >= busyReplyThreshold.value()) run.busy = true;
         if (run.busy && busyHandler != null) busyHandler.run();
     }
 
-    /** The server's way to serve other clients (BUSY, SCRIPT KILL) while a script runs long. */
-    public static volatile Runnable busyHandler;
+    /**
+     * Called every so many instructions once a script is past busy-reply-threshold: the
+     * place to serve other clients (BUSY replies, SCRIPT KILL) while it runs
+     * (processEventsWhileBlocked). Null: nothing is served until the script ends.
+     */
+    public Runnable busyHandler;
 
     /**
      * SCRIPT KILL / FUNCTION KILL from another client (scriptKill): refused when none runs,

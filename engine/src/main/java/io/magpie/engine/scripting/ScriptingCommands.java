@@ -59,7 +59,7 @@ public final class ScriptingCommands {
         boolean compat = (script.flags() & ScriptRun.EVAL_COMPAT) != 0;
         boolean noWrites = (script.flags() & ScriptRun.NO_WRITES) != 0;
         if (readOnlyCommand && !compat && !noWrites) throw new ReplyException("ERR Can not execute a script with write flag using *_ro command.");
-        ScriptRun run = new ScriptRun(c, sha, false, script.flags(), readOnlyCommand || noWrites, System.nanoTime());
+        ScriptRun run = new ScriptRun(c, sha, false, script.flags(), readOnlyCommand || noWrites, c.engine.clock().nanos());
         LuaEnvironment env = s.evalEnv();
         env.env.put(KEYS, argsTable(c.argv, 3, (int) numkeys));
         env.env.put(ARGV, argsTable(c.argv, 3 + (int) numkeys, c.argc - 3 - (int) numkeys));
@@ -116,7 +116,7 @@ public final class ScriptingCommands {
         if (numkeys < 0) throw new ReplyException("ERR Number of keys can't be negative");
         boolean noWrites = (f.flags() & ScriptRun.NO_WRITES) != 0;
         if (readOnlyCommand && !noWrites) throw new ReplyException("ERR Can not execute a script with write flag using *_ro command.");
-        ScriptRun run = new ScriptRun(c, f.name(), true, f.flags(), noWrites, System.nanoTime());
+        ScriptRun run = new ScriptRun(c, f.name(), true, f.flags(), noWrites, c.engine.clock().nanos());
         LuaTable keys = argsTable(c.argv, 3, (int) numkeys);
         LuaTable args = argsTable(c.argv, 3 + (int) numkeys, c.argc - 3 - (int) numkeys);
         s.run(run, s.functions().lua, f.callback(), LuaValue.varargsOf(keys, args));
@@ -216,7 +216,7 @@ public final class ScriptingCommands {
             c.addReplyArrayLen(run.caller.argc);
             for (int i = 0; i < run.caller.argc; i++) c.addReplyBulk(run.caller.argv[i]);
             c.addReplyBulkString("duration_ms");
-            c.addReplyLongLong((System.nanoTime() - run.startNanos) / 1_000_000);
+            c.addReplyLongLong((c.engine.clock().nanos() - run.startNanos) / 1_000_000);
         }
         c.addReplyBulkString("engines");
         c.addReplyMapLen(1);

@@ -436,6 +436,8 @@ public final class Persistence {
 
     private RdbLoader.Result loadRdb(Path file, KeyspaceFeed feed) throws NoSuchFileException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            // The file replaces the FUNCTION libraries as it replaces the keys (full sync, DEBUG RELOAD).
+            engine.scripting.flushFunctions();
             beginLoading(feed, Files.size(file));
             RdbReader r = new RdbReader(in);
             try {

@@ -57,6 +57,11 @@ public final class Scripting {
         return functions;
     }
 
+    /** Drops every FUNCTION library (before an RDB load replaces them). */
+    public void flushFunctions() {
+        if (functions != null) functions.flush();
+    }
+
     /** The code of every FUNCTION library, for RDB files and FUNCTION DUMP. */
     public java.util.List<String> libraryCodes() {
         if (functions == null) return java.util.List.of();

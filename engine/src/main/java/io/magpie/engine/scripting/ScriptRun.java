@@ -20,6 +20,8 @@ final class ScriptRun {
     /** The protocol of replies redis.call hands the script (redis.setresp). */
     int resp = 2;
     boolean wrote;
+    /** Over maxmemory when it started, without allow-oom: its deny-oom commands fail. */
+    boolean oom;
     volatile boolean killRequested;
     /** Past busy-reply-threshold: other clients get BUSY. */
     volatile boolean busy;

@@ -272,6 +272,7 @@ public final class Scripting {
                 return "READONLY You can't write against a read only replica.";
             }
         }
+        if (cmd.denyOom && run.oom) return io.magpie.engine.Errors.OOM;
         luaClient().cmd = cmd;
         return null;
     }

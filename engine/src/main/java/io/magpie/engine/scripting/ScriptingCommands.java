@@ -2,6 +2,7 @@ package io.magpie.engine.scripting;
 
 import io.magpie.engine.Args;
 import io.magpie.engine.Client;
+import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
 import io.magpie.engine.command.CommandTable;
 import io.magpie.engine.util.Glob;
@@ -60,10 +61,23 @@ public final class ScriptingCommands {
         boolean noWrites = (script.flags() & ScriptRun.NO_WRITES) != 0;
         if (readOnlyCommand && !compat && !noWrites) throw new ReplyException("ERR Can not execute a script with write flag using *_ro command.");
         ScriptRun run = new ScriptRun(c, sha, false, script.flags(), readOnlyCommand || noWrites, c.engine.clock().nanos());
+        checkOutOfMemory(c, run);
         LuaEnvironment env = s.evalEnv();
         env.env.put(KEYS, argsTable(c.argv, 3, (int) numkeys));
         env.env.put(ARGV, argsTable(c.argv, 3 + (int) numkeys, c.argc - 3 - (int) numkeys));
         s.run(run, env, script.function(), LuaValue.NONE);
+    }
+
+    /**
+     * scriptPrepareForRun's maxmemory rule: over maxmemory (eviction could not free enough
+     * before this command), a script that declares its flags and may write is refused unless
+     * allow-oom; an old-style script runs but its deny-oom commands fail (scriptVerifyOOM).
+     */
+    private static void checkOutOfMemory(Client c, ScriptRun run) {
+        boolean oom = c.engine.config.maxmemory.value() != 0 && !c.master && c.engine.eviction().memoryToFree() > 0;
+        if (!oom || (run.flags & ScriptRun.ALLOW_OOM) != 0) return;
+        if ((run.flags & ScriptRun.EVAL_COMPAT) == 0 && (run.flags & ScriptRun.NO_WRITES) == 0) throw new ReplyException(Errors.OOM);
+        run.oom = true;
     }
 
     private static final LuaString KEYS = LuaString.valueOf("KEYS"), ARGV = LuaString.valueOf("ARGV");
@@ -117,6 +131,7 @@ public final class ScriptingCommands {
         boolean noWrites = (f.flags() & ScriptRun.NO_WRITES) != 0;
         if (readOnlyCommand && !noWrites) throw new ReplyException("ERR Can not execute a script with write flag using *_ro command.");
         ScriptRun run = new ScriptRun(c, f.name(), true, f.flags(), noWrites, c.engine.clock().nanos());
+        checkOutOfMemory(c, run);
         LuaTable keys = argsTable(c.argv, 3, (int) numkeys);
         LuaTable args = argsTable(c.argv, 3 + (int) numkeys, c.argc - 3 - (int) numkeys);
         s.run(run, s.functions().lua, f.callback(), LuaValue.varargsOf(keys, args));

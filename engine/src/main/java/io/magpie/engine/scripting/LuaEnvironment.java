@@ -131,6 +131,17 @@ final class LuaEnvironment {
                 return valueOf(max);
             }
         });
+        // LuaJ 3.0.1 prints a non-integral number through a float (tostring(1/3) = "0.33333334");
+        // Lua 5.1 uses "%.14g". Concatenation still goes through LuaJ's own conversion.
+        LuaValue luajTostring = globals.get("tostring");
+        globals.rawset("tostring", new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                LuaValue v = args.arg1();
+                if (v.type() == TNUMBER) return valueOf(LuaNumbers.format(v.todouble(), 14));
+                return luajTostring.invoke(args);
+            }
+        });
         LuaValue math = globals.get("math");
         math.rawset("mod", math.get("fmod"));
         LuaValue string = globals.get("string");

@@ -677,8 +677,8 @@ public final class Aof implements WriteStream.Listener {
         }
 
         /** The FUNCTION libraries open the base file as FUNCTION LOAD commands (rewriteFunctions). */
-        void functions(java.util.List<String> codes) {
-            for (String code : codes) multibulk(FUNCTION, LOAD, code.getBytes(StandardCharsets.UTF_8));
+        void functions(java.util.List<byte[]> codes) {
+            for (byte[] code : codes) multibulk(FUNCTION, LOAD, code);
         }
 
         private static final byte[] FUNCTION = "FUNCTION".getBytes(StandardCharsets.US_ASCII);

@@ -8,7 +8,6 @@ import io.magpie.persistence.rdb.Rdb;
 import io.magpie.persistence.rdb.RdbReader;
 import io.magpie.persistence.rdb.RdbWriter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,9 +26,9 @@ final class FunctionCommands {
 
     private static void dump(Client c, Persistence p) {
         RdbWriter w = new RdbWriter(p.rdbcompression.value());
-        for (String code : c.engine.scripting.libraryCodes()) {
+        for (byte[] code : c.engine.scripting.libraryCodes()) {
             w.writeByte(Rdb.OPCODE_FUNCTION2);
-            w.writeString(code.getBytes(StandardCharsets.UTF_8));
+            w.writeString(code);
         }
         w.writeByte(Rdb.VERSION & 0xff);
         w.writeByte((Rdb.VERSION >> 8) & 0xff);
@@ -48,14 +47,14 @@ final class FunctionCommands {
         }
         byte[] payload = c.argv[2];
         if (!DumpPayload.verify(payload, p.rdbchecksum.value())) throw new ReplyException("ERR DUMP payload version or checksum are wrong");
-        List<String> codes = new ArrayList<>();
+        List<byte[]> codes = new ArrayList<>();
         try {
             RdbReader r = new RdbReader(payload, 0, payload.length - 10);
             while (!r.atEnd()) {
                 int type = r.readType();
                 if (type == Rdb.OPCODE_FUNCTION) throw new ReplyException("ERR Pre-GA function format not supported");
                 if (type != Rdb.OPCODE_FUNCTION2) throw new ReplyException("ERR given type is not a function");
-                codes.add(new String(r.readString(), StandardCharsets.UTF_8));
+                codes.add(r.readString());
             }
         } catch (IOException e) {
             throw new ReplyException("ERR payload is not a valid function dump");
@@ -64,7 +63,7 @@ final class FunctionCommands {
         List<Functions.Library> before = functions.snapshot();
         try {
             if (flush) functions.flush();
-            for (String code : codes) {
+            for (byte[] code : codes) {
                 try {
                     functions.load(code, replace);
                 } catch (ReplyException e) {

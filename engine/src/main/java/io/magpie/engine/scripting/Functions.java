@@ -23,10 +23,10 @@ public final class Functions {
 
     public static final class Library {
         public final String name;
-        public final String code;
+        public final byte[] code;
         public final Map<String, Function> functions = new LinkedHashMap<>();
 
-        Library(String name, String code) {
+        Library(String name, byte[] code) {
             this.name = name;
             this.code = code;
         }
@@ -103,7 +103,9 @@ public final class Functions {
      * register its functions and installs the library; returns its name. Errors are
      * Redis's replies, thrown as ReplyException.
      */
-    public String load(String code, boolean replace) {
+    public String load(byte[] codeBytes, boolean replace) {
+        // Latin-1: one char per byte, so the shebang is parsed as text and the code keeps its bytes.
+        String code = new String(codeBytes, java.nio.charset.StandardCharsets.ISO_8859_1);
         int eol = code.indexOf('\n');
         String shebang = eol < 0 ? code : code.substring(0, eol);
         if (!shebang.startsWith("#!")) throw new ReplyException("ERR Missing library metadata");
@@ -126,11 +128,12 @@ public final class Functions {
         LuaValue chunk;
         try {
             // The shebang line goes, its newline stays: line numbers in errors match the code.
-            chunk = lua.compile(eol < 0 ? "" : code.substring(eol), "@user_function", (LuaTable) chunkEnv);
+            chunk = lua.compile(eol < 0 ? new byte[0] : java.util.Arrays.copyOfRange(codeBytes, eol, codeBytes.length), "@user_function",
+                    (LuaTable) chunkEnv);
         } catch (LuaError e) {
             throw new ReplyException("ERR Error compiling function: " + LuaReplies.oneLine(Scripting.plainMessage(e)));
         }
-        Library lib = new Library(name, code);
+        Library lib = new Library(name, codeBytes);
         loading = lib;
         try {
             chunk.call();

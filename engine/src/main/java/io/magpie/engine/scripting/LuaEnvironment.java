@@ -150,8 +150,9 @@ final class LuaEnvironment {
     }
 
     /** Compiles code under a chunk name ("@user_script") in the protected environment. */
-    LuaValue compile(String code, String chunkName, LuaTable environment) {
-        return globals.load(code, chunkName, environment);
+    LuaValue compile(byte[] code, String chunkName, LuaTable environment) {
+        // From bytes, not a String: LuaJ's lexer keeps the bytes of string literals as they are.
+        return globals.load(new java.io.ByteArrayInputStream(code), chunkName, "t", environment);
     }
 
     /**

@@ -63,7 +63,7 @@ public final class Scripting {
     }
 
     /** The code of every FUNCTION library, for RDB files and FUNCTION DUMP. */
-    public java.util.List<String> libraryCodes() {
+    public java.util.List<byte[]> libraryCodes() {
         if (functions == null) return java.util.List.of();
         return functions.libraries().stream().map(l -> l.code).toList();
     }
@@ -112,12 +112,13 @@ public final class Scripting {
     String cacheScript(byte[] body) {
         String sha = sha1hex(body);
         if (scripts.containsKey(sha)) return sha;
-        String code = new String(body, StandardCharsets.UTF_8);
+        // Latin-1 maps each byte to one char and back: a binary string literal keeps its bytes.
+        String code = new String(body, StandardCharsets.ISO_8859_1);
         int flags = ScriptFlags.ofEvalBody(code);
         if ((flags & ScriptRun.EVAL_COMPAT) == 0) code = code.substring(code.indexOf('\n') < 0 ? code.length() : code.indexOf('\n'));
         LuaValue fn;
         try {
-            fn = evalEnv().compile(code, "@user_script", evalEnv().env);
+            fn = evalEnv().compile(code.getBytes(StandardCharsets.ISO_8859_1), "@user_script", evalEnv().env);
         } catch (LuaError e) {
             throw new io.magpie.engine.ReplyException("ERR Error compiling script (new function): " + LuaReplies.oneLine(plainMessage(e)));
         }

@@ -147,7 +147,7 @@ public final class ScriptingCommands {
             else throw new ReplyException("ERR Unknown option given: " + c.argString(i));
         }
         if (i >= c.argc) throw new ReplyException("ERR Function code is missing");
-        String name = c.engine.scripting.functions().load(new String(c.argv[i], StandardCharsets.UTF_8), replace);
+        String name = c.engine.scripting.functions().load(c.argv[i], replace);
         c.engine.dirty++;
         c.addReplyBulkString(name);
     }
@@ -210,7 +210,7 @@ public final class ScriptingCommands {
             }
             if (withCode) {
                 c.addReplyBulkString("library_code");
-                c.addReplyBulkString(lib.code);
+                c.addReplyBulk(lib.code);
             }
         }
         c.setDeferredArrayLen(mark, n);

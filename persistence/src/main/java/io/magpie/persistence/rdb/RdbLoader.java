@@ -157,7 +157,7 @@ public final class RdbLoader {
                     // A FUNCTION library's code (rdbFunctionLoad): loaded as FUNCTION LOAD REPLACE would.
                     byte[] code = r.readString();
                     try {
-                        engine.scripting.functions().load(new String(code, StandardCharsets.UTF_8), true);
+                        engine.scripting.functions().load(code, true);
                     } catch (io.magpie.engine.ReplyException e) {
                         throw r.error("Failed loading library: " + e.getMessage());
                     }

@@ -18,7 +18,7 @@ import java.io.UncheckedIOException;
 public final class RdbSaver implements KeyspaceSnapshot.Sink {
     /** The aux fields Redis 7.0 writes (rdbSaveInfoAuxFields). */
     public record Aux(String redisVer, long ctimeSeconds, long usedMem, boolean aofBase, String replId, long replOffset, int replStreamDb,
-                      java.util.List<String> functionLibraries) {
+                      java.util.List<byte[]> functionLibraries) {
         /** Aux fields of an RDB without FUNCTION libraries. */
         public Aux(String redisVer, long ctimeSeconds, long usedMem, boolean aofBase, String replId, long replOffset, int replStreamDb) {
             this(redisVer, ctimeSeconds, usedMem, aofBase, replId, replOffset, replStreamDb, java.util.List.of());
@@ -48,9 +48,9 @@ public final class RdbSaver implements KeyspaceSnapshot.Sink {
         }
         out.writeAux("aof-base", aux.aofBase() ? 1 : 0);
         // FUNCTION libraries come before the dbs, one FUNCTION2 opcode and the code each (rdbSaveFunctions).
-        for (String code : aux.functionLibraries()) {
+        for (byte[] code : aux.functionLibraries()) {
             out.writeByte(Rdb.OPCODE_FUNCTION2);
-            out.writeString(code.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.writeString(code);
         }
     }
 

@@ -39,6 +39,8 @@ public final class Engine {
     public final RandomGenerator random;
     private final Eviction eviction = new Eviction(this);
     private final MemoryAccounting memory = new MemoryAccounting(this);
+    /** EVAL scripts and FUNCTION libraries (io.magpie.engine.scripting). */
+    public final io.magpie.engine.scripting.Scripting scripting;
     private final Clock clock;
     private final CommandPipeline pipeline;
     private Database[] dbs;
@@ -69,6 +71,7 @@ public final class Engine {
         io.magpie.engine.commands.Commands.registerAll(commands);
         this.execCommand = commands.lookup("exec".getBytes(StandardCharsets.US_ASCII));
         this.pipeline = new CommandPipeline(this);
+        this.scripting = new io.magpie.engine.scripting.Scripting(this);
         this.dbs = new Database[16];
         for (int i = 0; i < dbs.length; i++) dbs[i] = new Database(this, i);
         updateCachedTime();

@@ -652,11 +652,13 @@ public final class Aof implements WriteStream.UnitListener {
         if (useRdbPreamble.value()) {
             Runtime rt = Runtime.getRuntime();
             RdbSaver.Aux aux = new RdbSaver.Aux(Persistence.REDIS_VERSION, System.currentTimeMillis() / 1000,
-                    rt.totalMemory() - rt.freeMemory(), true, null, 0, 0);
+                    rt.totalMemory() - rt.freeMemory(), true, null, 0, 0, engine.scripting.libraryCodes());
             return new RdbSaver(new RdbWriter(persistence.rdbcompression.value(), out, FLUSH_AT).listFill(persistence.listFill()),
                     persistence.rdbchecksum.value(), aux).accessHistory(engine);
         }
-        return new CommandBaseSink(out, persistence.rdbcompression.value(), persistence.listFill());
+        CommandBaseSink sink = new CommandBaseSink(out, persistence.rdbcompression.value(), persistence.listFill());
+        sink.functions(engine.scripting.libraryCodes());
+        return sink;
     }
 
     /**
@@ -678,6 +680,15 @@ public final class Aof implements WriteStream.UnitListener {
             this.compression = compression;
             this.listFill = listFill;
         }
+
+        /** The FUNCTION libraries open the base file as FUNCTION LOAD commands (rewriteFunctions). */
+        void functions(java.util.List<byte[]> codes) {
+            for (byte[] code : codes) encoder.commandWithoutSelect(new byte[][] {FUNCTION, LOAD, code}, pending);
+            if (pending.readableBytes() >= FLUSH_AT) drain();
+        }
+
+        private static final byte[] FUNCTION = "FUNCTION".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] LOAD = "LOAD".getBytes(StandardCharsets.US_ASCII);
 
         @Override public void beginDb(int dbIndex, long keys, long expires) {
             // SELECT goes with each entry whose db differs from the last one written

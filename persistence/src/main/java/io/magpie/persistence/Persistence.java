@@ -188,7 +188,8 @@ public final class Persistence {
     public RdbSaver.Aux aux(boolean aofBase, ReplicationInfo info) {
         Runtime rt = Runtime.getRuntime();
         return new RdbSaver.Aux(REDIS_VERSION, System.currentTimeMillis() / 1000, rt.totalMemory() - rt.freeMemory(), aofBase,
-                info == null ? null : info.replId(), info == null ? 0 : info.offset(), info == null ? 0 : info.streamDb());
+                info == null ? null : info.replId(), info == null ? 0 : info.offset(), info == null ? 0 : info.streamDb(),
+                engine.scripting.libraryCodes());
     }
 
     /**
@@ -457,9 +458,6 @@ public final class Persistence {
         }
         startupAux = res.aux;
         lastSave = nowSeconds();
-        if (res.aux.containsKey("functions-skipped")) {
-            log.warning("Skipped " + res.aux.get("functions-skipped") + " function libraries: functions are not supported");
-        }
         if (res.emptyKeysSkipped > 0) {
             log.notice("Done loading RDB, keys loaded: " + res.keysLoaded + ", keys expired: " + res.keysExpired
                     + ", empty keys skipped: " + res.emptyKeysSkipped + ".");
@@ -480,6 +478,8 @@ public final class Persistence {
 
     private RdbLoader.Result loadRdb(Path file, KeyspaceFeed feed) throws NoSuchFileException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            // The file replaces the FUNCTION libraries as it replaces the keys (full sync, DEBUG RELOAD).
+            engine.scripting.flushFunctions();
             beginLoading(feed, Files.size(file));
             RdbReader r = new RdbReader(in);
             try {

@@ -25,6 +25,7 @@ final class PersistenceCommands {
         t.register("lastsave", c -> c.addReplyLongLong(p.lastSave()));
         t.register("dump", c -> dump(c, p));
         t.register("restore", c -> restore(c, p));
+        FunctionCommands.register(t, p);
     }
 
     private static void save(Client c, Persistence p) {

@@ -103,6 +103,15 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
             }
         });
         this.replication = new io.magpie.server.replication.Replication(this);
+        // redis.log from scripts: LOG_DEBUG, LOG_VERBOSE, LOG_NOTICE, LOG_WARNING.
+        io.magpie.engine.scripting.Scripting.log = (level, msg) -> {
+            switch (level) {
+                case 0 -> Log.debug("%s", msg);
+                case 1 -> Log.verbose("%s", msg);
+                case 2 -> Log.notice("%s", msg);
+                default -> Log.warning("%s", msg);
+            }
+        };
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
         });

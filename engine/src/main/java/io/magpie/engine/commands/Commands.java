@@ -30,5 +30,6 @@ public final class Commands {
         GeoCommands.register(t);
         BloomCommands.register(t);
         TrackingCommands.register(t);
+        io.magpie.engine.scripting.ScriptingCommands.register(t);
     }
 }

@@ -153,11 +153,16 @@ public final class RdbLoader {
                     throw r.error("The RDB file contains AUX module data I can't load: modules are not supported");
                 case Rdb.OPCODE_FUNCTION:
                     throw r.error("Pre-release function format not supported");
-                case Rdb.OPCODE_FUNCTION2:
-                    // A function library's code: Magpie has no functions engine, so it cannot be kept.
-                    r.readString();
-                    res.aux.merge("functions-skipped", "1", (a, b) -> String.valueOf(Long.parseLong(a) + 1));
+                case Rdb.OPCODE_FUNCTION2: {
+                    // A FUNCTION library's code (rdbFunctionLoad): loaded as FUNCTION LOAD REPLACE would.
+                    byte[] code = r.readString();
+                    try {
+                        engine.scripting.functions().load(code, true);
+                    } catch (io.magpie.engine.ReplyException e) {
+                        throw r.error("Failed loading library: " + e.getMessage());
+                    }
                     continue;
+                }
                 default: {
                     if (!Rdb.isObjectType(type)) throw new RdbException("Unknown RDB opcode or type " + type, r.offset() - 1);
                     byte[] key = r.readString();

@@ -17,7 +17,13 @@ import java.io.UncheckedIOException;
  */
 public final class RdbSaver implements KeyspaceSnapshot.Sink {
     /** The aux fields Redis 7.0 writes (rdbSaveInfoAuxFields). */
-    public record Aux(String redisVer, long ctimeSeconds, long usedMem, boolean aofBase, String replId, long replOffset, int replStreamDb) {}
+    public record Aux(String redisVer, long ctimeSeconds, long usedMem, boolean aofBase, String replId, long replOffset, int replStreamDb,
+                      java.util.List<byte[]> functionLibraries) {
+        /** Aux fields of an RDB without FUNCTION libraries. */
+        public Aux(String redisVer, long ctimeSeconds, long usedMem, boolean aofBase, String replId, long replOffset, int replStreamDb) {
+            this(redisVer, ctimeSeconds, usedMem, aofBase, replId, replOffset, replStreamDb, java.util.List.of());
+        }
+    }
 
     private final RdbWriter out;
     private final boolean checksum;
@@ -41,6 +47,11 @@ public final class RdbSaver implements KeyspaceSnapshot.Sink {
             out.writeAux("repl-offset", aux.replOffset());
         }
         out.writeAux("aof-base", aux.aofBase() ? 1 : 0);
+        // FUNCTION libraries come before the dbs, one FUNCTION2 opcode and the code each (rdbSaveFunctions).
+        for (byte[] code : aux.functionLibraries()) {
+            out.writeByte(Rdb.OPCODE_FUNCTION2);
+            out.writeString(code);
+        }
     }
 
     @Override public void beginDb(int dbIndex, long keys, long expires) {

@@ -1,0 +1,343 @@
+package io.magpie.engine.scripting;
+
+import io.magpie.engine.Client;
+import io.magpie.engine.Engine;
+import io.magpie.commands.CommandTable;
+import io.magpie.commands.RedisCommand;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaString;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+
+/**
+ * Lua scripting of one engine (Redis's script.c, eval.c and function_lua.c together): the
+ * EVAL script cache, the function libraries, and the one script that may be running.
+ * A script runs on the keyspace thread as one unit: the commands it calls go through
+ * Engine.call with the script's own client, so their effects reach the write stream as the
+ * unit's writes (wrapped in MULTI/EXEC when more than one, as Redis 7.0 propagates scripts).
+ */
+public final class Scripting {
+    public static final String REDIS_VERSION = "7.0.15";
+    public static final int REDIS_VERSION_NUM = (7 << 16) | (0 << 8) | 15;
+
+    final Engine engine;
+    private LuaEnvironment evalEnv;
+    /** EVAL and SCRIPT LOAD scripts by sha (Redis's lctx.lua_scripts). */
+    private final Map<String, CachedScript> scripts = new HashMap<>();
+    private long scriptsMemory;
+    private Functions functions;
+    private Client luaClient;
+    ScriptRun current;
+    /** Where redis.log writes (level 0..3, message); the server wires its log. */
+    public static volatile BiConsumer<Integer, String> log = (level, msg) -> { };
+
+    record CachedScript(String body, LuaValue function, int flags) {}
+
+    /** busy-reply-threshold (lua-time-limit): after this many ms a script makes other clients get BUSY. */
+    final io.magpie.engine.config.Params.LongParam busyReplyThreshold;
+
+    public Scripting(Engine engine) {
+        this.engine = engine;
+        this.busyReplyThreshold = engine.registry.register(
+                new io.magpie.engine.config.Params.LongParam("busy-reply-threshold", 5000, 0, Long.MAX_VALUE, false, "lua-time-limit"));
+    }
+
+    public Functions functions() {
+        if (functions == null) functions = new Functions(this);
+        return functions;
+    }
+
+    /** Drops every FUNCTION library (before an RDB load replaces them). */
+    public void flushFunctions() {
+        if (functions != null) functions.flush();
+    }
+
+    /** The code of every FUNCTION library, for RDB files and FUNCTION DUMP. */
+    public java.util.List<byte[]> libraryCodes() {
+        if (functions == null) return java.util.List.of();
+        return functions.libraries().stream().map(l -> l.code).toList();
+    }
+
+    LuaEnvironment evalEnv() {
+        if (evalEnv == null) evalEnv = newEnvironment();
+        return evalEnv;
+    }
+
+    LuaEnvironment newEnvironment() {
+        LuaEnvironment env = new LuaEnvironment(RedisLib.create(this));
+        env.hook.onCheck = this::checkRunningScript;
+        return env;
+    }
+
+    private Client luaClient() {
+        if (luaClient == null) {
+            luaClient = Client.detached(engine);
+            luaClient.name = "lua";
+            // A script's blocking commands answer at once, as inside MULTI (CLIENT_DENY_BLOCKING).
+            luaClient.inExec = true;
+            luaClient.authenticated = true;
+        }
+        return luaClient;
+    }
+
+    /** The script now running, if any (for BUSY and FUNCTION STATS). */
+    public boolean scriptRunning() {
+        return current != null;
+    }
+
+    /* ---------------- the EVAL script cache ---------------- */
+
+    public static String sha1hex(byte[] body) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-1").digest(body);
+            StringBuilder sb = new StringBuilder(40);
+            for (byte b : d) sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
+            return sb.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Compiles and caches a script body (luaCreateFunction); returns its sha. */
+    String cacheScript(byte[] body) {
+        String sha = sha1hex(body);
+        if (scripts.containsKey(sha)) return sha;
+        // Latin-1 maps each byte to one char and back: a binary string literal keeps its bytes.
+        String code = new String(body, StandardCharsets.ISO_8859_1);
+        int flags = ScriptFlags.ofEvalBody(code);
+        if ((flags & ScriptRun.EVAL_COMPAT) == 0) code = code.substring(code.indexOf('\n') < 0 ? code.length() : code.indexOf('\n'));
+        LuaValue fn;
+        try {
+            fn = evalEnv().compile(code.getBytes(StandardCharsets.ISO_8859_1), "@user_script", evalEnv().env);
+        } catch (LuaError e) {
+            throw new io.magpie.engine.ReplyException("ERR Error compiling script (new function): " + LuaReplies.oneLine(plainMessage(e)));
+        }
+        scripts.put(sha, new CachedScript(code, fn, flags));
+        scriptsMemory += body.length;
+        return sha;
+    }
+
+    CachedScript script(String sha) {
+        return scripts.get(sha);
+    }
+
+    boolean scriptExists(String sha) {
+        return scripts.containsKey(sha);
+    }
+
+    /** SCRIPT FLUSH: drops the cache and starts a fresh Lua state (scriptingReset). */
+    void flushScripts() {
+        scripts.clear();
+        scriptsMemory = 0;
+        evalEnv = null;
+    }
+
+    public int cachedScripts() {
+        return scripts.size();
+    }
+
+    public long scriptsMemory() {
+        return scriptsMemory;
+    }
+
+    /* ---------------- running ---------------- */
+
+    /**
+     * Runs a compiled script or function for caller and writes its reply (luaCallFunction).
+     * Errors come back as Redis does: "<error> script: <name>, on @user_script:<line>."
+     */
+    void run(ScriptRun run, LuaEnvironment env, LuaValue fn, Varargs args) {
+        Client lua = luaClient();
+        lua.db = run.caller.db;
+        current = run;
+        env.hook.reset();
+        try {
+            Varargs r = fn.invoke(args);
+            LuaReplies.write(run.caller, r.arg1(), run.resp);
+        } catch (LuaError e) {
+            run.caller.addReplyError(errorReply(e, run, env.hook.lastLocation()));
+        } catch (StackOverflowError e) {
+            run.caller.addReplyError("ERR Error running script (call to " + run.name + "): @user_script: stack overflow");
+        } finally {
+            current = null;
+        }
+    }
+
+    private static final Pattern LOCATION = Pattern.compile("^(@user_script|@user_function):(\\d+) ", Pattern.DOTALL);
+
+    /** The reply for an error a script raised, with Redis's "script: ..., on @source:line." tail. */
+    static String errorReply(LuaError e, ScriptRun run, String lastLocation) {
+        String msg = e.getMessage();
+        if (msg == null) msg = "";
+        int tb = msg.indexOf("\nstack traceback:");
+        if (tb >= 0) msg = msg.substring(0, tb);
+        String source = null, line = null;
+        Matcher m = LOCATION.matcher(msg);
+        if (m.find()) {
+            source = m.group(1);
+            line = m.group(2);
+            msg = msg.substring(m.end());
+        } else if (lastLocation != null && (m = LOCATION.matcher(lastLocation + " ")).find()) {
+            source = m.group(1);
+            line = m.group(2);
+        }
+        LuaValue obj = e.getMessageObject();
+        String err;
+        if (obj != null && obj.istable()) {
+            LuaValue ev = obj.rawget(LuaReplies.ERR);
+            err = ev.isstring() ? ev.tojstring() : "ERR " + obj.tojstring();
+        } else {
+            err = "ERR " + (source != null ? source.substring(1) + ":" + line + ": " : "") + msg;
+        }
+        err = LuaReplies.oneLine(err);
+        return source == null ? err : err + " script: " + run.name + ", on " + source + ":" + line + ".";
+    }
+
+    /** The text of a Lua error as Lua would print it ("user_script:1: boom"), without a traceback. */
+    static String plainMessage(LuaError e) {
+        String msg = e.getMessage();
+        if (msg == null) return "";
+        int tb = msg.indexOf("\nstack traceback:");
+        if (tb >= 0) msg = msg.substring(0, tb);
+        Matcher m = LOCATION.matcher(msg);
+        if (m.find()) msg = m.group(1).substring(1) + ":" + m.group(2) + ": " + msg.substring(m.end());
+        return msg;
+    }
+
+    /* ---------------- redis.call ---------------- */
+
+    /**
+     * redis.call / redis.pcall (luaRedisGenericCommand and scriptCall): checks the command
+     * may run from this script, runs it with the script's client and returns its reply as a
+     * Lua value. An error reply is raised (call) or returned (pcall) as {err=...}.
+     */
+    LuaValue call(Varargs args, boolean raise) {
+        ScriptRun run = current;
+        if (run == null) return fail(raise, "ERR redis.call can only be called while a script runs");
+        int n = args.narg();
+        if (n == 0) return fail(raise, "ERR Please specify at least one argument for this redis lib call");
+        byte[][] argv = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            LuaValue v = args.arg(i + 1);
+            if (v.type() == LuaValue.TNUMBER) {
+                argv[i] = formatNumber(v.todouble()).getBytes(StandardCharsets.US_ASCII);
+            } else if (v.type() == LuaValue.TSTRING) {
+                LuaString s = v.checkstring();
+                argv[i] = new byte[s.m_length];
+                System.arraycopy(s.m_bytes, s.m_offset, argv[i], 0, s.m_length);
+            } else {
+                return fail(raise, "ERR Lua redis lib command arguments must be strings or integers");
+            }
+        }
+        String refused = checkCommand(run, argv);
+        if (refused != null) return fail(raise, refused);
+        Client lua = luaClient();
+        lua.argv = argv;
+        lua.argc = n;
+        lua.setResp(run.resp);
+        if (lua.cmd.write) run.wrote = true;
+        engine.call(lua);
+        ByteBuf out = lua.output();
+        LuaValue reply;
+        try {
+            reply = LuaReplies.toLua(out);
+        } finally {
+            out.clear();
+        }
+        if (raise && reply.istable() && reply.rawget(LuaReplies.ERR).isstring()) throw new LuaError((LuaTable) reply);
+        return reply;
+    }
+
+    /** scriptCall's checks; sets the script client's cmd. Returns the refusal or null. */
+    private String checkCommand(ScriptRun run, byte[][] argv) {
+        RedisCommand cmd = engine.commands.lookup(argv[0]);
+        if (cmd != null && cmd.hasSubcommands() && (cmd.handler() == null || argv.length > 1)) {
+            cmd = argv.length == 1 ? cmd : cmd.subcommand(CommandTable.lowerAscii(argv[1]));
+        }
+        if (cmd == null) return "ERR Unknown Redis command called from script";
+        if (!cmd.arityOk(argv.length)) return "ERR Wrong number of args calling Redis command from script";
+        if (cmd.noscript) return "ERR This Redis command is not allowed from script";
+        if (cmd.write) {
+            if (run.readOnly) return "ERR Write commands are not allowed from read-only scripts.";
+            if (engine.isReplica() && !run.caller.master && replicaReadOnly()) {
+                return "READONLY You can't write against a read only replica.";
+            }
+        }
+        if (cmd.denyOom && run.oom) return io.magpie.engine.Errors.OOM;
+        luaClient().cmd = cmd;
+        return null;
+    }
+
+    private boolean replicaReadOnly() {
+        var p = engine.registry.find("replica-read-only");
+        return p == null || p.get().equals("yes");
+    }
+
+    private static LuaValue fail(boolean raise, String error) {
+        LuaTable t = LuaReplies.single(LuaReplies.ERR, LuaValue.valueOf(error));
+        if (raise) throw new LuaError(t);
+        return t;
+    }
+
+    /** A Lua number as redis.call passes it: C's "%.17g". */
+    static String formatNumber(double d) {
+        return LuaNumbers.format(d, 17);
+    }
+
+    /* ---------------- long scripts ---------------- */
+
+    /** Called by the instruction hook: a killed script stops here. */
+    private void checkRunningScript() {
+        ScriptRun run = current;
+        if (run == null) return;
+        if (run.killRequested) {
+            throw new LuaError(LuaReplies.single(LuaReplies.ERR, LuaValue.valueOf(
+                    run.isFunction ? "ERR Script killed by user with FUNCTION KILL..." : "ERR Script killed by user with SCRIPT KILL...")));
+        }
+        if (!run.busy && (engine.clock().nanos() - run.startNanos) / 1_000_000 >= busyReplyThreshold.value()) run.busy = true;
+        if (run.busy && busyHandler != null) busyHandler.run();
+    }
+
+    /**
+     * Called every so many instructions once a script is past busy-reply-threshold: the
+     * place to serve other clients (BUSY replies, SCRIPT KILL) while it runs
+     * (processEventsWhileBlocked). Null: nothing is served until the script ends.
+     */
+    public Runnable busyHandler;
+
+    /**
+     * SCRIPT KILL / FUNCTION KILL from another client (scriptKill): refused when none runs,
+     * when it is of the other kind, or when it has written (only SHUTDOWN NOSAVE can stop it).
+     */
+    public String kill(boolean function) {
+        ScriptRun run = current;
+        if (run == null) return "NOTBUSY No scripts in execution right now.";
+        if (run.caller.master) return "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.";
+        if (run.wrote) return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+        if (function != run.isFunction) {
+            return function ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+                    : "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+        }
+        run.killRequested = true;
+        return null;
+    }
+
+    /** The BUSY error for a command from another client while a script runs long, or null. */
+    public String busyError() {
+        ScriptRun run = current;
+        if (run == null || !run.busy) return null;
+        return run.isFunction
+                ? "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+                : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    }
+}

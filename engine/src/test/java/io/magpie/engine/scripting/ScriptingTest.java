@@ -1,0 +1,97 @@
+package io.magpie.engine.scripting;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.magpie.engine.Client;
+import io.magpie.engine.EngineHarness;
+import io.magpie.protocol.RespClient.Err;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What scripts put on the write stream, and how a long script is observed and killed. */
+class ScriptingTest {
+    private final EngineHarness h = new EngineHarness();
+    private final Client c = h.newClient();
+
+    @Test
+    void aScriptWithSeveralWritesPropagatesItsEffectsWrappedInMultiExec() {
+        h.propagated.clear();
+        assertThat(h.value(c, "EVAL", "redis.call('incr', KEYS[1]); redis.call('expire', KEYS[1], 100); return 1", "1", "k")).isEqualTo(1L);
+        long at = h.clock.millis + 100_000;
+        assertThat(h.propagated).containsExactly("0:MULTI", "0:incr k", "0:PEXPIREAT k " + at, "0:EXEC");
+    }
+
+    @Test
+    void aScriptWithOneWriteIsNotWrappedAndAReadOnlyOneIsNotPropagated() {
+        h.propagated.clear();
+        h.value(c, "EVAL", "return redis.call('set', KEYS[1], ARGV[1])", "1", "k", "v");
+        assertThat(h.propagated).containsExactly("0:set k v");
+        h.propagated.clear();
+        assertThat(h.value(c, "EVAL", "return redis.call('get', KEYS[1])", "1", "k")).isEqualTo("v");
+        assertThat(h.propagated).isEmpty();
+    }
+
+    @Test
+    void writesInAnotherDbCarryTheirDbAndTheCallersDbIsUnchanged() {
+        h.propagated.clear();
+        h.value(c, "EVAL", "redis.call('select', 2); redis.call('set', 'a', '1'); return redis.call('set', 'b', '2')", "0");
+        assertThat(h.propagated).containsExactly("2:MULTI", "2:set a 1", "2:set b 2", "2:EXEC");
+        assertThat(h.value(c, "GET", "a")).isNull();
+    }
+
+    @Test
+    void functionLoadAndDeletePropagateAsThemselves() {
+        h.propagated.clear();
+        String lib = "#!lua name=l\nredis.register_function('f', function() return 1 end)";
+        h.value(c, "FUNCTION", "LOAD", lib);
+        h.value(c, "FUNCTION", "DELETE", "l");
+        assertThat(h.propagated).containsExactly("0:FUNCTION LOAD " + lib, "0:FUNCTION DELETE l");
+    }
+
+    @Test
+    void scriptKillStopsALongScriptThatHasNotWritten() throws Exception {
+        Scripting s = h.engine.scripting;
+        List<String> killReplies = new ArrayList<>();
+        s.busyReplyThreshold.set("0");
+        s.busyHandler = () -> {
+            killReplies.add(String.valueOf(s.kill(true)));
+            killReplies.add(String.valueOf(s.kill(false)));
+        };
+        Object reply = h.value(c, "EVAL", "local i = 0\nwhile true do i = i + 1 end", "0");
+        assertThat(reply).isEqualTo(new Err("ERR Script killed by user with SCRIPT KILL... script: "
+                + Scripting.sha1hex("local i = 0\nwhile true do i = i + 1 end".getBytes()) + ", on @user_script:2."));
+        assertThat(killReplies).startsWith("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.", "null");
+        assertThat(s.scriptRunning()).isFalse();
+        assertThat(s.kill(false)).isEqualTo("NOTBUSY No scripts in execution right now.");
+    }
+
+    @Test
+    void aScriptThatWroteIsUnkillableAndRunsToItsEnd() throws Exception {
+        Scripting s = h.engine.scripting;
+        List<String> killReplies = new ArrayList<>();
+        s.busyReplyThreshold.set("0");
+        s.busyHandler = () -> killReplies.add(s.kill(false));
+        Object reply = h.value(c, "EVAL", "redis.call('set', 'w', '1') for i = 1, 300000 do end return 'done'", "0");
+        assertThat(reply).isEqualTo("done");
+        assertThat(killReplies).isNotEmpty().allMatch(r -> r.startsWith("UNKILLABLE Sorry the script already executed write commands"));
+        assertThat(s.busyError()).isNull();
+    }
+
+    @Test
+    void functionKillStopsAFunctionAndScriptKillIsRefusedForIt() throws Exception {
+        Scripting s = h.engine.scripting;
+        List<String> killReplies = new ArrayList<>();
+        h.value(c, "FUNCTION", "LOAD", "#!lua name=spin\nredis.register_function('spin', function() while true do end end)");
+        s.busyReplyThreshold.set("0");
+        s.busyHandler = () -> {
+            killReplies.add(s.busyError());
+            killReplies.add(String.valueOf(s.kill(false)));
+            killReplies.add(String.valueOf(s.kill(true)));
+        };
+        assertThat(h.value(c, "FCALL", "spin", "0"))
+                .isEqualTo(new Err("ERR Script killed by user with FUNCTION KILL... script: spin, on @user_function:2."));
+        assertThat(killReplies).startsWith("BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
+                "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.", "null");
+    }
+}

@@ -431,6 +431,7 @@ public final class MagpieServer {
                 continue;
             }
             s.checkOutputLimits();
+            s.resizeBuffersCron(now);
         }
     }
 

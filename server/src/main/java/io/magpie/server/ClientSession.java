@@ -64,7 +64,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         flush();
-        replies.writeTo(channel, true);
+        writeReplies(true);
         channel.writeAndFlush(buf, channel.voidPromise());
     }
 

@@ -28,6 +28,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private ByteBuf query;
     /** Replies waiting for the socket; created with the channel. */
     private ReplyQueue replies;
+    /** Redis's sizes for this client's buffers (CLIENT LIST qbuf-free, rbs, rbp, tot-mem). */
+    private final RedisBufferSizes sizes = new RedisBufferSizes();
+    /** The query bytes of the batch being executed: Redis trims its buffer only after the batch (CLIENT LIST qbuf). */
+    private int batchBytes = -1;
+    /** Replies produced since the last flush (what Redis's static reply buffer would have held). */
+    private long replyBytesAtFlush;
     private boolean flushScheduled;
     private boolean closing;
     private long softLimitReachedAt;
@@ -58,7 +64,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         flush();
-        replies.writeTo(channel, true);
+        writeReplies(true);
         channel.writeAndFlush(buf, channel.voidPromise());
     }
 
@@ -67,9 +73,36 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return channel instanceof io.netty.channel.unix.UnixChannel u ? u.fd().intValue() : -1;
     }
 
-    /** Free space in the query buffer (CLIENT LIST qbuf-free). */
-    public int queryBufferFree() {
-        return query == null ? 0 : query.writableBytes();
+    /**
+     * The query buffer's length as Redis's CLIENT LIST shows it (qbuf): while this client's
+     * commands run, the whole batch read, the running command included; else what waits.
+     */
+    public int queryBufferLength() {
+        return batchBytes >= 0 ? batchBytes : queryBufferBytes();
+    }
+
+    /** Free space in the query buffer as Redis's would have it (CLIENT LIST qbuf-free). */
+    public long queryBufferFree() {
+        return Math.max(0, sizes.queryAlloc() - queryBufferLength());
+    }
+
+    /** The query buffer's allocation as Redis's would be (part of CLIENT LIST tot-mem). */
+    public long queryBufferMemory() {
+        return sizes.queryMemory();
+    }
+
+    /** The reply buffer's size and peak as Redis's (CLIENT LIST rbs and rbp). */
+    public int replyBufferSize() {
+        return sizes.replyUsable();
+    }
+
+    public int replyBufferPeak() {
+        return sizes.replyPeak();
+    }
+
+    /** clientsCron's buffer resizing, on Redis's rules (see {@link RedisBufferSizes}). */
+    void resizeBuffersCron(long nowMs) {
+        sizes.cron(queryBufferBytes(), (nowMs - client.lastInteraction) / 1000, nowMs);
     }
 
     /** True while replies wait for the socket (CLIENT LIST events=rw). */
@@ -155,6 +188,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             in.release();
             return;
         }
+        sizes.queryRead(queryBufferBytes(), in.readableBytes());
         if (query == null) {
             query = in;
         } else {
@@ -178,6 +212,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     void processInputBuffer() {
         // CONFIG SET proto-max-bulk-len applies to connections already open, as in Redis.
         parser.setMaxBulkLen(server.config().protoMaxBulkLen.value());
+        batchBytes = queryBufferBytes();
+        try {
+            processCommands();
+        } finally {
+            batchBytes = -1;
+        }
+        if (query != null && !query.isReadable()) {
+            query.release();
+            query = null;
+        } else if (query != null && query.readerIndex() > 64 * 1024) {
+            query.discardReadBytes();
+        }
+        checkOutputLimits();
+    }
+
+    private void processCommands() {
         while (!closing && !client.blocked && postponedArgv == null && query != null && query.isReadable()) {
             byte[][] argv;
             try {
@@ -198,6 +248,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 }
                 break;
             }
+            for (byte[] a : argv) {
+                if (a.length >= RedisBufferSizes.MBULK_BIG_ARG) sizes.bigArgTaken(a.length);
+            }
             if (server.paused() && server.mustPostpone(client, lookup(argv))) {
                 postponedArgv = argv;
                 client.cmd = lookup(argv); // CLIENT LIST shows the command waiting, as Redis's lastcmd
@@ -206,13 +259,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             if (!execute(argv)) break;
         }
-        if (query != null && !query.isReadable()) {
-            query.release();
-            query = null;
-        } else if (query != null && query.readerIndex() > 64 * 1024) {
-            query.discardReadBytes();
-        }
-        checkOutputLimits();
     }
 
     private io.magpie.commands.RedisCommand lookup(byte[][] argv) {
@@ -291,6 +337,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (channel == null) return;
         server.persistence().aof().flushBeforeReply();
         ByteBuf out = client.output();
+        sizes.replyWritten(out.readableBytes() + replies.bytes() - replyBytesAtFlush);
         if (out.isReadable()) {
             replies.append(out);
             client.output(channel.alloc().buffer(Math.max(256, Math.min(out.capacity(), 64 * 1024))));
@@ -302,6 +349,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     /** Hands queued replies to the socket while it accepts them (writeToClient). */
     private void writeReplies(boolean all) {
         long n = replies.writeTo(channel, all);
+        replyBytesAtFlush = replies.bytes();
         if (n > 0) {
             engine.stats.netOutputBytes += n;
             engine.stats.totalWritesProcessed++;

@@ -474,6 +474,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
                 continue;
             }
             s.checkOutputLimits();
+            s.resizeBuffersCron(now);
         }
     }
 

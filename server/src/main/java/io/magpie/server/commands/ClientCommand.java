@@ -44,23 +44,38 @@ public final class ClientCommand {
         t.register("client|help", ClientCommand::help);
     }
 
+    /** Sizes of Redis's structures that CLIENT LIST's memory fields count (64-bit, jemalloc). */
+    private static final long POINTER_SIZE = 8, CLIENT_STRUCT_SIZE = 768, MULTI_CMD_SIZE = 24, LIST_NODE_SIZE = 24,
+            DICT_ENTRY_SIZE = 24;
+
     /** The CLIENT LIST line of a client (catClientInfoString), without the trailing newline. */
     public static String clientInfoString(MagpieServer server, Client c) {
         ClientSession s = c.conn instanceof ClientSession cs ? cs : null;
         long now = server.engine().now();
         boolean current = server.engine().currentClient() == c;
+        // Redis counts the argument bytes (argv_len_sum), and for MULTI also a pointer per argument.
         long argvMem = 0;
-        if (current && c.argv != null) for (int i = 0; i < c.argc; i++) argvMem += c.argv[i].length;
+        int argc = current && c.argv != null ? c.argc : 0;
+        for (int i = 0; i < argc; i++) argvMem += c.argv[i].length;
         long multiMem = 0;
-        for (byte[][] q : c.multiQueue) for (byte[] a : q) multiMem += a.length;
-        int qbuf = s == null ? 0 : s.queryBufferBytes();
-        int qbufFree = s == null ? 0 : s.queryBufferFree();
+        for (byte[][] q : c.multiQueue) {
+            multiMem += POINTER_SIZE * q.length;
+            for (byte[] a : q) multiMem += a.length;
+        }
+        long qbuf = s == null ? 0 : s.queryBufferLength();
+        long qbufFree = s == null ? 0 : s.queryBufferFree();
         int obl = s == null ? 0 : s.outputBufferBytes();
         // The reply list as Redis's: what waits in the queue and in the channel, not yet on the socket.
         long omem = s == null ? 0 : s.replyListBytes() + s.socketPendingBytes();
         long oll = s == null ? 0 : s.replyListLength() + s.socketPendingPieces();
-        int rbs = c.output().capacity();
-        long totMem = qbuf + qbufFree + argvMem + multiMem + rbs + omem + 1024;
+        int rbs = s == null ? 0 : s.replyBufferSize();
+        int rbp = s == null ? 0 : s.replyBufferPeak();
+        // getClientMemoryUsage: reply list, query buffer, the client struct, static reply buffer,
+        // arguments, MULTI state (its commands array) and pub/sub bookkeeping.
+        long totMem = omem + (s == null ? 0 : s.queryBufferMemory()) + CLIENT_STRUCT_SIZE + rbs
+                + argvMem + POINTER_SIZE * argc
+                + (c.multiQueue.isEmpty() ? 0 : multiMem + MULTI_CMD_SIZE * c.multiQueue.size())
+                + LIST_NODE_SIZE * c.patterns.size() + DICT_ENTRY_SIZE * 2L * c.channels.size();
         StringBuilder sb = new StringBuilder(256);
         sb.append("id=").append(c.id)
                 .append(" addr=").append(c.conn == null ? "" : c.conn.remoteAddress())
@@ -80,7 +95,7 @@ public final class ClientCommand {
                 .append(" argv-mem=").append(argvMem)
                 .append(" multi-mem=").append(multiMem)
                 .append(" rbs=").append(rbs)
-                .append(" rbp=").append(rbs)
+                .append(" rbp=").append(rbp)
                 .append(" obl=").append(obl)
                 .append(" oll=").append(oll)
                 .append(" omem=").append(omem)

@@ -28,5 +28,6 @@ public final class Commands {
         HyperLogLogCommands.register(t);
         GeoCommands.register(t);
         BloomCommands.register(t);
+        StreamCommands.register(t);
     }
 }

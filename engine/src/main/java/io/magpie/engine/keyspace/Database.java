@@ -108,6 +108,12 @@ public final class Database {
         Object old = e.value;
         e.value = value;
         engine.memory().valueReplaced(old, value);
+        signalIfStream(key, old);
+    }
+
+    /** A stream replaced or deleted: clients blocked in XREADGROUP on it must be told (Redis 7.0). */
+    private void signalIfStream(byte[] key, Object old) {
+        if (old instanceof io.magpie.engine.types.StreamValue) engine.signalKeyAsReady(this, key, old);
     }
 
     /**
@@ -124,6 +130,7 @@ public final class Database {
             e.value = value;
             engine.memory().valueReplaced(old, value);
             engine.eviction().touch(e);
+            signalIfStream(key, old);
         }
         if (!keepTtl && expires.remove(key) != null) engine.memory().expireRemoved();
         signalModifiedKey(key);
@@ -136,6 +143,7 @@ public final class Database {
         if (e == null) return false;
         engine.memory().keyRemoved(e.key(), e.value);
         if (expires.remove(key) != null) engine.memory().expireRemoved();
+        signalIfStream(key, e.value);
         return true;
     }
 

@@ -226,10 +226,10 @@ public final class StreamCommands {
         while (it.next()) {
             StreamID id = it.id();
             if (group != null && id.compareTo(group.lastId) > 0) {
-                if (group.entriesRead != -1 && !rangeHasTombstones(s, id, null)) {
+                if (group.entriesRead != -1 && !s.rangeHasTombstones(id, null)) {
                     group.entriesRead++;
                 } else if (s.entriesAdded != 0) {
-                    group.entriesRead = estimateDistanceFromFirstEverEntry(s, id);
+                    group.entriesRead = s.estimateDistanceFromFirstEverEntry(id);
                 }
                 group.lastId = id;
                 if (noack) propagateLastId = true;
@@ -300,34 +300,13 @@ public final class StreamCommands {
 
     /* ---------------- lag and read counters ---------------- */
 
-    static boolean rangeHasTombstones(StreamValue s, StreamID start, StreamID end) {
-        if (s.length == 0 || s.maxDeletedId.isZero()) return false;
-        if (s.firstId.compareTo(s.maxDeletedId) > 0) return false;
-        return s.rangeHasTombstones(start, end);
-    }
-
-    /** streamEstimateDistanceFromFirstEverEntry: the read counter of id, or -1 if unknown. */
-    static long estimateDistanceFromFirstEverEntry(StreamValue s, StreamID id) {
-        if (s.entriesAdded == 0) return 0;
-        if (s.length == 0 && id.compareTo(s.lastId) < 1) return s.entriesAdded;
-        int cmpLast = id.compareTo(s.lastId);
-        if (cmpLast == 0) return s.entriesAdded;
-        if (cmpLast > 0) return -1;
-        int cmpFirst = id.compareTo(s.firstId);
-        if (s.maxDeletedId.isZero() || s.maxDeletedId.compareTo(s.firstId) < 0) {
-            if (cmpFirst < 0) return s.entriesAdded - s.length;
-            if (cmpFirst == 0) return s.entriesAdded - s.length + 1;
-        }
-        return -1;
-    }
-
     private static void replyLag(Client c, StreamValue s, StreamGroup g) {
         if (s.entriesAdded == 0) {
             c.addReplyLongLong(0);
-        } else if (g.entriesRead != -1 && !rangeHasTombstones(s, g.lastId, null)) {
+        } else if (g.entriesRead != -1 && !s.rangeHasTombstones(g.lastId, null)) {
             c.addReplyLongLong(s.entriesAdded - g.entriesRead);
         } else {
-            long read = estimateDistanceFromFirstEverEntry(s, g.lastId);
+            long read = s.estimateDistanceFromFirstEverEntry(g.lastId);
             if (read != -1) c.addReplyLongLong(s.entriesAdded - read);
             else c.addReplyNull();
         }

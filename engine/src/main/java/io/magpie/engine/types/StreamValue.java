@@ -386,12 +386,87 @@ public final class StreamValue implements RedisValue {
         return it.next() ? it.id() : StreamID.ZERO;
     }
 
-    /** Does [start, end] contain a deleted entry (streamRangeHasTombstones)? */
+    /** May [start, end] contain a deleted entry (streamRangeHasTombstones)? */
     public boolean rangeHasTombstones(StreamID start, StreamID end) {
         if (length == 0 || maxDeletedId.isZero()) return false;
+        if (firstId.compareTo(maxDeletedId) > 0) return false; // the last deletion is before the first entry
         StreamID s = start == null ? StreamID.ZERO : start;
         StreamID e = end == null ? StreamID.MAX : end;
         return s.compareTo(maxDeletedId) <= 0 && maxDeletedId.compareTo(e) <= 0;
+    }
+
+    /**
+     * The read counter of id: how many entries were added up to it, or -1 where deletions
+     * make it unknowable (streamEstimateDistanceFromFirstEverEntry).
+     */
+    public long estimateDistanceFromFirstEverEntry(StreamID id) {
+        if (entriesAdded == 0) return 0;
+        if (length == 0 && id.compareTo(lastId) < 1) return entriesAdded;
+        int cmpLast = id.compareTo(lastId);
+        if (cmpLast == 0) return entriesAdded;
+        if (cmpLast > 0) return -1;
+        int cmpFirst = id.compareTo(firstId);
+        if (maxDeletedId.isZero() || maxDeletedId.compareTo(firstId) < 0) {
+            if (cmpFirst < 0) return entriesAdded - length;
+            if (cmpFirst == 0) return entriesAdded - length + 1;
+        }
+        return -1;
+    }
+
+    /**
+     * Checks a node read from outside (RDB, RESTORE) as streamValidateListpackIntegrity's
+     * deep mode does: a valid listpack holding a master entry and well-formed entries whose
+     * number matches the master's counters, so that iterating it cannot go astray.
+     */
+    public static boolean validNode(byte[] lp) {
+        if (!StreamListpack.validate(lp)) return false;
+        try {
+            int p = first(lp);
+            if (p == -1 || !StreamListpack.isInt(lp, p)) return false;
+            long count = getInt(lp, p);
+            p = nextInt(lp, p);
+            long deleted = getInt(lp, p);
+            p = nextInt(lp, p);
+            long masterFields = getInt(lp, p);
+            if (count < 0 || deleted < 0 || masterFields < 0 || masterFields > lp.length) return false;
+            for (long i = 0; i <= masterFields; i++) p = StreamListpack.next(lp, p);
+            if (p == -1 || !StreamListpack.isInt(lp, p) || getInt(lp, p) != 0) return false; // the master terminator
+            p = StreamListpack.next(lp, p);
+            long entries = 0;
+            while (p != -1) {
+                long flags = getInt(lp, p);
+                p = nextInt(lp, p);
+                p = nextInt(lp, p);
+                p = nextInt(lp, p);
+                long fields = masterFields, elements = masterFields;
+                if ((flags & FLAG_SAMEFIELDS) == 0) {
+                    fields = getInt(lp, p);
+                    if (fields < 0 || fields > lp.length) return false;
+                    p = StreamListpack.next(lp, p);
+                    elements = 2 * fields;
+                }
+                for (long i = 0; i < elements; i++) {
+                    if (p == -1) return false;
+                    p = StreamListpack.next(lp, p);
+                }
+                if (p == -1 || !StreamListpack.isInt(lp, p)) return false;
+                long expected = (flags & FLAG_SAMEFIELDS) != 0 ? fields + 3 : 2 * fields + 4;
+                if (getInt(lp, p) != expected) return false;
+                p = StreamListpack.next(lp, p);
+                entries++;
+            }
+            return entries == count + deleted;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The element after an integer element at p (-1 makes the caller fail). */
+    private static int nextInt(byte[] lp, int p) {
+        if (p == -1 || !StreamListpack.isInt(lp, p)) throw new IllegalArgumentException("not an integer");
+        int q = StreamListpack.next(lp, p);
+        if (q == -1) throw new IllegalArgumentException("truncated entry");
+        return q;
     }
 
     /* ---------------- trimming ---------------- */

@@ -657,10 +657,12 @@ public final class Aof implements WriteStream.Listener {
      * A base file of commands (aof-use-rdb-preamble no). Each key becomes one
      * RESTORE key expire-at payload ABSTTL, with the DUMP payload of its value: unlike
      * Redis, which writes type-specific commands (RPUSH, HSET...), but loadable by it.
+     * Streams are the exception, written as Redis writes them (XADD, XSETID, XGROUP, XCLAIM).
      */
     private static final class CommandBaseSink implements KeyspaceSnapshot.Sink {
         private static final byte[] RESTORE = "RESTORE".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] ABSTTL = "ABSTTL".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] PEXPIREAT = "PEXPIREAT".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] SELECT_CMD = "SELECT".getBytes(StandardCharsets.US_ASCII);
         private final RdbWriter.Flusher out;
         private final boolean compression;
@@ -682,6 +684,13 @@ public final class Aof implements WriteStream.Listener {
             if (dbIndex != db) {
                 multibulk(SELECT_CMD, Integer.toString(dbIndex).getBytes(StandardCharsets.US_ASCII));
                 db = dbIndex;
+            }
+            if (value instanceof io.magpie.engine.types.StreamValue stream) {
+                // Streams are rewritten as Redis does, as the commands that rebuild them.
+                StreamRewrite.emit(key, stream, this::multibulk);
+                if (expireMs >= 0) multibulk(PEXPIREAT, key, Long.toString(expireMs).getBytes(StandardCharsets.US_ASCII));
+                if (pending.size() >= FLUSH_AT) drain();
+                return;
             }
             byte[] payload;
             try {

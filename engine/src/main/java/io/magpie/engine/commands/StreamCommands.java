@@ -108,9 +108,26 @@ public final class StreamCommands {
         return new StreamID(ms, seq);
     }
 
-    /** string2ull: a strict decimal, else what strtoull accepts in full (spaces, sign, leading zeros). */
+    /**
+     * string2ull over a[from..to): plain digits (the common case, parsed in place), else
+     * what strtoull accepts in full (leading spaces, a sign, leading zeros), as Redis.
+     */
     private static long parseUll(byte[] a, int from, int to) {
-        byte[] s = Arrays.copyOfRange(a, from, to);
+        int n = to - from;
+        if (n > 0 && n <= 18) { // digits only, leading zeros included (strtoull takes them): no overflow
+            long v = 0;
+            int i = from;
+            for (; i < to; i++) {
+                int d = a[i] - '0';
+                if (d < 0 || d > 9) break;
+                v = v * 10 + d;
+            }
+            if (i == to) return v;
+        }
+        return parseUllSlow(Arrays.copyOfRange(a, from, to));
+    }
+
+    private static long parseUllSlow(byte[] s) {
         int nul = 0;
         while (nul < s.length && s[nul] != 0) nul++;
         if (nul < s.length) s = Arrays.copyOf(s, nul);

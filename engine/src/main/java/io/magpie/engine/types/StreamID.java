@@ -60,8 +60,38 @@ public final class StreamID implements Comparable<StreamID> {
         return new StreamID(ms, seq);
     }
 
+    /** "ms-seq" in decimal, written straight into the array (every reply and propagated ID). */
     public byte[] toBytes() {
-        return toString().getBytes(StandardCharsets.US_ASCII);
+        int lm = digits(ms), ls = digits(seq);
+        byte[] b = new byte[lm + 1 + ls];
+        putDigits(b, lm, ms);
+        b[lm] = '-';
+        putDigits(b, b.length, seq);
+        return b;
+    }
+
+    private static int digits(long v) {
+        if (v < 0) return 20; // above 2^63 as unsigned: always 20 digits
+        int n = 1;
+        while (v >= 10) {
+            v /= 10;
+            n++;
+        }
+        return n;
+    }
+
+    /** Writes v's unsigned decimal digits ending just before index end. */
+    private static void putDigits(byte[] b, int end, long v) {
+        int i = end;
+        if (v < 0) { // unsigned: peel one digit with unsigned division first
+            long q = Long.divideUnsigned(v, 10);
+            b[--i] = (byte) ('0' + (v - q * 10));
+            v = q;
+        }
+        do {
+            b[--i] = (byte) ('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
     }
 
     @Override public String toString() {

@@ -172,7 +172,10 @@ public final class StreamListpack {
 
     /** Does the element equal s (compared as lpGet's bytes)? */
     public static boolean equalsBytes(byte[] lp, int p, byte[] s) {
-        if (isInt(lp, p)) return Arrays.equals(get(lp, p), s);
+        if (isInt(lp, p)) {
+            long v = canonicalLong(s); // an integer element equals only the canonical text of its value
+            return v != NOT_A_LONG ? v == getInt(lp, p) : Arrays.equals(get(lp, p), s);
+        }
         int off = strOffset(lp, p), len = strLength(lp, p);
         return len == s.length && Arrays.equals(lp, off, off + len, s, 0, len);
     }

@@ -471,7 +471,8 @@ public final class StreamCommands {
                 rewriteTrimArguments(argv, s, a);
             }
         }
-        if (!a.idGiven || !a.seqGiven) {
+        if ((!a.idGiven || !a.seqGiven) && c.engine.writes.hasListeners()) {
+            // Replicas and the AOF get the ID this server generated.
             if (argv == null) argv = Arrays.copyOf(c.argv, c.argc);
             argv[a.idPos] = idBytes;
         }

@@ -382,6 +382,15 @@ public final class StreamValue implements RedisValue {
 
     /** The last live entry's ID, or 0-0 (streamLastValidID). */
     public StreamID lastValidId() {
+        if (tail != null) {
+            // Fast path (every XREAD/XREADGROUP asks): the tail node's last entry, if live.
+            int p = StreamListpack.last(tail);
+            int count = (int) getInt(tail, p);
+            if (count != 0) {
+                for (int i = 0; i < count; i++) p = StreamListpack.prev(tail, p);
+                if ((getInt(tail, p) & FLAG_DELETED) == 0) return lastIdInNode(tailKey, tail);
+            }
+        }
         Iter it = iterator(null, null, true);
         return it.next() ? it.id() : StreamID.ZERO;
     }

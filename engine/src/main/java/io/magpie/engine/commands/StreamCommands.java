@@ -634,6 +634,7 @@ public final class StreamCommands {
             c.addReplyBulk(key);
             Consumer consumer = null;
             if (groups != null) {
+                c.db.beforeWrite(key);
                 consumer = lookupOrCreateConsumer(c, groups[i], consumerName, key, c.db.id, noack, groupName);
                 c.engine.dirty++;
             }
@@ -706,6 +707,7 @@ public final class StreamCommands {
             StreamID gt = gts.get(new io.magpie.engine.util.ByteKey(key));
             StreamGroup group = null;
             if (groupName != null) {
+                db.beforeWrite(key);
                 group = s.group(groupName);
                 if (group == null) {
                     c.addReplyError("NOGROUP the consumer group this client was blocked on no longer exists");
@@ -936,6 +938,7 @@ public final class StreamCommands {
         }
         StreamID[] ids = new StreamID[c.argc - 3];
         for (int j = 3; j < c.argc; j++) ids[j - 3] = parseStrictId(c.argv[j]);
+        c.db.beforeWrite(c.argv[1]); // a read lookup, as Redis's, then an edit in place
         long acknowledged = 0;
         for (StreamID id : ids) {
             Nack nack = group.pel.remove(id);
@@ -1068,6 +1071,7 @@ public final class StreamCommands {
                 throw new ReplyException("ERR Unrecognized XCLAIM option '" + str(c.argv[j]) + "'");
             }
         }
+        c.db.beforeWrite(c.argv[1]);
         boolean propagateLastId = false;
         if (lastId.compareTo(group.lastId) > 0) {
             group.lastId = lastId;
@@ -1144,6 +1148,7 @@ public final class StreamCommands {
         }
         StreamValue s = lookupRead(c, c.argv[1]);
         StreamGroup group = groupOrNogroup(c, s);
+        c.db.beforeWrite(c.argv[1]);
         long attempts = count * 10;
         // Claim first, then reply: the reply starts with the cursor, known only at the end.
         List<StreamID> claimed = new ArrayList<>();

@@ -86,8 +86,12 @@ public final class Database {
 
     /* ---------------- writes ---------------- */
 
-    /** Copy-on-write hook of a running snapshot: serializes key's bucket before it changes. */
-    private void beforeWrite(byte[] key) {
+    /**
+     * Copy-on-write hook of a running snapshot: serializes key's bucket before it changes.
+     * Public for commands that look a key up as a read (for Redis's stats) and then edit the
+     * value in place (XACK, XREADGROUP, XCLAIM).
+     */
+    public void beforeWrite(byte[] key) {
         if (snapshotPart != null) snapshotPart.beforeWrite(key);
     }
 

@@ -52,6 +52,12 @@ class BlockingStreamsTest extends AgainstRealRedis {
     }
 
     @Test
+    void flushallWakesGroupReadersButPlainReadersKeepWaiting() {
+        scenario(3, "0 XGROUP CREATE s g $ MKSTREAM", "1> XREADGROUP GROUP g alice BLOCK 0 STREAMS s >", "blocked 1",
+                "2> XREAD BLOCK 0 STREAMS s $", "blocked 2", "0 FLUSHALL", "1<", "blocked 1", "0 XADD s 2-2 k v", "2<", "blocked 0");
+    }
+
+    @Test
     void clientUnblockEndsAStreamWait() {
         scenario(3, "1> XREAD BLOCK 0 STREAMS s $", "blocked 1", "unblock 1 TIMEOUT", "1<", "2> XREADGROUP GROUP g c BLOCK 0 STREAMS s >",
                 "2<", "0 XGROUP CREATE s g $ MKSTREAM", "2> XREADGROUP GROUP g c BLOCK 0 STREAMS s >", "blocked 1", "unblock 2 ERROR", "2<");

@@ -300,6 +300,8 @@ public final class Database {
     public long empty() {
         long removed = dict.size();
         engine.memory().dbEmptied(this);
+        // Clients blocked in XREADGROUP on a stream that goes are told so (scanDatabaseForDeletedStreams).
+        engine.blocking.signalAllKeysOf(this);
         // A running snapshot keeps the old dictionaries, which nothing touches from now on.
         if (snapshotPart != null) {
             snapshotPart.owner = null;

@@ -48,7 +48,7 @@ class BlockingListsTest extends AgainstRealRedis {
      * reply), "i> CMD args" (client i sends without reading), "i<" (client i reads one
      * reply), or "blocked N" (wait until N clients are blocked).
      */
-    private static void scenario(int nClients, String... steps) {
+    static void scenario(int nClients, String... steps) {
         RespClient redisInfo = redis.client();
         Side r = new Side(() -> redisBlocked(redisInfo), redis::client, nClients);
         Side m = new Side(() -> magpie.server().engine().blocking.blockedClients(), magpie::client, nClients);

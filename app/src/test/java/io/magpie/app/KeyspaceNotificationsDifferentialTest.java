@@ -58,7 +58,9 @@ class KeyspaceNotificationsDifferentialTest extends AgainstRealRedis {
         // streams (t)
         "XADD {P}x 1-1 f v", "XADD {P}x 2-1 f v", "XDEL {P}x 1-1", "XTRIM {P}x MAXLEN 0", "XADD {P}x 3-1 f v",
         "XGROUP CREATE {P}x g 0", "XGROUP CREATECONSUMER {P}x g c", "XGROUP DELCONSUMER {P}x g c", "XGROUP SETID {P}x g 0",
-        "XGROUP DESTROY {P}x g", "XSETID {P}x 5-0",
+        "XGROUP DESTROY {P}x g", "XSETID {P}x 5-0", "XGROUP CREATE {P}x g2 0", "XREADGROUP GROUP g2 c2 STREAMS {P}x >",
+        "XCLAIM {P}x g2 c3 0 3-1", "XAUTOCLAIM {P}x g2 c4 0 0", "XADD {P}x MAXLEN = 0 6-1 f v", "XADD {P}nomk NOMKSTREAM 1-1 f v",
+        "XGROUP CREATE {P}mk g $ MKSTREAM", "XACK {P}x g2 3-1", "XTRIM {P}x MINID 9",
         // a transaction: its events in order
         "MULTI", "SET {P}t1 a", "LPUSH {P}t2 a", "DEL {P}t1", "EXEC",
         // expired (x): lazily found after the TTL, or by active expiry meanwhile; either way one event

@@ -147,12 +147,12 @@ class RdbAllTypesInteropTest {
         return m;
     }
 
-    private static void assertSameViews(Map<String, String> actual, Map<String, String> expected) {
+    static void assertSameViews(Map<String, String> actual, Map<String, String> expected) {
         assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
         for (String k : expected.keySet()) assertThat(actual.get(k)).as(k).isEqualTo(expected.get(k));
     }
 
-    private static void assertRedisCheckRdbPasses(Path rdb) throws Exception {
+    static void assertRedisCheckRdbPasses(Path rdb) throws Exception {
         Process check = new ProcessBuilder("redis-check-rdb", rdb.toString()).redirectErrorStream(true).start();
         String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(check.waitFor()).as(out).isZero();

@@ -29,6 +29,14 @@ public final class Blocking {
 
         /** The timeout elapsed: write the timeout reply (usually a null array). */
         void timeout(Client c);
+
+        /**
+         * Whether a waiter that could not be served means none after it can be (a pop found
+         * the key empty). Stream reads consume nothing, so each waiter is tried.
+         */
+        default boolean stopOnUnserved() {
+            return true;
+        }
     }
 
     private record DbKey(int db, ByteKey key) {}
@@ -146,7 +154,7 @@ public final class Blocking {
                     boolean served = engine.runAsCurrent(c, () -> s.waiter.tryServe(c, db, dk.key().bytes));
                     engine.writes.flush();
                     if (served) unblock(c);
-                    else break; // nothing left to serve on this key
+                    else if (s.waiter.stopOnUnserved()) break; // nothing left to serve on this key
                 }
             }
         }

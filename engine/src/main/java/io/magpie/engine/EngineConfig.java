@@ -57,6 +57,7 @@ public final class EngineConfig {
     public final LongParam hllSparseMaxBytes;
     public final LongParam latencyMonitorThreshold;
     public final LongParam trackingTableMaxKeys;
+    public final LongParam streamNodeMaxBytes, streamNodeMaxEntries;
 
     public EngineConfig(Config c) {
         this.registry = c;
@@ -88,6 +89,9 @@ public final class EngineConfig {
         hllSparseMaxBytes = c.register(new LongParam("hll-sparse-max-bytes", 3000, 0, LLMAX, true));
         latencyMonitorThreshold = c.register(new LongParam("latency-monitor-threshold", 0, 0, LLMAX, false));
         trackingTableMaxKeys = c.register(new LongParam("tracking-table-max-keys", 1_000_000, 0, LLMAX, false));
+        // Streams (t_stream.c): a node closes at this many listpack bytes or entries.
+        streamNodeMaxBytes = c.register(new LongParam("stream-node-max-bytes", 4096, 0, LLMAX, true));
+        streamNodeMaxEntries = c.register(new LongParam("stream-node-max-entries", 100, 0, LLMAX, false));
     }
 
     /** Helper for parameters whose parse needs custom code. */

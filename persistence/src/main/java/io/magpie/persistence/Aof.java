@@ -665,10 +665,12 @@ public final class Aof implements WriteStream.UnitListener {
      * A base file of commands (aof-use-rdb-preamble no). Each key becomes one
      * RESTORE key expire-at payload ABSTTL, with the DUMP payload of its value: unlike
      * Redis, which writes type-specific commands (RPUSH, HSET...), but loadable by it.
+     * Streams are the exception, written as Redis writes them (XADD, XSETID, XGROUP, XCLAIM).
      */
     private static final class CommandBaseSink implements KeyspaceSnapshot.Sink {
         private static final byte[] RESTORE = "RESTORE".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] ABSTTL = "ABSTTL".getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] PEXPIREAT = "PEXPIREAT".getBytes(StandardCharsets.US_ASCII);
         private final RdbWriter.Flusher out;
         private final boolean compression;
         private final int listFill;
@@ -695,6 +697,15 @@ public final class Aof implements WriteStream.UnitListener {
         }
 
         @Override public void entry(int dbIndex, byte[] key, Object value, long expireMs) {
+            if (value instanceof io.magpie.engine.types.StreamValue stream) {
+                // Streams are rewritten as Redis does, as the commands that rebuild them.
+                StreamRewrite.emit(key, stream, argv -> encoder.command(dbIndex, argv, pending));
+                if (expireMs >= 0) {
+                    encoder.command(dbIndex, new byte[][] {PEXPIREAT, key, Long.toString(expireMs).getBytes(StandardCharsets.US_ASCII)}, pending);
+                }
+                if (pending.readableBytes() >= FLUSH_AT) drain();
+                return;
+            }
             byte[] payload;
             try {
                 payload = DumpPayload.create(value, compression, listFill);

@@ -31,5 +31,6 @@ public final class Commands {
         BloomCommands.register(t);
         TrackingCommands.register(t);
         io.magpie.engine.scripting.ScriptingCommands.register(t);
+        StreamCommands.register(t);
     }
 }

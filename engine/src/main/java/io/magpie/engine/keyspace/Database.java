@@ -101,8 +101,12 @@ public final class Database {
 
     /* ---------------- writes ---------------- */
 
-    /** Copy-on-write hook of a running snapshot: serializes key's bucket before it changes. */
-    private void beforeWrite(byte[] key) {
+    /**
+     * Copy-on-write hook of a running snapshot: serializes key's bucket before it changes.
+     * Public for commands that look a key up as a read (for Redis's stats) and then edit the
+     * value in place (XACK, XREADGROUP, XCLAIM).
+     */
+    public void beforeWrite(byte[] key) {
         if (snapshotPart != null) snapshotPart.beforeWrite(key);
     }
 
@@ -124,6 +128,12 @@ public final class Database {
         Object old = e.value;
         e.value = value;
         engine.memory().valueReplaced(old, value);
+        signalIfStream(key, old);
+    }
+
+    /** A stream replaced or deleted: clients blocked in XREADGROUP on it must be told (Redis 7.0). */
+    private void signalIfStream(byte[] key, Object old) {
+        if (old instanceof io.magpie.engine.types.StreamValue) engine.signalKeyAsReady(this, key, old);
     }
 
     /**
@@ -140,6 +150,7 @@ public final class Database {
             e.value = value;
             engine.memory().valueReplaced(old, value);
             engine.eviction().touch(e);
+            signalIfStream(key, old);
         }
         if (!keepTtl && expires.remove(key) != null) engine.memory().expireRemoved();
         signalModifiedKey(key);
@@ -153,6 +164,7 @@ public final class Database {
         if (slots != null) slots.remove(e.key());
         engine.memory().keyRemoved(e.key(), e.value);
         if (expires.remove(key) != null) engine.memory().expireRemoved();
+        signalIfStream(key, e.value);
         return true;
     }
 
@@ -306,6 +318,8 @@ public final class Database {
     public long empty() {
         long removed = dict.size();
         engine.memory().dbEmptied(this);
+        // Clients blocked in XREADGROUP on a stream that goes are told so (scanDatabaseForDeletedStreams).
+        engine.blocking.signalAllKeysOf(this);
         // A running snapshot keeps the old dictionaries, which nothing touches from now on.
         if (snapshotPart != null) {
             snapshotPart.owner = null;

@@ -28,6 +28,8 @@ public final class Rdb {
     public static final int TYPE_ZSET_LISTPACK = 17;
     public static final int TYPE_LIST_QUICKLIST_2 = 18;
     public static final int TYPE_STREAM_LISTPACKS_2 = 19;
+    /** Redis 7.2's stream encoding (consumers' active-time); read only. */
+    public static final int TYPE_STREAM_LISTPACKS_3 = 21;
 
     /* Opcodes. */
     public static final int OPCODE_FUNCTION2 = 245;
@@ -56,6 +58,7 @@ public final class Rdb {
     public static final int ENC_LZF = 3;
 
     public static boolean isObjectType(int t) {
-        return (t >= TYPE_STRING && t <= TYPE_MODULE_2) || (t >= TYPE_HASH_ZIPMAP && t <= TYPE_STREAM_LISTPACKS_2);
+        return (t >= TYPE_STRING && t <= TYPE_MODULE_2) || (t >= TYPE_HASH_ZIPMAP && t <= TYPE_STREAM_LISTPACKS_2)
+                || t == TYPE_STREAM_LISTPACKS_3;
     }
 }

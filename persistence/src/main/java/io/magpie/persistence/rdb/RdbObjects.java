@@ -21,6 +21,7 @@ public final class RdbObjects {
         register(new SetCodec());
         register(new HashCodec());
         register(new ZSetCodec());
+        register(new StreamCodec());
         register(new ModuleCodec(new BloomModuleType()));
     }
 

@@ -123,6 +123,54 @@ class LoadingTest {
         assertThat(magpieSaw).isEqualTo(redisSaw);
     }
 
+    /**
+     * Dispatch order: NOAUTH comes before LOADING (processCommand checks authentication
+     * first). While the dataset loads, an unauthenticated SET gets NOAUTH, an authenticated
+     * one LOADING, on redis-server and on Magpie.
+     */
+    @Test
+    void anUnauthenticatedClientIsAnsweredNoauthNotLoading() throws Exception {
+        Path redisDir = Files.createTempDirectory("redis-loading");
+        Files.copy(dir.resolve("dump.rdb"), redisDir.resolve("dump.rdb"), StandardCopyOption.REPLACE_EXISTING);
+        int redisPort = RealRedis.freePort();
+        Process redis = new ProcessBuilder("redis-server", "--port", String.valueOf(redisPort), "--bind", "127.0.0.1",
+                "--save", "", "--dir", redisDir.toString(), "--key-load-delay", "2000", "--requirepass", "secret",
+                "--loading-process-events-interval-bytes", "1024").redirectErrorStream(true)
+                .redirectOutput(redisDir.resolve("redis.log").toFile()).start();
+        List<Object> redisSaw;
+        try {
+            redisSaw = unauthenticatedThenAuthenticatedSetDuringLoad(redisPort);
+        } finally {
+            redis.destroyForcibly().waitFor();
+            RdbInteropTest.deleteTree(redisDir);
+        }
+        int port = RealRedis.freePort();
+        CompletableFuture<TestServer> starting = CompletableFuture.supplyAsync(() -> new TestServer("--dir", dir.toString(),
+                "--port", String.valueOf(port), "--key-load-delay", "2000", "--requirepass", "secret"));
+        List<Object> magpieSaw;
+        try {
+            magpieSaw = unauthenticatedThenAuthenticatedSetDuringLoad(port);
+            try (RespClient m = connect(port)) {
+                m.call("AUTH", "secret");
+                m.call("CONFIG", "SET", "key-load-delay", "0");
+            }
+        } finally {
+            starting.get().close();
+        }
+        assertThat(redisSaw).containsExactly(new RespClient.Err("NOAUTH Authentication required."),
+                new RespClient.Err("LOADING Redis is loading the dataset in memory"));
+        assertThat(magpieSaw).isEqualTo(redisSaw);
+    }
+
+    private static List<Object> unauthenticatedThenAuthenticatedSetDuringLoad(int port) throws InterruptedException {
+        try (RespClient authed = connect(port); RespClient stranger = connect(port)) {
+            assertThat(authed.value("AUTH", "secret")).hasToString("OK");
+            for (int i = 0; i < 2000 && !loading(authed); i++) Thread.sleep(5);
+            assertThat(loading(authed)).as("the server is loading").isTrue();
+            return List.of(stranger.value("SET", "k", "v"), authed.value("SET", "k", "v"));
+        }
+    }
+
     /** An RDB of KEYS distinct keys, then "key:7" again; with a wrong checksum if badCrc. */
     private static byte[] rdbWithDuplicateKey(boolean badCrc) {
         io.magpie.persistence.rdb.RdbWriter w = new io.magpie.persistence.rdb.RdbWriter(false);

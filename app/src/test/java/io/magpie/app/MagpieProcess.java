@@ -53,7 +53,8 @@ final class MagpieProcess implements AutoCloseable {
     static MagpieProcess launch(Path log, Map<String, String> env, int port, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1"));
-        ProcessBuilder pb = new ProcessBuilder(command(all.toArray(new String[0])))
+        // Run in the test's directory, never in the source tree: a node without --dir saves there.
+        ProcessBuilder pb = new ProcessBuilder(command(all.toArray(new String[0]))).directory(log.toAbsolutePath().getParent().toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().putAll(env);

@@ -222,8 +222,20 @@ public final class Aof implements WriteStream.Listener {
         if (on && (bufLen > 0 || unsynced)) flushAppendOnlyFile(false);
     }
 
+    /** DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write of the buffer (tests of slow disks). */
+    public volatile long flushSleepMicros;
+
+    private void sleepBeforeFlush() {
+        try {
+            Thread.sleep(flushSleepMicros / 1000, (int) (flushSleepMicros % 1000) * 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** flushAppendOnlyFile: write the buffer; fsync now (always) or schedule it (everysec). */
     void flushAppendOnlyFile(boolean forceFsync) {
+        if (bufLen > 0 && flushSleepMicros > 0) sleepBeforeFlush();
         if (bufLen > 0) {
             try {
                 ByteBuffer bb = ByteBuffer.wrap(buf, 0, bufLen);
@@ -325,6 +337,16 @@ public final class Aof implements WriteStream.Listener {
         } catch (IOException e) {
             throw fatalStartup("Can't open the append-only file: " + e.getMessage());
         }
+    }
+
+    /** DEBUG LOADAOF: write out the buffer, then load the files the manifest on disk lists (the incr file stays open). */
+    void debugLoad(KeyspaceFeed feed) {
+        if (on) flushAppendOnlyFile(true);
+        Path dir = aofDir();
+        Path manifestPath = dir.resolve(manifestName());
+        if (!Files.exists(manifestPath)) return;
+        manifest = readManifest(manifestPath);
+        loadFiles(dir, feed);
     }
 
     /** aofOpenIfNeededOnServerStart, on the keyspace thread: a first base if there is none, the incr file, the manifest. */

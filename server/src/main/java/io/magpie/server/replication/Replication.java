@@ -184,6 +184,12 @@ public final class Replication implements WriteStream.Listener {
         replid = randomId();
     }
 
+    /** DEBUG CHANGE-REPL-ID: a new replid and no secondary one. */
+    public void debugChangeReplicationId() {
+        changeReplicationId();
+        clearReplicationId2();
+    }
+
     void clearReplicationId2() {
         replid2 = NULL_REPLID;
         secondReplOffset = -1;

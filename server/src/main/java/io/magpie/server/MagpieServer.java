@@ -227,6 +227,7 @@ public final class MagpieServer {
         }
         mainLoop.next().execute(() -> mainThreadId = Thread.currentThread().getId());
         Memory.startup(engine);
+        HeapGuard.start(engine);
         scheduleCron();
         Log.notice("Running mode=standalone, port=%d.", boundPort);
         Log.warning("Server initialized");
@@ -311,6 +312,7 @@ public final class MagpieServer {
             if (pauseEndMs != 0 && engine.now() >= pauseEndMs) unpause();
             sampleMetrics();
             Memory.usedMemory(engine);
+            HeapGuard.cron(engine);
         } catch (RuntimeException e) {
             Log.warning("Error in cron: %s", e);
         }

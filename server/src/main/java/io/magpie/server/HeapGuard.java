@@ -24,6 +24,7 @@ public final class HeapGuard {
 
     /** Checks maxmemory now and whenever CONFIG SET changes it. */
     public static void start(Engine engine) {
+        Memory.recordStartupRss();
         warnIfAboveHeap(engine.config.maxmemory.value());
         engine.config.maxmemory.onChange(() -> warnIfAboveHeap(engine.config.maxmemory.value()));
     }
@@ -42,8 +43,24 @@ public final class HeapGuard {
         }
     }
 
-    /** Cron: the used_memory at which the heap is full enough to evict. */
+    /** Committed heap above which an emptied heap is handed back (below, the JVM's own size). */
+    private static final long SHRINK_ABOVE = 128L << 20;
+    private static final long SHRINK_EVERY_MS = 10_000;
+    private static long lastShrinkMs;
+
+    /**
+     * Cron: gives the heap back to the OS after a spike (FLUSHALL, DEL of big keys, eviction):
+     * when the committed heap is more than 8 times what the data needs, one explicit collection
+     * lets the GC shrink the heap to -XX:MaxHeapFreeRatio. Its pause is short, as the live data is
+     * small by that very test. Also tells eviction the used_memory at which the heap is full.
+     */
     public static void cron(Engine engine) {
+        long committed = Runtime.getRuntime().totalMemory();
+        long now = System.currentTimeMillis();
+        if (committed > SHRINK_ABOVE && engine.usedMemory() * 8 < committed && now - lastShrinkMs > SHRINK_EVERY_MS) {
+            lastShrinkMs = now;
+            System.gc();
+        }
         if (engine.config.maxmemory.value() == 0) return;
         long accounted = engine.usedMemory();
         long live = liveHeapAfterGc();

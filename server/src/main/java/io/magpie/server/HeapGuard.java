@@ -47,6 +47,7 @@ public final class HeapGuard {
     private static final long SHRINK_ABOVE = 128L << 20;
     private static final long SHRINK_EVERY_MS = 10_000;
     private static long lastShrinkMs;
+    private static long committedAfterShrink;
 
     /**
      * Cron: gives the heap back to the OS after a spike (FLUSHALL, DEL of big keys, eviction):
@@ -57,9 +58,13 @@ public final class HeapGuard {
     public static void cron(Engine engine) {
         long committed = Runtime.getRuntime().totalMemory();
         long now = System.currentTimeMillis();
-        if (committed > SHRINK_ABOVE && engine.usedMemory() * 8 < committed && now - lastShrinkMs > SHRINK_EVERY_MS) {
+        // Again only once the heap has doubled since: a heap the GC keeps (other users in the
+        // same JVM, or a collector that does not shrink) is not collected over and over.
+        if (committed > Math.max(SHRINK_ABOVE, 2 * committedAfterShrink) && engine.usedMemory() * 8 < committed
+                && now - lastShrinkMs > SHRINK_EVERY_MS) {
             lastShrinkMs = now;
             System.gc();
+            committedAfterShrink = Runtime.getRuntime().totalMemory();
         }
         if (engine.config.maxmemory.value() == 0) return;
         long accounted = engine.usedMemory();

@@ -111,6 +111,14 @@ class DebugCommandDifferentialTest {
             DEBUG SLEEP 0
             DEBUG SLEEP 0.01
             DEBUG NOSUCH
+            CONFIG SET latency-monitor-threshold 1
+            LATENCY RESET
+            DEBUG SLEEP 0.02
+            LATENCY RESET command nosuch command
+            DEBUG SLEEP 0.02
+            LATENCY RESET
+            LATENCY RESET
+            CONFIG SET latency-monitor-threshold 0
             DEBUG HELP
             FLUSHALL
             """;

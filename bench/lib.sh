@@ -2,7 +2,7 @@
 # directory and the servers' pids cleaned up on exit, free loopback ports, readiness, RSS.
 here="$(cd "$(dirname "${BASH_SOURCE[1]}")/.." && pwd)"
 jar="$here/app/target/magpie.jar"
-MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseParallelGC -XX:MaxNewSize=64m}"
+MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseG1GC -Xms32m -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30}"
 
 if [ ! -f "$jar" ]; then
   echo "Building Magpie..." >&2

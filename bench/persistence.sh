@@ -9,7 +9,7 @@
 # Environment (defaults in brackets):
 #   STRINGS [600000]  COLLECTIONS [100000] per type (hash, list, set, zset)  ELEMENTS [8] each
 #   VALUE_SIZE [32]   WRITE_CLIENTS [10] clients of the write load (SET over the string keys)
-#   MAGPIE_JAVA_OPTS [-XX:+UseParallelGC -XX:MaxNewSize=64m]   JVM flags for Magpie (as ./magpie-server)
+#   MAGPIE_JAVA_OPTS [as ./magpie-server: G1, see bench/lib.sh]   JVM flags for Magpie
 #
 # How each figure is taken:
 #   duration      wall time from the command's reply to INFO showing it finished (polled every 20 ms)

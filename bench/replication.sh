@@ -22,7 +22,7 @@
 #                     redis-server replicas (the master's own cost, without Magpie replicas'
 #                     CPU competing with it on a small machine)
 #   SYNC_TIMEOUT [600] seconds a full sync may take before it is reported as a failure
-#   MAGPIE_JAVA_OPTS [-XX:+UseParallelGC -XX:MaxNewSize=64m]   JVM flags for Magpie (as ./magpie-server)
+#   MAGPIE_JAVA_OPTS [as ./magpie-server: G1, see bench/lib.sh]   JVM flags for Magpie
 #
 # The masters sync disklessly with no delay (repl-diskless-sync-delay 0: Redis otherwise
 # waits 5 seconds for more replicas). While Magpie has no replication (REPLICAOF is an

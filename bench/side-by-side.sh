@@ -10,7 +10,7 @@
 #   TESTS [set,get,incr,lpush,mset]  N [500000]  CLIENTS [50]  PIPELINES ["1 16"]
 #   WARMUP [200000]      requests sent to Magpie first (JIT warm-up), not reported
 #   MEM_KEYSPACE [1000000]  MEM_N [2000000]  MEM_SIZE [32]  MEM_PIPELINE [16]
-#   MAGPIE_JAVA_OPTS [-XX:+UseParallelGC -XX:MaxNewSize=64m]   JVM flags for Magpie (as ./magpie-server)
+#   MAGPIE_JAVA_OPTS [as ./magpie-server: G1, see bench/lib.sh]   JVM flags for Magpie
 #   COMMANDS [""]        extra lines of arbitrary commands, one per line, "name: COMMAND args"
 #                        (redis-benchmark substitutes __rand_int__ with -r RANDOM_KEYSPACE)
 #   RANDOM_KEYSPACE [100000]

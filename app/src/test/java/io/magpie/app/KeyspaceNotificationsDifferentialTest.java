@@ -43,7 +43,9 @@ class KeyspaceNotificationsDifferentialTest extends AgainstRealRedis {
         "LMOVE {P}l2 {P}l LEFT RIGHT", "BLPOP {P}l 1", "BRPOP {P}l 1", "LMPOP 1 {P}l LEFT COUNT 5", "LPOP {P}l",
         "RPUSH {P}l3 a", "LTRIM {P}l3 1 0",
         // sets (s)
-        "SADD {P}set a b c d", "SADD {P}set a", "SREM {P}set a", "SMOVE {P}set {P}set2 b", "SPOP {P}set", "SPOP {P}set 5",
+        "SADD {P}set a b c d", "SADD {P}set a", "SREM {P}set a", "SMOVE {P}set {P}set2 b",
+        // SMOVE of a member the destination has already: srem on the source, no sadd on the destination
+        "SADD {P}set q", "SADD {P}set2 q", "SMOVE {P}set {P}set2 q", "SPOP {P}set", "SPOP {P}set 5",
         "SADD {P}set x y", "SADD {P}set3 y z", "SINTERSTORE {P}sdst {P}set {P}set3", "SUNIONSTORE {P}sdst {P}set {P}set3",
         "SDIFFSTORE {P}sdst {P}set {P}set", "SINTERSTORE {P}sdst {P}set {P}missing",
         // hashes (h)

@@ -315,7 +315,8 @@ public final class Engine {
         // with the arguments it redacted, and EXEC after the commands it ran.
         if (!monitors.isEmpty() && !cmd.admin && !c.master) feedMonitors(c);
         c.originalArgv = null;
-        if (dirty != dirtyBefore && !c.preventPropagation && cmd.write) {
+        // Nothing loaded from a file is propagated: it is in the file already (DEBUG LOADAOF).
+        if (dirty != dirtyBefore && !c.preventPropagation && cmd.write && !loading) {
             writes.propagate(c.db.id, c.propagateArgv != null ? c.propagateArgv : java.util.Arrays.copyOf(c.argv, c.argc));
         }
     }

@@ -66,10 +66,26 @@ public final class Eviction {
 
     private static final java.util.Set<String> MULTI_ALWAYS_ALLOWED = java.util.Set.of("exec", "discard", "quit", "reset");
 
+    /**
+     * The limit the Java heap allows, in used_memory's units (set by the server from the heap
+     * really in use after GC): with maxmemory set, eviction starts at the lower of the two, so
+     * a maxmemory above what -Xmx can hold evicts before the JVM runs out of heap.
+     */
+    private long heapLimit = Long.MAX_VALUE;
+
+    public void setHeapLimit(long limit) {
+        heapLimit = limit;
+    }
+
+    public long heapLimit() {
+        return heapLimit;
+    }
+
     /** Used memory minus maxmemory, or 0 when under the limit (getMaxmemoryState). */
     public long memoryToFree() {
         long max = engine.config.maxmemory.value();
         if (max == 0) return 0;
+        max = Math.min(max, heapLimit);
         long used = engine.usedMemory();
         return used > max ? used - max : 0;
     }

@@ -94,6 +94,22 @@ class EvictionTest {
     }
 
     @Test
+    void aHeapLimitBelowMaxmemoryEvictsBeforeMaxmemoryIsReached() throws Exception {
+        policy("allkeys-random");
+        fill("k", 1000);
+        long used = engine.usedMemory();
+        engine.config.maxmemory.value(used * 10); // far above: maxmemory alone evicts nothing
+        call("PING");
+        assertThat(engine.stats.evictedKeys).isZero();
+        long perKey = (used - MemoryAccounting.STARTUP_BYTES) / 1000;
+        engine.eviction().setHeapLimit(used - perKey * 300); // what the heap can hold is less
+        call("PING");
+        assertThat(engine.stats.evictedKeys).isGreaterThanOrEqualTo(250);
+        assertThat(engine.usedMemory()).isLessThanOrEqualTo(engine.eviction().heapLimit());
+        engine.eviction().setHeapLimit(Long.MAX_VALUE);
+    }
+
+    @Test
     void allkeysLfuKeepsFrequentlyReadKeys() throws Exception {
         policy("allkeys-lfu");
         fill("k", 1000);

@@ -194,8 +194,20 @@ public final class Aof implements WriteStream.UnitListener {
         if (on && (bufLen > 0 || unsynced)) flushAppendOnlyFile(false);
     }
 
+    /** DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write of the buffer (tests of slow disks). */
+    public volatile long flushSleepMicros;
+
+    private void sleepBeforeFlush() {
+        try {
+            Thread.sleep(flushSleepMicros / 1000, (int) (flushSleepMicros % 1000) * 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** flushAppendOnlyFile: write the buffer; fsync now (always) or schedule it (everysec). */
     void flushAppendOnlyFile(boolean forceFsync) {
+        if (bufLen > 0 && flushSleepMicros > 0) sleepBeforeFlush();
         if (bufLen > 0) {
             try {
                 ByteBuffer bb = ByteBuffer.wrap(buf, 0, bufLen);
@@ -335,6 +347,16 @@ public final class Aof implements WriteStream.UnitListener {
                     + Persistence.strerror(e));
         }
         log.notice("Successfully migrated an old-style AOF file (" + name + ") into the AOF directory (" + appenddirname.value() + ").");
+    }
+
+    /** DEBUG LOADAOF: write out the buffer, then load the files the manifest on disk lists (the incr file stays open). */
+    void debugLoad(KeyspaceFeed feed) {
+        if (on) flushAppendOnlyFile(true);
+        Path dir = aofDir();
+        Path manifestPath = dir.resolve(manifestName());
+        if (!Files.exists(manifestPath)) return;
+        manifest = readManifest(manifestPath);
+        loadFiles(dir, feed);
     }
 
     /** aofOpenIfNeededOnServerStart, on the keyspace thread: a first base if there is none, the incr file, the manifest. */

@@ -502,16 +502,33 @@ public final class Persistence {
         }
     }
 
-    /** DEBUG RELOAD [NOSAVE]: save (unless told not to), empty the keyspace, load the file back. False if the save failed. */
-    public boolean debugReload(boolean save) {
+    /**
+     * DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save (unless NOSAVE), empty the keyspace (unless
+     * NOFLUSH), load the RDB back; with MERGE a key of the file replaces one already there
+     * (Redis's RDBFLAGS_ALLOW_DUP), without it such a key is an error. False if the save failed.
+     */
+    public boolean debugReload(boolean save, boolean flush, boolean merge) {
         if (save && !saveNow()) return false;
-        for (int i = 0; i < engine.dbCount(); i++) engine.db(i).empty();
-        try {
-            loadRdb(rdbPath());
-        } catch (NoSuchFileException e) {
-            throw new IllegalStateException(e);
+        if (flush) for (int i = 0; i < engine.dbCount(); i++) engine.db(i).empty();
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(rdbPath()), 1 << 16)) {
+            RdbLoader.KeyTarget add = (db, key, value, expireMs, lruIdle, lfuFreq, offset) -> {
+                if (merge) db.delete(key);
+                RdbLoader.addKey(engine, db, key, value, expireMs, lruIdle, lfuFreq, offset);
+            };
+            new RdbLoader(engine, !engine.isReplica(), rdbchecksum.value()).target(add).load(new RdbReader(in));
+        } catch (IOException e) {
+            log.warning("Error loading the RDB for DEBUG RELOAD: " + e.getMessage());
+            throw new IllegalStateException("Error trying to load the RDB dump, check server logs.", e);
         }
+        log.warning("DB reloaded by DEBUG RELOAD");
         return true;
+    }
+
+    /** DEBUG LOADAOF: write out what is buffered, empty the keyspace and load the AOF back. */
+    public void debugLoadAof() {
+        for (int i = 0; i < engine.dbCount(); i++) engine.db(i).empty();
+        aof.debugLoad(inlineFeed());
+        log.warning("Append Only File loaded by DEBUG LOADAOF");
     }
 
     /* ---------------- shutdown ---------------- */

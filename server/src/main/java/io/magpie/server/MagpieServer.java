@@ -262,6 +262,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         }
         mainLoop.next().execute(() -> mainThreadId = Thread.currentThread().getId());
         Memory.startup(engine);
+        HeapGuard.start(engine);
         scheduleCron();
         Banner.show(modules.mode(), boundPort, config.alwaysShowLogo.value(), config.logfile.value().isEmpty());
         Log.warning("Server initialized");
@@ -349,6 +350,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
             if (pauseEndMs != 0 && engine.now() >= pauseEndMs) unpause();
             sampleMetrics();
             Memory.usedMemory(engine);
+            HeapGuard.cron(engine);
         } catch (RuntimeException e) {
             Log.warning("Error in cron: %s", e);
         }

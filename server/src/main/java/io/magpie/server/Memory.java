@@ -30,6 +30,25 @@ public final class Memory {
         return io.magpie.engine.MemoryAccounting.STARTUP_BYTES;
     }
 
+    /** RSS of the JVM itself once started (code, metaspace, GC structures, thread stacks), with no data. */
+    private static long startupRss;
+
+    /** Called once the server is up: what the JVM holds before any data. */
+    static void recordStartupRss() {
+        startupRss = rss();
+    }
+
+    /**
+     * mem_fragmentation_ratio's RSS: the process RSS less what the JVM itself held at start
+     * beyond used_memory_startup, so that the ratio compares the data's memory with the data
+     * (about 1 for a fresh or full node, high only while freed heap is not yet given back),
+     * as Redis's does for a C process whose own footprint is a few MB.
+     */
+    public static long rssForFragmentation(long rss) {
+        long jvmOwn = Math.max(0, startupRss - io.magpie.engine.MemoryAccounting.STARTUP_BYTES);
+        return Math.max(rss - jvmOwn, 0);
+    }
+
     /** Resident set size from /proc/self/statm, or the committed heap where /proc is absent. */
     public static long rss() {
         try {

@@ -12,11 +12,10 @@ import io.magpie.engine.types.Values;
 import io.magpie.engine.util.Numbers;
 import io.magpie.server.LatencyMonitor;
 import io.magpie.server.MagpieServer;
-import io.magpie.server.ServerConfig;
 import java.util.Iterator;
 import java.util.Map;
 
-/** TIME, SHUTDOWN, MONITOR, DEBUG, SLOWLOG and LATENCY: the administrator's commands. */
+/** TIME, SHUTDOWN, MONITOR, DEBUG OBJECT, SLOWLOG and LATENCY: the administrator's commands. */
 final class AdminCommands {
     private AdminCommands() {}
 
@@ -25,7 +24,7 @@ final class AdminCommands {
         t.register("time", AdminCommands::time);
         t.register("shutdown", c -> shutdown(server, c));
         t.register("monitor", AdminCommands::monitor);
-        t.register("debug", c -> debug(server, c));
+        DebugCommand.register(server);
         t.register("slowlog|get", AdminCommands::slowlogGet);
         t.register("slowlog|len", c -> c.addReplyLongLong(c.engine.slowlog.entries().size()));
         t.register("slowlog|reset", c -> {
@@ -77,58 +76,9 @@ final class AdminCommands {
 
     /* ---------------- DEBUG ---------------- */
 
-    static void debug(MagpieServer server, Client c) {
-        ServerConfig.DebugAccess access = server.config().enableDebugCommand.value();
-        boolean local = c.conn != null && (c.conn.remoteAddress().startsWith("127.") || c.conn.remoteAddress().startsWith("0:0:0:0:0:0:0:1"));
-        if (access == ServerConfig.DebugAccess.NO || access == ServerConfig.DebugAccess.LOCAL && !local) {
-            throw new ReplyException("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
-                    + "you can run it from a local connection, otherwise you need to set this option in the configuration file, "
-                    + "and then restart the server.");
-        }
-        if (c.argIs(1, "sleep") && c.argc == 3) {
-            double seconds = parseFloatOrZero(c.argv[2]);
-            long nanos = (long) (seconds * 1e9);
-            if (nanos > 0) {
-                try {
-                    Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            c.addReplyOk();
-        } else if (c.argIs(1, "set-active-expire") && c.argc == 3) {
-            c.engine.activeExpireEnabled = parseLongOrZero(c.argv[2]) != 0;
-            c.addReplyOk();
-        } else if (c.argIs(1, "reload") && (c.argc == 2 || (c.argc == 3 && c.argIs(2, "nosave")))) {
-            // DEBUG RELOAD [NOSAVE]: save (unless NOSAVE), empty the keyspace, load the RDB back.
-            if (!server.persistence().debugReload(c.argc == 2)) throw new ReplyException("ERR");
-            c.addReplyOk();
-        } else if (c.argIs(1, "object") && c.argc == 3) {
-            debugObject(c);
-        } else if (c.argIs(1, "help")) {
-            c.addReplyHelp(DEBUG_HELP);
-        } else {
-            throw new ReplyException(subcommandSyntaxError(c, "DEBUG"));
-        }
-    }
-
     /** addReplySubcommandSyntaxError: names argv[1] as the client typed it. */
     static String subcommandSyntaxError(Client c, String container) {
         return "ERR unknown subcommand or wrong number of arguments for '" + Errors.truncate(c.argString(1)) + "'. Try " + container + " HELP.";
-    }
-
-    /** atof/strtoll semantics: what does not parse counts as 0 (DEBUG SLEEP abc sleeps 0). */
-    private static double parseFloatOrZero(byte[] b) {
-        try {
-            return Double.parseDouble(new String(b, java.nio.charset.StandardCharsets.US_ASCII).trim());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    private static long parseLongOrZero(byte[] b) {
-        long[] v = new long[1];
-        return Numbers.parseLong(b, v) ? v[0] : 0;
     }
 
     /** DEBUG OBJECT key: the object's encoding, LRU clock and idle time, in Redis's line format. */
@@ -255,20 +205,6 @@ final class AdminCommands {
         "HISTOGRAM [COMMAND ...]",
         "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
         "    If no commands are specified then all histograms are replied.",
-        "HELP",
-        "    Prints this help.",
-    };
-
-    private static final String[] DEBUG_HELP = {
-        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "OBJECT <key>",
-        "    Show low level info about `key` and associated value.",
-        "SET-ACTIVE-EXPIRE <0|1>",
-        "    Setting it to 0 disables expiring keys in background when they are not",
-        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-        "    default.",
-        "SLEEP <seconds>",
-        "    Stop the server for <seconds>. Decimals allowed.",
         "HELP",
         "    Prints this help.",
     };

@@ -224,8 +224,9 @@ public final class InfoCommand {
         field(sb, "allocator_rss_bytes", rss - active);
         field(sb, "rss_overhead_ratio", f2(1.0));
         field(sb, "rss_overhead_bytes", 0);
-        field(sb, "mem_fragmentation_ratio", f2(used == 0 ? 0 : (double) rss / used));
-        field(sb, "mem_fragmentation_bytes", rss - used);
+        long dataRss = Memory.rssForFragmentation(rss);
+        field(sb, "mem_fragmentation_ratio", f2(used == 0 ? 0 : (double) dataRss / used));
+        field(sb, "mem_fragmentation_bytes", dataRss - used);
         field(sb, "mem_not_counted_for_evict", 0);
         field(sb, "mem_replication_backlog", server.replication().backlogMemory());
         field(sb, "mem_total_replication_buffers", 0);

@@ -193,6 +193,12 @@ public final class Replication implements WriteStream.UnitListener {
         id.change();
     }
 
+    /** DEBUG CHANGE-REPL-ID: a new replid and no secondary one. */
+    public void debugChangeReplicationId() {
+        changeReplicationId();
+        clearReplicationId2();
+    }
+
     void clearReplicationId2() {
         id.clearSecond();
     }

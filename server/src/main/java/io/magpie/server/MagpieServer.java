@@ -238,6 +238,10 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
                     }
                 });
         bootstrap = b;
+        // Redis loads before its event loop serves anyone, so a client's first answer is
+        // LOADING or the loaded dataset: never a PONG from the empty keyspace before the load.
+        boolean loads = modules.servesKeyspace();
+        if (loads) engine.setLoading(true);
         try {
             listeners.addAll(listen(config.bind.addresses(), (int) config.port.value()));
         } catch (ListenException e) {
@@ -254,7 +258,9 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         Supervisor.start(config.supervised.value());
         // Loading comes after listening, as in Redis: clients are answered LOADING meanwhile.
         try {
-            if (modules.servesKeyspace()) persistence.loadAtStartup();
+            if (loads) persistence.loadAtStartup();
+            // After the load's last batch on the keyspace thread (also when there was nothing to load).
+            if (loads) mainLoop.next().execute(() -> engine.setLoading(false));
         } catch (RuntimeException e) {
             if (shuttingDown) return; // SHUTDOWN (or a signal) during loading: exit without the rest
             for (Channel ch : listeners) ch.close();

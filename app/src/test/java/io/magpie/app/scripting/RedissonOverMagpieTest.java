@@ -16,6 +16,11 @@ import org.redisson.Redisson;
 import org.redisson.api.RLock;
 import org.redisson.api.RMap;
 import org.redisson.api.RRateLimiter;
+import org.redisson.api.RStream;
+import org.redisson.api.StreamMessageId;
+import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamCreateGroupArgs;
+import org.redisson.api.stream.StreamReadGroupArgs;
 import org.redisson.api.RateIntervalUnit;
 import org.redisson.api.RateType;
 import org.redisson.api.RedissonClient;
@@ -24,7 +29,8 @@ import org.redisson.config.Config;
 
 /**
  * Redisson, whose locks, maps and rate limiter are Lua scripts (EVAL/EVALSHA with
- * struct.pack, pcall, redis.call on hashes and pub/sub), works over Magpie.
+ * struct.pack, pcall, redis.call on hashes and pub/sub), and whose RStream is the stream
+ * commands with consumer groups, works over Magpie.
  */
 class RedissonOverMagpieTest {
     private static TestServer server;
@@ -136,5 +142,29 @@ class RedissonOverMagpieTest {
         assertThat(limiter.tryAcquire()).isFalse();
         CompletableFuture<Boolean> more = limiter.tryAcquireAsync(1).toCompletableFuture();
         assertThat(more.join()).isFalse();
+    }
+
+    @Test
+    void rstreamConsumerGroupDeliversAcknowledgesAndHandsOverPendingEntries() {
+        RStream<String, String> stream = redisson.getStream("stream:orders", StringCodec.INSTANCE);
+        stream.createGroup(StreamCreateGroupArgs.name("workers").makeStream());
+        StreamMessageId first = stream.add(StreamAddArgs.entry("order", "1"));
+        StreamMessageId second = stream.add(StreamAddArgs.entry("order", "2"));
+        assertThat(stream.size()).isEqualTo(2);
+
+        var delivered = stream.readGroup("workers", "alice", StreamReadGroupArgs.neverDelivered().count(10));
+        assertThat(delivered.keySet()).containsExactly(first, second);
+        assertThat(delivered.get(first)).containsEntry("order", "1");
+        assertThat(stream.getPendingInfo("workers").getTotal()).isEqualTo(2);
+
+        assertThat(stream.ack("workers", first)).isEqualTo(1);
+        // alice is gone: bob claims what she left pending.
+        var claimed = stream.claim("workers", "bob", 0, TimeUnit.MILLISECONDS, second);
+        assertThat(claimed.keySet()).containsExactly(second);
+        assertThat(stream.listPending("workers", StreamMessageId.MIN, StreamMessageId.MAX, 10))
+                .singleElement().satisfies(p -> assertThat(p.getConsumerName()).isEqualTo("bob"));
+        assertThat(stream.ack("workers", second)).isEqualTo(1);
+        assertThat(stream.getPendingInfo("workers").getTotal()).isZero();
+        assertThat(stream.readGroup("workers", "bob", StreamReadGroupArgs.neverDelivered())).isEmpty();
     }
 }

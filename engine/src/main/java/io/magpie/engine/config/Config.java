@@ -18,6 +18,8 @@ import java.util.Map;
 public final class Config {
     private final Map<String, Param> byName = new LinkedHashMap<>();
     private final Map<String, Param> canonical = new LinkedHashMap<>();
+    /** The config file's "user name rules..." lines, for ACL to load at startup (not a CONFIG parameter). */
+    public final java.util.List<java.util.List<String>> userDirectives = new java.util.ArrayList<>();
 
     public <P extends Param> P register(P p) {
         if (byName.putIfAbsent(p.name(), p) != null) throw new IllegalStateException("duplicate config " + p.name());

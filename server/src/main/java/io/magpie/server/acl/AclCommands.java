@@ -86,10 +86,18 @@ public final class AclCommands {
         if (!aclfile.value().isEmpty() && !userDirectives.isEmpty()) {
             throw new IllegalStateException("Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
         }
+        java.util.Set<String> seen = new java.util.HashSet<>();
         for (List<String> words : userDirectives) {
             if (words.isEmpty()) continue;
             String name = words.get(0);
-            Acl.SetUserResult r = acl.setUser(name, words.subList(1, words.size()), List.of());
+            if (!seen.add(name)) {
+                throw new IllegalStateException("Error in user declaration '" + name + "': Duplicate user found. A user can only be defined once in config files");
+            }
+            List<String> ops = new ArrayList<>();
+            // ACLLoadConfiguredUsers: the one user that exists already, default, starts over from reset.
+            if (acl.user(name) != null) ops.add("reset");
+            ops.addAll(words.subList(1, words.size()));
+            Acl.SetUserResult r = acl.setUser(name, ops, List.of());
             if (r.error() != null) throw new IllegalStateException("Error in user declaration '" + name + "': " + r.error());
         }
         if (!aclfile.value().isEmpty()) {

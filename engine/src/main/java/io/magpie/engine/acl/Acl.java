@@ -339,6 +339,21 @@ public final class Acl {
         };
     }
 
+    /** execCommand's re-check of a queued command: null, or the NOPERM reply (logged in MULTI context). */
+    public String checkQueued(Client c, long nowMs) {
+        User u = c.aclUser;
+        if (u == null || u.unrestricted || c.obeyed) return null;
+        int r = check(u, c.cmd, c.argv, 0, c.argc);
+        if (r == OK) return null;
+        log.add(r, CTX_MULTI, r == DENIED_CMD ? c.cmd.fullName : string(c.argv[pos[0]]), u.name, nowMs, clientInfo.apply(c));
+        return "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call."
+                + " This command is no longer allowed for the following reason: " + switch (r) {
+            case DENIED_CMD -> "no permission to execute the command or subcommand";
+            case DENIED_KEY -> "no permission to touch the specified keys";
+            default -> "no permission to access one of the channels used as arguments";
+        };
+    }
+
     /* ---------------- strings ---------------- */
 
     /** Bytes as a string of one char per byte: rules, names and patterns stay binary-safe. */

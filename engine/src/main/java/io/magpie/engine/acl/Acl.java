@@ -339,6 +339,24 @@ public final class Acl {
         };
     }
 
+    /**
+     * For redis.call/pcall (script.c's scriptVerifyACL): null when the script caller's user may
+     * run the inner command, else Redis's message, which the scripting layer wraps as a script
+     * error; the denial is logged in "lua" context with the caller's client info.
+     */
+    public String checkScriptCall(Client caller, RedisCommand cmd, byte[][] argv, int argc, long nowMs) {
+        User u = caller.aclUser;
+        if (u == null || u.unrestricted || caller.obeyed) return null;
+        int r = check(u, cmd, argv, 0, argc);
+        if (r == OK) return null;
+        log.add(r, CTX_LUA, r == DENIED_CMD ? cmd.fullName : string(argv[pos[0]]), u.name, nowMs, clientInfo.apply(caller));
+        return "The user executing the script " + switch (r) {
+            case DENIED_CMD -> "can't run this command or subcommand";
+            case DENIED_KEY -> "can't access at least one of the keys mentioned in the command arguments";
+            default -> "can't publish to the channel mentioned in the command";
+        };
+    }
+
     /** execCommand's re-check of a queued command: null, or the NOPERM reply (logged in MULTI context). */
     public String checkQueued(Client c, long nowMs) {
         User u = c.aclUser;

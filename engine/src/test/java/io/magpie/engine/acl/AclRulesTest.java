@@ -121,4 +121,21 @@ class AclRulesTest {
             }
         }
     }
+
+    @Test
+    void aScriptsInnerCommandIsCheckedAgainstTheCallersUserAndLoggedInLuaContext() {
+        io.magpie.engine.Engine engine = new io.magpie.engine.Engine(new io.magpie.engine.config.Config(), io.magpie.engine.Clock.SYSTEM, 1);
+        Acl a = engine.acl;
+        a.setUser("u", List.of("on", "nopass", "+@all", "~k*"), List.of());
+        io.magpie.engine.Client caller = io.magpie.engine.Client.detached(engine);
+        RedisCommand get = engine.commands.lookupAny("get");
+        // The default user runs anything.
+        assertThat(a.checkScriptCall(caller, get, new byte[][] {"get".getBytes(), "x".getBytes()}, 2, 0)).isNull();
+        caller.aclUser = a.user("u");
+        assertThat(a.checkScriptCall(caller, get, new byte[][] {"get".getBytes(), "k1".getBytes()}, 2, 0)).isNull();
+        assertThat(a.checkScriptCall(caller, get, new byte[][] {"get".getBytes(), "x".getBytes()}, 2, 0))
+                .isEqualTo("The user executing the script can't access at least one of the keys mentioned in the command arguments");
+        AclLog.Entry e = a.log.newest(1).get(0);
+        assertThat(List.of(e.reasonName(), e.contextName(), e.object, e.username)).containsExactly("key", "lua", "x", "u");
+    }
 }

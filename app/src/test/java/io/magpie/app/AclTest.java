@@ -136,6 +136,19 @@ class AclTest {
         }
     }
 
+    @Test
+    void aclLoadClosesTheConnectionsOfTheUsersItReplacesButNotTheDefaultUsers() throws Exception {
+        Path f = Files.createTempDirectory("acl-load").resolve("users.acl");
+        Files.writeString(f, "user alice on nopass +@all ~*\nuser default on nopass +@all ~* &*\n");
+        try (TestServer m = new TestServer("--aclfile", f.toString()); RespClient admin = m.client(); RespClient alice = m.client()) {
+            assertThat(text(alice.call("AUTH", "alice", "x"))).isEqualTo("OK");
+            assertThat(clientUsers(admin)).containsExactlyInAnyOrder("default", "alice");
+            assertThat(text(admin.call("ACL", "LOAD"))).isEqualTo("OK");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(clientUsers(admin)).containsExactly("default"));
+            assertThat(text(admin.call("ACL", "WHOAMI"))).isEqualTo("default");
+        }
+    }
+
     private static List<String> clientUsers(RespClient c) {
         List<String> users = new ArrayList<>();
         for (String line : text(c.call("CLIENT", "LIST")).split("\n")) {

@@ -101,7 +101,7 @@ public final class AclCommands {
             if (r.error() != null) throw new IllegalStateException("Error in user declaration '" + name + "': " + r.error());
         }
         if (!aclfile.value().isEmpty()) {
-            String errors = loadFile();
+            String errors = loadFile(null);
             if (errors != null) throw new IllegalStateException("Aborting Redis startup because of ACL errors: " + errors);
         }
     }
@@ -219,13 +219,13 @@ public final class AclCommands {
 
     void load(Client c) {
         if (aclfile.value().isEmpty()) throw new ReplyException(NO_ACLFILE);
-        String errors = loadFile();
+        String errors = loadFile(c);
         if (errors != null) throw new ReplyException("ERR " + errors);
         c.addReplyOk();
     }
 
-    /** ACLLoadFromFile: all users from the file, or none of it. */
-    private String loadFile() {
+    /** ACLLoadFromFile: all users from the file, or none of it; current is the client asking (ACL LOAD), if any. */
+    private String loadFile(Client current) {
         String file = aclfile.value();
         String text;
         try {
@@ -242,7 +242,7 @@ public final class AclCommands {
             v.aclUser = acl.defaultUser();
             v.user = "default";
             v.authenticated = false;
-            if (v.conn != null) server.kill(v);
+            kill(current, v);
         }
         return null;
     }

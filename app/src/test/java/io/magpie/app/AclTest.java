@@ -149,6 +149,32 @@ class AclTest {
         }
     }
 
+    @Test
+    void passwordsAndRulesAreRedactedInTheSlowlogAsRedisRedactsThem() {
+        try (RealRedis r = new RealRedis(); TestServer m = new TestServer()) {
+            List<List<String>> logged = new ArrayList<>();
+            for (int port : new int[] {r.port(), m.port()}) {
+                try (RespClient c = new RespClient(port)) {
+                    c.call("CONFIG", "SET", "slowlog-log-slower-than", "0");
+                    c.call("SLOWLOG", "RESET");
+                    c.call("ACL", "SETUSER", "sl", "on", ">secret", "+@all");
+                    c.call("AUTH", "sl", "secret");
+                    c.call("AUTH", "wrong");
+                    c.call("HELLO", "2", "AUTH", "sl", "secret", "SETNAME", "n");
+                    List<String> argvs = new ArrayList<>();
+                    for (Object e : (List<?>) c.call("SLOWLOG", "GET", "10").value()) {
+                        List<String> argv = new ArrayList<>();
+                        for (Object a : (List<?>) ((List<?>) e).get(3)) argv.add(a instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(a));
+                        argvs.add(String.join(" ", argv));
+                    }
+                    logged.add(argvs);
+                }
+            }
+            assertThat(logged.get(1)).isEqualTo(logged.get(0));
+            assertThat(String.join("\n", logged.get(0))).doesNotContain("secret");
+        }
+    }
+
     private static List<String> clientUsers(RespClient c) {
         List<String> users = new ArrayList<>();
         for (String line : text(c.call("CLIENT", "LIST")).split("\n")) {

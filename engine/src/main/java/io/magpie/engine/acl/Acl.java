@@ -372,6 +372,13 @@ public final class Acl {
         };
     }
 
+    private static final byte[] REDACTED = "(redacted)".getBytes(StandardCharsets.US_ASCII);
+
+    /** redactClientCommandArgument: a secret argument shows as "(redacted)" in the SLOWLOG. */
+    public static void redact(Client c, int argIndex) {
+        if (argIndex < c.argc) c.argv[argIndex] = REDACTED;
+    }
+
     /* ---------------- strings ---------------- */
 
     /** Bytes as a string of one char per byte: rules, names and patterns stay binary-safe. */

@@ -113,6 +113,7 @@ public final class AclCommands {
         if (Acl.hasSpaces(name)) throw new ReplyException("ERR Usernames can't contain spaces or null characters");
         List<String> ops = new ArrayList<>();
         for (int j = 3; j < c.argc; j++) ops.add(Acl.string(c.argv[j]));
+        for (int j = 2; j < c.argc; j++) Acl.redact(c, j);
         Acl.SetUserResult r = acl.setUser(name, ops, server.clients());
         if (r.error() != null) throw new ReplyException("ERR " + r.error());
         for (Client v : r.toKill()) kill(c, v);

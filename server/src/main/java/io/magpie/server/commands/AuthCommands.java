@@ -29,11 +29,13 @@ final class AuthCommands {
         if (c.argc > 3) {
             throw new ReplyException(io.magpie.engine.Errors.SYNTAX);
         }
+        String user = c.argc == 3 ? Acl.string(c.argv[1]) : "default";
+        byte[] pass = c.argv[c.argc - 1];
+        for (int j = 1; j < c.argc; j++) Acl.redact(c, j);
         if (c.argc == 2 && c.engine.acl.defaultUser().nopass()) {
             throw new ReplyException("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
         }
-        String user = c.argc == 3 ? Acl.string(c.argv[1]) : "default";
-        if (!authenticate(c, user, c.argv[c.argc - 1])) throw new ReplyException(WRONGPASS);
+        if (!authenticate(c, user, pass)) throw new ReplyException(WRONGPASS);
         c.addReplyOk();
     }
 
@@ -65,6 +67,8 @@ final class AuthCommands {
             if (c.argIs(j, "auth") && left >= 2) {
                 user = Acl.string(c.argv[j + 1]);
                 pass = c.argv[j + 2];
+                Acl.redact(c, j + 1);
+                Acl.redact(c, j + 2);
                 j += 2;
             } else if (c.argIs(j, "setname") && left >= 1) {
                 setName = c.argString(j + 1);

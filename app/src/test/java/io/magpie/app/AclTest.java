@@ -175,6 +175,37 @@ class AclTest {
         }
     }
 
+    @Test
+    void configRewriteWritesTheUsersLikeRedis() throws Exception {
+        Path dir = Files.createTempDirectory("acl-rewrite");
+        String original = "# users\nuser alice on >pw ~k* +@all\nuser bob on nopass -@all +get\ntimeout 0\n";
+        Path rf = Files.writeString(dir.resolve("r.conf"), original), mf = Files.writeString(dir.resolve("m.conf"), original);
+        int redisPort = RealRedis.freePort();
+        Process redis = new ProcessBuilder("redis-server", rf.toString(), "--port", String.valueOf(redisPort), "--bind", "127.0.0.1",
+                "--dir", dir.toString(), "--save", "").redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+        try (TestServer m = new TestServer("--user", "alice", "on", ">pw", "~k*", "+@all", "--user", "bob", "on", "nopass", "-@all", "+get")) {
+            RealRedis.waitUntilReady(redisPort, redis);
+            m.server().setConfigFile(mf.toString());
+            try (RespClient r = new RespClient(redisPort); RespClient mc = m.client()) {
+                for (RespClient c : new RespClient[] {r, mc}) {
+                    c.call("ACL", "DELUSER", "bob");
+                    c.call("ACL", "SETUSER", "carol", "on", ">x", "-@all", "+@hash", "~h*");
+                    c.call("ACL", "SETUSER", "alice", "-@dangerous");
+                    assertThat(text(c.call("CONFIG", "REWRITE"))).isEqualTo("OK");
+                }
+            }
+            assertThat(userLines(mf)).isEqualTo(userLines(rf)).hasSize(3);
+            assertThat(Files.readString(mf)).startsWith("# users\nuser alice on #");
+        } finally {
+            redis.destroy();
+            redis.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    private static List<String> userLines(Path conf) throws java.io.IOException {
+        return Files.readAllLines(conf).stream().filter(l -> l.startsWith("user ")).sorted().toList();
+    }
+
     private static List<String> clientUsers(RespClient c) {
         List<String> users = new ArrayList<>();
         for (String line : text(c.call("CLIENT", "LIST")).split("\n")) {

@@ -54,6 +54,8 @@ public final class AclCommands {
         pubsubDefault = c.register(new EnumParam<>("acl-pubsub-default", PubsubDefault.RESETCHANNELS, PubsubDefault.values(),
                 v -> v.name().toLowerCase(Locale.ROOT)));
         pubsubDefault.onChange(() -> acl.setPubsubDefaultAllChannels(pubsubDefault.value() == PubsubDefault.ALLCHANNELS));
+        // CONFIG REWRITE writes the users unless they live in the aclfile, whose lines it then drops.
+        c.userRewriteLines = () -> aclfile.value().isEmpty() ? List.of(acl.saveUsers().split("\n")) : List.of();
     }
 
     public static AclCommands register(MagpieServer server) {

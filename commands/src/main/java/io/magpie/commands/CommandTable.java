@@ -210,6 +210,16 @@ public final class CommandTable<H> {
         return byName.get(name.toLowerCase(Locale.ROOT));
     }
 
+    /** Every top-level command of the metadata, implemented or not, by name (ACL's command ids). */
+    public Collection<RedisCommand> allCommands() {
+        return all.values();
+    }
+
+    /** A top-level command of the metadata by name, implemented or not (ACL rules name any command). */
+    public RedisCommand lookupAny(String name) {
+        return all.get(name.toLowerCase(Locale.ROOT));
+    }
+
     /** Implemented top-level commands. */
     public Collection<RedisCommand> commands() {
         return byName.values();

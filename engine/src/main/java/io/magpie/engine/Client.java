@@ -43,6 +43,8 @@ public class Client {
     public String libName = "", libVersion = "";
     public boolean authenticated;
     public String user = "default";
+    /** The ACL user whose permissions apply; null runs anything (the master link, AOF loading). */
+    public io.magpie.engine.acl.User aclUser;
     public final long ctime;
     public long lastInteraction;
 
@@ -85,6 +87,7 @@ public class Client {
         this.ctime = engine.now();
         this.lastInteraction = ctime;
         this.authenticated = !engine.authRequired();
+        this.aclUser = engine.acl.defaultUser();
     }
 
     /** A client with a private unpooled output buffer (tests, AOF loading, fake clients). */

@@ -61,6 +61,8 @@ public final class Engine {
     /** DEBUG SET-ACTIVE-EXPIRE: tests turn the expire cycle off to observe lazy expiry alone. */
     public boolean activeExpireEnabled = true;
     private String requirePass;
+    /** ACL users; the default user's password is requirepass. */
+    public final io.magpie.engine.acl.Acl acl;
 
     public Engine(Config registry, Clock clock, long seed) {
         this.registry = registry;
@@ -70,6 +72,7 @@ public final class Engine {
         this.commands = CommandTable.load();
         io.magpie.engine.commands.Commands.registerAll(commands);
         this.execCommand = commands.lookup("exec".getBytes(StandardCharsets.US_ASCII));
+        this.acl = new io.magpie.engine.acl.Acl(new io.magpie.engine.acl.AclCommandIndex(commands));
         this.pipeline = new CommandPipeline(this);
         this.scripting = new io.magpie.engine.scripting.Scripting(this);
         this.dbs = new Database[16];
@@ -206,11 +209,12 @@ public final class Engine {
     }
 
     public boolean authRequired() {
-        return requirePass != null && !requirePass.isEmpty();
+        return acl.authRequired();
     }
 
     public void setRequirePass(String pass) {
         this.requirePass = pass;
+        acl.setDefaultPassword(pass);
     }
 
     public String requirePass() {

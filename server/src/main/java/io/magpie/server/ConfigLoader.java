@@ -107,6 +107,10 @@ public final class ConfigLoader {
                 }
                 continue;
             }
+            if (name.equals("user") && !words.isEmpty()) {
+                config.userDirectives.add(words);
+                continue;
+            }
             Param p = config.find(name);
             if (p == null) throw fatal(i + 1, line, "Bad directive or wrong number of arguments");
             if (words.isEmpty()) throw fatal(i + 1, line, "wrong number of arguments");

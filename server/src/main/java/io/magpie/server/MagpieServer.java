@@ -78,6 +78,9 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         void beforeExit(boolean save, boolean nosave) throws Exception;
     }
 
+    /** ACL's commands and configuration (aclfile, the config file's users). */
+    private final io.magpie.server.acl.AclCommands aclCommands;
+
     public MagpieServer(Config registry) {
         this.registry = registry;
         this.engine = new Engine(registry, Clock.SYSTEM, System.nanoTime());
@@ -88,6 +91,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         this.channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.runId = io.magpie.server.replication.Replication.randomId();
         ServerCommands.register(this);
+        this.aclCommands = io.magpie.server.acl.AclCommands.register(this);
         this.persistence = new Persistence(engine, registry, mainLoop.next(), new Persistence.Logger() {
             @Override public void notice(String message) {
                 Log.notice("%s", message);
@@ -219,6 +223,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
     public void start() throws InterruptedException {
         engine.setRequirePass(config.requirepass.value());
         config.requirepass.onChange(() -> engine.setRequirePass(config.requirepass.value()));
+        aclCommands.loadAtStartup(registry.userDirectives);
         Log.setLevel(config.loglevel.value());
         config.loglevel.onChange(() -> Log.setLevel(config.loglevel.value()));
         inertConfig.logIgnoredValues();

@@ -73,7 +73,10 @@ final class TransactionCommands {
                 c.argv = c.multiQueue.get(i);
                 c.argc = c.argv.length;
                 c.cmd = c.multiCommands.get(i);
-                engine.call(c);
+                // Permissions may have changed since the command was queued.
+                String denied = engine.acl.checkQueued(c, engine.now());
+                if (denied != null) c.addReplyError(denied);
+                else engine.call(c);
             }
         } finally {
             c.inExec = wasInExec;

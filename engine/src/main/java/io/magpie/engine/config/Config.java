@@ -18,6 +18,10 @@ import java.util.Map;
 public final class Config {
     private final Map<String, Param> byName = new LinkedHashMap<>();
     private final Map<String, Param> canonical = new LinkedHashMap<>();
+    /** The config file's "user name rules..." lines, for ACL to load at startup (not a CONFIG parameter). */
+    public final java.util.List<java.util.List<String>> userDirectives = new java.util.ArrayList<>();
+    /** The "user" lines CONFIG REWRITE writes (none with an aclfile); null leaves the file's user lines alone. */
+    public java.util.function.Supplier<java.util.List<String>> userRewriteLines;
 
     public <P extends Param> P register(P p) {
         Param placeholder = byName.get(p.name());

@@ -4,6 +4,7 @@ import io.magpie.engine.Blocking;
 import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.Errors;
+import io.magpie.engine.acl.Acl;
 import io.magpie.commands.KeyExtraction;
 import io.magpie.commands.KeyReferences;
 import io.magpie.commands.RedisCommand;
@@ -143,11 +144,16 @@ public final class CommandPipeline {
 
     /* ---------------- NOAUTH and ACL ---------------- */
 
-    /** NOAUTH for an unauthenticated client; then, as Redis, a no-multi command inside MULTI. */
+    /**
+     * NOAUTH for an unauthenticated client; then, as Redis, a no-multi command inside MULTI;
+     * then ACL's NOPERM for the command, its keys and channels. A user allowed everything (the
+     * default user out of the box) costs one flag test.
+     */
     String checkAuth(Client c, RedisCommand cmd) {
         if (!c.authenticated && !c.obeyed && engine.authRequired() && !cmd.noAuth) return Errors.NOAUTH;
         if (c.multi && cmd.noMulti) return "ERR Command not allowed inside a transaction";
-        return null;
+        if (c.aclUser == null || c.aclUser.unrestricted || c.obeyed) return null;
+        return engine.acl.checkClient(c, cmd, c.argv, c.argc, c.multi ? Acl.CTX_MULTI : Acl.CTX_TOPLEVEL, engine.now());
     }
 
     /* ---------------- topology ---------------- */

@@ -6,8 +6,7 @@ import io.magpie.commands.CommandTable;
 import io.magpie.engine.command.CommandHandler;
 import io.magpie.server.ConfigLoader;
 import io.magpie.server.MagpieServer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import io.magpie.engine.acl.Acl;
 
 /**
  * AUTH, HELLO, QUIT and RESET: authentication against requirepass (the "default" user of
@@ -31,24 +30,19 @@ final class AuthCommands {
         if (c.argc > 3) {
             throw new ReplyException(io.magpie.engine.Errors.SYNTAX);
         }
-        for (int i = 1; i < c.argc; i++) c.redactArgument(i);
-        if (c.argc == 2 && !c.engine.authRequired()) {
+        String user = c.argc == 3 ? Acl.string(c.argv[1]) : "default";
+        byte[] pass = c.argv[c.argc - 1];
+        for (int j = 1; j < c.argc; j++) Acl.redact(c, j);
+        if (c.argc == 2 && c.engine.acl.defaultUser().nopass()) {
             throw new ReplyException("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
         }
-        String user = c.argc == 3 ? c.argString(1) : "default";
-        byte[] pass = c.argv[c.argc - 1];
-        if (!checkPassword(c, user, pass)) throw new ReplyException(WRONGPASS);
-        c.authenticated = true;
-        c.user = user;
+        if (!authenticate(c, user, pass)) throw new ReplyException(WRONGPASS);
         c.addReplyOk();
     }
 
-    /** The default user only; with no requirepass it accepts any password (nopass). */
-    static boolean checkPassword(Client c, String user, byte[] pass) {
-        if (!user.equals("default")) return false;
-        if (!c.engine.authRequired()) return true;
-        // Constant-time comparison, as Redis's time_independent_strcmp.
-        return MessageDigest.isEqual(pass, c.engine.requirePass().getBytes(StandardCharsets.UTF_8));
+    /** ACLAuthenticateUser: the client becomes the user, or the failure goes to the ACL LOG. */
+    static boolean authenticate(Client c, String user, byte[] pass) {
+        return c.engine.acl.authenticate(c, user, pass, System.currentTimeMillis());
     }
 
     /** HELLO [protover [AUTH username password] [SETNAME clientname]] */
@@ -72,10 +66,10 @@ final class AuthCommands {
         for (int j = next; j < c.argc; j++) {
             int left = c.argc - j - 1;
             if (c.argIs(j, "auth") && left >= 2) {
-                c.redactArgument(j + 1);
-                c.redactArgument(j + 2);
-                user = c.argString(j + 1);
+                user = Acl.string(c.argv[j + 1]);
                 pass = c.argv[j + 2];
+                Acl.redact(c, j + 1);
+                Acl.redact(c, j + 2);
                 j += 2;
             } else if (c.argIs(j, "setname") && left >= 1) {
                 setName = c.argString(j + 1);
@@ -85,9 +79,7 @@ final class AuthCommands {
             }
         }
         if (user != null) {
-            if (!checkPassword(c, user, pass)) throw new ReplyException(WRONGPASS);
-            c.authenticated = true;
-            c.user = user;
+            if (!authenticate(c, user, pass)) throw new ReplyException(WRONGPASS);
         }
         if (!c.authenticated && c.engine.authRequired()) {
             throw new ReplyException("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
@@ -136,6 +128,7 @@ final class AuthCommands {
         c.suppressReplies(false);
         c.authenticated = !c.engine.authRequired();
         c.user = "default";
+        c.aclUser = c.engine.acl.defaultUser();
         c.readonlyMode = false;
         c.noEvict = false;
         if (c.monitor) c.monitor = false;

@@ -192,6 +192,7 @@ public final class ClientCommand {
         if ((c.argc & 1) == 1) throw new ReplyException(Errors.SYNTAX);
         long id = 0;
         String type = null, addr = null, laddr = null, user = null;
+        int userArg = 0;
         boolean skipMe = true;
         for (int i = 2; i < c.argc; i += 2) {
             String value = c.argString(i + 1);
@@ -210,8 +211,11 @@ public final class ClientCommand {
             } else if (c.argIs(i, "laddr")) {
                 laddr = value;
             } else if (c.argIs(i, "user")) {
-                if (!value.equals("default")) throw new ReplyException("ERR No such user '" + value + "'");
+                if (c.engine.acl.user(io.magpie.engine.acl.Acl.string(c.argv[i + 1])) == null) {
+                    throw new ReplyException("ERR No such user '" + value + "'");
+                }
                 user = value;
+                userArg = i + 1;
             } else if (c.argIs(i, "skipme")) {
                 if (value.equalsIgnoreCase("yes")) skipMe = true;
                 else if (value.equalsIgnoreCase("no")) skipMe = false;
@@ -227,7 +231,7 @@ public final class ClientCommand {
             if (type != null && !typeOf(other).equals(type)) continue;
             if (addr != null && (other.conn == null || !other.conn.remoteAddress().equals(addr))) continue;
             if (laddr != null && (other.conn == null || !other.conn.localAddress().equals(laddr))) continue;
-            if (user != null && !other.user.equals(user)) continue;
+            if (user != null && (other.aclUser == null || !other.aclUser.name.equals(io.magpie.engine.acl.Acl.string(c.argv[userArg])))) continue;
             if (other == c && skipMe) continue;
             victims.add(other);
         }

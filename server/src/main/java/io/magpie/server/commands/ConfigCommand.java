@@ -170,6 +170,7 @@ public final class ConfigCommand {
     public static void rewriteConfig(Config registry, Path file) throws IOException {
         List<String> lines = Files.exists(file) ? new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8)) : new ArrayList<>();
         Map<Param, List<Integer>> positions = new LinkedHashMap<>();
+        List<Integer> userLines = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) continue;
@@ -177,6 +178,7 @@ public final class ConfigCommand {
             if (argv == null || argv.length == 0) continue;
             Param p = registry.find(new String(argv[0], StandardCharsets.UTF_8));
             if (p != null) positions.computeIfAbsent(p, k -> new ArrayList<>()).add(i);
+            if (new String(argv[0], StandardCharsets.UTF_8).equalsIgnoreCase("user")) userLines.add(i);
         }
         List<String> appended = new ArrayList<>();
         Set<Integer> blank = new LinkedHashSet<>();
@@ -188,6 +190,14 @@ public final class ConfigCommand {
             for (; k < at.size() && k < newLines.size(); k++) lines.set(at.get(k), newLines.get(k));
             for (int r = k; r < at.size(); r++) blank.add(at.get(r));
             for (int r = k; r < newLines.size(); r++) appended.add(newLines.get(r));
+        }
+        if (registry.userRewriteLines != null) {
+            // rewriteConfigUserOption: every user's rules replace the file's user lines.
+            List<String> users = registry.userRewriteLines.get();
+            int k = 0;
+            for (; k < userLines.size() && k < users.size(); k++) lines.set(userLines.get(k), users.get(k));
+            for (int r = k; r < userLines.size(); r++) blank.add(userLines.get(r));
+            for (int r = k; r < users.size(); r++) appended.add(users.get(r));
         }
         for (int i : blank) lines.set(i, "");
         if (!appended.isEmpty()) {

@@ -21,7 +21,6 @@ final class AuthCommands {
         t.register("hello", c -> hello(server, c));
         t.register("quit", AuthCommands::quit);
         t.register("reset", AuthCommands::reset);
-        t.register("acl|whoami", c -> c.addReplyBulkString(c.user));
     }
 
     static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";

@@ -25,11 +25,16 @@ final class Daemon {
     /** Starts the daemon copy and returns true (this process must exit), or false when this is the copy. */
     static boolean detach(String[] args, String stdinConfig) throws IOException {
         if (isDaemon()) return false;
-        ProcessHandle.Info self = ProcessHandle.current().info();
         List<String> cmd = new ArrayList<>();
         if (new File("/usr/bin/setsid").canExecute()) cmd.add("/usr/bin/setsid");
-        cmd.add(self.command().orElse("java"));
-        cmd.addAll(List.of(self.arguments().orElseThrow(() -> new IOException("cannot read this process's command line"))));
+        // The same JVM, options and class path, rebuilt from the runtime rather than read back
+        // from /proc: ProcessHandle's view of a long command line can be empty.
+        cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)

@@ -65,9 +65,19 @@ public final class Main {
             System.err.println(e.getMessage());
             System.exit(1);
         }
-        if (server.config().daemonize.value() && Daemon.detach(args, stdinConfig)) {
-            System.exit(0); // the parent of a daemon, as after Redis's fork
-            return;
+        if (server.config().daemonize.value()) {
+            boolean parent;
+            try {
+                parent = Daemon.detach(args, stdinConfig);
+            } catch (java.io.IOException | RuntimeException e) {
+                Log.warning("Can't daemonize: %s", e.getMessage());
+                System.exit(1);
+                return;
+            }
+            if (parent) {
+                System.exit(0); // the parent of a daemon, as after Redis's fork
+                return;
+            }
         }
         server.setConfigFile(file);
         String logfile = server.config().logfile.value();

@@ -52,7 +52,10 @@ class ObjectMemoryTest {
             assertThat(c.value("OBJECT", "FREQ", "k")).isEqualTo(6L);
             for (int i = 0; i < 2000; i++) c.send("GET", "k");
             for (int i = 0; i < 2000; i++) c.read();
-            assertThat((Long) c.value("OBJECT", "FREQ", "k")).isBetween(8L, 30L);
+            // The counter is logarithmic and random (lfu-log-factor 10): 2000 reads land around
+            // 22-30 on both servers. Reaching 40 takes about 6000 reads on average (sd ~1200),
+            // so a bound of 40 fails only when reads count wrongly, not by chance.
+            assertThat((Long) c.value("OBJECT", "FREQ", "k")).isBetween(8L, 40L);
             assertThat(c.value("OBJECT", "REFCOUNT", "k")).isEqualTo(1L);
         }, "--maxmemory-policy", "allkeys-lfu");
     }

@@ -27,6 +27,8 @@ class CommandLogsDifferentialTest extends AgainstRealRedis {
         {"HELLO", "2", "AUTH", "default", "pw", "SETNAME", "me"},
         {"CONFIG", "SET", "masterauth", "secret", "maxmemory-samples", "5"},
         {"CONFIG", "SET", "nosuch", "x", "masterauth", "secret2"},
+        {"ACL", "SETUSER", "logbob", "on", ">secret3", "~*", "&*", "+@all"},
+        {"AUTH", "logbob", "secret3"},
         {"SET", "k", "v"},
     };
 

@@ -13,8 +13,12 @@ final class CommandDict {
     private int size;
 
     void put(RedisCommand cmd) {
+        put(cmd.name.getBytes(StandardCharsets.US_ASCII), cmd);
+    }
+
+    /** Under another name than its own (rename-command). */
+    void put(byte[] name, RedisCommand cmd) {
         if ((size + 1) * 2 > names.length) grow();
-        byte[] name = cmd.name.getBytes(StandardCharsets.US_ASCII);
         int mask = names.length - 1;
         for (int i = hash(name) & mask; ; i = (i + 1) & mask) {
             if (names[i] == null) {
@@ -51,6 +55,6 @@ final class CommandDict {
         names = new byte[oldNames.length * 2][];
         commands = new RedisCommand[oldNames.length * 2];
         size = 0;
-        for (int i = 0; i < oldNames.length; i++) if (oldNames[i] != null) put(oldCommands[i]);
+        for (int i = 0; i < oldNames.length; i++) if (oldNames[i] != null) put(oldNames[i], oldCommands[i]);
     }
 }

@@ -210,6 +210,26 @@ public final class CommandTable<H> {
         return byName.get(name.toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * rename-command: the implemented command {@code from} is served as {@code to} from now on,
+     * or not at all when {@code to} is empty. Its name in COMMAND, INFO and the logs stays its
+     * own, as in Redis, where only the lookup dict changes. Returns Redis's config error, or null.
+     */
+    public String rename(String from, String to) {
+        String oldName = from.toLowerCase(Locale.ROOT);
+        String newName = to.toLowerCase(Locale.ROOT);
+        RedisCommand cmd = byName.get(oldName);
+        if (cmd == null) return "No such command in rename-command";
+        if (!newName.isEmpty() && byName.containsKey(newName)) return "Target command name already exists";
+        byName.remove(oldName);
+        if (!newName.isEmpty()) byName.put(newName, cmd);
+        implemented = new CommandDict();
+        for (Map.Entry<String, RedisCommand> e : byName.entrySet()) {
+            implemented.put(e.getKey().getBytes(StandardCharsets.US_ASCII), e.getValue());
+        }
+        return null;
+    }
+
     /** Every top-level command of the metadata, implemented or not, by name (ACL's command ids). */
     public Collection<RedisCommand> allCommands() {
         return all.values();

@@ -107,6 +107,11 @@ public final class ConfigLoader {
                 }
                 continue;
             }
+            if (name.equals("rename-command") && words.size() == 2 && config.commandRenamer != null) {
+                String err = config.commandRenamer.apply(words.get(0), words.get(1));
+                if (err != null) throw fatal(i + 1, line, err);
+                continue;
+            }
             if (name.equals("user") && !words.isEmpty()) {
                 config.userDirectives.add(words);
                 continue;

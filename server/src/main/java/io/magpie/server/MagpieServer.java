@@ -92,6 +92,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         this.runId = io.magpie.server.replication.Replication.randomId();
         ServerCommands.register(this);
         this.aclCommands = io.magpie.server.acl.AclCommands.register(this);
+        registry.commandRenamer = engine.commands::rename;
         this.persistence = new Persistence(engine, registry, mainLoop.next(), new Persistence.Logger() {
             @Override public void notice(String message) {
                 Log.notice("%s", message);

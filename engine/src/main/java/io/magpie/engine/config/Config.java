@@ -20,6 +20,8 @@ public final class Config {
     private final Map<String, Param> canonical = new LinkedHashMap<>();
     /** The config file's "user name rules..." lines, for ACL to load at startup (not a CONFIG parameter). */
     public final java.util.List<java.util.List<String>> userDirectives = new java.util.ArrayList<>();
+    /** rename-command FROM TO, applied to the command table as the file is read; returns Redis's error or null. */
+    public java.util.function.BiFunction<String, String, String> commandRenamer;
     /** The "user" lines CONFIG REWRITE writes (none with an aclfile); null leaves the file's user lines alone. */
     public java.util.function.Supplier<java.util.List<String>> userRewriteLines;
 

@@ -1,5 +1,6 @@
 package io.magpie.engine.types;
 
+import io.magpie.engine.util.Numbers;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -173,8 +174,8 @@ public final class StreamListpack {
     /** Does the element equal s (compared as lpGet's bytes)? */
     public static boolean equalsBytes(byte[] lp, int p, byte[] s) {
         if (isInt(lp, p)) {
-            long v = canonicalLong(s); // an integer element equals only the canonical text of its value
-            return v != NOT_A_LONG ? v == getInt(lp, p) : Arrays.equals(get(lp, p), s);
+            long v = Numbers.canonicalLong(s, 20); // an integer element equals only the canonical text of its value
+            return v != Numbers.INVALID ? v == getInt(lp, p) : Arrays.equals(get(lp, p), s);
         }
         int off = strOffset(lp, p), len = strLength(lp, p);
         return len == s.length && Arrays.equals(lp, off, off + len, s, 0, len);
@@ -193,8 +194,8 @@ public final class StreamListpack {
 
     /** Appends a string element, stored as an integer when it is one (lpAppend). */
     public static byte[] appendString(byte[] lp, byte[] s) {
-        long v = canonicalLong(s);
-        if (v != NOT_A_LONG) return appendInt(lp, v);
+        long v = Numbers.canonicalLong(s, 20);
+        if (v != Numbers.INVALID) return appendInt(lp, v);
         int n = stringEncodedSize(s.length);
         int at = bytes(lp) - 1;
         lp = ensure(lp, n + backlenSize(n));
@@ -232,8 +233,8 @@ public final class StreamListpack {
 
     /** Bytes a string element takes once appended (encoding, data, backlen), as Redis sizes it. */
     public static int elementSize(byte[] s) {
-        long v = canonicalLong(s);
-        int n = v != NOT_A_LONG ? intEncodedSize(v) : stringEncodedSize(s.length);
+        long v = Numbers.canonicalLong(s, 20);
+        int n = v != Numbers.INVALID ? intEncodedSize(v) : stringEncodedSize(s.length);
         return n + backlenSize(n);
     }
 
@@ -312,23 +313,4 @@ public final class StreamListpack {
         for (int i = 0; i < n; i++) b[off + i] = (byte) (v >>> (8 * i));
     }
 
-    private static final long NOT_A_LONG = Long.MIN_VALUE;
-
-    /** string2ll's strict form (lpStringToInt64): a canonical decimal of at most 20 characters. */
-    private static long canonicalLong(byte[] s) {
-        int n = s.length;
-        if (n == 0 || n > 20) return NOT_A_LONG;
-        int i = 0;
-        boolean neg = s[0] == '-';
-        if (neg && ++i == n) return NOT_A_LONG;
-        if (s[i] == '0') return n == 1 ? 0 : NOT_A_LONG;
-        long v = 0;
-        for (; i < n; i++) {
-            int d = s[i] - '0';
-            if (d < 0 || d > 9) return NOT_A_LONG;
-            if (v > (Long.MAX_VALUE - d) / 10) return NOT_A_LONG;
-            v = v * 10 + d;
-        }
-        return neg ? -v : v;
-    }
 }

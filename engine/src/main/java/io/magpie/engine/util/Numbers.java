@@ -44,6 +44,32 @@ public final class Numbers {
         return true;
     }
 
+    /**
+     * The strict form the compact encodings use (lpStringToInt64, rdbTryIntegerEncoding): the
+     * value of s[off..off+len) if it is the canonical decimal text of a long of at most
+     * maxLen characters (no leading zeros, no "+", no "-0"), else {@link #INVALID}. No
+     * allocation: the listpack, RDB and stream writers call it for every element.
+     */
+    public static long canonicalLong(byte[] s, int off, int len, int maxLen) {
+        if (len == 0 || len > maxLen) return INVALID;
+        int i = off, end = off + len;
+        boolean neg = s[i] == '-';
+        if (neg && ++i == end) return INVALID;
+        if (s[i] == '0') return len == 1 ? 0 : INVALID;
+        long v = 0;
+        for (; i < end; i++) {
+            int d = s[i] - '0';
+            if (d < 0 || d > 9) return INVALID;
+            if (v > (Long.MAX_VALUE - d) / 10) return INVALID;
+            v = v * 10 + d;
+        }
+        return neg ? -v : v;
+    }
+
+    public static long canonicalLong(byte[] s, int maxLen) {
+        return canonicalLong(s, 0, s.length, maxLen);
+    }
+
     public static boolean isLong(byte[] s) {
         return parseLong(s, new long[1]);
     }

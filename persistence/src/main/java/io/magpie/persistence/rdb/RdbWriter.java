@@ -1,5 +1,6 @@
 package io.magpie.persistence.rdb;
 
+import io.magpie.engine.util.Numbers;
 import io.magpie.persistence.Lzf;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -160,8 +161,8 @@ public final class RdbWriter {
      */
     public void writeString(byte[] s, int off, int n) {
         if (n <= 11 && n > 0) {
-            long v = parseCanonicalLong(s, off, n);
-            if (v != NOT_A_LONG && writeEncodedInt(v)) return;
+            long v = Numbers.canonicalLong(s, off, n, 11);
+            if (v != Numbers.INVALID && writeEncodedInt(v)) return;
         }
         if (compression && n > 20) {
             byte[] c = Lzf.compress(s, off, n, n - 4);
@@ -181,25 +182,6 @@ public final class RdbWriter {
         writeString(s.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static final long NOT_A_LONG = Long.MIN_VALUE;
-
-    /** The value of s if it is the canonical decimal form of an int32-range long (string2ll + ll2string round trip). */
-    private static long parseCanonicalLong(byte[] s, int off, int n) {
-        int i = off, end = off + n;
-        boolean neg = s[i] == '-';
-        if (neg) {
-            i++;
-            if (i == end) return NOT_A_LONG;
-        }
-        if (s[i] == '0') return (n == 1) ? 0 : NOT_A_LONG;
-        long v = 0;
-        for (; i < end; i++) {
-            int d = s[i] - '0';
-            if (d < 0 || d > 9) return NOT_A_LONG;
-            v = v * 10 + d; // at most 11 characters: no overflow
-        }
-        return neg ? -v : v;
-    }
 
     /** rdbSaveAuxField with a string value. */
     public void writeAux(String key, String value) {

@@ -1,5 +1,6 @@
 package io.magpie.persistence.rdb.encoding;
 
+import io.magpie.engine.util.Numbers;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -100,9 +101,9 @@ public final class Listpack {
 
     /** Bytes one element takes in a listpack (encoding, data and backlen), as {@link #write} encodes it. */
     public static int entrySize(byte[] e) {
-        long v = Ints.parseCanonical(e, 20);
+        long v = Numbers.canonicalLong(e, 20);
         int n;
-        if (v != Ints.NOT_A_LONG || (e.length == 1 && e[0] == '0')) {
+        if (v != Numbers.INVALID || (e.length == 1 && e[0] == '0')) {
             if (v >= 0 && v <= 127) n = 1;
             else if (v >= -4096 && v <= 4095) n = 2;
             else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) n = 3;
@@ -124,8 +125,8 @@ public final class Listpack {
 
     private static void append(Out o, byte[] e) {
         int start = o.pos;
-        long v = Ints.parseCanonical(e, 20);
-        if (v != Ints.NOT_A_LONG || (e.length == 1 && e[0] == '0')) {
+        long v = Numbers.canonicalLong(e, 20);
+        if (v != Numbers.INVALID || (e.length == 1 && e[0] == '0')) {
             if (v >= 0 && v <= 127) {
                 o.put((int) v);
             } else if (v >= -4096 && v <= 4095) {

@@ -18,16 +18,7 @@ CLIENTS="${CLIENTS:-50}"
 PIPELINE="${PIPELINE:-16}"
 WARMUP="${WARMUP:-300000}"
 
-redis_port="$(free_port)"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" \
-  --logfile "$workdir/redis.log" --daemonize no &
-pids+=("$!")
-wait_ready "$redis_port" "$!"
-magpie_port="$(free_port)"
-# shellcheck disable=SC2086
-java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$magpie_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$workdir" >"$workdir/magpie.log" 2>&1 &
-pids+=("$!")
-wait_ready "$magpie_port" "$!"
+start_pair
 
 for port in "$redis_port" "$magpie_port"; do
   redis-cli -p "$port" ACL SETUSER bench on '>benchpw' -@all +set +get +ping '+config|get' '~key:*' >/dev/null

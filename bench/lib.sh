@@ -35,3 +35,21 @@ wait_ready() {
   echo "server on port $1 did not start" >&2
   return 1
 }
+
+# start_pair: a redis-server and a Magpie side by side on free ports, each with nothing to
+# save, both answering before it returns; sets redis_port, redis_pid, magpie_port, magpie_pid.
+start_pair() {
+  redis_port="$(free_port)"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" \
+    --logfile "$workdir/redis.log" --daemonize no &
+  redis_pid=$!
+  pids+=("$redis_pid")
+  magpie_port="$(free_port)"
+  # shellcheck disable=SC2086
+  java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$magpie_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$workdir" \
+    >"$workdir/magpie.log" 2>&1 &
+  magpie_pid=$!
+  pids+=("$magpie_pid")
+  wait_ready "$redis_port" "$redis_pid"
+  wait_ready "$magpie_port" "$magpie_pid"
+}

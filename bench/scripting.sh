@@ -18,18 +18,7 @@ WARMUP="${WARMUP:-200000}"
 RANDOM_KEYSPACE="${RANDOM_KEYSPACE:-100000}"
 SCRIPT="local n = redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], 3600) return n"
 
-redis_port="$(free_port)"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" \
-  --logfile "$workdir/redis.log" --daemonize no &
-redis_pid=$!
-pids+=("$redis_pid")
-magpie_port="$(free_port)"
-# shellcheck disable=SC2086
-java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$magpie_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$workdir" >"$workdir/magpie.log" 2>&1 &
-magpie_pid=$!
-pids+=("$magpie_pid")
-wait_ready "$redis_port" "$redis_pid"
-wait_ready "$magpie_port" "$magpie_pid"
+start_pair
 
 sha=""
 for port in "$redis_port" "$magpie_port"; do sha="$(redis-cli -h 127.0.0.1 -p "$port" script load "$SCRIPT")"; done

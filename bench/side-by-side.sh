@@ -39,18 +39,7 @@ RANDOM_KEYSPACE="${RANDOM_KEYSPACE:-100000}"
 mode=throughput
 [ "${1:-}" = "--memory" ] && mode=memory
 
-redis_port="$(free_port)"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" \
-  --logfile "$workdir/redis.log" --daemonize no &
-redis_pid=$!
-pids+=("$redis_pid")
-magpie_port="$(free_port)"
-# shellcheck disable=SC2086
-java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$magpie_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$workdir" >"$workdir/magpie.log" 2>&1 &
-magpie_pid=$!
-pids+=("$magpie_pid")
-wait_ready "$redis_port" "$redis_pid"
-wait_ready "$magpie_port" "$magpie_pid"
+start_pair
 
 echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') pid $redis_pid port $redis_port;" \
   "Magpie pid $magpie_pid port $magpie_port, JVM: $MAGPIE_JAVA_OPTS; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -7,7 +7,6 @@ import io.magpie.engine.util.ByteKey;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -285,10 +284,15 @@ public final class Tracking {
             return;
         }
         int effort = 100 * (overLimitRuns + 1);
-        Iterator<ByteKey> it = new ArrayList<>(table.keySet()).iterator();
-        // The map's own order is as arbitrary as Redis's random walk, and cheaper.
-        while (effort-- > 0 && it.hasNext()) {
-            invalidateTracked(null, it.next().bytes);
+        // At most effort keys are taken (this runs before every command while over the limit);
+        // the map's own order is as arbitrary as Redis's random walk, and cheaper.
+        List<ByteKey> victims = new ArrayList<>(Math.min(effort, table.size()));
+        for (ByteKey k : table.keySet()) {
+            if (victims.size() == effort) break;
+            victims.add(k);
+        }
+        for (ByteKey k : victims) {
+            invalidateTracked(null, k.bytes);
             if (table.size() <= max) {
                 overLimitRuns = 0;
                 return;

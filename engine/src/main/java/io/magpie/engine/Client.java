@@ -313,6 +313,8 @@ public class Client {
 
     byte[][] propagateArgv;
     boolean preventPropagation;
+    /** Where this client's writes go ({@link WriteUnit#ALL}; a script's client: what redis.set_repl chose). */
+    public int propagateTargets = WriteUnit.ALL;
 
     /* ---------------- what SLOWLOG and MONITOR show (Redis's original_argv) ---------------- */
 

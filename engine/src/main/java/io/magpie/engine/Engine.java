@@ -321,7 +321,7 @@ public final class Engine {
         c.originalArgv = null;
         // Nothing loaded from a file is propagated: it is in the file already (DEBUG LOADAOF).
         if (dirty != dirtyBefore && !c.preventPropagation && cmd.write && !loading) {
-            writes.propagate(c.db.id, c.propagateArgv != null ? c.propagateArgv : java.util.Arrays.copyOf(c.argv, c.argc));
+            writes.propagate(c.db.id, c.propagateArgv != null ? c.propagateArgv : java.util.Arrays.copyOf(c.argv, c.argc), c.propagateTargets);
         }
     }
 

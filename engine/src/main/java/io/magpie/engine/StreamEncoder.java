@@ -38,16 +38,19 @@ public final class StreamEncoder {
     /** Appends a unit to out. */
     public void unit(WriteUnit u, ByteBuf out) {
         writer.target(out);
-        boolean wrap = u.atomic() && u.size() > 1;
+        boolean wrap = u.wrap();
         if (wrap) {
-            select(u.db(0));
+            select(u.multiDb());
             writer.command(MULTI);
         }
         for (int i = 0; i < u.size(); i++) {
             select(u.db(i));
             writer.command(u.argv(i));
         }
-        if (wrap) writer.command(EXEC);
+        if (wrap) {
+            select(u.execDb());
+            writer.command(EXEC);
+        }
     }
 
     /** Appends one command that runs in db (an AOF base written as commands). */

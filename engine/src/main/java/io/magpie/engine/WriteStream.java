@@ -30,23 +30,37 @@ public final class WriteStream {
     private static final byte[][] EXEC = {"EXEC".getBytes()};
 
     private final List<UnitListener> listeners = new ArrayList<>();
+    /** Each listener's targets ({@link WriteUnit#AOF}, {@link WriteUnit#REPLICA}), by its index. */
+    private final List<Integer> listenerTargets = new ArrayList<>();
     private final WriteUnit pending = new WriteUnit();
+    /** What one consumer reads of a unit that is partly for the others. */
+    private final WriteUnit filtered = new WriteUnit();
 
+    /** A consumer of every write (tests, observers, the Raft log). */
     public void addListener(UnitListener l) {
+        addListener(l, WriteUnit.ALL);
+    }
+
+    /** A consumer of the writes for target: the AOF or the replicas (redis.set_repl chooses). */
+    public void addListener(UnitListener l, int target) {
         listeners.add(l);
+        listenerTargets.add(target);
     }
 
     public void removeListener(UnitListener l) {
-        listeners.remove(l);
+        int i = listeners.indexOf(l);
+        if (i < 0) return;
+        listeners.remove(i);
+        listenerTargets.remove(i);
     }
 
     public void addListener(Listener l) {
-        listeners.add(u -> {
-            boolean wrap = u.atomic() && u.size() > 1;
-            if (wrap) l.onWrite(u.db(0), MULTI);
+        addListener(u -> {
+            boolean wrap = u.wrap();
+            if (wrap) l.onWrite(u.multiDb(), MULTI);
             for (int i = 0; i < u.size(); i++) l.onWrite(u.db(i), u.argv(i));
-            if (wrap) l.onWrite(u.db(u.size() - 1), EXEC);
-        });
+            if (wrap) l.onWrite(u.execDb(), EXEC);
+        }, WriteUnit.ALL);
     }
 
     public boolean hasListeners() {
@@ -55,8 +69,13 @@ public final class WriteStream {
 
     /** Queues a write of the current unit (Redis's alsoPropagate). */
     public void propagate(int db, byte[][] argv) {
-        if (listeners.isEmpty()) return;
-        pending.add(db, argv);
+        propagate(db, argv, WriteUnit.ALL);
+    }
+
+    /** Queues a write for some consumers only (a script's redis.set_repl); none: nothing is queued. */
+    public void propagate(int db, byte[][] argv, int target) {
+        if (listeners.isEmpty() || target == 0) return;
+        pending.add(db, argv, target);
     }
 
     /** The unit touches arbitrary keys (FLUSHALL, active expiry): its writes are not one transaction. */
@@ -67,7 +86,10 @@ public final class WriteStream {
     /** Ends the unit: delivers its writes. */
     public void flush() {
         if (pending.size() > 0) {
-            for (UnitListener l : listeners) l.onUnit(pending);
+            for (int i = 0; i < listeners.size(); i++) {
+                int target = listenerTargets.get(i);
+                listeners.get(i).onUnit(pending.partial() && target != WriteUnit.ALL ? pending.filter(target, filtered) : pending);
+            }
         }
         pending.clear();
     }

@@ -410,7 +410,7 @@ public final class Aof implements WriteStream.UnitListener {
             });
         }
         engine.writes.removeListener(this);
-        engine.writes.addListener(this);
+        engine.writes.addListener(this, io.magpie.engine.WriteUnit.AOF);
         lastFsyncMs = System.currentTimeMillis();
     }
 

@@ -52,6 +52,7 @@ final class RedisLib {
                 if (args.narg() != 1) throw raise("redis.set_repl() requires one argument.");
                 int flags = args.checkint(1);
                 if ((flags & ~REPL_ALL) != 0) throw raise("Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+                s.setRepl(flags);
                 return NONE;
             }
         });

@@ -159,6 +159,7 @@ public final class Scripting {
     void run(ScriptRun run, LuaEnvironment env, LuaValue fn, Varargs args) {
         Client lua = luaClient();
         lua.db = run.caller.db;
+        lua.propagateTargets = io.magpie.engine.WriteUnit.ALL;
         current = run;
         env.hook.reset();
         try {
@@ -212,6 +213,14 @@ public final class Scripting {
         Matcher m = LOCATION.matcher(msg);
         if (m.find()) msg = m.group(1).substring(1) + ":" + m.group(2) + ": " + msg.substring(m.end());
         return msg;
+    }
+
+    /**
+     * redis.set_repl (scriptSetRepl): where the script's following writes go, the AOF, the
+     * replicas, both or neither; REPL_AOF and REPL_REPLICA are WriteUnit's AOF and REPLICA.
+     */
+    void setRepl(int flags) {
+        if (current != null) luaClient().propagateTargets = flags;
     }
 
     /* ---------------- redis.call ---------------- */

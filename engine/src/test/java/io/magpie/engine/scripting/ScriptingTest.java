@@ -40,6 +40,47 @@ class ScriptingTest {
         assertThat(h.value(c, "GET", "a")).isNull();
     }
 
+    /** Each consumer's view of the stream as "db:ARGS" lines, as the AOF or the replicas read it. */
+    private List<String> consumer(int target) {
+        List<String> seen = new ArrayList<>();
+        h.engine.writes.addListener(u -> {
+            if (u.wrap()) seen.add(u.multiDb() + ":MULTI");
+            for (int i = 0; i < u.size(); i++) {
+                StringBuilder sb = new StringBuilder().append(u.db(i)).append(':');
+                for (byte[] a : u.argv(i)) sb.append(sb.charAt(sb.length() - 1) == ':' ? "" : " ").append(new String(a));
+                seen.add(sb.toString());
+            }
+            if (u.wrap()) seen.add(u.execDb() + ":EXEC");
+        }, target);
+        return seen;
+    }
+
+    @Test
+    void setReplSendsTheFollowingWritesToTheAofTheReplicasBothOrNeither() {
+        List<String> aof = consumer(io.magpie.engine.WriteUnit.AOF), replicas = consumer(io.magpie.engine.WriteUnit.REPLICA);
+        h.value(c, "EVAL", "redis.set_repl(redis.REPL_AOF); redis.call('set', 'a', '1'); redis.set_repl(redis.REPL_REPLICA); "
+                + "redis.call('set', 'r', '1'); redis.set_repl(redis.REPL_NONE); redis.call('set', 'n', '1'); "
+                + "redis.set_repl(redis.REPL_ALL); return redis.call('set', 'all', '1')", "0");
+        assertThat(aof).containsExactly("0:MULTI", "0:set a 1", "0:set all 1", "0:EXEC");
+        assertThat(replicas).containsExactly("0:MULTI", "0:set r 1", "0:set all 1", "0:EXEC");
+        assertThat(h.value(c, "MGET", "a", "r", "n", "all")).isEqualTo(List.of("1", "1", "1", "1"));
+    }
+
+    @Test
+    void aConsumerThatGetsNoneOfAScriptsSeveralWritesStillGetsMultiExecAsRedisSends() {
+        List<String> aof = consumer(io.magpie.engine.WriteUnit.AOF), replicas = consumer(io.magpie.engine.WriteUnit.REPLICA);
+        h.value(c, "EVAL", "redis.set_repl(redis.REPL_REPLICA); redis.call('set', 'r1', '1'); return redis.call('set', 'r2', '1')", "0");
+        assertThat(aof).containsExactly("0:MULTI", "0:EXEC");
+        assertThat(replicas).containsExactly("0:MULTI", "0:set r1 1", "0:set r2 1", "0:EXEC");
+        aof.clear();
+        replicas.clear();
+        // The next script starts again with REPL_ALL; REPL_NONE with one write sends nothing at all.
+        h.value(c, "EVAL", "return redis.call('set', 'x', '1')", "0");
+        h.value(c, "EVAL", "redis.set_repl(redis.REPL_NONE); return redis.call('set', 'y', '1')", "0");
+        assertThat(aof).containsExactly("0:set x 1");
+        assertThat(replicas).containsExactly("0:set x 1");
+    }
+
     @Test
     void functionLoadAndDeletePropagateAsThemselves() {
         h.propagated.clear();

@@ -65,7 +65,7 @@ public final class Replication implements WriteStream.UnitListener {
         this.server = server;
         this.engine = server.engine();
         this.config = new ReplicationConfig(server.registry());
-        engine.writes.addListener(this);
+        engine.writes.addListener(this, WriteUnit.REPLICA);
         config.replBacklogSize.onChange(() -> {
             if (backlog != null) backlog.resize(backlogSize());
         });

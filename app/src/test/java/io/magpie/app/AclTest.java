@@ -98,7 +98,7 @@ class AclTest {
 
     /** Each entry's fields with age-seconds' value replaced by its sign and client-info's by its user= field. */
     @SuppressWarnings("unchecked")
-    private static List<Object> withoutVaryingFields(Object log) {
+    static List<Object> withoutVaryingFields(Object log) {
         List<Object> out = new ArrayList<>();
         for (Object e : (List<Object>) log) {
             List<Object> fields = new ArrayList<>((List<Object>) e);

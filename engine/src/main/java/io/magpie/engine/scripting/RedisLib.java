@@ -78,9 +78,10 @@ final class RedisLib {
         r.rawset("acl_check_cmd", new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs args) {
-                if (args.narg() == 0) throw raise("Please specify at least one argument for this redis lib call");
-                if (s.engine.commands.lookup(args.checkjstring(1)) == null) throw raise("Invalid command passed to redis.acl_check_cmd()");
-                return TRUE;
+                byte[][] argv = Scripting.redisArgv(args);
+                if (argv == null) throw raise("Lua redis lib command arguments must be strings or integers");
+                if (argv.length == 0) throw raise("Please specify at least one argument for this redis lib call");
+                return valueOf(s.aclPermits(argv));
             }
         });
         r.rawset("REPL_NONE", REPL_NONE);

@@ -235,19 +235,8 @@ public final class Scripting {
         if (run == null) return fail(raise, "ERR redis.call can only be called while a script runs");
         int n = args.narg();
         if (n == 0) return fail(raise, "ERR Please specify at least one argument for this redis lib call");
-        byte[][] argv = new byte[n][];
-        for (int i = 0; i < n; i++) {
-            LuaValue v = args.arg(i + 1);
-            if (v.type() == LuaValue.TNUMBER) {
-                argv[i] = formatNumber(v.todouble()).getBytes(StandardCharsets.US_ASCII);
-            } else if (v.type() == LuaValue.TSTRING) {
-                LuaString s = v.checkstring();
-                argv[i] = new byte[s.m_length];
-                System.arraycopy(s.m_bytes, s.m_offset, argv[i], 0, s.m_length);
-            } else {
-                return fail(raise, "ERR Lua redis lib command arguments must be strings or integers");
-            }
-        }
+        byte[][] argv = redisArgv(args);
+        if (argv == null) return fail(raise, "ERR Lua redis lib command arguments must be strings or integers");
         String refused = checkCommand(run, argv);
         if (refused != null) return fail(raise, refused);
         Client lua = luaClient();
@@ -267,15 +256,55 @@ public final class Scripting {
         return reply;
     }
 
-    /** scriptCall's checks; sets the script client's cmd. Returns the refusal or null. */
-    private String checkCommand(ScriptRun run, byte[][] argv) {
+    /** A redis.call's arguments as the command's argv (luaArgsToRedisArgv); null when one is neither string nor number. */
+    static byte[][] redisArgv(Varargs args) {
+        int n = args.narg();
+        byte[][] argv = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            LuaValue v = args.arg(i + 1);
+            if (v.type() == LuaValue.TNUMBER) {
+                argv[i] = formatNumber(v.todouble()).getBytes(StandardCharsets.US_ASCII);
+            } else if (v.type() == LuaValue.TSTRING) {
+                LuaString s = v.checkstring();
+                argv[i] = new byte[s.m_length];
+                System.arraycopy(s.m_bytes, s.m_offset, argv[i], 0, s.m_length);
+            } else {
+                return null;
+            }
+        }
+        return argv;
+    }
+
+    /** lookupCommand: the command, or its subcommand when it has them and one is given; null if unknown. */
+    RedisCommand lookupCommand(byte[][] argv) {
         RedisCommand cmd = engine.commands.lookup(argv[0]);
         if (cmd != null && cmd.hasSubcommands() && (cmd.handler() == null || argv.length > 1)) {
             cmd = argv.length == 1 ? cmd : cmd.subcommand(CommandTable.lowerAscii(argv[1]));
         }
+        return cmd;
+    }
+
+    /**
+     * redis.acl_check_cmd: whether the script's caller's user may run this command with these
+     * arguments (ACLCheckAllUserCommandPerm, nothing logged).
+     */
+    boolean aclPermits(byte[][] argv) {
+        ScriptRun run = current;
+        RedisCommand cmd = lookupCommand(argv);
+        if (cmd == null) throw RedisLib.raise("Invalid command passed to redis.acl_check_cmd()");
+        return run == null || run.caller.obeyed
+                || engine.acl.check(run.caller.aclUser, cmd, argv, 0, argv.length) == io.magpie.engine.acl.Acl.OK;
+    }
+
+    /** scriptCall's checks, in its order; sets the script client's cmd. Returns the refusal or null. */
+    private String checkCommand(ScriptRun run, byte[][] argv) {
+        RedisCommand cmd = lookupCommand(argv);
         if (cmd == null) return "ERR Unknown Redis command called from script";
         if (!cmd.arityOk(argv.length)) return "ERR Wrong number of args calling Redis command from script";
         if (cmd.noscript) return "ERR This Redis command is not allowed from script";
+        // scriptVerifyACL: the caller's user, the denial logged in the "lua" context.
+        String denied = engine.acl.checkScriptCall(run.caller, cmd, argv, argv.length, engine.now());
+        if (denied != null) return "ERR " + denied;
         if (cmd.write) {
             if (run.readOnly) return "ERR Write commands are not allowed from read-only scripts.";
             if (engine.isReplica() && !run.caller.master && replicaReadOnly()) {

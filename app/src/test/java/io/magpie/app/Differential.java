@@ -17,6 +17,8 @@ import java.util.List;
  *   !sorted CMD ...    compare array replies as multisets (SMEMBERS, KEYS, HGETALL pairs...)
  *   !pairs CMD ...     compare a flat field/value array as a set of pairs (HGETALL)
  *   !type CMD ...      compare only the reply's RESP type and, for arrays, the length
+ *   !shape CMD ...     compare the reply with its integers, bulk lengths and decimals blanked
+ *                      (LATENCY HISTOGRAM, INFO latencystats: same structure, timings differ)
  *   !skip CMD ...      run on both, compare nothing (setup with random results)
  *   !sleep MS          wait (expiry)
  *   !noreply CMD ...   send to both, read nothing (a reply CLIENT REPLY OFF or SKIP swallows)
@@ -72,6 +74,7 @@ public final class Differential {
             case "sorted" -> assertThat(sortedIfList(actual.value())).as(where).isEqualTo(sortedIfList(expected.value()));
             case "pairs" -> assertThat(pairs(actual.value())).as(where).isEqualTo(pairs(expected.value()));
             case "type" -> assertThat(shape(actual)).as(where).isEqualTo(shape(expected));
+            case "shape" -> assertThat(blankFigures(actual.text())).as(where).isEqualTo(blankFigures(expected.text()));
             case "skip" -> { }
             default -> throw new IllegalArgumentException("unknown directive !" + mode + " at " + where);
         }
@@ -80,6 +83,11 @@ public final class Differential {
     /** Reply bytes with CR/LF made visible, so a failure shows the protocol as it was. */
     static String escape(String raw) {
         return raw.replace("\r\n", "\\r\\n ");
+    }
+
+    /** The reply with integer replies, bulk and verbatim lengths, and decimal figures as '#'. */
+    static String blankFigures(String raw) {
+        return escape(raw.replaceAll("(?<![^\n])([:$=])\\d+(?=\r\n)", "$1#").replaceAll("\\d+\\.\\d+", "#"));
     }
 
     private static Object sortedIfList(Object v) {

@@ -44,6 +44,8 @@ public final class RedisCommand {
 
     // INFO commandstats.
     public long calls, microseconds, rejectedCalls, failedCalls;
+    /** INFO latencystats and LATENCY HISTOGRAM: created at the first call while latency-tracking is on. */
+    public LatencyHistogram latencyHistogram;
 
     RedisCommand(String fullName, RedisCommand parent, int arity, Set<String> flags, int firstKey, int lastKey, int keyStep,
                  JsonNode info, JsonNode docs, KeySpec[] keySpecs, boolean sentinel, boolean onlySentinel) {
@@ -124,6 +126,14 @@ public final class RedisCommand {
 
     public void resetStats() {
         calls = microseconds = rejectedCalls = failedCalls = 0;
+        latencyHistogram = null;
+    }
+
+    /** updateCommandLatencyHistogram: one call's duration, in nanoseconds. */
+    public void recordLatency(long nanos) {
+        LatencyHistogram h = latencyHistogram;
+        if (h == null) latencyHistogram = h = new LatencyHistogram();
+        h.record(nanos);
     }
 
     @Override

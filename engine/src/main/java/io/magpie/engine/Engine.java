@@ -309,6 +309,8 @@ public final class Engine {
             cmd.calls++;
             cmd.microseconds += micros;
             if (c.cmdFailed) cmd.failedCalls++;
+            // latency-tracking: Redis records microseconds too (as ns), and not for a call that blocked.
+            if (!c.blocked && config.latencyTracking.value()) cmd.recordLatency(micros * 1000);
             stats.numCommands++;
             if (!c.blocked && !isExec) slowlog.maybeAdd(c, micros); // EXEC is skip_slowlog: its commands are logged
         }

@@ -56,6 +56,7 @@ public final class EngineConfig {
     public final LongParam listMaxListpackSize, listCompressDepth;
     public final LongParam hllSparseMaxBytes;
     public final LongParam latencyMonitorThreshold;
+    public final BoolParam latencyTracking;
     public final LongParam trackingTableMaxKeys;
     public final LongParam streamNodeMaxBytes, streamNodeMaxEntries;
 
@@ -88,6 +89,7 @@ public final class EngineConfig {
         listCompressDepth = c.register(new LongParam("list-compress-depth", 0, 0, INTMAX, false));
         hllSparseMaxBytes = c.register(new LongParam("hll-sparse-max-bytes", 3000, 0, LLMAX, true));
         latencyMonitorThreshold = c.register(new LongParam("latency-monitor-threshold", 0, 0, LLMAX, false));
+        latencyTracking = c.register(new BoolParam("latency-tracking", true));
         trackingTableMaxKeys = c.register(new LongParam("tracking-table-max-keys", 1_000_000, 0, LLMAX, false));
         // Streams (t_stream.c): a node closes at this many listpack bytes or entries.
         streamNodeMaxBytes = c.register(new LongParam("stream-node-max-bytes", 4096, 0, LLMAX, true));

@@ -92,13 +92,12 @@ public final class InertConfig {
         add(new OctalParam("unixsocketperm").immutable());
         add(number("socket-mark-id", 0, 0, UINTMAX).immutable());
         add(string("bind-source-addr", ""));
-        // Features this build does not have yet (ACL file, modules, latency tracking, client memory).
+        // Features this build does not have yet (ACL file, modules, client memory); latency-tracking-info-percentiles is read by INFO.
         add(string("aclfile", "").immutable());
         add(number("acllog-max-len", 128, 0, LONGMAX));
         add(choice("acl-pubsub-default", "resetchannels", "allchannels", "resetchannels"));
         add(choice("enable-protected-configs", "no", "no", "yes", "local").immutable());
         add(choice("enable-module-command", "no", "no", "yes", "local").immutable());
-        add(bool("latency-tracking", true));
         add(words("latency-tracking-info-percentiles", "50 99 99.9", InertConfig::validPercentiles).format(InertConfig::formatPercentiles));
         add(memoryOrPercent("maxmemory-clients"));
         add(number("tracking-table-max-keys", 1000000, 0, LONGMAX));

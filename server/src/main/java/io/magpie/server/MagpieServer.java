@@ -52,6 +52,8 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
     private final LatencyMonitor latency = new LatencyMonitor();
     private final List<ShutdownHook> shutdownHooks = new ArrayList<>();
     private final io.magpie.server.module.Modules modules = new io.magpie.server.module.Modules(this);
+    /** metrics-port: Prometheus metrics and the status page. */
+    private io.magpie.server.metrics.Observability observability;
     private ScheduledFuture<?> cron;
     private volatile boolean shuttingDown;
     private int boundPort;
@@ -121,6 +123,12 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
         });
         this.inertConfig = InertConfig.register(registry);
+        modules.add(observability = new io.magpie.server.metrics.Observability(this));
+    }
+
+    /** Where a mode adds its metric families and status page sections. */
+    public io.magpie.server.metrics.Observability observability() {
+        return observability;
     }
 
 
@@ -255,6 +263,12 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
             throw new IllegalStateException("Failed listening on port " + config.port.value() + " (tcp), aborting.", e);
         }
         boundAddresses = config.bind.addresses();
+        try {
+            observability.listen();
+        } catch (IllegalStateException e) {
+            for (Channel ch : listeners) ch.close();
+            throw e;
+        }
         // As Redis's main: the pid file is written once listening worked, before the dataset loads.
         String pidfile = config.pidfile.value();
         if (pidfile.isEmpty() && config.daemonize.value()) pidfile = "/var/run/redis.pid"; // CONFIG_DEFAULT_PID_FILE

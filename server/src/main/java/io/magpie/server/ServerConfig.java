@@ -33,6 +33,8 @@ public final class ServerConfig {
     public final EnumParam<Supervised> supervised;
     public final BoolParam alwaysShowLogo;
     public final EnumParam<DebugAccess> enableDebugCommand;
+    /** metrics-port: Prometheus metrics and the status page over HTTP (0: off). Magpie's own. */
+    public final LongParam metricsPort;
 
     /** supervised: how the process tells a supervisor it is ready (Redis's supervised_mode_enum). */
     public enum Supervised { UPSTART, SYSTEMD, AUTO, NO }
@@ -69,6 +71,9 @@ public final class ServerConfig {
         enableDebugCommand = c.register(new EnumParam<>("enable-debug-command", DebugAccess.NO, DebugAccess.values(),
                 d -> d.name().toLowerCase(Locale.ROOT)));
         enableDebugCommand.immutable();
+        metricsPort = c.register(new LongParam("metrics-port", 0, 0, 65535, false));
+        // Magpie's own: hidden from CONFIG GET patterns, so CONFIG GET * lists Redis's parameters only.
+        metricsPort.immutable().hidden();
     }
 
     /**

@@ -6,6 +6,8 @@ import io.magpie.engine.Errors;
 import io.magpie.engine.ReplyException;
 import io.magpie.engine.SlowLog;
 import io.magpie.commands.CommandTable;
+import io.magpie.commands.LatencyHistogram;
+import io.magpie.commands.RedisCommand;
 import io.magpie.engine.command.CommandHandler;
 import io.magpie.engine.keyspace.Dict;
 import io.magpie.engine.types.Values;
@@ -39,6 +41,54 @@ final class AdminCommands {
         t.register("latency|doctor", c -> c.addReplyVerbatim(latency.doctor(c.engine.config.latencyMonitorThreshold.value()), "txt"));
         t.register("latency|graph", c -> latencyGraph(latency, c));
         t.register("latency|help", c -> c.addReplyHelp(LATENCY_HELP));
+        t.register("latency|histogram", AdminCommands::latencyHistogram);
+    }
+
+    /**
+     * LATENCY HISTOGRAM [command ...]: for each command with a latency histogram (all, or those
+     * named; a container named gives its subcommands), a map of its calls and its cumulative
+     * distribution by powers of two, in microseconds. Unknown names are skipped.
+     */
+    static void latencyHistogram(Client c) {
+        java.util.List<RedisCommand> cmds = new java.util.ArrayList<>();
+        if (c.argc == 2) {
+            for (RedisCommand cmd : c.engine.commands.allImplemented()) if (cmd.latencyHistogram != null) cmds.add(cmd);
+        } else {
+            for (int j = 2; j < c.argc; j++) {
+                RedisCommand cmd = lookupCommandBySds(c.engine.commands, c.argString(j));
+                if (cmd == null) continue;
+                if (cmd.latencyHistogram != null) cmds.add(cmd);
+                for (RedisCommand sub : cmd.subcommands().values()) if (sub.latencyHistogram != null) cmds.add(sub);
+            }
+        }
+        c.addReplyMapLen(cmds.size());
+        for (RedisCommand cmd : cmds) {
+            c.addReplyBulkString(cmd.fullName);
+            fillCommandCdf(c, cmd.latencyHistogram);
+        }
+    }
+
+    /** "name" or "container|subcommand", as lookupCommandBySds. */
+    private static RedisCommand lookupCommandBySds(CommandTable<CommandHandler> table, String name) {
+        int bar = name.indexOf('|');
+        if (bar < 0) return table.lookup(name);
+        RedisCommand container = table.lookup(name.substring(0, bar));
+        if (container == null || name.indexOf('|', bar + 1) >= 0) return null;
+        return container.subcommands().get(name.substring(bar + 1).toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private static void fillCommandCdf(Client c, LatencyHistogram h) {
+        c.addReplyMapLen(2);
+        c.addReplyBulkString("calls");
+        c.addReplyLongLong(h.totalCount());
+        c.addReplyBulkString("histogram_usec");
+        java.util.List<long[]> buckets = new java.util.ArrayList<>();
+        h.forEachBucket(true, (usec, cumulative) -> buckets.add(new long[] {usec, cumulative}));
+        c.addReplyMapLen(buckets.size());
+        for (long[] b : buckets) {
+            c.addReplyLongLong(b[0]);
+            c.addReplyLongLong(b[1]);
+        }
     }
 
     /** TIME: seconds and microseconds of the wall clock, as two bulk strings. */

@@ -105,7 +105,7 @@ public final class InfoCommand {
                 sb.append("errorstat_").append(err.getKey()).append(":count=").append(err.getValue()).append("\r\n");
             }
         }
-        if (sections.contains("latencystats")) begin(sb, count, "Latencystats");
+        if (sections.contains("latencystats")) latencyStatsSection(server, begin(sb, count, "Latencystats"));
         if (sections.contains("cluster")) field(begin(sb, count, "Cluster"), "cluster_enabled", 0);
         if (sections.contains("keyspace")) {
             begin(sb, count, "Keyspace");
@@ -238,6 +238,30 @@ public final class InfoCommand {
         field(sb, "active_defrag_running", 0);
         field(sb, "lazyfree_pending_objects", 0);
         field(sb, "lazyfreed_objects", 0);
+    }
+
+    /** latency_percentiles_usec_<cmd>:p50=…,p99=… for each command with a latency histogram. */
+    private static void latencyStatsSection(MagpieServer server, StringBuilder sb) {
+        String[] percentiles = server.registry().find("latency-tracking-info-percentiles").get().split(" ");
+        for (RedisCommand cmd : server.engine().commands.allImplemented()) {
+            if (cmd.latencyHistogram == null) continue;
+            sb.append("latency_percentiles_usec_").append(cmd.fullName).append(':');
+            for (int j = 0; j < percentiles.length; j++) {
+                if (percentiles[j].isEmpty()) continue;
+                double p = Double.parseDouble(percentiles[j]);
+                if (j > 0) sb.append(',');
+                sb.append('p').append(trimDouble(p)).append('=')
+                        .append(String.format(Locale.ROOT, "%.3f", cmd.latencyHistogram.valueAtPercentile(p) / 1000.0));
+            }
+            sb.append("\r\n");
+        }
+    }
+
+    /** "%f" with trailing zeros and point removed (trimDoubleString): 50 → "50", 99.9 → "99.9". */
+    private static String trimDouble(double d) {
+        String s = String.format(Locale.ROOT, "%f", d);
+        if (s.indexOf('.') >= 0) s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
+        return s;
     }
 
     private static void persistenceSection(MagpieServer server, StringBuilder sb) {

@@ -1,0 +1,64 @@
+package io.magpie.server.metrics;
+
+import com.sun.net.httpserver.HttpHandler;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.List;
+
+/**
+ * A node's Prometheus endpoint (metrics-port): one registry that every part of the node adds
+ * its metric families to (the data node's redis_* families, Sentinel's, later the cluster's,
+ * Raft's and the proxy's), the JVM's own metrics (GC pauses, heap, threads), and Prometheus's
+ * HTTP server, which also serves the node's status page.
+ *
+ * Families are collected when scraped, from the figures the node keeps anyway (commandstats,
+ * latency histograms, INFO's fields), so serving metrics costs the command path nothing. A
+ * collector that reads keyspace-thread state gets it through {@link OwnerThread}.
+ */
+public final class MetricsEndpoint {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private HTTPServer http;
+
+    public MetricsEndpoint() {
+        JvmMetrics.builder().register(registry);
+    }
+
+    /** Adds a node part's metric families; scraped from then on. */
+    public void register(MultiCollector families) {
+        registry.register(families);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Listens on port at the first of the server's bind addresses ("*" and "::*": every
+     * address); /metrics is Prometheus's exposition, anything else goes to pages.
+     */
+    public void start(List<String> bind, int port, HttpHandler pages) throws IOException {
+        HTTPServer.Builder b = HTTPServer.builder().port(port).registry(registry).defaultHandler(pages);
+        String address = bind.isEmpty() ? "*" : bind.get(0);
+        if (address.startsWith("-")) address = address.substring(1);
+        if (!address.equals("*") && !address.equals("::*")) b.inetAddress(InetAddress.getByName(address));
+        http = b.buildAndStart();
+    }
+
+    /** The port listened on (the one asked for, or the one picked for port 0 in tests). */
+    public int port() {
+        return http == null ? 0 : http.getPort();
+    }
+
+    public boolean running() {
+        return http != null;
+    }
+
+    public void stop() {
+        if (http != null) http.close();
+        http = null;
+    }
+}

@@ -137,6 +137,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return ob == null ? 0 : ob.size();
     }
 
+    /** A connection to the unixsocket (CLIENT LIST's U flag). */
+    public boolean unixSocket() {
+        return channel instanceof io.netty.channel.unix.DomainSocketChannel;
+    }
+
     public boolean paused() {
         return postponedArgv != null;
     }
@@ -146,6 +151,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         channel = ctx.channel();
         remote = format(channel.remoteAddress());
         local = format(channel.localAddress());
+        if (unixSocket()) remote = local; // the peer of a unix socket has no name: Redis shows the socket's path for both
         client = new Client(engine, engine.nextClientId(), this, ctx.alloc().buffer(1024));
         replies = new ReplyQueue(ctx.alloc());
         client.writer().chain(replies);
@@ -176,6 +182,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             String host = i.getAddress() == null ? i.getHostString() : i.getAddress().getHostAddress();
             return host + ":" + i.getPort();
         }
+        if (a instanceof io.netty.channel.unix.DomainSocketAddress d) return d.path() + ":0";
         return String.valueOf(a);
     }
 

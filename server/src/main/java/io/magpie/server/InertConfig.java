@@ -332,11 +332,15 @@ public final class InertConfig {
     }
 
     /** unixsocketperm: a permission mask written in octal (0 to 777). */
-    private static final class OctalParam extends Param {
+    static final class OctalParam extends Param {
         private int value;
 
         OctalParam(String name) {
             super(name);
+        }
+
+        int value() {
+            return value;
         }
 
         @Override public String get() {

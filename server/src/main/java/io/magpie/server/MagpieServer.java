@@ -59,6 +59,12 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
     private int boundPort;
     private List<String> boundAddresses = List.of();
     private ServerBootstrap bootstrap;
+    // TLS (tls-port and the links of tls-replication) and the unix socket.
+    private final io.magpie.server.tls.Tls tls;
+    private final UnixSocket unixSocket;
+    private ServerBootstrap tlsBootstrap;
+    private final List<Channel> tlsListeners = new ArrayList<>();
+    private int boundTlsPort;
     private final InertConfig inertConfig;
     private String configFile;
     private static volatile Long mainThreadId;
@@ -122,6 +128,8 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
         });
+        this.tls = new io.magpie.server.tls.Tls(registry, p -> config.dir.resolve(p).toString());
+        this.unixSocket = new UnixSocket(registry);
         this.inertConfig = InertConfig.register(registry);
         modules.add(observability = new io.magpie.server.metrics.Observability(this));
     }
@@ -224,6 +232,26 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         return boundPort;
     }
 
+    /** The tls-port bound, or 0. */
+    public int tlsPort() {
+        return boundTlsPort;
+    }
+
+    /** TLS contexts and parameters (tls-port, tls-replication...). */
+    public io.magpie.server.tls.Tls tls() {
+        return tls;
+    }
+
+    /** A replica's link to its master over TLS when tls-replication is on, else null. */
+    @Override public io.netty.handler.ssl.SslHandler masterLinkTls(io.netty.buffer.ByteBufAllocator alloc, String host, int port) {
+        return tls.replicationHandler(alloc, host, port);
+    }
+
+    /** REPLCONF listening-port: the tls-port when replication runs over TLS, as Redis announces. */
+    @Override public int announcedPort() {
+        return tls.config().tlsReplication.value() && boundTlsPort != 0 ? boundTlsPort : boundPort;
+    }
+
     /** Runs a task on the keyspace thread and waits for it (admin and tests). */
     public <T> T onMainThread(java.util.concurrent.Callable<T> task) throws Exception {
         return mainLoop.next().submit(task).get();
@@ -236,6 +264,14 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         Log.setLevel(config.loglevel.value());
         config.loglevel.onChange(() -> Log.setLevel(config.loglevel.value()));
         inertConfig.logIgnoredValues();
+        if (tls.config().inUse()) {
+            try {
+                tls.configure();
+            } catch (io.magpie.protocol.tls.SslContexts.TlsException e) {
+                throw new IllegalStateException("Failed to configure TLS. Check logs for more info.", e);
+            }
+            Log.notice("TLS through %s", io.magpie.protocol.tls.SslContexts.providerDescription());
+        }
         engine.start();
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, mainLoop)
@@ -252,15 +288,45 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
                     }
                 });
         bootstrap = b;
+        tlsBootstrap = b.clone().childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(tls.serverHandler(ch.alloc())).addLast(new ClientSession(MagpieServer.this));
+            }
+        });
         // Redis loads before its event loop serves anyone, so a client's first answer is
         // LOADING or the loaded dataset: never a PONG from the empty keyspace before the load.
         boolean loads = modules.servesKeyspace();
         if (loads) engine.setLoading(true);
         try {
-            listeners.addAll(listen(config.bind.addresses(), (int) config.port.value()));
+            if (tcpPortWanted()) listeners.addAll(listen(bootstrap, config.bind.addresses(), (int) config.port.value()));
+            boundPort = boundPort(listeners);
         } catch (ListenException e) {
             Log.warning("Warning: Could not create server TCP listening socket %s: %s", e.address, e.getMessage());
             throw new IllegalStateException("Failed listening on port " + config.port.value() + " (tcp), aborting.", e);
+        }
+        try {
+            if (tls.config().tlsPort.value() != 0) {
+                tlsListeners.addAll(listen(tlsBootstrap, config.bind.addresses(), (int) tls.config().tlsPort.value()));
+            }
+            boundTlsPort = boundPort(tlsListeners);
+        } catch (ListenException e) {
+            for (Channel ch : listeners) ch.close();
+            Log.warning("Warning: Could not create server TLS listening socket %s: %s", e.address, e.getMessage());
+            throw new IllegalStateException("Failed listening on port " + tls.config().tlsPort.value() + " (tls), aborting.", e);
+        }
+        try {
+            unixSocket.open(bossGroup, mainLoop, new ChannelInitializer<Channel>() {
+                @Override
+                protected void initChannel(Channel ch) {
+                    ch.pipeline().addLast(new ClientSession(MagpieServer.this));
+                }
+            });
+        } catch (java.io.IOException e) {
+            for (Channel ch : listeners) ch.close();
+            for (Channel ch : tlsListeners) ch.close();
+            Log.warning("Failed opening Unix socket: %s", e.getMessage());
+            throw new IllegalStateException("Failed opening Unix socket: " + e.getMessage(), e);
         }
         boundAddresses = config.bind.addresses();
         try {
@@ -275,6 +341,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         createPidFile(pidfile);
         config.port.onChange(() -> relisten("Unable to listen on this port"));
         config.bind.onChange(() -> relisten("Failed to bind to specified addresses."));
+        tls.config().tlsPort.onChange(this::relistenTls);
         Supervisor.start(config.supervised.value());
         // Loading comes after listening, as in Redis: clients are answered LOADING meanwhile.
         try {
@@ -316,8 +383,20 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         }
     }
 
+    /**
+     * Redis does not listen on TCP with port 0; Magpie binds a free port then (tests rely on
+     * it), unless the tls-port or the unix socket is how clients come in.
+     */
+    private boolean tcpPortWanted() {
+        return config.port.value() != 0 || (tls.config().tlsPort.value() == 0 && !unixSocket.configured());
+    }
+
+    private static int boundPort(List<Channel> channels) {
+        return channels.isEmpty() ? 0 : ((java.net.InetSocketAddress) channels.get(0).localAddress()).getPort();
+    }
+
     /** Opens a listener on every address; all or none (the ones opened are closed on failure). */
-    private List<Channel> listen(List<String> addresses, int port) throws ListenException {
+    private List<Channel> listen(ServerBootstrap bootstrap, List<String> addresses, int port) throws ListenException {
         List<Channel> opened = new ArrayList<>();
         for (String addr : addresses) {
             boolean optional = addr.startsWith("-");
@@ -327,8 +406,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
             try {
                 Channel ch = bootstrap.bind(host, port).sync().channel();
                 opened.add(ch);
-                boundPort = ((java.net.InetSocketAddress) ch.localAddress()).getPort();
-                port = boundPort; // with port 0, every address gets the port the first one got
+                port = ((java.net.InetSocketAddress) ch.localAddress()).getPort(); // with port 0, every address gets the first one's
             } catch (Exception e) {
                 if (optional) continue;
                 for (Channel ch : opened) ch.close();
@@ -347,18 +425,46 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         List<String> addresses = config.bind.addresses();
         if (port == boundPort && addresses.equals(boundAddresses)) return;
         List<Channel> fresh;
-        int previousPort = boundPort;
         try {
-            fresh = listen(addresses, port);
+            fresh = tcpPortWanted() ? listen(bootstrap, addresses, port) : List.of();
         } catch (ListenException e) {
-            boundPort = previousPort;
             Log.warning("Failed to listen on %s: %s", e.address, e.getMessage());
             throw new IllegalStateException(failure, e);
         }
+        boolean rebindTls = !addresses.equals(boundAddresses) && boundTlsPort != 0;
         for (Channel ch : listeners) ch.close();
         listeners.clear();
         listeners.addAll(fresh);
+        boundPort = boundPort(fresh);
         boundAddresses = addresses;
+        if (rebindTls) {
+            boundTlsPort = -1; // changeBindAddr moves the TLS listeners too
+            relistenTls();
+        }
+    }
+
+    /** CONFIG SET tls-port (applyTLSPort): configures TLS if it was not, then listens on the new port. */
+    private void relistenTls() {
+        int port = (int) tls.config().tlsPort.value();
+        if (port == boundTlsPort) return;
+        if (port != 0 && !tls.configured()) {
+            try {
+                tls.configure();
+            } catch (io.magpie.protocol.tls.SslContexts.TlsException e) {
+                throw new IllegalStateException(io.magpie.server.tls.Tls.UPDATE_FAILED, e);
+            }
+        }
+        List<Channel> fresh;
+        try {
+            fresh = port == 0 ? List.of() : listen(tlsBootstrap, config.bind.addresses(), port);
+        } catch (ListenException e) {
+            Log.warning("Failed to listen on %s: %s", e.address, e.getMessage());
+            throw new IllegalStateException("Unable to listen on this port. Check server logs.", e);
+        }
+        for (Channel ch : tlsListeners) ch.close();
+        tlsListeners.clear();
+        tlsListeners.addAll(fresh);
+        boundTlsPort = boundPort(fresh);
     }
 
     /** serverCron: the engine's periodic work plus client timeouts and the pause deadline. */
@@ -613,6 +719,8 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         if (cron != null) cron.cancel(false);
         mainLoop.execute(modules::shutdown);
         for (Channel ch : listeners) ch.close();
+        for (Channel ch : tlsListeners) ch.close();
+        unixSocket.close();
         mainLoop.execute(() -> {
             for (ClientSession s : new ArrayList<>(sessions)) {
                 s.flush();

@@ -15,6 +15,7 @@ public abstract class Param {
     private boolean hidden;
     private boolean inert;
     private Runnable onChange = () -> {};
+    private Runnable apply;
 
     protected Param(String name, String... aliases) {
         this.name = name;
@@ -77,6 +78,20 @@ public abstract class Param {
     public final Param onChange(Runnable hook) {
         this.onChange = hook;
         return this;
+    }
+
+    /**
+     * Redis's apply function: run once after a CONFIG SET has set all its parameters, shared
+     * by the parameters that take effect together (a certificate and its key); a failure
+     * (a RuntimeException with the reason) restores every value the CONFIG SET changed.
+     */
+    public final Param apply(Runnable fn) {
+        this.apply = fn;
+        return this;
+    }
+
+    public final Runnable applyFunction() {
+        return apply;
     }
 
     /** The value as CONFIG GET shows it. */

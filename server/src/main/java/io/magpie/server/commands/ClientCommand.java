@@ -124,6 +124,7 @@ public final class ClientCommand {
         }
         if (c.dirtyCas) f.append('d');
         if (c.closeAfterReply) f.append('c');
+        if (c.conn instanceof io.magpie.server.ClientSession s && s.unixSocket()) f.append('U');
         if (c.readonlyMode) f.append('r');
         if (c.noEvict) f.append('e');
         return f.length() == 0 ? "N" : f.toString();

@@ -128,7 +128,39 @@ public final class ConfigCommand {
                 throw setFailed(c.argString(2 + 2 * i), e.getMessage());
             }
         }
+        runApplyFunctions(c, params, old);
         c.addReplyOk();
+    }
+
+    /** The apply functions of the parameters set, each once, after all are set; a failure restores them all. */
+    private static void runApplyFunctions(Client c, Param[] params, String[] old) {
+        java.util.Map<Runnable, String> applies = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < params.length; i++) {
+            if (params[i].applyFunction() != null) applies.putIfAbsent(params[i].applyFunction(), c.argString(2 + 2 * i));
+        }
+        for (Map.Entry<Runnable, String> a : applies.entrySet()) {
+            try {
+                a.getKey().run();
+            } catch (RuntimeException e) {
+                Log.warning("Failed applying new configuration. Possibly related to new %s setting. Restoring previous settings.",
+                        a.getValue());
+                for (int j = params.length - 1; j >= 0; j--) {
+                    try {
+                        params[j].set(old[j]);
+                    } catch (ConfigException restoreFailed) {
+                        Log.warning("Failed restoring config %s: %s", params[j].name(), restoreFailed.getMessage());
+                    }
+                }
+                for (Runnable again : applies.keySet()) {
+                    try {
+                        again.run();
+                    } catch (RuntimeException stillFailing) {
+                        Log.warning("Failed applying restored config: %s", stillFailing.getMessage());
+                    }
+                }
+                throw setFailed(a.getValue(), e.getMessage());
+            }
+        }
     }
 
     private static ReplyException setFailed(String name, String reason) {

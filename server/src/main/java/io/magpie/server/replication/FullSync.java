@@ -134,6 +134,24 @@ abstract class FullSync {
     }
 
     /**
+     * The file as one zero-copy region, or in chunks through a ChunkedWriteHandler over TLS,
+     * where the bytes must pass the SslHandler (Redis, too, reads and writes instead of sendfile then).
+     */
+    private static Object rdbPayload(Channel ch, FileChannel file, long size) {
+        String ssl = ch.pipeline().names().stream().filter(n -> ch.pipeline().get(n) instanceof io.netty.handler.ssl.SslHandler)
+                .findFirst().orElse(null);
+        if (ssl == null) return new DefaultFileRegion(file, 0, size);
+        if (ch.pipeline().get(io.netty.handler.stream.ChunkedWriteHandler.class) == null) {
+            ch.pipeline().addAfter(ssl, "rdb-chunks", new io.netty.handler.stream.ChunkedWriteHandler());
+        }
+        try {
+            return new io.netty.handler.stream.ChunkedNioFile(file, 0, size, 64 << 10);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
      * repl-diskless-sync no: a BGSAVE to the RDB file (which also counts as a save, as in
      * Redis), then the file is sent as one bulk ($len, the bytes) with the kernel's
      * sendfile where the transport has it.
@@ -179,7 +197,7 @@ abstract class FullSync {
             r.state = ReplicaConnection.State.SEND_BULK;
             r.session.writeDirect(Unpooled.copiedBuffer("$" + size + "\r\n", StandardCharsets.US_ASCII));
             repl.statNetReplOutputBytes += size;
-            ch.writeAndFlush(new DefaultFileRegion(file, 0, size)).addListener(f -> {
+            ch.writeAndFlush(rdbPayload(ch, file, size)).addListener(f -> {
                 if (!f.isSuccess() || r.state != ReplicaConnection.State.SEND_BULK) return;
                 r.state = ReplicaConnection.State.ONLINE;
                 r.ackTimeMs = repl.engine.now();

@@ -116,7 +116,13 @@ final class MasterLink implements Connection {
                 .channel(repl.server.clientChannelClass())
                 .option(ChannelOption.TCP_NODELAY, !repl.config.replDisableTcpNodelay.value())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, repl.config.replTimeout.value() * 1000))
-                .handler(new Handler());
+                .handler(new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    @Override protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
+                        var ssl = repl.server.masterLinkTls(ch.alloc(), host, port);
+                        if (ssl != null) ch.pipeline().addLast(ssl);
+                        ch.pipeline().addLast(new Handler());
+                    }
+                });
         Log.notice("MASTER <-> REPLICA sync started");
         b.connect(host, port).addListener(f -> {
             if (!f.isSuccess() && !closed) {
@@ -171,6 +177,7 @@ final class MasterLink implements Connection {
         }
 
         @Override public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (ctx.channel() == channel && !closed) Log.warning("Error condition on socket for SYNC: %s", rootMessage(cause));
             ctx.close();
         }
     }
@@ -313,7 +320,7 @@ final class MasterLink implements Connection {
             handshake.add(Step.AUTH);
         }
         long announcePort = repl.config.replicaAnnouncePort.value();
-        send("REPLCONF", "listening-port", Long.toString(announcePort != 0 ? announcePort : repl.server.port()));
+        send("REPLCONF", "listening-port", Long.toString(announcePort != 0 ? announcePort : repl.server.announcedPort()));
         handshake.add(Step.PORT);
         if (!repl.config.replicaAnnounceIp.value().isEmpty()) {
             send("REPLCONF", "ip-address", repl.config.replicaAnnounceIp.value());

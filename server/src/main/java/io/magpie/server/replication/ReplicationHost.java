@@ -25,8 +25,18 @@ public interface ReplicationHost {
     /** The socket class for the replica's outgoing link. */
     Class<? extends io.netty.channel.socket.SocketChannel> clientChannelClass();
 
-    /** The port this server listens on (REPLCONF listening-port). */
+    /** The port this server listens on. */
     int port();
+
+    /** REPLCONF listening-port: the port replicas of this node's master reach it on. */
+    default int announcedPort() {
+        return port();
+    }
+
+    /** The TLS handler for a link to a master at host:port (tls-replication), or null for a plain link. */
+    default io.netty.handler.ssl.SslHandler masterLinkTls(io.netty.buffer.ByteBufAllocator alloc, String host, int port) {
+        return null;
+    }
 
     /** client-output-buffer-limit, for the replica class. */
     OutputBufferLimit clientOutputBufferLimit();

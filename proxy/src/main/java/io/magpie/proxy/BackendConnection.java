@@ -42,6 +42,8 @@ final class BackendConnection {
             send(user == null ? Resp.args("AUTH", password) : Resp.args("AUTH", user, password), handshake("AUTH"));
         }
         if (resp == 3) send(Resp.args("HELLO", "3"), handshake("HELLO 3"));
+        // Replicas serve reads only to READONLY connections; a master answers it OK too.
+        if (loop.server.config.readFromReplica) send(Resp.args("READONLY"), handshake("READONLY"));
         Bootstrap b = new Bootstrap().group(loop.eventLoop).channel(loop.server.transport.clientChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)

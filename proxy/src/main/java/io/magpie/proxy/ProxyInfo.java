@@ -31,7 +31,8 @@ final class ProxyInfo {
         }
         if (all || section.equals("stats")) {
             sb.append("# Stats\r\n")
-                    .append("total_commands_processed:").append(server.totalCommands.sum()).append("\r\n\r\n");
+                    .append("total_commands_processed:").append(server.totalCommands.sum()).append("\r\n")
+                    .append(server.router.infoSection()).append("\r\n");
         }
         if (all || section.equals("backends")) {
             sb.append("# Backends\r\n");

@@ -32,6 +32,11 @@ interface Router {
     /** INFO backends: what the router knows of a backend beyond its counters. */
     String status(Backend b);
 
+    /** Lines of the router's own for INFO's Stats section ("name:value\r\n"...). */
+    default String infoSection() {
+        return "";
+    }
+
     /** Called when a backend fails (connect refused, connection lost). */
     default void failed(Backend b, int consecutiveFailures) {}
 

@@ -194,7 +194,7 @@ final class BackendConnection {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
-            loop.flushDirty();
+            // Flushed once the loop's round ends (LoopState.markDirty).
         }
 
         @Override

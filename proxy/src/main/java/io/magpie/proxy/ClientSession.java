@@ -121,7 +121,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        loop.flushDirty();
+        // Flushed once the loop's round ends (LoopState.markDirty).
     }
 
     @Override

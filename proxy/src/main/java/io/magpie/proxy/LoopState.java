@@ -57,8 +57,25 @@ final class LoopState {
         return all;
     }
 
+    private boolean flushScheduled;
+    private final Runnable flushTask = () -> {
+        flushScheduled = false;
+        flushDirty();
+    };
+
+    /**
+     * ch was written to. It is flushed by a task that runs after the loop has handled every
+     * channel ready in this round (Netty runs tasks after I/O), so the requests that 50 clients
+     * sent at once leave for a backend in one write, and their replies in one write each.
+     */
     void markDirty(Channel ch) {
-        if (dirtySet.add(ch)) dirty.add(ch);
+        if (dirtySet.add(ch)) {
+            dirty.add(ch);
+            if (!flushScheduled) {
+                flushScheduled = true;
+                eventLoop.execute(flushTask);
+            }
+        }
     }
 
     /** Flushes every channel written to since the last flush. */

@@ -1,0 +1,120 @@
+package io.magpie.proxy;
+
+import io.magpie.commands.CommandTable;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.EventExecutor;
+import java.net.InetSocketAddress;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The proxy process: a Netty server whose event loops each own their clients and their
+ * backend connections ({@link LoopState}), the one command table (for arity and key
+ * positions; no command runs here), and the router that says where a key lives.
+ */
+public final class ProxyServer implements AutoCloseable {
+    final ProxyConfig config;
+    final CommandTable<Void> table = CommandTable.load();
+    final Transport transport = Transport.detect();
+    final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    final Router router;
+    private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+    private final Map<EventLoop, LoopState> loops = new IdentityHashMap<>();
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private Channel listener;
+    final long startMillis = System.currentTimeMillis();
+    final AtomicInteger connectedClients = new AtomicInteger();
+    final AtomicLong totalConnections = new AtomicLong();
+    final LongAdder totalCommands = new LongAdder();
+    final AtomicLong nextClientId = new AtomicLong();
+
+    public ProxyServer(ProxyConfig config) {
+        this.config = config;
+        this.boss = transport.group(1);
+        this.workers = transport.group(config.ioThreads);
+        for (EventExecutor e : workers) loops.put((EventLoop) e, new LoopState((EventLoop) e, this));
+        this.router = config.backend == ProxyConfig.BackendKind.CLUSTER ? new ClusterRouter(config, this) : new ServersRouter(config, this);
+    }
+
+    public ProxyServer start() throws InterruptedException {
+        router.start(this);
+        ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 511)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ClientSession(ProxyServer.this, loop(ch.eventLoop())));
+                    }
+                });
+        listener = b.bind(config.bind, config.port).sync().channel();
+        if (config.timeoutMs > 0) {
+            for (LoopState l : loops.values()) {
+                l.eventLoop.scheduleAtFixedRate(() -> expireSlowRequests(l), 100, 100, TimeUnit.MILLISECONDS);
+            }
+        }
+        return this;
+    }
+
+    public int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    LoopState loop(EventLoop e) {
+        return loops.get(e);
+    }
+
+    Iterable<LoopState> loops() {
+        return loops.values();
+    }
+
+    EventLoopGroup workers() {
+        return workers;
+    }
+
+    /** The one Backend object for an address, shared by all loops. */
+    Backend backend(String host, int port) {
+        return backends.computeIfAbsent(host + ":" + port, a -> new Backend(host, port));
+    }
+
+    Iterable<Backend> knownBackends() {
+        return backends.values();
+    }
+
+    void backendFailed(Backend b, String why) {
+        router.failed(b, b.failed(why));
+    }
+
+    /** timeout: a backend that has not answered the oldest request in time loses the connection (its requests get errors). */
+    private void expireSlowRequests(LoopState l) {
+        long limit = TimeUnit.MILLISECONDS.toNanos(config.timeoutMs);
+        long now = System.nanoTime();
+        for (BackendConnection c : l.sharedConnections()) {
+            if (c.pendingCount() > 0 && now - c.oldestStartNanos() > limit) {
+                backendFailed(c.backend, "timeout");
+                c.close("timed out after " + config.timeoutMs + " ms");
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (listener != null) listener.close().syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

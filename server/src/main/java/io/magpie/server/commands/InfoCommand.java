@@ -106,7 +106,7 @@ public final class InfoCommand {
             }
         }
         if (sections.contains("latencystats")) begin(sb, count, "Latencystats");
-        if (sections.contains("cluster")) field(begin(sb, count, "Cluster"), "cluster_enabled", 0);
+        if (sections.contains("cluster")) field(begin(sb, count, "Cluster"), "cluster_enabled", server.clusterEnabled() ? 1 : 0);
         if (sections.contains("keyspace")) {
             begin(sb, count, "Keyspace");
             for (int i = 0; i < e.dbCount(); i++) {

@@ -5,6 +5,8 @@ import io.magpie.server.ConfigLoader;
 import io.magpie.server.Log;
 import io.magpie.server.MagpieServer;
 import io.magpie.server.commands.InfoCommand;
+import io.magpie.cluster.node.ClusterModule;
+import io.magpie.cluster.node.ClusterParams;
 import io.magpie.sentinel.SentinelModule;
 
 /**
@@ -41,6 +43,8 @@ public final class Main {
         MagpieServer server = new MagpieServer(registry);
         SentinelModule sentinel = sentinelMode ? new SentinelModule(server) : null;
         if (sentinel != null) server.modules().add(sentinel);
+        // Cluster mode's parameters replace the inert placeholders; cluster-enabled then decides.
+        ClusterParams clusterParams = sentinelMode ? null : ClusterParams.register(registry);
         String file = ConfigLoader.configFile(args);
         String text;
         String stdinConfig = null;
@@ -93,6 +97,14 @@ public final class Main {
         }
         if (sentinel != null && !sentinel.checkConfigFile(file)) System.exit(1);
         Log.setRole(sentinelMode ? 'X' : 'M');
+        if (clusterParams != null && ClusterModule.enabled(clusterParams)) {
+            try {
+                server.modules().add(new ClusterModule(server, clusterParams));
+            } catch (IllegalStateException e) {
+                Log.warning("%s", e.getMessage());
+                System.exit(1);
+            }
+        }
         Signals.install(server);
         try {
             server.start();

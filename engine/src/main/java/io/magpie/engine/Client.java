@@ -28,6 +28,11 @@ public class Client {
      * ordered. The master link is also {@link #master}; the AOF loader is not.
      */
     public boolean obeyed;
+    /**
+     * ASKING was sent (Redis's CLIENT_ASKING): the next command may use an importing slot. It
+     * lasts one command, or the whole of a MULTI (the pipeline clears it).
+     */
+    public boolean asking;
     /** CLIENT REPLY: ON, OFF, or SKIP (the next reply only). */
     public enum ReplyMode { ON, OFF, SKIP, SKIP_NEXT }
     public ReplyMode replyMode = ReplyMode.ON;

@@ -25,6 +25,8 @@ final class PersistenceCommands {
         t.register("lastsave", c -> c.addReplyLongLong(p.lastSave()));
         t.register("dump", c -> dump(c, p));
         t.register("restore", c -> restore(c, p));
+        // MIGRATE's form in cluster mode: the same RESTORE, flagged "asking" so that an importing slot accepts it.
+        t.register("restore-asking", c -> restore(c, p));
         FunctionCommands.register(t, p);
     }
 

@@ -174,6 +174,19 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         return config;
     }
 
+    /** MIGRATE's cached connections to its targets. */
+    private final io.magpie.server.commands.MigrateSockets migrateSockets = new io.magpie.server.commands.MigrateSockets();
+
+    public io.magpie.server.commands.MigrateSockets migrateSockets() {
+        return migrateSockets;
+    }
+
+    /** cluster-enabled: MIGRATE then sends RESTORE-ASKING. */
+    public boolean clusterEnabled() {
+        io.magpie.engine.config.Param p = registry.find("cluster-enabled");
+        return p != null && "yes".equals(p.get());
+    }
+
     @Override public OutputBufferLimit clientOutputBufferLimit() {
         return config.clientOutputBufferLimit;
     }
@@ -478,6 +491,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
                 replication.cron();
             }
             clientsCron();
+            migrateSockets.closeIdle(nowMs);
             modules.cron(nowMs);
             if (pauseEndMs != 0 && engine.now() >= pauseEndMs) unpause();
             sampleMetrics();

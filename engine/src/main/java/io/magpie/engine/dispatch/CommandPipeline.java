@@ -78,10 +78,17 @@ public final class CommandPipeline {
      * buffer when this returns, unless the command blocked or parked the client.
      */
     public void process(Client c) {
+        RedisCommand cmd = processStages(c);
+        // Redis's resetClient: ASKING is good for one command, or for the whole of a MULTI.
+        if (c.asking && !c.multi && (cmd == null || !"asking".equals(cmd.fullName))) c.asking = false;
+    }
+
+    /** The stages; returns the command looked up (null when there was none). */
+    private RedisCommand processStages(Client c) {
         engine.updateCachedTime();
         c.lastInteraction = engine.now();
         RedisCommand cmd = lookup(c);
-        if (cmd == null) return;
+        if (cmd == null) return null;
         String error = checkAuth(c, cmd);
         if (error == null) error = checkTopology(c, cmd);
         if (error == null) error = checkMemory(c, cmd);
@@ -94,12 +101,13 @@ public final class CommandPipeline {
         if (error == null) error = checkBusy(c, cmd);
         if (error != null) {
             reject(c, cmd, error);
-            return;
+            return cmd;
         }
-        if (queueMulti(c, cmd)) return;
+        if (queueMulti(c, cmd)) return cmd;
         if (!c.obeyed && engine.isWriteCommand(c, cmd)) writePath(c);
         else call(c);
         propagate();
+        return cmd;
     }
 
     /* ---------------- lookup and arity ---------------- */

@@ -129,6 +129,7 @@ final class AuthCommands {
         c.user = "default";
         c.aclUser = c.engine.acl.defaultUser();
         c.readonlyMode = false;
+        c.asking = false;
         c.noEvict = false;
         if (c.monitor) c.monitor = false;
         c.addReplyStatus("RESET");

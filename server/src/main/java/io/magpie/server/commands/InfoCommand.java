@@ -106,7 +106,7 @@ public final class InfoCommand {
             }
         }
         if (sections.contains("latencystats")) latencyStatsSection(server, begin(sb, count, "Latencystats"));
-        if (sections.contains("cluster")) field(begin(sb, count, "Cluster"), "cluster_enabled", 0);
+        if (sections.contains("cluster")) field(begin(sb, count, "Cluster"), "cluster_enabled", server.clusterEnabled() ? 1 : 0);
         if (sections.contains("keyspace")) {
             begin(sb, count, "Keyspace");
             for (int i = 0; i < e.dbCount(); i++) {
@@ -301,7 +301,7 @@ public final class InfoCommand {
         field(sb, "pubsubshard_channels", e.pubsub.shardChannelCount());
         field(sb, "latest_fork_usec", 0);
         field(sb, "total_forks", 0);
-        field(sb, "migrate_cached_sockets", 0);
+        field(sb, "migrate_cached_sockets", server.migrateSockets().size());
         field(sb, "slave_expires_tracked_keys", 0);
         field(sb, "active_defrag_hits", 0);
         field(sb, "active_defrag_misses", 0);

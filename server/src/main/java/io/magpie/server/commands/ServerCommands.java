@@ -13,5 +13,6 @@ public final class ServerCommands {
         ClientCommand.register(server);
         AdminCommands.register(server);
         ClusterDisabled.register(server);
+        MigrateCommand.register(server);
     }
 }

@@ -183,6 +183,25 @@ public final class Replication implements WriteStream.UnitListener {
         return id.offset();
     }
 
+    /** Whether a replica's link to its master is up (connected and synchronized). */
+    public boolean masterLinkUp() {
+        return link != null && link.connected();
+    }
+
+    /**
+     * Cluster mode's replicationSetMaster: the cluster, not REPLICAOF, names the master. Nothing
+     * happens when this master is already the one replicated from.
+     */
+    public void setMaster(String host, int port) {
+        if (link != null && link.host.equalsIgnoreCase(host) && link.port == port) return;
+        becomeReplicaOf(host, port, link == null);
+    }
+
+    /** Cluster mode's replicationUnsetMaster, after a failover promoted this replica. */
+    public void unsetMaster() {
+        becomeMaster();
+    }
+
     int backlogSize() {
         return (int) Math.min(Integer.MAX_VALUE - 8, config.replBacklogSize.value());
     }

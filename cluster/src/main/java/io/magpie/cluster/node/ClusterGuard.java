@@ -1,0 +1,137 @@
+package io.magpie.cluster.node;
+
+import io.magpie.cluster.state.ClusterNode;
+import io.magpie.cluster.state.ClusterState;
+import io.magpie.commands.HashSlot;
+import io.magpie.commands.KeyExtraction;
+import io.magpie.commands.KeyReferences;
+import io.magpie.commands.RedisCommand;
+import io.magpie.engine.Client;
+import io.magpie.engine.dispatch.TopologyGuard;
+import io.magpie.engine.keyspace.Database;
+import java.util.Arrays;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The topology guard of a cluster node: Redis 7.0's getNodeByQuery and clusterRedirectClient
+ * (cluster.c). All the keys of a command, or of a whole MULTI at EXEC, must hash to one slot
+ * (CROSSSLOT); the slot must be served (CLUSTERDOWN Hash slot not served) by a cluster that is
+ * up (the two other CLUSTERDOWN texts, unless cluster-allow-reads-when-down lets reads through);
+ * a slot being migrated away sends the keys it lacks to the target (ASK); an importing slot
+ * serves a client that said ASKING (TRYAGAIN when a multi-key request finds only some keys);
+ * a READONLY client of a replica reads its master's slots; anything else goes where the slot
+ * is served (MOVED).
+ */
+final class ClusterGuard implements TopologyGuard {
+    static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
+    static final String TRYAGAIN = "TRYAGAIN Multiple keys request during rehashing of slot";
+    static final String DOWN = "CLUSTERDOWN The cluster is down";
+    static final String DOWN_RO = "CLUSTERDOWN The cluster is down and only accepts read commands";
+    static final String DOWN_UNBOUND = "CLUSTERDOWN Hash slot not served";
+
+    private final ClusterState state;
+    private final Database db0;
+    private final BooleanSupplier allowReadsWhenDown, allowPubsubshardWhenDown;
+    /** The keys of one queued command of a MULTI, reused. */
+    private final KeyReferences queued = new KeyReferences();
+
+    ClusterGuard(ClusterState state, Database db0, BooleanSupplier allowReadsWhenDown, BooleanSupplier allowPubsubshardWhenDown) {
+        this.state = state;
+        this.db0 = db0;
+        this.allowReadsWhenDown = allowReadsWhenDown;
+        this.allowPubsubshardWhenDown = allowPubsubshardWhenDown;
+    }
+
+    /** What getNodeByQuery found: the slot of the keys, and whether they can all be served here. */
+    private int slot;
+    private byte[] firstKey;
+    private boolean multipleKeys, migratingSlot, importingSlot;
+    private int missingKeys;
+    private ClusterNode owner;
+    private boolean crossSlot, unbound;
+
+    @Override
+    public String check(Client c, RedisCommand cmd, KeyReferences keys) {
+        firstKey = null;
+        owner = null;
+        multipleKeys = migratingSlot = importingSlot = crossSlot = unbound = false;
+        missingKeys = slot = 0;
+        boolean exec = cmd.fullName.equals("exec");
+        boolean pubsubShard = isPubsubShard(cmd);
+        if (exec) {
+            if (!c.multi) return null; // EXEC without MULTI answers its own error
+            for (int i = 0; i < c.multiCommands.size() && !crossSlot && !unbound; i++) {
+                byte[][] argv = c.multiQueue.get(i);
+                KeyExtraction.getKeys(c.multiCommands.get(i), argv, 0, argv.length, queued);
+                visit(argv, queued, pubsubShard);
+            }
+        } else {
+            visit(c.argv, keys, pubsubShard);
+        }
+        if (crossSlot) return CROSSSLOT;
+        if (unbound) return DOWN_UNBOUND;
+        if (owner == null) return null; // no key at all
+        boolean write = cmd.write || (exec && anyWrite(c));
+        if (!state.isOk()) {
+            if (pubsubShard) {
+                if (!allowPubsubshardWhenDown.getAsBoolean()) return DOWN;
+            } else if (!allowReadsWhenDown.getAsBoolean()) {
+                return DOWN;
+            } else if (cmd.write) {
+                return DOWN_RO;
+            }
+        }
+        ClusterNode myself = state.myself();
+        // MIGRATE always works here while the slot is open: keys move freely between the two nodes.
+        if ((migratingSlot || importingSlot) && cmd.fullName.equals("migrate")) return null;
+        if (migratingSlot && missingKeys > 0) return redirect("ASK", state.migratingTo(slot));
+        if (importingSlot && (c.asking || cmd.fullName.equals("restore-asking"))) {
+            return multipleKeys && missingKeys > 0 ? TRYAGAIN : null;
+        }
+        if ((c.readonlyMode || pubsubShard) && !write && myself.isSlave() && myself.slaveof() == owner) return null;
+        return owner == myself ? null : redirect("MOVED", owner);
+    }
+
+    /** The keys of one command: their common slot, its owner, and the keys missing from an open slot. */
+    private void visit(byte[][] argv, KeyReferences keys, boolean pubsubShard) {
+        for (int j = 0; j < keys.count(); j++) {
+            byte[] key = argv[keys.position(j)];
+            int keySlot = HashSlot.keyHashSlot(key);
+            if (firstKey == null) {
+                firstKey = key;
+                slot = keySlot;
+                owner = state.slotOwner(slot);
+                if (owner == null) {
+                    unbound = true;
+                    return;
+                }
+                if (owner == state.myself() && state.migratingTo(slot) != null) migratingSlot = true;
+                else if (state.importingFrom(slot) != null) importingSlot = true;
+            } else if (!Arrays.equals(firstKey, key)) {
+                if (slot != keySlot) {
+                    crossSlot = true;
+                    return;
+                }
+                multipleKeys = true;
+            }
+            if ((migratingSlot || importingSlot) && !pubsubShard && db0.lookupNoTouch(key) == null) missingKeys++;
+        }
+    }
+
+    private static boolean anyWrite(Client c) {
+        for (RedisCommand q : c.multiCommands) if (q.write) return true;
+        return false;
+    }
+
+    private static boolean isPubsubShard(RedisCommand cmd) {
+        return switch (cmd.fullName) {
+            case "ssubscribe", "sunsubscribe", "spublish" -> true;
+            default -> false;
+        };
+    }
+
+    /** "-MOVED 3999 127.0.0.1:6381": the slot and the node's preferred endpoint and client port. */
+    private String redirect(String kind, ClusterNode n) {
+        return kind + " " + slot + " " + state.preferredEndpoint(n) + ":" + n.port();
+    }
+}

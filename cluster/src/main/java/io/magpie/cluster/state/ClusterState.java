@@ -293,8 +293,10 @@ public final class ClusterState {
             handleSlaveFailover();
         }
         if (((flags | todo) & TODO_UPDATE_STATE) != 0) updateState();
-        flags |= todo;
-        todo = 0;
+        // A failover step asked for while running these waits for the next call, as in Redis.
+        int later = todo & (TODO_HANDLE_FAILOVER | TODO_HANDLE_MANUALFAILOVER);
+        flags |= todo & ~later;
+        todo = later;
         boolean save = (flags & TODO_SAVE_CONFIG) != 0;
         boolean fsync = save && (flags & TODO_FSYNC_CONFIG) != 0;
         Ready ready = new Ready(outMessages, outActions, save, fsync);

@@ -68,8 +68,8 @@ public final class ClusterState {
     long currentEpoch;
     long lastVoteEpoch;
     boolean stateOk;
-    /** Number of masters serving at least one slot. */
-    int size;
+    /** Number of masters serving at least one slot (1 until first computed, as clusterInit sets it). */
+    int size = 1;
     final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
     private final Map<String, Long> blacklist = new HashMap<>();
     final ClusterNode[] slots = new ClusterNode[SLOTS];

@@ -85,6 +85,11 @@ public final class RealBus implements AutoCloseable {
         }
     }
 
+    /** The nodes.conf a redis-server node wrote. */
+    public String redisNodesConf(int port) throws IOException {
+        return Files.readString(dir.resolve("nodes-" + port + ".conf"));
+    }
+
     public static Object redisCall(int port, String... args) {
         try (RespClient c = new RespClient(port)) {
             return c.value(args);

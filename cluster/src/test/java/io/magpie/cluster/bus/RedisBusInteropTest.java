@@ -75,18 +75,12 @@ class RedisBusInteropTest {
         try (RealBus bus = new RealBus()) {
             int redis = bus.startRedis();
             RealBus.FakeNode fake = bus.startFake(2);
-            RealBus.redisCall(redis, "CLUSTER", "ADDSLOTSRANGE", "0", "16383");
-            String redisId = meet(bus, redis, fake);
+            // SPUBLISH goes to the nodes of the shard only: the fake node is a replica of redis-server.
+            fakeReplicaOfRedis(bus, redis, fake);
             RealBus.redisCall(redis, "PUBLISH", "news", "hello");
             bus.runUntil("PUBLISH delivered", () -> delivered(fake, "news", "hello", false), 10_000);
             ClusterMsg.Publish p = (ClusterMsg.Publish) bus.fromRedis(MsgType.PUBLISH).get(0).msg().body();
             assertThat(new String(p.channel(), StandardCharsets.UTF_8)).isEqualTo("news");
-
-            // SPUBLISH goes to the nodes of the shard only: make the fake node a replica of redis-server.
-            bus.runUntil("slots learnt", () -> fake.state.slotOwner(0) != null, 10_000);
-            fake.state.replicate(redisId, true);
-            bus.runUntil("redis-server sees its replica", () -> RealBus.redisNodeLine(redis, fake.state.myId())
-                .contains(" slave " + redisId), 10_000);
             RealBus.redisCall(redis, "SPUBLISH", "orders", "42");
             bus.runUntil("SPUBLISH delivered", () -> delivered(fake, "orders", "42", true), 10_000);
             assertThat(bus.fromRedis(MsgType.PUBLISHSHARD)).hasSize(1);
@@ -99,17 +93,65 @@ class RedisBusInteropTest {
             && new String(d.message(), StandardCharsets.UTF_8).equals(message));
     }
 
+    /** A redis-server master with every slot and a fake node as its replica. */
+    private static String fakeReplicaOfRedis(RealBus bus, int redis, RealBus.FakeNode fake) throws Exception {
+        RealBus.redisCall(redis, "CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+        String redisId = meet(bus, redis, fake);
+        bus.runUntil("slots learnt", () -> fake.state.slotOwner(16383) != null, 10_000);
+        fake.state.replicate(redisId, true);
+        bus.runUntil("redis-server sees its replica", () -> RealBus.redisNodeLine(redis, fake.state.myId())
+            .contains(" slave " + redisId), 10_000);
+        return redisId;
+    }
+
+    @Test
+    void slotsShardsAndNodesConfAgreeWithRedisServer() throws Exception {
+        try (RealBus bus = new RealBus()) {
+            int redis = bus.startRedis();
+            RealBus.FakeNode fake = bus.startFake(8);
+            fake.state.replicationOffset(100);
+            String redisId = fakeReplicaOfRedis(bus, redis, fake);
+            bus.runUntil("redis-server lists its replica in SLOTS", () ->
+                String.valueOf(RealBus.redisCall(redis, "CLUSTER", "SLOTS")).contains(fake.state.myId()), 10_000);
+
+            assertThat(flatten(fake.state.clusterSlots(false))).isEqualTo(RealBus.redisCall(redis, "CLUSTER", "SLOTS"));
+            assertThat(flatten(fake.state.clusterShards())).isEqualTo(RealBus.redisCall(redis, "CLUSTER", "SHARDS"));
+
+            // redis-server's nodes.conf, loaded and written again by our code, is the same file (but
+            // for ping and pong times, which a load turns into "now", and links, not open yet).
+            String theirs = bus.redisNodesConf(redis);
+            io.magpie.cluster.state.ClusterConfig config = io.magpie.cluster.state.ClusterConfig.forPort(redis);
+            io.magpie.cluster.state.ClusterState loaded = io.magpie.cluster.state.ClusterState.load(config,
+                new java.util.Random(1), theirs, 5000);
+            assertThat(loaded.myId()).isEqualTo(redisId);
+            assertThat(withoutTimes(loaded.nodesConf())).isEqualTo(withoutTimes(theirs));
+        }
+    }
+
+    /** RESP2's view of maps: flat arrays of key, value. */
+    private static Object flatten(Object reply) {
+        if (reply instanceof java.util.Map<?, ?> m) {
+            List<Object> out = new java.util.ArrayList<>();
+            m.forEach((k, v) -> {
+                out.add(k);
+                out.add(flatten(v));
+            });
+            return out;
+        }
+        if (reply instanceof List<?> l) return l.stream().map(RedisBusInteropTest::flatten).toList();
+        return reply;
+    }
+
+    private static String withoutTimes(String conf) {
+        return conf.replaceAll("(?m)^(\\S+ \\S+ \\S+ \\S+) \\d+ \\d+ (\\d+) (dis)?connected", "$1 T T $2 L");
+    }
+
     @Test
     void fakeReplicaForcesAFailoverOfItsRedisMasterWithTheMasterVote() throws Exception {
         try (RealBus bus = new RealBus()) {
             int redis = bus.startRedis();
             RealBus.FakeNode fake = bus.startFake(3);
-            RealBus.redisCall(redis, "CLUSTER", "ADDSLOTSRANGE", "0", "16383");
-            String redisId = meet(bus, redis, fake);
-            bus.runUntil("slots learnt", () -> fake.state.slotOwner(16383) != null, 10_000);
-            fake.state.replicate(redisId, true);
-            bus.runUntil("redis-server sees its replica", () -> RealBus.redisNodeLine(redis, fake.state.myId())
-                .contains(" slave " + redisId), 10_000);
+            String redisId = fakeReplicaOfRedis(bus, redis, fake);
 
             fake.state.failover(FailoverMode.FORCE, System.currentTimeMillis());
             bus.runUntil("the fake node is master and redis-server its replica", () ->

@@ -125,6 +125,8 @@ public final class ClusterState {
         String peerIp;
         String localIp;
         boolean established;
+        /** Messages for an outbound link still connecting (Redis's send buffer fills before connect). */
+        final List<ClusterMsg> pending = new ArrayList<>();
 
         Link(long id, ClusterNode node, boolean inbound, long ctime) {
             this.id = id;
@@ -349,6 +351,8 @@ public final class ClusterState {
         if (link == null || link.inbound) return;
         link.established = true;
         link.localIp = localIp;
+        for (ClusterMsg msg : link.pending) outMessages.add(new Ready.Send(link.id, msg));
+        link.pending.clear();
         ClusterNode node = link.node;
         link.peerIp = node.ip;
         long oldPingSent = node.pingSent;
@@ -1009,8 +1013,9 @@ public final class ClusterState {
 
     private void send(Link link, ClusterMsg msg) {
         if (link == null) return;
-        statsSent[msg.type()]++;
-        outMessages.add(new Ready.Send(link.id, msg));
+        if (msg.type() < MsgType.COUNT) statsSent[msg.type()]++;
+        if (link.established) outMessages.add(new Ready.Send(link.id, msg));
+        else link.pending.add(msg);
     }
 
     private void send(long linkId, ClusterMsg msg) {
@@ -1147,8 +1152,7 @@ public final class ClusterState {
             long minPong = 0;
             for (int j = 0; j < 5; j++) {
                 ClusterNode n = all.get(random.nextInt(all.size()));
-                Link l = links.get(n.link);
-                if (l == null || !l.established || n.pingSent != 0) continue;
+                if (n.link == 0 || n.pingSent != 0) continue;
                 if (n.hasFlag(NodeFlags.MYSELF | NodeFlags.HANDSHAKE)) continue;
                 if (minPongNode == null || minPong > n.pongReceived) {
                     minPongNode = n;
@@ -1179,12 +1183,11 @@ public final class ClusterState {
                 freeLink(link, true);
                 link = null;
             }
-            boolean usable = link != null && link.established;
-            if (usable && node.pingSent == 0 && now - node.pongReceived > config.nodeTimeout / 2) {
+            if (link != null && node.pingSent == 0 && now - node.pongReceived > config.nodeTimeout / 2) {
                 sendPing(link, MsgType.PING);
                 continue;
             }
-            if (usable && mfEnd != 0 && myself.isMaster() && mfSlave == node) {
+            if (link != null && mfEnd != 0 && myself.isMaster() && mfSlave == node) {
                 sendPing(link, MsgType.PING);
                 continue;
             }

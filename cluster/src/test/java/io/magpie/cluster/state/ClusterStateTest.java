@@ -349,4 +349,29 @@ class ClusterStateTest {
         b.state.config().requireFullCoverage = false;
         net.runUntil("ok", net::allOk, 10_000);
     }
+
+    @Test
+    void messagesForALinkStillConnectingWaitForTheConnection() {
+        String a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        String b = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+        ClusterState state = ClusterState.load(ClusterConfig.forPort(7000), new java.util.Random(1),
+            a + " 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-16383\n"
+                + b + " 127.0.0.1:7001@17001 master - 0 0 2 connected\n", 10_000);
+        state.ready();
+        state.tick(10_100);
+        Ready ready = state.ready();
+        ClusterAction.Connect connect = (ClusterAction.Connect) ready.actions().get(0);
+        assertThat(connect.cport()).isEqualTo(17001);
+        // A PING is due (no PONG ever) but the link is not up: it waits, the ping time counts from now.
+        assertThat(ready.messages()).isEmpty();
+        assertThat(state.lookupNode(b).pingSent()).isEqualTo(10_100);
+        state.linkConnected(connect.link(), "127.0.0.1", 10_200);
+        ready = state.ready();
+        assertThat(ready.messages()).extracting(m -> m.msg().type()).containsExactly(MsgType.PING, MsgType.PING);
+        assertThat(ready.messages()).allMatch(m -> m.link() == connect.link());
+        assertThat(state.lookupNode(b).pingSent()).isEqualTo(10_100);
+        // Node b never answers: PFAIL after the node timeout, counted from the first PING.
+        state.tick(10_100 + 15_001);
+        assertThat(state.lookupNode(b).timedOut()).isTrue();
+    }
 }

@@ -85,6 +85,13 @@ public final class RealBus implements AutoCloseable {
         }
     }
 
+    /** kill -9 of a redis-server node. */
+    public void killRedis(int port) throws InterruptedException {
+        Process p = redis.get(redisPorts.indexOf(port));
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+    }
+
     /** The nodes.conf a redis-server node wrote. */
     public String redisNodesConf(int port) throws IOException {
         return Files.readString(dir.resolve("nodes-" + port + ".conf"));

@@ -414,6 +414,9 @@ public final class ClusterState {
         if (link == null) return;
         int type = hdr.type();
         if (type < MsgType.COUNT) statsReceived[type]++;
+        // A sender that is no node name could only corrupt the table (a handshake would rename a
+        // node to it): such a message is dropped.
+        if (!verifyNodeId(hdr.sender())) return;
         int flags = hdr.flags();
         long senderCurrentEpoch = 0;
         long senderConfigEpoch = 0;

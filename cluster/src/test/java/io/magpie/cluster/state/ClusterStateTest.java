@@ -374,4 +374,73 @@ class ClusterStateTest {
         state.tick(10_100 + 15_001);
         assertThat(state.lookupNode(b).timedOut()).isTrue();
     }
+
+    @Test
+    void reshardingOneSlotMovesItWithANewEpochAndEveryNodeFollows() {
+        FakeNetwork net = new FakeNetwork(TIMEOUT);
+        FakeNetwork.Node a = net.add("a");
+        FakeNetwork.Node b = net.add("b");
+        FakeNetwork.Node c = net.add("c");
+        net.formCluster();
+        net.assignSlots(a, b, c);
+        net.runUntil("cluster ok", net::allOk, 10_000);
+        // redis-cli's order: IMPORTING on the target, MIGRATING on the source, keys moved, then NODE.
+        b.state.setSlotImporting(100, a.id());
+        a.state.setSlotMigrating(100, b.id());
+        assertThat(b.state.nodeDescription(b.state.myself(), false)).endsWith(" [100-<-" + a.id() + "]");
+        assertThat(a.state.nodeDescription(a.state.myself(), false)).endsWith(" [100->-" + b.id() + "]");
+        assertThatThrownBy(() -> a.state.setSlotNode(100, b.id(), 3)).hasMessage(
+            "ERR Can't assign hashslot 100 to a different node while I still hold keys for this hash slot.");
+        a.state.setSlotNode(100, b.id(), 0);
+        net.process(a);
+        b.state.setSlotNode(100, b.id(), 0);
+        net.process(b);
+        // The new owner's claim wins everywhere: its configEpoch is now the greatest (bumped unless it was).
+        assertThat(b.state.myself().configEpoch()).isGreaterThan(a.state.myself().configEpoch())
+            .isGreaterThan(c.state.myself().configEpoch());
+        assertThat(b.state.importingFrom(100)).isNull();
+        assertThat(a.state.migratingTo(100)).isNull();
+        net.runUntil("c routes slot 100 to b", () -> c.state.slotOwner(100) == c.view(b), 5_000);
+        assertThat(c.state.slotOwner(99)).isSameAs(c.view(a));
+        assertThat(a.state.slotOwner(100)).isSameAs(a.view(b));
+        assertThat(a.state.clusterNodes()).doesNotContain("[100");
+    }
+
+    @Test
+    void aForgottenNodeIsNotAddedBackByGossipForAMinute() {
+        FakeNetwork net = new FakeNetwork(TIMEOUT);
+        FakeNetwork.Node a = net.add("a");
+        FakeNetwork.Node b = net.add("b");
+        FakeNetwork.Node c = net.add("c");
+        net.formCluster();
+        net.kill(c);
+        a.state.forget(c.id(), net.now);
+        b.state.forget(c.id(), net.now);
+        net.process(a);
+        net.process(b);
+        assertThatThrownBy(() -> a.state.forget(a.id(), net.now)).hasMessage("ERR I tried hard but I can't forget myself...");
+        net.run(30_000);
+        assertThat(a.view(c)).isNull();
+        assertThat(b.view(c)).isNull();
+    }
+
+    @Test
+    void hardResetForgetsEverythingAndTakesANewName() {
+        FakeNetwork net = new FakeNetwork(TIMEOUT);
+        FakeNetwork.Node a = net.add("a");
+        FakeNetwork.Node b = net.add("b");
+        net.formCluster();
+        net.assignSlots(a, b);
+        a.state.bumpEpoch();
+        String oldId = a.id();
+        a.state.reset(true, true, net.now);
+        Ready ready = a.state.ready();
+        assertThat(ready.saveConfig()).isTrue();
+        assertThat(ready.fsyncConfig()).isTrue();
+        assertThat(a.id()).isNotEqualTo(oldId);
+        assertThat(a.state.nodes()).hasSize(1);
+        assertThat(a.state.currentEpoch()).isZero();
+        assertThat(a.state.myself().numSlots()).isZero();
+        assertThat(a.state.nodesConf()).endsWith("vars currentEpoch 0 lastVoteEpoch 0\n");
+    }
 }

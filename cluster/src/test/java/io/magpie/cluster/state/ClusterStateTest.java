@@ -18,14 +18,13 @@ class ClusterStateTest {
 
     /** Three masters with one replica each, cluster formed and ok. */
     private static FakeNetwork sixNodes() {
-        FakeNetwork net = new FakeNetwork(TIMEOUT);
-        FakeNetwork.Node m1 = net.add("m1");
-        FakeNetwork.Node m2 = net.add("m2");
-        FakeNetwork.Node m3 = net.add("m3");
-        FakeNetwork.Node r1 = net.add("r1");
-        FakeNetwork.Node r2 = net.add("r2");
-        FakeNetwork.Node r3 = net.add("r3");
-        net.formCluster();
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "m1", "m2", "m3", "r1", "r2", "r3");
+        FakeNetwork.Node m1 = net.node("m1");
+        FakeNetwork.Node m2 = net.node("m2");
+        FakeNetwork.Node m3 = net.node("m3");
+        FakeNetwork.Node r1 = net.node("r1");
+        FakeNetwork.Node r2 = net.node("r2");
+        FakeNetwork.Node r3 = net.node("r3");
         net.assignSlots(m1, m2, m3);
         replicate(net, r1, m1);
         replicate(net, r2, m2);
@@ -84,11 +83,10 @@ class ClusterStateTest {
 
     @Test
     void configEpochCollisionsEndWithEveryMasterOnItsOwnEpoch() {
-        FakeNetwork net = new FakeNetwork(TIMEOUT);
-        FakeNetwork.Node a = net.add("a");
-        FakeNetwork.Node b = net.add("b");
-        FakeNetwork.Node c = net.add("c");
-        net.formCluster();
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b", "c");
+        FakeNetwork.Node a = net.node("a");
+        FakeNetwork.Node b = net.node("b");
+        FakeNetwork.Node c = net.node("c");
         net.assignSlots(a, b, c);
         // All start at configEpoch 0: collision handling must spread them apart.
         net.runUntil("distinct config epochs", () -> {
@@ -174,11 +172,7 @@ class ClusterStateTest {
         FakeNetwork net = sixNodes();
         FakeNetwork.Node m1 = net.nodes.get("m1");
         FakeNetwork.Node r1 = net.nodes.get("r1");
-        FakeNetwork.Node extra = net.add("r1b");
-        extra.state.meet("127.0.0.1", m1.port, m1.port + 10000, net.now);
-        net.process(extra);
-        net.runUntil("r1b joined", () -> net.nodes.values().stream().allMatch(n -> n.view(extra) != null
-            && !n.view(extra).inHandshake()), 20_000);
+        FakeNetwork.Node extra = net.join("r1b", m1);
         replicate(net, extra, m1);
         // r1b is ahead; its PINGs carry the offset so r1 ranks itself behind.
         extra.state.replicationOffset(5000);
@@ -320,11 +314,7 @@ class ClusterStateTest {
         FakeNetwork.Node r1 = net.nodes.get("r1");
         FakeNetwork.Node r2 = net.nodes.get("r2");
         FakeNetwork.Node m2 = net.nodes.get("m2");
-        FakeNetwork.Node spare = net.add("spare");
-        spare.state.meet("127.0.0.1", m1.port, m1.port + 10000, net.now);
-        net.process(spare);
-        net.runUntil("spare joined", () -> net.nodes.values().stream().allMatch(n -> n.view(spare) != null
-            && !n.view(spare).inHandshake()), 20_000);
+        FakeNetwork.Node spare = net.join("spare", m1);
         replicate(net, spare, m1);
         // m1 has two replicas; m2 loses its only one.
         net.kill(r2);
@@ -337,10 +327,9 @@ class ClusterStateTest {
 
     @Test
     void withoutFullCoverageTheClusterStaysOkWithUnassignedSlots() {
-        FakeNetwork net = new FakeNetwork(TIMEOUT);
-        FakeNetwork.Node a = net.add("a");
-        FakeNetwork.Node b = net.add("b");
-        net.formCluster();
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b");
+        FakeNetwork.Node a = net.node("a");
+        FakeNetwork.Node b = net.node("b");
         a.state.addSlots(new int[] {1, 2, 3});
         net.process(a);
         net.run(3000);
@@ -377,11 +366,10 @@ class ClusterStateTest {
 
     @Test
     void reshardingOneSlotMovesItWithANewEpochAndEveryNodeFollows() {
-        FakeNetwork net = new FakeNetwork(TIMEOUT);
-        FakeNetwork.Node a = net.add("a");
-        FakeNetwork.Node b = net.add("b");
-        FakeNetwork.Node c = net.add("c");
-        net.formCluster();
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b", "c");
+        FakeNetwork.Node a = net.node("a");
+        FakeNetwork.Node b = net.node("b");
+        FakeNetwork.Node c = net.node("c");
         net.assignSlots(a, b, c);
         net.runUntil("cluster ok", net::allOk, 10_000);
         // redis-cli's order: IMPORTING on the target, MIGRATING on the source, keys moved, then NODE.
@@ -408,11 +396,10 @@ class ClusterStateTest {
 
     @Test
     void aForgottenNodeIsNotAddedBackByGossipForAMinute() {
-        FakeNetwork net = new FakeNetwork(TIMEOUT);
-        FakeNetwork.Node a = net.add("a");
-        FakeNetwork.Node b = net.add("b");
-        FakeNetwork.Node c = net.add("c");
-        net.formCluster();
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b", "c");
+        FakeNetwork.Node a = net.node("a");
+        FakeNetwork.Node b = net.node("b");
+        FakeNetwork.Node c = net.node("c");
         net.kill(c);
         a.state.forget(c.id(), net.now);
         b.state.forget(c.id(), net.now);
@@ -426,10 +413,9 @@ class ClusterStateTest {
 
     @Test
     void hardResetForgetsEverythingAndTakesANewName() {
-        FakeNetwork net = new FakeNetwork(TIMEOUT);
-        FakeNetwork.Node a = net.add("a");
-        FakeNetwork.Node b = net.add("b");
-        net.formCluster();
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b");
+        FakeNetwork.Node a = net.node("a");
+        FakeNetwork.Node b = net.node("b");
         net.assignSlots(a, b);
         a.state.bumpEpoch();
         String oldId = a.id();

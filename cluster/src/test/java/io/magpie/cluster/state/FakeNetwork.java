@@ -72,6 +72,28 @@ final class FakeNetwork {
         this.nodeTimeout = nodeTimeout;
     }
 
+    /** A network of these nodes, cluster formed (every node met, handshakes done). */
+    static FakeNetwork formed(long nodeTimeout, String... labels) {
+        FakeNetwork net = new FakeNetwork(nodeTimeout);
+        for (String label : labels) net.add(label);
+        net.formCluster();
+        return net;
+    }
+
+    Node node(String label) {
+        return nodes.get(label);
+    }
+
+    /** Adds a node to a formed cluster by a MEET from it to {@code via}, and waits until all know it. */
+    Node join(String label, Node via) {
+        Node n = add(label);
+        n.state.meet("127.0.0.1", via.port, via.port + ClusterState.PORT_INCR, now);
+        process(n);
+        runUntil(label + " joined", () -> nodes.values().stream().filter(o -> !o.dead)
+            .allMatch(o -> o.view(n) != null && !o.view(n).inHandshake()), 20_000);
+        return n;
+    }
+
     Node add(String label) {
         Node n = new Node(label, 7000 + nodes.size(), label.hashCode());
         nodes.put(label, n);

@@ -107,6 +107,8 @@ public final class ClusterState {
     /** Whether we told the node layer to replicate (server.masterhost != NULL). */
     private boolean replicating;
 
+    /** The cluster-announce-ip in force at the last tick. */
+    private String announcedIp;
     private long now;
     private long iteration;
     private long pingsSent;
@@ -1225,7 +1227,10 @@ public final class ClusterState {
         myself.port = config.port;
         myself.pport = config.pport;
         myself.cport = config.cport;
+        // cluster-announce-ip set: use it; unset again: forget it and learn the address anew.
         if (config.announceIp != null) myself.ip = config.announceIp;
+        else if (announcedIp != null) myself.ip = "";
+        announcedIp = config.announceIp;
         myself.hostname = config.announceHostname == null ? "" : config.announceHostname;
         int oldflags = myself.flags;
         myself.flags = (myself.flags & ~NodeFlags.NOFAILOVER) | (config.replicaNoFailover ? NodeFlags.NOFAILOVER : 0);

@@ -45,6 +45,7 @@ class RedisBusInteropTest {
             assertThat(meet.ping().hostname()).isEqualTo("redis-a.example");
             assertThat(meet.hasMflag0(ClusterMsg.FLAG0_EXT_DATA)).isTrue();
             assertThat(bus.fromRedis(MsgType.PONG)).isNotEmpty();
+            bus.runUntil("a PING from redis-server", () -> !bus.fromRedis(MsgType.PING).isEmpty(), 10_000);
             // Our node's view of redis-server: address, ports and hostname learnt from the bus.
             ClusterNode r = fake.state.lookupNode(redisId);
             assertThat(r.ip()).isEqualTo("127.0.0.1");

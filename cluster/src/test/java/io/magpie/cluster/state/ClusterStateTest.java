@@ -429,4 +429,21 @@ class ClusterStateTest {
         assertThat(a.state.myself().numSlots()).isZero();
         assertThat(a.state.nodesConf()).endsWith("vars currentEpoch 0 lastVoteEpoch 0\n");
     }
+
+    @Test
+    void anAnnouncedIpIsSentAndUsedByPeersAndUnsettingItRestoresDiscovery() {
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b");
+        FakeNetwork.Node a = net.node("a");
+        FakeNetwork.Node b = net.node("b");
+        assertThat(a.state.myself().ip()).isEqualTo("127.0.0.1");
+        a.state.config().announceIp = "127.0.0.2";
+        net.runUntil("b uses the announced ip", () -> b.view(a).ip().equals("127.0.0.2"), 5_000);
+        assertThat(a.state.myself().ip()).isEqualTo("127.0.0.2");
+        a.state.config().announceIp = null;
+        net.run(2000);
+        // Back to discovery: headers carry no ip, peers take the connection's address.
+        assertThat(net.delivered.get(net.delivered.size() - 1).myip()).isEmpty();
+        assertThat(b.view(a).ip()).isEqualTo("127.0.0.1");
+        assertThat(a.state.myself().ip()).isEqualTo("127.0.0.1");
+    }
 }

@@ -892,6 +892,10 @@ public final class ClusterState {
     private boolean delSlot(int slot) {
         ClusterNode n = slots[slot];
         if (n == null) return false;
+        ClusterNode shardMaster = n.isMaster() ? n : n.slaveof;
+        if (shardMaster == myself || (shardMaster != null && shardMaster.slaves.contains(myself))) {
+            outActions.add(new ClusterAction.RemoveChannelsInSlot(slot));
+        }
         if (SlotBitmap.test(n.slots, slot)) {
             SlotBitmap.clear(n.slots, slot);
             n.numslots--;
@@ -1732,6 +1736,26 @@ public final class ClusterState {
             renameNode(myself, randomName());
         }
         doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+    }
+
+    /**
+     * verifyClusterConfigWithData, after the dataset is loaded at startup: a master holding keys in
+     * a slot it neither owns nor imports takes the slot when nobody has it, or else marks it as
+     * importing from its owner, so that the keys stay reachable. Replicas are not checked.
+     *
+     * @param slotHasKeys whether db 0 holds keys in a slot
+     */
+    public void verifyConfigWithData(java.util.function.IntPredicate slotHasKeys) {
+        if (myself.isSlave()) return;
+        boolean update = false;
+        for (int j = 0; j < SLOTS; j++) {
+            if (!slotHasKeys.test(j)) continue;
+            if (slots[j] == myself || importingSlotsFrom[j] != null) continue;
+            update = true;
+            if (slots[j] == null) addSlot(myself, j);
+            else importingSlotsFrom[j] = slots[j];
+        }
+        if (update) doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
     }
 
     /** CLUSTER SAVECONFIG: ask for a save with fsync (the node layer replies after writing it). */

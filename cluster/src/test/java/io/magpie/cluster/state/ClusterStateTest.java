@@ -446,4 +446,29 @@ class ClusterStateTest {
         assertThat(b.view(a).ip()).isEqualTo("127.0.0.1");
         assertThat(a.state.myself().ip()).isEqualTo("127.0.0.1");
     }
+
+    @Test
+    void keysFoundAtStartupInSlotsNotOursAreClaimedOrImported() {
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b");
+        FakeNetwork.Node a = net.node("a");
+        FakeNetwork.Node b = net.node("b");
+        b.state.addSlots(new int[] {7});
+        net.process(b);
+        net.runUntil("a knows b owns 7", () -> a.state.slotOwner(7) == a.view(b), 5_000);
+        a.state.ready();
+        a.state.verifyConfigWithData(slot -> slot == 5 || slot == 7);
+        Ready ready = a.state.ready();
+        assertThat(ready.saveConfig()).isTrue();
+        assertThat(a.state.slotOwner(5)).isSameAs(a.state.myself());
+        assertThat(a.state.importingFrom(7)).isSameAs(a.view(b));
+    }
+
+    @Test
+    void aSlotLeavingTheShardUnsubscribesItsShardChannels() {
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b");
+        FakeNetwork.Node a = net.node("a");
+        a.state.addSlots(new int[] {9});
+        a.state.delSlots(new int[] {9});
+        assertThat(a.state.ready().actions()).contains(new ClusterAction.RemoveChannelsInSlot(9));
+    }
 }

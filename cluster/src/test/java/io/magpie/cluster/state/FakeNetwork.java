@@ -21,8 +21,11 @@ final class FakeNetwork {
     /** One node: its state machine and what it asked for. */
     final class Node {
         final String label;
-        final ClusterState state;
+        ClusterState state;
         final int port;
+        /** The last nodes.conf it saved, as the file would hold it. */
+        String savedConf;
+        private int restarts;
         boolean dead;
         final List<ClusterAction> actions = new ArrayList<>();
         /** Its link id → the peer's end. */
@@ -43,6 +46,16 @@ final class FakeNetwork {
 
         String id() {
             return state.myId();
+        }
+
+        /** A restart after a crash: the state machine loaded again from its last saved nodes.conf. */
+        void restart() {
+            ClusterConfig config = state.config();
+            state = ClusterState.load(config, new Random(label.hashCode() + ++restarts), savedConf, now);
+            dead = false;
+            links.clear();
+            masterDownSince = 0;
+            process(this);
         }
 
         ClusterNode view(Node other) {
@@ -127,6 +140,10 @@ final class FakeNetwork {
         cut.remove(Set.of(a, b));
     }
 
+    void healAll() {
+        cut.clear();
+    }
+
     /** kill -9: every link to it breaks, it stops ticking. */
     void kill(Node n) {
         for (Long link : new ArrayList<>(n.links.keySet())) breakLink(n, link);
@@ -150,6 +167,7 @@ final class FakeNetwork {
         for (int round = 0; round < 100 && !n.dead; round++) {
             Ready ready = n.state.ready();
             if (ready.isEmpty()) return;
+            if (ready.saveConfig()) n.savedConf = n.state.nodesConf();
             for (ClusterAction a : ready.actions()) {
                 n.actions.add(a);
                 if (a instanceof ClusterAction.Connect c) {

@@ -444,7 +444,8 @@ public final class ClusterState {
                 node.cport = hdr.cport();
                 nodes.put(node.name, node);
                 doBeforeSleep(TODO_SAVE_CONFIG);
-                // The sender of a MEET is trusted: its gossip may introduce the rest of its cluster.
+                // Redis reads a MEET's gossip though its sender is not known yet: that refreshes the
+                // nodes we know, but adds none (only a known sender may introduce nodes).
                 processGossipSection(hdr, link);
             }
             sendPing(link, MsgType.PONG);

@@ -327,7 +327,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         createPidFile(pidfile);
         config.port.onChange(() -> relisten("Unable to listen on this port"));
         config.bind.onChange(() -> relisten("Failed to bind to specified addresses."));
-        tls.config().tlsPort.onChange(this::relistenTls);
+        tls.config().tlsPort.apply(this::relistenTls); // after the CONFIG SET has set the files too, as applyTLSPort
         Supervisor.start(config.supervised.value());
         // Loading comes after listening, as in Redis: clients are answered LOADING meanwhile.
         try {

@@ -64,6 +64,14 @@ class UnixSocketTest {
     }
 
     @Test
+    void a_relative_unixsocket_path_is_inside_dir_as_after_redis_chdir() throws Exception {
+        try (TestServer s = new TestServer("--unixsocket", "relative.sock")) {
+            Path sock = s.server().config().dir.path().resolve("relative.sock");
+            assertThat(redisCli("redis-cli", "-s", sock.toString(), "PING")).isEqualTo("PONG");
+        }
+    }
+
+    @Test
     void client_info_on_the_unix_socket_reads_as_redis_servers() throws Exception {
         Path sock = dir.resolve("redis.sock");
         try (RealRedis r = new RealRedis("--unixsocket", sock.toString())) {

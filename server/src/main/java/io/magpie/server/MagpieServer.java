@@ -127,7 +127,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
         });
         this.tls = new io.magpie.server.tls.Tls(registry, p -> config.dir.resolve(p).toString());
-        this.unixSocket = new UnixSocket(registry);
+        this.unixSocket = new UnixSocket(registry, config.dir::resolve);
         this.inertConfig = InertConfig.register(registry);
     }
 

@@ -43,9 +43,20 @@ final class Conn extends ChannelInboundHandlerAdapter {
         this.onClose = onClose;
     }
 
-    static Conn connect(Bootstrap template, String ip, int port, CloseListener onClose) {
+    /** Makes the TLS handler of a link to host:port, or null for a plain link. */
+    interface LinkTls {
+        io.netty.handler.ssl.SslHandler handler(io.netty.buffer.ByteBufAllocator alloc, String host, int port);
+    }
+
+    static Conn connect(Bootstrap template, LinkTls tls, String ip, int port, CloseListener onClose) {
         Conn c = new Conn(onClose);
-        Bootstrap b = template.clone().handler(c).option(ChannelOption.TCP_NODELAY, true);
+        Bootstrap b = template.clone().handler(new io.netty.channel.ChannelInitializer<io.netty.channel.Channel>() {
+            @Override protected void initChannel(io.netty.channel.Channel ch) {
+                io.netty.handler.ssl.SslHandler ssl = tls.handler(ch.alloc(), ip, port);
+                if (ssl != null) ch.pipeline().addLast(ssl);
+                ch.pipeline().addLast(c);
+            }
+        }).option(ChannelOption.TCP_NODELAY, true);
         ChannelFuture f = b.connect(ip, port);
         c.channel = f.channel();
         f.addListener(r -> {

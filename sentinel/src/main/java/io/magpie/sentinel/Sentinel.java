@@ -58,6 +58,8 @@ public final class Sentinel {
     private final FailoverMachine.Ready ready = new FailoverMachine.Ready();
     private EventLoopGroup loop;
     private Bootstrap linkBootstrap;
+    /** The TLS handler for a link to an instance or a sentinel (tls-replication), or null for a plain one. */
+    Conn.LinkTls linkTls = (alloc, host, port) -> null;
     /** Publishes an event on the server's pub/sub: the event type is the channel. */
     private java.util.function.BiConsumer<String, String> publisher;
     SentinelConfigFile configFile;
@@ -400,7 +402,7 @@ public final class Sentinel {
             if (ri.addr.ip.isEmpty()) {
                 event(Log.Level.DEBUG, "-cmd-link-reconnection", ri, "%@ #Failed to establish connection");
             } else {
-                link.cc = Conn.connect(linkBootstrap, ri.addr.ip, ri.addr.port, connectionError(link));
+                link.cc = Conn.connect(linkBootstrap, linkTls, ri.addr.ip, ri.addr.port, connectionError(link));
                 link.pendingCommands = 0;
                 link.ccConnTime = now();
                 sendAuthIfNeeded(ri, link.cc);
@@ -409,7 +411,7 @@ public final class Sentinel {
             }
         }
         if (ri.is(Instance.MASTER | Instance.SLAVE) && link.pc == null && !ri.addr.ip.isEmpty()) {
-            link.pc = Conn.connect(linkBootstrap, ri.addr.ip, ri.addr.port, connectionError(link));
+            link.pc = Conn.connect(linkBootstrap, linkTls, ri.addr.ip, ri.addr.port, connectionError(link));
             link.pcConnTime = now();
             sendAuthIfNeeded(ri, link.pc);
             setClientName(ri, link.pc, "pubsub");

@@ -121,6 +121,7 @@ public final class SentinelModule implements ServerModule {
         host.serveOnly(serves);
         Bootstrap links = new Bootstrap().group(host.mainLoop()).channel(host.clientChannelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10000);
+        sentinel.linkTls = host::linkTls; // tls-replication: Sentinel's links to instances and sentinels go over TLS, as in Redis
         sentinel.attach(host.mainLoop(), links, (type, text) ->
                 host.publish(type.getBytes(StandardCharsets.UTF_8), text.getBytes(StandardCharsets.UTF_8)));
     }
@@ -128,7 +129,7 @@ public final class SentinelModule implements ServerModule {
     /** sentinelIsRunning: pick and persist an ID on first start, then announce the monitored masters. */
     @Override
     public void start() {
-        if (sentinel.port == 0) sentinel.port = host.port();
+        if (sentinel.port == 0) sentinel.port = host.announcedPort();
         if (sentinel.myid == null) {
             sentinel.myid = Replication.randomId();
             sentinel.flushConfig();

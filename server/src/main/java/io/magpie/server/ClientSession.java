@@ -475,7 +475,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (!(cause instanceof java.io.IOException)) {
+        if (cause.getCause() instanceof javax.net.ssl.SSLException tls) {
+            // A failed handshake (no certificate, an untrusted one): verbose in Redis's log too.
+            Log.verbose("Error accepting a client connection: %s (addr=%s laddr=%s)", tls.getMessage(), remote, local);
+        } else if (!(cause instanceof java.io.IOException)) {
             Log.warning("Error on client id=%d addr=%s: %s", client == null ? -1 : client.id, remote, cause);
         }
         ctx.close();

@@ -129,7 +129,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
         });
         this.tls = new io.magpie.server.tls.Tls(registry, p -> config.dir.resolve(p).toString());
-        this.unixSocket = new UnixSocket(registry);
+        this.unixSocket = new UnixSocket(registry, config.dir::resolve);
         this.inertConfig = InertConfig.register(registry);
         modules.add(observability = new io.magpie.server.metrics.Observability(this));
     }
@@ -354,7 +354,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         createPidFile(pidfile);
         config.port.onChange(() -> relisten("Unable to listen on this port"));
         config.bind.onChange(() -> relisten("Failed to bind to specified addresses."));
-        tls.config().tlsPort.onChange(this::relistenTls);
+        tls.config().tlsPort.apply(this::relistenTls); // after the CONFIG SET has set the files too, as applyTLSPort
         Supervisor.start(config.supervised.value());
         // Loading comes after listening, as in Redis: clients are answered LOADING meanwhile.
         try {

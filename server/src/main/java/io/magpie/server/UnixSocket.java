@@ -25,9 +25,13 @@ import java.util.Set;
 final class UnixSocket {
     final StringParam path;
     final InertConfig.OctalParam perm;
+    private final java.util.function.Function<String, Path> resolve;
     private Channel channel;
+    private Path file;
 
-    UnixSocket(Config registry) {
+    /** resolve: how a path of the configuration is opened (relative ones inside dir, as after Redis's chdir). */
+    UnixSocket(Config registry, java.util.function.Function<String, Path> resolve) {
+        this.resolve = resolve;
         path = registry.register(new StringParam("unixsocket", ""));
         path.immutable();
         perm = registry.register(new InertConfig.OctalParam("unixsocketperm"));
@@ -46,7 +50,7 @@ final class UnixSocket {
             throw new IOException("unixsocket needs Netty's native epoll transport, which did not load here ("
                     + (cause == null ? "unknown reason" : cause.getMessage()) + ")");
         }
-        Path file = Path.of(path.value());
+        file = resolve.apply(path.value());
         Files.deleteIfExists(file); // as Redis's unlink() before bind()
         try {
             channel = new ServerBootstrap().group(boss, workers).channel(EpollServerDomainSocketChannel.class)
@@ -64,7 +68,7 @@ final class UnixSocket {
         if (channel == null) return;
         channel.close();
         try {
-            Files.deleteIfExists(Path.of(path.value()));
+            Files.deleteIfExists(file);
         } catch (IOException e) {
             Log.warning("Could not remove the unix socket file: %s", e.getMessage());
         }

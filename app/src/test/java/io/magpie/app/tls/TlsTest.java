@@ -146,6 +146,20 @@ class TlsTest {
     }
 
     @Test
+    void tls_is_turned_on_at_runtime_by_one_config_set_of_the_port_and_its_files() throws Exception {
+        try (TestServer s = new TestServer(); RespClient c = s.client()) {
+            int tlsPort = RealRedis.freePort();
+            assertThat(String.valueOf(c.value("CONFIG", "SET", "tls-port", String.valueOf(tlsPort), "tls-cert-file",
+                    certs.serverCert.toString(), "tls-key-file", certs.serverKey.toString(), "tls-ca-cert-file",
+                    certs.caCert.toString()))).isEqualTo("OK");
+            assertThat(redisCli(tls(certs, tlsPort, true), "PING")).isEqualTo("PONG");
+            assertThat(String.valueOf(c.value("CONFIG", "SET", "tls-port", String.valueOf(RealRedis.freePort()), "tls-key-file",
+                    certs.clientKey.toString()))).endsWith("Unable to update TLS configuration. Check server logs.");
+            assertThat(s.server().tlsPort()).isEqualTo(tlsPort);
+        }
+    }
+
+    @Test
     void a_server_whose_certificate_does_not_load_does_not_start() {
         assertThatThrownBy(() -> new TestServer("--tls-port", String.valueOf(RealRedis.freePort()), "--tls-cert-file",
                 certs.dir.resolve("missing.crt").toString(), "--tls-key-file", certs.serverKey.toString(), "--tls-ca-cert-file",

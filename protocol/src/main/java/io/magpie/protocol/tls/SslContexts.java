@@ -62,6 +62,10 @@ public final class SslContexts {
 
     /** The context for accepting TLS connections (tlsConfigure's ctx). */
     public static SslContext forServer(TlsOptions o) throws TlsException {
+        return forServer(o, provider());
+    }
+
+    static SslContext forServer(TlsOptions o, SslProvider provider) throws TlsException {
         Identity id = identity(o.certFile(), o.keyFile(), o.keyFilePass(), "tls-cert-file", "tls-key-file");
         List<X509Certificate> cas = caCertificates(o, o.authClients() != TlsOptions.AuthClients.NO);
         checkDhParams(o.dhParamsFile());
@@ -74,7 +78,7 @@ public final class SslContexts {
                 .sessionCacheSize(o.sessionCacheSize())
                 .sessionTimeout(o.sessionCacheTimeout());
         if (!cas.isEmpty()) b.trustManager(cas);
-        SslContext ctx = build(common(b, o));
+        SslContext ctx = build(common(b, o, provider));
         if (!o.sessionCaching() && ctx.sessionContext() instanceof OpenSslSessionContext s) s.setSessionCacheEnabled(false);
         return ctx;
     }
@@ -85,13 +89,17 @@ public final class SslContexts {
      * Peers are verified against the CA, not by host name (Redis does not check names).
      */
     public static SslContext forClient(TlsOptions o) throws TlsException {
+        return forClient(o, provider());
+    }
+
+    static SslContext forClient(TlsOptions o, SslProvider provider) throws TlsException {
         boolean ownClientCert = !o.clientCertFile().isEmpty();
         Identity id = ownClientCert
                 ? identity(o.clientCertFile(), o.clientKeyFile(), o.clientKeyFilePass(), "tls-client-cert-file", "tls-client-key-file")
                 : identity(o.certFile(), o.keyFile(), o.keyFilePass(), "tls-cert-file", "tls-key-file");
         List<X509Certificate> cas = caCertificates(o, true);
         SslContextBuilder b = SslContextBuilder.forClient().keyManager(id.key, id.chain).trustManager(cas);
-        return build(common(b, o));
+        return build(common(b, o, provider));
     }
 
     /** A handler for an accepted connection; tls-prefer-server-ciphers is applied to the JDK's engine (OpenSSL's always prefers them). */
@@ -111,13 +119,13 @@ public final class SslContexts {
         return ctx.newHandler(alloc, host, port);
     }
 
-    private static SslContextBuilder common(SslContextBuilder b, TlsOptions o) throws TlsException {
-        b.sslProvider(provider()).protocols(protocols(o.protocols()));
+    private static SslContextBuilder common(SslContextBuilder b, TlsOptions o, SslProvider provider) throws TlsException {
+        b.sslProvider(provider).protocols(protocols(o.protocols()));
         List<String> ciphers = new ArrayList<>();
         for (String s : (o.ciphers() + ":" + o.ciphersuites()).split(":")) if (!s.isBlank()) ciphers.add(s.strip());
         if (!ciphers.isEmpty()) {
             // OpenSSL takes its own names and keywords as they are; the JDK keeps those it knows.
-            b.ciphers(ciphers, provider() == SslProvider.OPENSSL ? IdentityCipherSuiteFilter.INSTANCE : SupportedCipherSuiteFilter.INSTANCE);
+            b.ciphers(ciphers, provider == SslProvider.OPENSSL ? IdentityCipherSuiteFilter.INSTANCE : SupportedCipherSuiteFilter.INSTANCE);
         }
         return b;
     }

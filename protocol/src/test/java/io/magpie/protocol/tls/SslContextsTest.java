@@ -5,10 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.magpie.protocol.tls.SslContexts.TlsException;
 import io.magpie.protocol.tls.TlsOptions.AuthClients;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import org.junit.jupiter.api.Test;
 
 class SslContextsTest {
@@ -22,6 +27,61 @@ class SslContextsTest {
         return new TlsOptions(o.certFile(), keyFile, keyPass, o.clientCertFile(), o.clientKeyFile(), o.clientKeyFilePass(), caFile, caDir,
                 dh, protocols, o.ciphers(), o.ciphersuites(), o.preferServerCiphers(), o.sessionCaching(), o.sessionCacheSize(),
                 o.sessionCacheTimeout(), o.authClients());
+    }
+
+    /** Runs a handshake between two in-memory channels; the server's handler when it succeeded, else null. */
+    private static SslHandler handshake(SslContext server, SslContext client) {
+        SslHandler sh = server.newHandler(ByteBufAllocator.DEFAULT);
+        SslHandler ch = client.newHandler(ByteBufAllocator.DEFAULT, "127.0.0.1", 6380);
+        EmbeddedChannel s = new EmbeddedChannel(sh);
+        EmbeddedChannel c = new EmbeddedChannel(ch);
+        try {
+            for (int i = 0; i < 100 && !(sh.handshakeFuture().isDone() && ch.handshakeFuture().isDone()); i++) {
+                for (Object m; (m = c.readOutbound()) != null; ) s.writeInbound(m);
+                for (Object m; (m = s.readOutbound()) != null; ) c.writeInbound(m);
+            }
+        } catch (RuntimeException handshakeFailed) {
+            return null;
+        } finally {
+            s.finishAndReleaseAll();
+            c.finishAndReleaseAll();
+        }
+        return sh.handshakeFuture().isSuccess() && ch.handshakeFuture().isSuccess() ? sh : null;
+    }
+
+    private static String peerName(SslHandler server) throws Exception {
+        return ((X509Certificate) server.engine().getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+    }
+
+    @Test
+    void the_jdk_provider_and_openssl_shake_hands_with_each_other_showing_the_client_certificate() throws Exception {
+        for (SslProvider serverSide : new SslProvider[] {SslProvider.JDK, SslContexts.provider()}) {
+            SslHandler server = handshake(SslContexts.forServer(options(), serverSide), SslContexts.forClient(options(), SslProvider.JDK));
+            assertThat(server).as("handshake with a %s server", serverSide).isNotNull();
+            assertThat(peerName(server)).contains("CN=server"); // no tls-client-cert-file: the server's identity
+        }
+    }
+
+    @Test
+    void tls_client_cert_file_is_the_identity_of_outgoing_links() throws Exception {
+        TlsOptions o = options();
+        TlsOptions withClientCert = new TlsOptions(o.certFile(), o.keyFile(), "", certs.clientCert.toString(), certs.clientKey.toString(),
+                "", o.caCertFile(), "", "", "", "", "", false, true, 20480, 300, AuthClients.YES);
+        SslHandler server = handshake(SslContexts.forServer(o), SslContexts.forClient(withClientCert));
+        assertThat(server).isNotNull();
+        assertThat(peerName(server)).contains("CN=client");
+        TlsOptions noClientKey = new TlsOptions(o.certFile(), o.keyFile(), "", certs.clientCert.toString(), "", "", o.caCertFile(), "", "",
+                "", "", "", false, true, 20480, 300, AuthClients.YES);
+        assertThatThrownBy(() -> SslContexts.forClient(noClientKey)).hasMessage("No tls-client-key-file configured!");
+    }
+
+    @Test
+    void tls_auth_clients_yes_fails_a_client_without_certificate_on_both_providers() throws Exception {
+        for (SslProvider p : new SslProvider[] {SslProvider.JDK, SslContexts.provider()}) {
+            SslContext anonymous = SslContextBuilder.forClient().sslProvider(p).trustManager(certs.caCert.toFile()).build();
+            assertThat(handshake(SslContexts.forServer(options(), p), anonymous)).as("provider %s", p).isNull();
+            assertThat(handshake(SslContexts.forServer(options().withAuthClients(AuthClients.OPTIONAL), p), anonymous)).isNotNull();
+        }
     }
 
     @Test

@@ -34,7 +34,7 @@ public final class TestCertificates {
 
     private static TestCertificates shared;
 
-    /** One set per JVM (RSA key generation costs a second or two). */
+    /** One set per JVM (key generation costs a moment on a loaded machine). */
     public static synchronized TestCertificates get() {
         if (shared == null) shared = generate();
         return shared;
@@ -53,10 +53,10 @@ public final class TestCertificates {
     }
 
     private void make() throws IOException {
-        openssl("req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2", "-subj", "/O=Magpie Test/CN=Magpie Test CA",
+        openssl("req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-sha256", "-days", "2", "-subj", "/O=Magpie Test/CN=Magpie Test CA",
                 "-keyout", caKey.toString(), "-out", caCert.toString());
         Path other = dir.resolve("other-ca.key");
-        openssl("req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "2", "-subj", "/O=Magpie Test/CN=Other CA",
+        openssl("req", "-x509", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-sha256", "-days", "2", "-subj", "/O=Magpie Test/CN=Other CA",
                 "-keyout", other.toString(), "-out", otherCaCert.toString());
         Path ext = dir.resolve("server.ext");
         Files.writeString(ext, "subjectAltName=IP:127.0.0.1,DNS:localhost\nkeyUsage=digitalSignature,keyEncipherment\n"
@@ -72,7 +72,7 @@ public final class TestCertificates {
 
     private void signed(String name, Path key, Path cert, Path ext) throws IOException {
         Path csr = dir.resolve(name + ".csr");
-        openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/O=Magpie Test/CN=" + name, "-keyout", key.toString(),
+        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/O=Magpie Test/CN=" + name, "-keyout", key.toString(),
                 "-out", csr.toString());
         openssl("x509", "-req", "-sha256", "-days", "2", "-in", csr.toString(), "-CA", caCert.toString(), "-CAkey", caKey.toString(),
                 "-CAcreateserial", "-extfile", ext.toString(), "-out", cert.toString());

@@ -61,4 +61,14 @@ public interface ModuleHost {
 
     /** The port the server listens on. */
     int port();
+
+    /** The port others reach this node on: the tls-port with tls-replication, as Sentinel's hello announces. */
+    default int announcedPort() {
+        return port();
+    }
+
+    /** The TLS handler for a link this node opens to host:port (tls-replication), or null for a plain link. */
+    default io.netty.handler.ssl.SslHandler linkTls(io.netty.buffer.ByteBufAllocator alloc, String host, int port) {
+        return null;
+    }
 }

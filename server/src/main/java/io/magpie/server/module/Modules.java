@@ -129,6 +129,16 @@ public final class Modules implements ModuleHost {
         return server.port();
     }
 
+    @Override
+    public int announcedPort() {
+        return server.announcedPort();
+    }
+
+    @Override
+    public io.netty.handler.ssl.SslHandler linkTls(io.netty.buffer.ByteBufAllocator alloc, String host, int port) {
+        return server.masterLinkTls(alloc, host, port);
+    }
+
     /** A command call of a client of the engine, as a module sees it. */
     private record ClientCall(Client c) implements Call {
         @Override

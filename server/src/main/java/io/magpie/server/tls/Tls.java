@@ -80,7 +80,19 @@ public final class Tls {
      * master, Sentinel's links), or null for a plain link.
      */
     public SslHandler replicationHandler(ByteBufAllocator alloc, String host, int port) {
-        if (!config.tlsReplication.value()) return null;
+        return config.tlsReplication.value() ? clientHandler(alloc, host, port) : null;
+    }
+
+    /**
+     * For the cluster bus (and Raft links): the handler of an outgoing bus link when
+     * tls-cluster is on, or null. The bus's accepting side puts {@link #serverHandler} in front
+     * of each connection it accepts, as the tls-port does.
+     */
+    public SslHandler clusterHandler(ByteBufAllocator alloc, String host, int port) {
+        return config.tlsCluster.value() ? clientHandler(alloc, host, port) : null;
+    }
+
+    private SslHandler clientHandler(ByteBufAllocator alloc, String host, int port) {
         SslContext c = client;
         if (c == null) {
             try {

@@ -2,8 +2,6 @@ package io.magpie.persistence;
 
 import io.magpie.engine.types.StreamGroup;
 import io.magpie.engine.types.StreamGroup.Consumer;
-import io.magpie.engine.types.StreamGroup.Nack;
-import io.magpie.engine.types.StreamID;
 import io.magpie.engine.types.StreamValue;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

@@ -53,3 +53,14 @@ start_pair() {
   wait_ready "$redis_port" "$redis_pid"
   wait_ready "$magpie_port" "$magpie_pid"
 }
+
+# command_cpu_ns PID all|loops: CPU time in ns of the threads that run commands, all of a
+# redis-server's, a Magpie's event loops (not its JIT and GC threads). On a shared machine the
+# CPU each request costs that thread compares the servers' work more steadily than throughput.
+command_cpu_ns() {
+  local s=0 t
+  for t in /proc/"$1"/task/*; do
+    if [ "$2" = all ] || [[ "$(cat "$t/comm")" == epollEventLoop* ]]; then s=$((s + $(cut -d' ' -f1 "$t/schedstat"))); fi
+  done
+  echo "$s"
+}

@@ -25,16 +25,23 @@ for port in "$redis_port" "$magpie_port"; do sha="$(redis-cli -h 127.0.0.1 -p "$
 echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*') port $redis_port; Magpie port $magpie_port, JVM: $MAGPIE_JAVA_OPTS;" \
   "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); script $sha: $SCRIPT"
 
-run_one() { # port pipeline n -> rps
-  redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$3" -P "$2" -r "$RANDOM_KEYSPACE" --csv \
-    EVALSHA "$sha" 1 "key:__rand_int__" 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"'
+run_one() { # port pipeline n -> "rps ns" (ns: the command threads' CPU per request)
+  local pid=$magpie_pid threads=loops
+  [ "$1" = "$redis_port" ] && pid=$redis_pid threads=all
+  local before rps
+  before="$(command_cpu_ns "$pid" $threads)"
+  rps="$(redis-benchmark -h 127.0.0.1 -p "$1" -c "$CLIENTS" -n "$3" -P "$2" -r "$RANDOM_KEYSPACE" --csv \
+    EVALSHA "$sha" 1 "key:__rand_int__" 2>/dev/null | tail -1 | cut -d, -f2 | tr -d '"')"
+  echo "$rps $(( ($(command_cpu_ns "$pid" $threads) - before) / $3 ))"
 }
 
 run_one "$magpie_port" 16 "$WARMUP" >/dev/null
-printf '%-22s %12s %12s %8s\n' test redis_rps magpie_rps ratio
+printf '%-22s %12s %12s %8s %12s %12s %8s\n' test redis_rps magpie_rps ratio redis_ns/req magpie_ns/req ratio
 first=redis
 for p in $PIPELINES; do
   if [ $first = redis ]; then r="$(run_one "$redis_port" "$p" "$N")"; m="$(run_one "$magpie_port" "$p" "$N")"; first=magpie
   else m="$(run_one "$magpie_port" "$p" "$N")"; r="$(run_one "$redis_port" "$p" "$N")"; first=redis; fi
-  awk -v t="evalsha incr+expire P$p" -v r="$r" -v m="$m" 'BEGIN { printf "%-22s %12.0f %12.0f %8.2f\n", t, r, m, m / r }'
+  # The CPU ratio is Redis's CPU per request over Magpie's: what the throughput ratio would be were each server's command thread alone on a core.
+  awk -v t="evalsha incr+expire P$p" -v r="$r" -v m="$m" 'BEGIN { split(r, a, " "); split(m, b, " ");
+    printf "%-22s %12.0f %12.0f %8.2f %12d %12d %8.2f\n", t, a[1], b[1], b[1] / a[1], a[2], b[2], a[2] / b[2] }'
 done

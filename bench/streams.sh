@@ -100,11 +100,15 @@ command_of() {
   esac
 }
 
-run_one() { # port test pipeline -> rps
+run_one() { # port test pipeline -> "rps ns" (ns: the command threads' CPU per request)
   setup "$1" "$2"
+  local pid=$m threads=loops before rps
+  [ "$1" = "$rp" ] && pid=$r threads=all
+  before="$(command_cpu_ns "$pid" $threads)"
   # shellcheck disable=SC2046
-  set -f; { redis-benchmark -h 127.0.0.1 -p "$1" -n "$N" -c "$CLIENTS" -P "$3" -r "$N" --csv $(command_of "$2") 2>/dev/null || true; } \
-    | awk -F, 'NR > 1 { gsub(/"/, "", $2); r = $2 } END { print (r == "" ? 0 : r) }'; set +f
+  rps="$(set -f; { redis-benchmark -h 127.0.0.1 -p "$1" -n "$N" -c "$CLIENTS" -P "$3" -r "$N" --csv $(command_of "$2") 2>/dev/null || true; } \
+    | awk -F, 'NR > 1 { gsub(/"/, "", $2); r = $2 } END { print (r == "" ? 0 : r) }')"
+  echo "$rps $(( ($(command_cpu_ns "$pid" $threads) - before) / N ))"
 }
 
 if [ "$WARMUP" -gt 0 ]; then
@@ -121,7 +125,7 @@ if [ "$WARMUP" -gt 0 ]; then
   redis-cli -p "$mp" del w wa >/dev/null
 fi
 
-printf '%-11s %-3s %12s %12s %7s\n' test P redis_rps magpie_rps ratio
+printf '%-11s %-3s %12s %12s %7s %12s %12s %7s\n' test P redis_rps magpie_rps ratio redis_ns/req magpie_ns/req ratio
 i=0
 for pipeline in $PIPELINES; do
   for t in set xadd xreadgroup xack; do
@@ -131,7 +135,9 @@ for pipeline in $PIPELINES; do
       mr="$(run_one "$mp" $t "$pipeline")"; rr="$(run_one "$rp" $t "$pipeline")"
     fi
     i=$((i + 1))
-    awk -v t=$t -v p="$pipeline" -v r="$rr" -v m="$mr" 'BEGIN { printf "%-11s %-3s %12.0f %12.0f %7.2f\n", t, p, r, m, (r > 0 ? m / r : 0) }'
+    # The CPU ratio is Redis's CPU per request over Magpie's (see command_cpu_ns).
+    awk -v t=$t -v p="$pipeline" -v r="$rr" -v m="$mr" 'BEGIN { split(r, a, " "); split(m, b, " ");
+      printf "%-11s %-3s %12.0f %12.0f %7.2f %12d %12d %7.2f\n", t, p, a[1], b[1], (a[1] > 0 ? b[1] / a[1] : 0), a[2], b[2], (b[2] > 0 ? a[2] / b[2] : 0) }'
   done
 done
 echo "after the runs: used_memory redis $(used_memory "$rp"), magpie $(used_memory "$mp"); RSS redis $(rss_kb "$r") kB, magpie $(rss_kb "$m") kB"

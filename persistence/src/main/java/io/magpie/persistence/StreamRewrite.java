@@ -2,8 +2,6 @@ package io.magpie.persistence;
 
 import io.magpie.engine.types.StreamGroup;
 import io.magpie.engine.types.StreamGroup.Consumer;
-import io.magpie.engine.types.StreamGroup.Nack;
-import io.magpie.engine.types.StreamID;
 import io.magpie.engine.types.StreamValue;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -59,11 +57,8 @@ final class StreamRewrite {
                     out.accept(new byte[][] {XGROUP, CREATECONSUMER, key, group, c.name});
                     continue;
                 }
-                for (Map.Entry<StreamID, Nack> p : c.pel.entrySet()) {
-                    Nack nack = p.getValue();
-                    out.accept(new byte[][] {XCLAIM, key, group, c.name, ZERO, p.getKey().toBytes(), TIME, n(nack.deliveryTime),
-                            RETRYCOUNT, n(nack.deliveryCount), JUSTID, FORCE});
-                }
+                c.pel.forEach((id, nack) -> out.accept(new byte[][] {XCLAIM, key, group, c.name, ZERO, id.toBytes(), TIME,
+                        n(nack.deliveryTime), RETRYCOUNT, n(nack.deliveryCount), JUSTID, FORCE}));
             }
         }
     }

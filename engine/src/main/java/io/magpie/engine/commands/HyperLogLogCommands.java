@@ -106,7 +106,7 @@ public final class HyperLogLogCommands {
             // The cached cardinality is part of the value: replicas and the AOF must see it.
             c.db.signalModifiedKey(key);
             c.engine.dirty++;
-            c.engine.writes.propagate(c.db.id, java.util.Arrays.copyOf(c.argv, c.argc));
+            c.engine.writes.propagate(c.db.id, java.util.Arrays.copyOf(c.argv, c.argc), c.propagateTargets);
         }
         c.addReplyLongLong(card);
     }

@@ -302,7 +302,7 @@ final class KeyspaceCommands {
         c.engine.tracking.invalidateKeysOnFlush();
         c.engine.dirty += c.db.empty();
         // Propagated even when the db was already empty (forceCommandPropagation).
-        c.engine.writes.propagate(c.db.id, Arrays.copyOf(c.argv, c.argc));
+        c.engine.writes.propagate(c.db.id, Arrays.copyOf(c.argv, c.argc), c.propagateTargets);
         c.preventPropagation();
         c.addReplyOk();
     }
@@ -320,7 +320,7 @@ final class KeyspaceCommands {
         e.dirty += removed;
         e.flushedAll(); // flushAllDataAndResetRDB: the empty dataset is saved at once where save points exist
         e.dirty++;
-        e.writes.propagate(c.db.id, Arrays.copyOf(c.argv, c.argc));
+        e.writes.propagate(c.db.id, Arrays.copyOf(c.argv, c.argc), c.propagateTargets);
         c.preventPropagation();
         c.addReplyOk();
     }

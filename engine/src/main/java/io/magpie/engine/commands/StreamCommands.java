@@ -9,6 +9,7 @@ import io.magpie.engine.Notifications;
 import io.magpie.engine.ReplyException;
 import io.magpie.commands.CommandTable;
 import io.magpie.engine.keyspace.Database;
+import io.magpie.engine.types.PendingList;
 import io.magpie.engine.types.StreamGroup;
 import io.magpie.engine.types.StreamGroup.Consumer;
 import io.magpie.engine.types.StreamGroup.Nack;
@@ -23,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -281,16 +281,16 @@ public final class StreamCommands {
         int mark = c.addReplyDeferredLen();
         long n = 0;
         long now = c.engine.now();
-        for (Map.Entry<StreamID, Nack> e : consumer.pel.tailMap(start, true).entrySet()) {
+        for (PendingList.Cursor e = consumer.pel.from(start); e.next(); ) {
             if (count != 0 && n >= count) break;
-            StreamID id = e.getKey();
+            StreamID id = e.id();
             if (!replyOneEntry(c, s, id)) {
                 c.addReplyArrayLen(2);
                 addReplyStreamID(c, id);
                 c.addReplyNullArray();
             } else {
-                e.getValue().deliveryTime = now;
-                e.getValue().deliveryCount++;
+                e.nack().deliveryTime = now;
+                e.nack().deliveryCount++;
             }
             n++;
         }
@@ -1004,7 +1004,7 @@ public final class StreamCommands {
             c.setDeferredArrayLen(mark, n);
             return;
         }
-        java.util.TreeMap<StreamID, Nack> pel = group.pel;
+        PendingList pel = group.pel;
         if (consumerName != null) {
             Consumer consumer = group.consumer(consumerName);
             if (consumer == null) {
@@ -1017,14 +1017,16 @@ public final class StreamCommands {
         int mark = c.addReplyDeferredLen();
         long n = 0;
         if (start.compareTo(end) <= 0) {
-            for (Map.Entry<StreamID, Nack> e : pel.subMap(start, true, end, true).entrySet()) {
+            for (PendingList.Cursor e = pel.from(start); e.next(); ) {
                 if (count == 0) break;
-                Nack nack = e.getValue();
+                StreamID id = e.id();
+                if (id.compareTo(end) > 0) break;
+                Nack nack = e.nack();
                 if (minidle != 0 && now - nack.deliveryTime < minidle) continue;
                 n++;
                 count--;
                 c.addReplyArrayLen(4);
-                addReplyStreamID(c, e.getKey());
+                addReplyStreamID(c, id);
                 c.addReplyBulk(nack.consumer.name);
                 c.addReplyLongLong(Math.max(0, now - nack.deliveryTime));
                 c.addReplyLongLong(nack.deliveryCount);
@@ -1157,11 +1159,10 @@ public final class StreamCommands {
         long now = c.engine.now();
         byte[] name = c.argv[3];
         Consumer consumer = null;
-        Iterator<Map.Entry<StreamID, Nack>> it = group.pel.tailMap(start, true).entrySet().iterator();
-        while (attempts-- > 0 && count > 0 && it.hasNext()) {
-            Map.Entry<StreamID, Nack> e = it.next();
-            StreamID id = e.getKey();
-            Nack nack = e.getValue();
+        PendingList.Cursor it = group.pel.from(start);
+        while (attempts-- > 0 && count > 0 && it.next()) {
+            StreamID id = it.id();
+            Nack nack = it.nack();
             if (!entryExists(s, id)) {
                 propagateXclaim(c, c.argv[1], group, c.argv[2], id.toBytes(), nack);
                 c.engine.dirty++;
@@ -1185,7 +1186,7 @@ public final class StreamCommands {
             propagateXclaim(c, c.argv[1], group, c.argv[2], id.toBytes(), nack);
             c.engine.dirty++;
         }
-        StreamID next = it.hasNext() ? it.next().getKey() : StreamID.ZERO;
+        StreamID next = it.next() ? it.id() : StreamID.ZERO;
         c.addReplyArrayLen(3);
         addReplyStreamID(c, next);
         c.addReplyArrayLen(claimed.size());
@@ -1331,13 +1332,13 @@ public final class StreamCommands {
             c.addReplyBulkString("pending");
             int mark = c.addReplyDeferredLen();
             long n = 0;
-            for (Map.Entry<StreamID, Nack> p : cg.pel.entrySet()) {
+            for (PendingList.Cursor p = cg.pel.from(StreamID.MIN); p.next(); ) {
                 if (count != 0 && n >= count) break;
                 c.addReplyArrayLen(4);
-                addReplyStreamID(c, p.getKey());
-                c.addReplyBulk(p.getValue().consumer.name);
-                c.addReplyLongLong(p.getValue().deliveryTime);
-                c.addReplyLongLong(p.getValue().deliveryCount);
+                addReplyStreamID(c, p.id());
+                c.addReplyBulk(p.nack().consumer.name);
+                c.addReplyLongLong(p.nack().deliveryTime);
+                c.addReplyLongLong(p.nack().deliveryCount);
                 n++;
             }
             c.setDeferredArrayLen(mark, n);
@@ -1354,12 +1355,12 @@ public final class StreamCommands {
                 c.addReplyBulkString("pending");
                 int cmark = c.addReplyDeferredLen();
                 long cn = 0;
-                for (Map.Entry<StreamID, Nack> p : consumer.pel.entrySet()) {
+                for (PendingList.Cursor p = consumer.pel.from(StreamID.MIN); p.next(); ) {
                     if (count != 0 && cn >= count) break;
                     c.addReplyArrayLen(3);
-                    addReplyStreamID(c, p.getKey());
-                    c.addReplyLongLong(p.getValue().deliveryTime);
-                    c.addReplyLongLong(p.getValue().deliveryCount);
+                    addReplyStreamID(c, p.id());
+                    c.addReplyLongLong(p.nack().deliveryTime);
+                    c.addReplyLongLong(p.nack().deliveryCount);
                     cn++;
                 }
                 c.setDeferredArrayLen(cmark, cn);

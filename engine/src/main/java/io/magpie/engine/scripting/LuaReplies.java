@@ -33,19 +33,19 @@ final class LuaReplies {
     static LuaValue toLua(ByteBuf buf) {
         byte type = buf.readByte();
         switch (type) {
-            case '+': return single(OK, LuaString.valueOf(line(buf)));
-            case '-': return single(ERR, LuaString.valueOf(line(buf)));
-            case ':': return number(Long.parseLong(ascii(line(buf))));
+            case '+': return single(OK, LuaString.valueUsing(line(buf)));
+            case '-': return single(ERR, LuaString.valueUsing(line(buf)));
+            case ':': return number(integerLine(buf));
             case '$': {
-                int len = Integer.parseInt(ascii(line(buf)));
+                int len = (int) integerLine(buf);
                 if (len < 0) return LuaValue.FALSE;
                 byte[] b = new byte[len];
                 buf.readBytes(b);
                 buf.skipBytes(2);
-                return LuaString.valueOf(b);
+                return LuaString.valueUsing(b);
             }
             case '*': {
-                int len = Integer.parseInt(ascii(line(buf)));
+                int len = (int) integerLine(buf);
                 if (len < 0) return LuaValue.FALSE;
                 LuaTable t = new LuaTable(len, 0);
                 for (int i = 1; i <= len; i++) t.rawset(i, toLua(buf));
@@ -103,6 +103,17 @@ final class LuaReplies {
             case "nan" -> Double.NaN;
             default -> Double.parseDouble(s);
         };
+    }
+
+    /** A reply's integer or length line, read in place: the server wrote it, so it is a canonical long. */
+    private static long integerLine(ByteBuf buf) {
+        int i = buf.readerIndex();
+        boolean negative = buf.getByte(i) == '-';
+        if (negative) i++;
+        long v = 0;
+        for (byte b; (b = buf.getByte(i)) != '\r'; i++) v = v * 10 + (b - '0');
+        buf.readerIndex(i + 2);
+        return negative ? -v : v;
     }
 
     private static byte[] line(ByteBuf buf) {

@@ -41,7 +41,11 @@ public final class Scripting {
     /** Where redis.log writes (level 0..3, message); the server wires its log. */
     public static volatile BiConsumer<Integer, String> log = (level, msg) -> { };
 
-    record CachedScript(String body, LuaValue function, int flags) {}
+    record CachedScript(String sha, String body, LuaValue function, int flags) {}
+
+    /** The script EVALSHA ran last, by the sha's bytes as sent: a client repeating one EVALSHA finds it without a lookup. */
+    private byte[] lastSha;
+    private CachedScript lastScript;
 
     /** busy-reply-threshold (lua-time-limit): after this many ms a script makes other clients get BUSY. */
     final io.magpie.engine.config.Params.LongParam busyReplyThreshold;
@@ -122,13 +126,24 @@ public final class Scripting {
         } catch (LuaError e) {
             throw new io.magpie.engine.ReplyException("ERR Error compiling script (new function): " + LuaReplies.oneLine(plainMessage(e)));
         }
-        scripts.put(sha, new CachedScript(code, fn, flags));
+        scripts.put(sha, new CachedScript(sha, code, fn, flags));
         scriptsMemory += body.length;
         return sha;
     }
 
     CachedScript script(String sha) {
         return scripts.get(sha);
+    }
+
+    /** EVALSHA's script for a sha in any case, or null. */
+    CachedScript scriptBySha(byte[] sha) {
+        if (lastScript != null && java.util.Arrays.equals(sha, lastSha)) return lastScript;
+        CachedScript script = scripts.get(new String(sha, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT));
+        if (script != null) {
+            lastSha = sha.clone();
+            lastScript = script;
+        }
+        return script;
     }
 
     boolean scriptExists(String sha) {
@@ -138,6 +153,8 @@ public final class Scripting {
     /** SCRIPT FLUSH: drops the cache and starts a fresh Lua state (scriptingReset). */
     void flushScripts() {
         scripts.clear();
+        lastSha = null;
+        lastScript = null;
         scriptsMemory = 0;
         evalEnv = null;
     }
@@ -237,7 +254,7 @@ public final class Scripting {
         if (n == 0) return fail(raise, "ERR Please specify at least one argument for this redis lib call");
         byte[][] argv = redisArgv(args);
         if (argv == null) return fail(raise, "ERR Lua redis lib command arguments must be strings or integers");
-        String refused = checkCommand(run, argv);
+        String refused = checkCommand(run, argv, callCommand(args.arg1(), argv));
         if (refused != null) return fail(raise, refused);
         Client lua = luaClient();
         lua.argv = argv;
@@ -263,7 +280,7 @@ public final class Scripting {
         for (int i = 0; i < n; i++) {
             LuaValue v = args.arg(i + 1);
             if (v.type() == LuaValue.TNUMBER) {
-                argv[i] = formatNumber(v.todouble()).getBytes(StandardCharsets.US_ASCII);
+                argv[i] = numberArgument(v);
             } else if (v.type() == LuaValue.TSTRING) {
                 LuaString s = v.checkstring();
                 argv[i] = new byte[s.m_length];
@@ -296,9 +313,29 @@ public final class Scripting {
                 || engine.acl.check(run.caller.aclUser, cmd, argv, 0, argv.length) == io.magpie.engine.acl.Acl.OK;
     }
 
-    /** scriptCall's checks, in its order; sets the script client's cmd. Returns the refusal or null. */
-    private String checkCommand(ScriptRun run, byte[][] argv) {
+    /**
+     * The command a redis.call names. Its name is nearly always one of the script's string
+     * constants, so a small cache by the name's Lua string (whose hash LuaJ keeps) saves the
+     * table lookup; commands with subcommands are looked up each time.
+     */
+    private RedisCommand callCommand(LuaValue name, byte[][] argv) {
+        if (!(name instanceof LuaString ls)) return lookupCommand(argv);
+        int i = ls.hashCode() & (callNames.length - 1);
+        LuaString cached = callNames[i];
+        if (cached != null && cached.raweq(ls)) return callCommands[i];
         RedisCommand cmd = lookupCommand(argv);
+        if (cmd != null && !cmd.hasSubcommands()) {
+            callNames[i] = ls;
+            callCommands[i] = cmd;
+        }
+        return cmd;
+    }
+
+    private final LuaString[] callNames = new LuaString[64];
+    private final RedisCommand[] callCommands = new RedisCommand[64];
+
+    /** scriptCall's checks, in its order; sets the script client's cmd. Returns the refusal or null. */
+    private String checkCommand(ScriptRun run, byte[][] argv, RedisCommand cmd) {
         if (cmd == null) return "ERR Unknown Redis command called from script";
         if (!cmd.arityOk(argv.length)) return "ERR Wrong number of args calling Redis command from script";
         if (cmd.noscript) return "ERR This Redis command is not allowed from script";
@@ -325,6 +362,14 @@ public final class Scripting {
         LuaTable t = LuaReplies.single(LuaReplies.ERR, LuaValue.valueOf(error));
         if (raise) throw new LuaError(t);
         return t;
+    }
+
+    /** A Lua number as redis.call passes it: an integral one as its digits (what "%.17g" prints for it), without a String. */
+    static byte[] numberArgument(LuaValue v) {
+        if (v.isinttype()) return io.magpie.protocol.NumberFormat.toBytes(v.toint());
+        double d = v.todouble();
+        if (d == Math.rint(d) && Math.abs(d) < 1e15 && d != 0) return io.magpie.protocol.NumberFormat.toBytes((long) d);
+        return formatNumber(d).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** A Lua number as redis.call passes it: C's "%.17g". */

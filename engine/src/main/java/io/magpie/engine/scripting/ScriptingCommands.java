@@ -50,14 +50,14 @@ public final class ScriptingCommands {
         long numkeys = Args.parseLong(c.argv[2]);
         if (numkeys > c.argc - 3) throw new ReplyException("ERR Number of keys can't be greater than number of args");
         if (numkeys < 0) throw new ReplyException("ERR Number of keys can't be negative");
-        String sha;
+        Scripting.CachedScript script;
         if (bySha) {
-            sha = new String(c.argv[1], StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
-            if (s.script(sha) == null) throw new ReplyException("NOSCRIPT No matching script. Please use EVAL.");
+            script = s.scriptBySha(c.argv[1]);
+            if (script == null) throw new ReplyException("NOSCRIPT No matching script. Please use EVAL.");
         } else {
-            sha = s.cacheScript(c.argv[1]);
+            script = s.script(s.cacheScript(c.argv[1]));
         }
-        Scripting.CachedScript script = s.script(sha);
+        String sha = script.sha();
         boolean compat = (script.flags() & ScriptRun.EVAL_COMPAT) != 0;
         boolean noWrites = (script.flags() & ScriptRun.NO_WRITES) != 0;
         if (readOnlyCommand && !compat && !noWrites) throw new ReplyException("ERR Can not execute a script with write flag using *_ro command.");
@@ -85,7 +85,8 @@ public final class ScriptingCommands {
 
     private static LuaTable argsTable(byte[][] argv, int from, int n) {
         LuaTable t = new LuaTable(n, 0);
-        for (int i = 0; i < n; i++) t.rawset(i + 1, LuaString.valueOf(argv[from + i]));
+        // The request's arguments are never written to again: Lua strings can use them as they are.
+        for (int i = 0; i < n; i++) t.rawset(i + 1, LuaString.valueUsing(argv[from + i]));
         return t;
     }
 

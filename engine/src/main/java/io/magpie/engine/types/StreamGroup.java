@@ -26,7 +26,7 @@ public final class StreamGroup {
     public static final class Consumer {
         public final byte[] name;
         public long seenTime;
-        public final TreeMap<StreamID, Nack> pel = new TreeMap<>();
+        public final PendingList pel = new PendingList();
 
         public Consumer(byte[] name, long seenTime) {
             this.name = name;
@@ -37,7 +37,7 @@ public final class StreamGroup {
     public StreamID lastId;
     /** entries_read: how many entries the group has read, or -1 when unknown (SCG_INVALID_ENTRIES_READ). */
     public long entriesRead;
-    public final TreeMap<StreamID, Nack> pel = new TreeMap<>();
+    public final PendingList pel = new PendingList();
     /** Consumers by name, in byte order as Redis's rax keeps them. */
     public final TreeMap<byte[], Consumer> consumers = new TreeMap<>(Arrays::compareUnsigned);
 
@@ -60,7 +60,7 @@ public final class StreamGroup {
 
     /** Deletes the consumer and its pending entries from the group's PEL (streamDelConsumer). */
     public void deleteConsumer(Consumer c) {
-        for (StreamID id : c.pel.keySet()) pel.remove(id);
+        c.pel.forEach((id, nack) -> pel.remove(id));
         consumers.remove(c.name);
     }
 
@@ -79,10 +79,13 @@ public final class StreamGroup {
         return g;
     }
 
-    /** Approximate bytes: the group, its consumers, and each NACK with its two tree entries. */
+    /**
+     * Approximate bytes: the group, its consumers, and each NACK (32) with its slot in two
+     * PELs (24 bytes each in chunks between half and wholly full: 36 on average).
+     */
     long memoryUsage() {
         long bytes = 96;
         for (Consumer c : consumers.values()) bytes += 96 + ((16 + c.name.length + 7) & ~7);
-        return bytes + pel.size() * (40L + 32 + 40 + 40);
+        return bytes + pel.size() * (32L + 2 * 36);
     }
 }

@@ -82,6 +82,18 @@ class ScriptingTest {
     }
 
     @Test
+    void setReplAlsoFiltersWhatACommandPropagatesOnItsOwnAsFlushallAndPfcount() {
+        List<String> aof = consumer(io.magpie.engine.WriteUnit.AOF), replicas = consumer(io.magpie.engine.WriteUnit.REPLICA);
+        h.value(c, "PFADD", "h", "a", "b");
+        aof.clear();
+        replicas.clear();
+        h.value(c, "EVAL", "redis.set_repl(redis.REPL_AOF); redis.call('pfcount', 'h'); redis.set_repl(redis.REPL_REPLICA); "
+                + "return redis.call('flushall')", "0");
+        assertThat(aof).containsExactly("0:MULTI", "0:pfcount h", "0:EXEC");
+        assertThat(replicas).containsExactly("0:MULTI", "0:flushall", "0:EXEC");
+    }
+
+    @Test
     void functionLoadAndDeletePropagateAsThemselves() {
         h.propagated.clear();
         String lib = "#!lua name=l\nredis.register_function('f', function() return 1 end)";

@@ -134,7 +134,7 @@ class StreamValueTest {
         assertThat(s.memoryUsage()).isGreaterThan(full + 100 * 100);
         StreamValue copy = (StreamValue) s.duplicate();
         assertThat(read(copy, null, null, false)).isEqualTo(read(s, null, null, false));
-        assertThat(copy.group(b("g")).consumer(b("c")).pel).hasSize(100);
+        assertThat(copy.group(b("g")).consumer(b("c")).pel.size()).isEqualTo(100);
     }
 
     @Test

@@ -62,7 +62,7 @@ final class StreamCodec implements RdbCodec {
                 w.writeString(c.name);
                 w.writeMillis(c.seenTime);
                 w.writeLen(c.pel.size());
-                for (StreamID id : c.pel.keySet()) w.writeBytes(id.encode());
+                c.pel.forEach((id, nack) -> w.writeBytes(id.encode()));
             }
         }
     }
@@ -145,7 +145,9 @@ final class StreamCodec implements RdbCodec {
                     nack.consumer = c;
                 }
             }
-            for (Nack n : g.pel.values()) if (n.consumer == null) throw r.error("Stream CG PEL entry without consumer");
+            for (io.magpie.engine.types.PendingList.Cursor k = g.pel.from(StreamID.MIN); k.next(); ) {
+                if (k.nack().consumer == null) throw r.error("Stream CG PEL entry without consumer");
+            }
         }
         return s;
     }

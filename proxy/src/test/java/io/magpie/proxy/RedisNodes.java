@@ -47,6 +47,8 @@ final class RedisNodes implements AutoCloseable {
             try (Jedis j = new Jedis("127.0.0.1", port, 1000)) {
                 j.ping();
                 return;
+            } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                return; // up, and asking for a password
             } catch (Exception e) {
                 if (p != null && !p.isAlive()) throw new IllegalStateException("server on port " + port + " exited: " + p.exitValue());
                 if (System.nanoTime() > deadline) throw new IllegalStateException("server on port " + port + " did not start", e);

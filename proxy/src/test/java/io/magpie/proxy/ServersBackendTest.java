@@ -75,9 +75,9 @@ class ServersBackendTest {
         try (Jedis c = client()) {
             for (int i = 0; i < 200; i++) c.set("k" + i, "v" + i);
         }
-        for (int i = 0; i < 200; i++) {
-            String k = "k" + i;
-            for (int s = 0; s < 3; s++) try (Jedis j = nodes.jedis(s)) {
+        for (int s = 0; s < 3; s++) try (Jedis j = nodes.jedis(s)) {
+            for (int i = 0; i < 200; i++) {
+                String k = "k" + i;
                 assertThat(j.get(k)).as(k + " on server " + s).isEqualTo(owner(k) == s ? "v" + i : null);
             }
         }
@@ -103,6 +103,21 @@ class ServersBackendTest {
                 assertThat(rs.get(at++).get()).isEqualTo(String.valueOf(i));
                 if (i % 100 == 0) assertThat(rs.get(at++).get()).isEqualTo(java.util.Arrays.asList(String.valueOf(i), String.valueOf(i / 2), null));
             }
+        }
+    }
+
+    @Test
+    void aClientThatPipelinesFarMoreThanItReadsIsPausedNotDroppedAndGetsEveryReply() throws Exception {
+        // 20,000 INCRs written before reading a byte: the proxy stops reading the client while
+        // too many replies wait, then resumes; every reply arrives, in order.
+        try (io.magpie.protocol.RespClient c = new io.magpie.protocol.RespClient(proxy.port())) {
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            byte[] one = io.magpie.protocol.RespClient.encode(io.magpie.protocol.RespClient.args("INCR", "flood"));
+            for (int i = 0; i < 20_000; i++) all.writeBytes(one);
+            Thread writer = new Thread(() -> c.sendRaw(all.toByteArray()));
+            writer.start();
+            for (long i = 1; i <= 20_000; i++) assertThat(c.read().value()).isEqualTo(i);
+            writer.join(30_000);
         }
     }
 

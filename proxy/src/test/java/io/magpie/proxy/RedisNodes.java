@@ -18,7 +18,12 @@ final class RedisNodes implements AutoCloseable {
 
     RedisNodes(int count, String... extraArgs) throws Exception {
         dir = Files.createTempDirectory("proxy-redis");
-        for (int i = 0; i < count; i++) start(extraArgs);
+        try {
+            for (int i = 0; i < count; i++) start(extraArgs);
+        } catch (Exception e) {
+            close(); // the ones already started, and the one that did not answer
+            throw e;
+        }
     }
 
     static int freePort() throws IOException {

@@ -297,6 +297,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             case "script", "function" -> scriptOrFunction(cmd, argv);
             case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe" -> pubsubCommand(top, argv);
             case "publish", "pubsub" -> send(server.router.defaultBackend(), argv, slot());
+            // A shard channel lives on its slot's (or its server's) shard, as a key would.
+            case "spublish" -> server.router.send(loop, server.router.shard(argv[1]), false, argv, resp, slot());
             case "monitor", "sync", "psync", "replicaof", "slaveof", "shutdown", "failover", "reset", "cluster", "readonly",
                  "readwrite", "asking", "migrate", "move", "swapdb" ->
                     reply(error("ERR magpie-proxy does not support '" + cmd.fullName + "'"));

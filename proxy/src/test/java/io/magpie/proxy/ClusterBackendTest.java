@@ -79,6 +79,23 @@ class ClusterBackendTest {
     }
 
     @Test
+    void pubSubAndShardedPubSubWorkAcrossTheCluster() {
+        for (String kind : List.of("SUBSCRIBE", "SSUBSCRIBE")) {
+            String ch = "{" + kind + "}.events";
+            try (io.magpie.protocol.RespClient sub = new io.magpie.protocol.RespClient(proxy.port()); Jedis pub = client()) {
+                assertThat(String.valueOf(sub.call(kind, ch).value())).isEqualTo("[" + kind.toLowerCase() + ", " + ch + ", 1]");
+                for (String m : List.of("one", "two")) {
+                    if (kind.equals("SSUBSCRIBE")) pub.sendCommand(redis.clients.jedis.Protocol.Command.SPUBLISH, ch, m);
+                    else pub.publish(ch, m);
+                }
+                String type = kind.equals("SSUBSCRIBE") ? "smessage" : "message";
+                assertThat(String.valueOf(sub.read().value())).isEqualTo("[" + type + ", " + ch + ", one]");
+                assertThat(String.valueOf(sub.read().value())).isEqualTo("[" + type + ", " + ch + ", two]");
+            }
+        }
+    }
+
+    @Test
     void aSlotMovedBehindTheProxysBackIsFollowedThroughMoved() throws Exception {
         String key = "moving-key";
         int slot = HashSlot.keyHashSlot(key.getBytes(StandardCharsets.UTF_8));

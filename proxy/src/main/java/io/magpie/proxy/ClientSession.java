@@ -426,6 +426,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     /** DBSIZE, KEYS, FLUSHALL...: the same command to every master. */
     private void everyMaster(byte[][] argv, FanOut.Merge merge) {
         List<Backend> masters = server.router.masters();
+        if (masters.isEmpty()) {
+            reply(error("ERR magpie-proxy: no live backend server"));
+            return;
+        }
         String[] labels = new String[masters.size()];
         for (int i = 0; i < labels.length; i++) labels[i] = masters.get(i).address;
         FanOut f = new FanOut(merge, Resp.str(argv[0]), labels, null, 0, resp, slot());
@@ -448,6 +452,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private void scan(byte[][] argv) {
         List<Backend> masters = server.router.masters();
         int n = masters.size();
+        if (n == 0) {
+            reply(error("ERR magpie-proxy: no live backend server"));
+            return;
+        }
         long cursor;
         try {
             cursor = Long.parseUnsignedLong(Resp.str(argv[1]));

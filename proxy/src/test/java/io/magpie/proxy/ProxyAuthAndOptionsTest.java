@@ -63,6 +63,19 @@ class ProxyAuthAndOptionsTest {
     }
 
     @Test
+    void aClusterProxyWhoseSeedsAreDownAnswersErrorsAndKeepsItsClients() throws Exception {
+        ProxyServer proxy = Proxies.start("--backend", "cluster", "--seeds", "127.0.0.1:" + RedisNodes.freePort());
+        try (RespClient c = new RespClient(proxy.port())) {
+            assertThat(s(c.call("DBSIZE"))).isEqualTo("(error) ERR magpie-proxy: no live backend server");
+            assertThat(s(c.call("SCAN", "0"))).isEqualTo("(error) ERR magpie-proxy: no live backend server");
+            assertThat(s(c.call("GET", "k"))).isEqualTo("(error) CLUSTERDOWN Hash slot not served");
+            assertThat(s(c.call("PING"))).isEqualTo("PONG");
+        } finally {
+            proxy.close();
+        }
+    }
+
+    @Test
     void modulaAndRingPlaceKeysAsThePlacementCodeSays() throws Exception {
         try (RedisNodes nodes = new RedisNodes(3)) {
             List<Distribution.Node> list = new ArrayList<>();

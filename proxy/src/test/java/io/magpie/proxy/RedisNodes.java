@@ -66,6 +66,11 @@ final class RedisNodes implements AutoCloseable {
         return new Jedis("127.0.0.1", ports.get(i), 10_000);
     }
 
+    /** Sends a signal ("STOP", "CONT") to node i. */
+    void signal(int i, String sig) throws Exception {
+        new ProcessBuilder("kill", "-" + sig, String.valueOf(processes.get(i).pid())).inheritIO().start().waitFor();
+    }
+
     /** Kills node i (SIGKILL) and waits until it is gone. */
     void kill(int i) throws InterruptedException {
         Process p = processes.get(i);

@@ -316,6 +316,25 @@ class ServersBackendTest {
     }
 
     @Test
+    void aServerThatStopsAnsweringTimesOutItsRequestsOnlyWithTimeoutSet() throws Exception {
+        String[] k = onePerServer("slow");
+        ProxyServer p2 = Proxies.start("--servers", nodes.serverList(), "--timeout", "300");
+        try (Jedis c = new Jedis("127.0.0.1", p2.port(), 20_000)) {
+            for (String key : k) c.set(key, "v");
+            nodes.signal(0, "STOP");
+            try {
+                assertThatThrownBy(() -> c.get(k[0])).hasMessageContaining("timed out after 300 ms");
+                assertThat(c.get(k[1])).isEqualTo("v");
+            } finally {
+                nodes.signal(0, "CONT");
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> "v".equals(c.get(k[0])));
+        } finally {
+            p2.close();
+        }
+    }
+
+    @Test
     void aServerThatKeepsFailingIsEjectedAndItsKeysGoElsewhereUntilTheRetryTimeout() throws Exception {
         String[] k = onePerServer("e");
         try (RedisNodes own = new RedisNodes(0)) {

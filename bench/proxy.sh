@@ -76,9 +76,13 @@ run() {
   echo "$out" | tail -1 | awk -F'","' '{gsub(/"/, "", $2); gsub(/"/, "", $7); print $2, $7}'
 }
 
-# Warm the JVM's JIT before measuring (both proxies get the same warm-up).
+# Warm the JVM's JIT on every path measured (both proxies get the same warm-up): a
+# single-client run right after start measures the interpreter, not the proxy.
 for port in "$proxy_port" "$nut_port"; do
-  redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n 100000 -r 100000 -P 16 -t set,get -q >/dev/null 2>&1 || true
+  for pipe in 1 16; do
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "${WARMUP:-100000}" -r 100000 -P "$pipe" -t set,get -q >/dev/null 2>&1 || true
+    redis-benchmark -h 127.0.0.1 -p "$port" -c "$CLIENTS" -n "$(( ${WARMUP:-100000} / 4 ))" -r 100000 -P "$pipe" -q "${mget[@]}" >/dev/null 2>&1 || true
+  done
 done
 
 hz=$(getconf CLK_TCK)

@@ -104,19 +104,49 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             in.writeBytes(buf);
             buf.release();
         }
+        parseAvailable();
+    }
+
+    /**
+     * At most this many requests of one client wait for their replies; past it the proxy stops
+     * reading that client (its bytes wait in the socket) until replies have gone out.
+     */
+    private static final int MAX_WAITING = 8192;
+
+    private boolean parsing;
+
+    private void parseAvailable() {
+        if (parsing) return; // a reply completed while a request was being handled: the loop below goes on
+        parsing = true;
         try {
             byte[][] argv;
-            while (!closing && (argv = parser.parse(in)) != null) process(argv);
+            while (!closing && slots.size() < MAX_WAITING && in != null && (argv = parser.parse(in)) != null) process(argv);
         } catch (ProtocolException e) {
             // The client's own bytes are broken: Redis answers and closes, so do we.
             reply(error(e.getMessage()));
             closing = true;
             drain();
+        } finally {
+            parsing = false;
         }
         if (in != null && !in.isReadable()) {
             in.release();
             in = null;
         }
+        updateAutoRead();
+    }
+
+    /** Reads the client while it takes its replies (writable) and has not too many waiting. */
+    private void updateAutoRead() {
+        if (channel == null || closed) return;
+        boolean read = channel.isWritable() && slots.size() < MAX_WAITING;
+        if (channel.config().isAutoRead() != read) channel.config().setAutoRead(read);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateAutoRead();
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override
@@ -172,6 +202,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             }
         }
         if (wrote) loop.markDirty(channel);
+        if (!channel.config().isAutoRead() && slots.size() < MAX_WAITING / 2) {
+            if (in != null && in.isReadable() && !closing) parseAvailable();
+            else updateAutoRead();
+        }
         if (closing && slots.isEmpty()) {
             loop.flushDirty();
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -263,6 +297,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             case "script", "function" -> scriptOrFunction(cmd, argv);
             case "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe" -> pubsubCommand(top, argv);
             case "publish", "pubsub" -> send(server.router.defaultBackend(), argv, slot());
+            // A shard channel lives on its slot's (or its server's) shard, as a key would.
+            case "spublish" -> server.router.send(loop, server.router.shard(argv[1]), false, argv, resp, slot());
             case "monitor", "sync", "psync", "replicaof", "slaveof", "shutdown", "failover", "reset", "cluster", "readonly",
                  "readwrite", "asking", "migrate", "move", "swapdb" ->
                     reply(error("ERR magpie-proxy does not support '" + cmd.fullName + "'"));
@@ -390,6 +426,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     /** DBSIZE, KEYS, FLUSHALL...: the same command to every master. */
     private void everyMaster(byte[][] argv, FanOut.Merge merge) {
         List<Backend> masters = server.router.masters();
+        if (masters.isEmpty()) {
+            reply(error("ERR magpie-proxy: no live backend server"));
+            return;
+        }
         String[] labels = new String[masters.size()];
         for (int i = 0; i < labels.length; i++) labels[i] = masters.get(i).address;
         FanOut f = new FanOut(merge, Resp.str(argv[0]), labels, null, 0, resp, slot());
@@ -412,6 +452,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     private void scan(byte[][] argv) {
         List<Backend> masters = server.router.masters();
         int n = masters.size();
+        if (n == 0) {
+            reply(error("ERR magpie-proxy: no live backend server"));
+            return;
+        }
         long cursor;
         try {
             cursor = Long.parseUnsignedLong(Resp.str(argv[1]));

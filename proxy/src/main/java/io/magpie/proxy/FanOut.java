@@ -52,30 +52,67 @@ final class FanOut {
 
     ReplyCallback part(int i) {
         return frame -> {
-            try {
-                results[i] = Replies.decode(frame);
-            } finally {
-                frame.release();
+            if (merge == Merge.MGET) {
+                results[i] = frame; // kept whole: its elements are copied out as they are
+            } else {
+                try {
+                    results[i] = Replies.decode(frame);
+                } finally {
+                    frame.release();
+                }
             }
-            if (--remaining == 0) target.reply(merged());
+            if (--remaining == 0) target.reply(merge == Merge.MGET ? mergedMget() : merged());
         };
+    }
+
+    /**
+     * MGET's values in the client's key order, each copied byte for byte from its part's reply
+     * (no decoding: a value is found by framing, as the backend wrote it). A part that failed
+     * gives its error for each of its keys.
+     */
+    private ByteBuf mergedMget() {
+        int size = 16;
+        for (Object r : results) size += ((ByteBuf) r).readableBytes();
+        ByteBuf out = io.netty.buffer.PooledByteBufAllocator.DEFAULT.buffer(size);
+        int[] start = new int[total], end = new int[total];
+        ByteBuf[] from = new ByteBuf[total];
+        for (int p = 0; p < results.length; p++) {
+            ByteBuf f = (ByteBuf) results[p];
+            int i = f.readerIndex();
+            byte type = f.getByte(i);
+            int count = positions[p].length;
+            if (type == '*') {
+                int eol = f.indexOf(i, f.writerIndex(), (byte) '\r');
+                int at = eol + 2;
+                for (int k = 0; k < count && at > 0; k++) {
+                    int e = Replies.frameEnd(f, at);
+                    start[positions[p][k]] = at;
+                    end[positions[p][k]] = e;
+                    from[positions[p][k]] = f;
+                    at = e;
+                }
+            } else { // an error (or anything else): that reply, for each of the part's keys
+                int e = Replies.frameEnd(f, i);
+                for (int k = 0; k < count; k++) {
+                    start[positions[p][k]] = i;
+                    end[positions[p][k]] = e;
+                    from[positions[p][k]] = f;
+                }
+            }
+        }
+        out.writeByte('*');
+        out.writeCharSequence(Integer.toString(total), java.nio.charset.StandardCharsets.US_ASCII);
+        out.writeBytes(Resp.CRLF);
+        for (int k = 0; k < total; k++) out.writeBytes(from[k], start[k], end[k] - start[k]);
+        for (Object r : results) ((ByteBuf) r).release();
+        return out;
     }
 
     private ByteBuf merged() {
         ByteBuf out = Unpooled.buffer();
         RespWriter w = new RespWriter(out, resp);
         switch (merge) {
-            case MGET -> {
-                Object[] values = new Object[total];
-                for (int p = 0; p < results.length; p++) {
-                    Object r = results[p];
-                    for (int k = 0; k < positions[p].length; k++) {
-                        values[positions[p][k]] = r instanceof List<?> l ? l.get(k) : r instanceof Replies.Err ? r : new Replies.Err("ERR magpie-proxy: unexpected reply");
-                    }
-                }
-                w.arrayLen(total);
-                for (Object v : values) write(w, v);
-            }
+            case MGET -> throw new IllegalStateException("MGET merges in mergedMget");
             case MSET -> {
                 int failed = 0;
                 StringBuilder why = new StringBuilder();

@@ -28,7 +28,7 @@ class ClusterBackendTest {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = new RedisCluster();
+        cluster = RedisCluster.shared();
         // A long refresh interval: the map is stale after a move unless MOVED is followed.
         proxy = Proxies.start("--backend", "cluster", "--seeds", cluster.seeds(), "--cluster-refresh-interval", "600000");
     }
@@ -36,7 +36,6 @@ class ClusterBackendTest {
     @AfterAll
     static void stop() {
         if (proxy != null) proxy.close();
-        if (cluster != null) cluster.close();
     }
 
     static Jedis client() {
@@ -55,7 +54,7 @@ class ClusterBackendTest {
             for (int i = 0; i < 2000; i++) assertThat(values.get(i)).isEqualTo("v" + i);
             assertThat(c.exists(keys.toArray(new String[0]))).isEqualTo(2000);
             long direct = 0;
-            for (int n = 0; n < 3; n++) try (Jedis j = cluster.nodes.jedis(n)) {
+            for (int n = 0; n < RedisCluster.MASTERS; n++) try (Jedis j = cluster.nodes.jedis(n)) {
                 long size = j.dbSize();
                 assertThat(size).as("node " + n).isPositive();
                 direct += size;
@@ -76,6 +75,23 @@ class ClusterBackendTest {
             t.incr("{u}.n");
             t.incr("{u}.n");
             assertThat(t.exec()).containsExactly(1L, 2L);
+        }
+    }
+
+    @Test
+    void pubSubAndShardedPubSubWorkAcrossTheCluster() {
+        for (String kind : List.of("SUBSCRIBE", "SSUBSCRIBE")) {
+            String ch = "{" + kind + "}.events";
+            try (io.magpie.protocol.RespClient sub = new io.magpie.protocol.RespClient(proxy.port()); Jedis pub = client()) {
+                assertThat(String.valueOf(sub.call(kind, ch).value())).isEqualTo("[" + kind.toLowerCase() + ", " + ch + ", 1]");
+                for (String m : List.of("one", "two")) {
+                    if (kind.equals("SSUBSCRIBE")) pub.sendCommand(redis.clients.jedis.Protocol.Command.SPUBLISH, ch, m);
+                    else pub.publish(ch, m);
+                }
+                String type = kind.equals("SSUBSCRIBE") ? "smessage" : "message";
+                assertThat(String.valueOf(sub.read().value())).isEqualTo("[" + type + ", " + ch + ", one]");
+                assertThat(String.valueOf(sub.read().value())).isEqualTo("[" + type + ", " + ch + ", two]");
+            }
         }
     }
 

@@ -18,7 +18,12 @@ final class RedisNodes implements AutoCloseable {
 
     RedisNodes(int count, String... extraArgs) throws Exception {
         dir = Files.createTempDirectory("proxy-redis");
-        for (int i = 0; i < count; i++) start(extraArgs);
+        try {
+            for (int i = 0; i < count; i++) start(extraArgs);
+        } catch (Exception e) {
+            close(); // the ones already started, and the one that did not answer
+            throw e;
+        }
     }
 
     static int freePort() throws IOException {
@@ -47,6 +52,8 @@ final class RedisNodes implements AutoCloseable {
             try (Jedis j = new Jedis("127.0.0.1", port, 1000)) {
                 j.ping();
                 return;
+            } catch (redis.clients.jedis.exceptions.JedisDataException e) {
+                return; // up, and asking for a password
             } catch (Exception e) {
                 if (p != null && !p.isAlive()) throw new IllegalStateException("server on port " + port + " exited: " + p.exitValue());
                 if (System.nanoTime() > deadline) throw new IllegalStateException("server on port " + port + " did not start", e);
@@ -57,6 +64,11 @@ final class RedisNodes implements AutoCloseable {
 
     Jedis jedis(int i) {
         return new Jedis("127.0.0.1", ports.get(i), 10_000);
+    }
+
+    /** Sends a signal ("STOP", "CONT") to node i. */
+    void signal(int i, String sig) throws Exception {
+        new ProcessBuilder("kill", "-" + sig, String.valueOf(processes.get(i).pid())).inheritIO().start().waitFor();
     }
 
     /** Kills node i (SIGKILL) and waits until it is gone. */

@@ -75,9 +75,9 @@ class ServersBackendTest {
         try (Jedis c = client()) {
             for (int i = 0; i < 200; i++) c.set("k" + i, "v" + i);
         }
-        for (int i = 0; i < 200; i++) {
-            String k = "k" + i;
-            for (int s = 0; s < 3; s++) try (Jedis j = nodes.jedis(s)) {
+        for (int s = 0; s < 3; s++) try (Jedis j = nodes.jedis(s)) {
+            for (int i = 0; i < 200; i++) {
+                String k = "k" + i;
                 assertThat(j.get(k)).as(k + " on server " + s).isEqualTo(owner(k) == s ? "v" + i : null);
             }
         }
@@ -103,6 +103,21 @@ class ServersBackendTest {
                 assertThat(rs.get(at++).get()).isEqualTo(String.valueOf(i));
                 if (i % 100 == 0) assertThat(rs.get(at++).get()).isEqualTo(java.util.Arrays.asList(String.valueOf(i), String.valueOf(i / 2), null));
             }
+        }
+    }
+
+    @Test
+    void aClientThatPipelinesFarMoreThanItReadsIsPausedNotDroppedAndGetsEveryReply() throws Exception {
+        // 20,000 INCRs written before reading a byte: the proxy stops reading the client while
+        // too many replies wait, then resumes; every reply arrives, in order.
+        try (io.magpie.protocol.RespClient c = new io.magpie.protocol.RespClient(proxy.port())) {
+            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            byte[] one = io.magpie.protocol.RespClient.encode(io.magpie.protocol.RespClient.args("INCR", "flood"));
+            for (int i = 0; i < 20_000; i++) all.writeBytes(one);
+            Thread writer = new Thread(() -> c.sendRaw(all.toByteArray()));
+            writer.start();
+            for (long i = 1; i <= 20_000; i++) assertThat(c.read().value()).isEqualTo(i);
+            writer.join(30_000);
         }
     }
 
@@ -295,6 +310,25 @@ class ServersBackendTest {
             nodes.restart(1);
             Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> c.set(k[1], "back").equals("OK"));
             assertThat(c.get(k[1])).isEqualTo("back");
+        } finally {
+            p2.close();
+        }
+    }
+
+    @Test
+    void aServerThatStopsAnsweringTimesOutItsRequestsOnlyWithTimeoutSet() throws Exception {
+        String[] k = onePerServer("slow");
+        ProxyServer p2 = Proxies.start("--servers", nodes.serverList(), "--timeout", "300");
+        try (Jedis c = new Jedis("127.0.0.1", p2.port(), 20_000)) {
+            for (String key : k) c.set(key, "v");
+            nodes.signal(0, "STOP");
+            try {
+                assertThatThrownBy(() -> c.get(k[0])).hasMessageContaining("timed out after 300 ms");
+                assertThat(c.get(k[1])).isEqualTo("v");
+            } finally {
+                nodes.signal(0, "CONT");
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> "v".equals(c.get(k[0])));
         } finally {
             p2.close();
         }

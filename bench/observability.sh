@@ -5,6 +5,7 @@
 # benchmark, not a test: it prints numbers and asserts nothing.
 #
 # Environment (defaults in brackets): ROUNDS [6]  N [300000]  CLIENTS [50]  PIPELINE [16]
+#   SCRAPE_INTERVAL [1]  seconds between scrapes while a scraped run goes on (Prometheus: 15)
 #   WARMUP [300000]  requests sent to each Magpie first (JIT warm-up), not reported
 #
 # Two Magpie processes run (metrics-port off, and on), and a redis-server beside them for
@@ -22,6 +23,7 @@ N="${N:-300000}"
 CLIENTS="${CLIENTS:-50}"
 PIPELINE="${PIPELINE:-16}"
 WARMUP="${WARMUP:-300000}"
+SCRAPE_INTERVAL="${SCRAPE_INTERVAL:-1}"
 
 start_pair   # redis_port, and magpie_port: metrics-port off
 metrics_port="$(free_port)"
@@ -63,7 +65,7 @@ for round in $(seq 1 "$ROUNDS"); do
     redis-cli -p "$port" CONFIG RESETSTAT >/dev/null
     scraper=""
     if [ "$scraped" = yes ]; then
-      ( for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$metrics_port/metrics" >/dev/null || true; sleep 1; done ) &
+      ( for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$metrics_port/metrics" >/dev/null || true; sleep "$SCRAPE_INTERVAL"; done ) &
       scraper=$!
     fi
     pid="$(pid_of "$port")"
@@ -75,6 +77,13 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "$name $(echo "$out" | awk '/^SET/ {print $2}') $(echo "$out" | awk '/^GET/ {print $2}') $cpu_us_per_req" >>"$results"
   done
 done
+
+# What one scrape costs the metrics process, in CPU time (after 50 scrapes of warm-up).
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$metrics_port/metrics" >/dev/null; done
+before="$(cpu_ticks "$on_pid")"
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$metrics_port/metrics" >/dev/null; done
+after="$(cpu_ticks "$on_pid")"
+echo "one scrape: $(python3 -c "print(f'{($after - $before) * 1000 / $hz / 100:.1f}')") ms of CPU ($(curl -sf "http://127.0.0.1:$metrics_port/metrics" | wc -c) bytes)"
 
 python3 - "$results" <<'PY'
 import statistics, sys

@@ -58,7 +58,18 @@ public final class Differential {
                 }
             }
             byte[][] argv = ArgSplitter.split(line.getBytes(StandardCharsets.UTF_8));
-            compare(where, mode, redis.call(argv), magpie.call(argv));
+            RespClient.Reply expected, actual;
+            try {
+                expected = redis.call(argv);
+            } catch (RuntimeException e) {
+                throw new AssertionError("redis-server at " + where, e);
+            }
+            try {
+                actual = magpie.call(argv);
+            } catch (RuntimeException e) {
+                throw new AssertionError("Magpie at " + where, e);
+            }
+            compare(where, mode, expected, actual);
         }
     }
 

@@ -58,7 +58,18 @@ public final class Differential {
                 }
             }
             byte[][] argv = ArgSplitter.split(line.getBytes(StandardCharsets.UTF_8));
-            compare(where, mode, redis.call(argv), magpie.call(argv));
+            RespClient.Reply expected, actual;
+            try {
+                expected = redis.call(argv);
+            } catch (RuntimeException e) {
+                throw new AssertionError("redis-server at " + where, e);
+            }
+            try {
+                actual = magpie.call(argv);
+            } catch (RuntimeException e) {
+                throw new AssertionError("Magpie at " + where, e);
+            }
+            compare(where, mode, expected, actual);
         }
     }
 
@@ -85,9 +96,17 @@ public final class Differential {
         return raw.replace("\r\n", "\\r\\n ");
     }
 
-    /** The reply with integer replies, bulk and verbatim lengths, and decimal figures as '#'. */
+    /**
+     * The reply with every number blanked to '#' (integers, doubles, bulk and verbatim lengths,
+     * figures inside text), but array, map and set lengths kept: the same structure.
+     */
     static String blankFigures(String raw) {
-        return escape(raw.replaceAll("(?<![^\n])([:$=])\\d+(?=\r\n)", "$1#").replaceAll("\\d+\\.\\d+", "#"));
+        StringBuilder sb = new StringBuilder();
+        for (String line : raw.split("\r\n", -1)) {
+            boolean aggregate = !line.isEmpty() && "*%~>|".indexOf(line.charAt(0)) >= 0;
+            sb.append(aggregate ? line : line.replaceAll("-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?", "#")).append("\r\n");
+        }
+        return escape(sb.toString());
     }
 
     private static Object sortedIfList(Object v) {

@@ -151,8 +151,13 @@ public final class Blocking {
                 for (Client c : new ArrayList<>(q)) {
                     if (!(c.blockingState instanceof State s)) continue;
                     if (s.timeoutAt != 0 && s.timeoutAt < engine.now()) continue; // cron times it out
+                    long start = engine.clock().nanos();
                     boolean served = engine.runAsCurrent(c, () -> s.waiter.tryServe(c, db, dk.key().bytes));
                     engine.writes.flush();
+                    // latency-tracking, as Redis 7.0: a served call counts its serving, not its wait (a timeout nothing).
+                    if (served && c.lastCmd != null && engine.config.latencyTracking.value()) {
+                        c.lastCmd.recordLatency((engine.clock().nanos() - start) / 1000 * 1000);
+                    }
                     if (served) unblock(c);
                     else if (s.waiter.stopOnUnserved()) break; // nothing left to serve on this key
                 }

@@ -29,6 +29,7 @@ import java.util.List;
 public final class SentinelModule implements ServerModule {
     private final Sentinel sentinel = new Sentinel();
     private final ServerConfig config;
+    private SentinelMetrics metrics;
     private final List<Object> configLines = new ArrayList<>();
     private ModuleHost host;
 
@@ -55,6 +56,7 @@ public final class SentinelModule implements ServerModule {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+        server.observability().metrics().register(metrics = new SentinelMetrics(server));
     }
 
     /** Takes the "sentinel ..." lines out of the config text; returns the rest, for the server. */
@@ -117,7 +119,13 @@ public final class SentinelModule implements ServerModule {
             if (!info.get(0).asText().equals("sentinel")) continue;
             for (JsonNode sub : info.get(9)) subcommands.add(sub.get(0).asText().substring("sentinel|".length()));
         }
-        new SentinelCommands(sentinel, host).attach(subcommands);
+        SentinelCommands commands = new SentinelCommands(sentinel, host);
+        commands.attach(subcommands);
+        metrics.infoSection(() -> {
+            StringBuilder sb = new StringBuilder();
+            commands.sentinelSection(sb);
+            return sb.toString();
+        });
         host.serveOnly(serves);
         Bootstrap links = new Bootstrap().group(host.mainLoop()).channel(host.clientChannelClass())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10000);

@@ -196,9 +196,11 @@ public final class InfoCommand {
         field(sb, "used_memory_startup", startup);
         field(sb, "used_memory_dataset", dataset);
         field(sb, "used_memory_dataset_perc", f2(used - startup <= 0 ? 0 : 100.0 * dataset / (used - startup)) + "%");
-        field(sb, "allocator_allocated", used);
-        field(sb, "allocator_active", Runtime.getRuntime().totalMemory());
-        field(sb, "allocator_resident", rss);
+        // The JVM's heap in place of the allocator, as MEMORY STATS reports it.
+        io.magpie.server.MemoryOverhead mh = new io.magpie.server.MemoryOverhead(server);
+        field(sb, "allocator_allocated", mh.allocatorAllocated);
+        field(sb, "allocator_active", mh.allocatorActive);
+        field(sb, "allocator_resident", mh.allocatorResident);
         field(sb, "total_system_memory", total);
         field(sb, "total_system_memory_human", Memory.human(total));
         field(sb, "used_memory_lua", 32768);
@@ -217,13 +219,12 @@ public final class InfoCommand {
         field(sb, "maxmemory", maxmemory);
         field(sb, "maxmemory_human", Memory.human(maxmemory));
         field(sb, "maxmemory_policy", e.config.maxmemoryPolicy.get());
-        long active = Runtime.getRuntime().totalMemory();
-        field(sb, "allocator_frag_ratio", f2(used == 0 ? 0 : (double) active / used));
-        field(sb, "allocator_frag_bytes", active - used);
-        field(sb, "allocator_rss_ratio", f2(active == 0 ? 0 : (double) rss / active));
-        field(sb, "allocator_rss_bytes", rss - active);
-        field(sb, "rss_overhead_ratio", f2(1.0));
-        field(sb, "rss_overhead_bytes", 0);
+        field(sb, "allocator_frag_ratio", f2(mh.allocatorFrag));
+        field(sb, "allocator_frag_bytes", mh.allocatorFragBytes);
+        field(sb, "allocator_rss_ratio", f2(mh.allocatorRss));
+        field(sb, "allocator_rss_bytes", mh.allocatorRssBytes);
+        field(sb, "rss_overhead_ratio", f2(mh.rssExtra));
+        field(sb, "rss_overhead_bytes", mh.rssExtraBytes);
         long dataRss = Memory.rssForFragmentation(rss);
         field(sb, "mem_fragmentation_ratio", f2(used == 0 ? 0 : (double) dataRss / used));
         field(sb, "mem_fragmentation_bytes", dataRss - used);

@@ -12,6 +12,7 @@ public final class ServerCommands {
         ConfigCommand.register(server);
         ClientCommand.register(server);
         AdminCommands.register(server);
+        MemoryCommand.register(server);
         ClusterDisabled.register(server);
         MigrateCommand.register(server);
     }

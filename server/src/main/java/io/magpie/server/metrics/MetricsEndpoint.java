@@ -23,10 +23,6 @@ public final class MetricsEndpoint {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private HTTPServer http;
 
-    public MetricsEndpoint() {
-        JvmMetrics.builder().register(registry);
-    }
-
     /** Adds a node part's metric families; scraped from then on. */
     public void register(MultiCollector families) {
         registry.register(families);
@@ -41,6 +37,7 @@ public final class MetricsEndpoint {
      * address); /metrics is Prometheus's exposition, anything else goes to pages.
      */
     public void start(List<String> bind, int port, HttpHandler pages) throws IOException {
+        JvmMetrics.builder().register(registry); // only for a node that serves metrics: it costs startup time
         HTTPServer.Builder b = HTTPServer.builder().port(port).registry(registry).defaultHandler(pages);
         String address = bind.isEmpty() ? "*" : bind.get(0);
         if (address.startsWith("-")) address = address.substring(1);

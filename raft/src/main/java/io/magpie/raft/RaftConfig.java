@@ -27,6 +27,8 @@ public final class RaftConfig {
     public final BoolParam readLease;
     /** Applied entries after which a snapshot is taken and the log compacted. */
     public final LongParam snapshotThreshold;
+    /** The size at which a log segment is closed; only closed segments are purged after a snapshot. */
+    public final LongParam logSegmentSize;
 
     public RaftConfig(Config c) {
         enabled = register(c, new BoolParam("raft-enabled", false));
@@ -36,6 +38,7 @@ public final class RaftConfig {
         followerProxy = register(c, new BoolParam("raft-follower-proxy", false));
         readLease = register(c, new BoolParam("raft-read-lease", false));
         snapshotThreshold = register(c, new LongParam("raft-snapshot-threshold", 10000, 1, Long.MAX_VALUE, false));
+        logSegmentSize = register(c, new LongParam("raft-log-segment-size", 8L << 20, 16L << 10, 1L << 30, true));
     }
 
     private static <P extends io.magpie.engine.config.Param> P register(Config c, P p) {

@@ -53,7 +53,7 @@ final class RaftNode {
     private final AtomicLong callIds = new AtomicLong();
 
     RaftNode(String id, int port, Map<String, String> members, File storageDir, boolean readLease, long snapshotThreshold,
-            RaftStateMachine stateMachine) throws IOException {
+            long segmentSize, RaftStateMachine stateMachine) throws IOException {
         this.me = RaftPeerId.valueOf(id);
         this.stateMachine = stateMachine;
         List<RaftPeer> peers = new ArrayList<>();
@@ -67,8 +67,16 @@ final class RaftNode {
         RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, readLease);
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(properties, false);
         RaftServerConfigKeys.Log.setAsyncFlushEnabled(properties, false);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(segmentSize));
+        long writeBuffer = Math.min(segmentSize, 8L << 20);
+        RaftServerConfigKeys.Log.setWriteBufferSize(properties, SizeInBytes.valueOf(writeBuffer));
+        // Ratis requires an append batch to fit the write buffer.
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, SizeInBytes.valueOf(Math.min(4L << 20, writeBuffer - 8)));
+        RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf(Math.min(segmentSize, 4L << 20)));
+        // Compaction: every snapshot purges the closed segments it covers; a member that lags
+        // behind the purged log is sent the snapshot.
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
+        RaftServerConfigKeys.Log.setPurgeGap(properties, 1);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotThreshold);
         // A snapshot at stop would need the keyspace thread, which is stopping: the log is durable anyway.
@@ -197,10 +205,13 @@ final class RaftNode {
     /* ---------------- membership (blocking: call off the keyspace thread) ---------------- */
 
     private RaftClient adminClient() {
+        // A membership change waits for a new member to catch up (maybe through a snapshot).
+        RaftProperties clientProperties = new RaftProperties(properties);
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(60, TimeUnit.SECONDS));
         RaftGroup current = RaftGroup.valueOf(GROUP_ID, currentPeers(RaftPeerRole.FOLLOWER));
-        return RaftClient.newBuilder().setProperties(properties).setRaftGroup(current).setLeaderId(me)
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
-                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), properties)).build();
+        return RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(current).setLeaderId(me)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
+                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), clientProperties)).build();
     }
 
     private List<RaftPeer> currentPeers(RaftPeerRole role) {

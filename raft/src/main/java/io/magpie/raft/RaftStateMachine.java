@@ -72,7 +72,12 @@ final class RaftStateMachine extends BaseStateMachine {
     /** After a snapshot was installed from the leader (or on a restart): start again from the newest snapshot. */
     @Override
     public void reinitialize() throws IOException {
-        loadLatest();
+        try {
+            loadLatest();
+        } catch (IOException | RuntimeException e) {
+            io.magpie.server.Log.warning("Raft: loading the installed snapshot failed: %s", e);
+            throw e;
+        }
     }
 
     private void loadLatest() throws IOException {

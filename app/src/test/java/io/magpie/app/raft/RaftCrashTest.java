@@ -30,7 +30,7 @@ class RaftCrashTest {
     @BeforeAll
     void startGroup() throws Exception {
         group = RaftGroup.start(Files.createTempDirectory("raft-crash"), 3,
-                "--raft-follower-proxy", "yes", "--raft-snapshot-threshold", "200");
+                "--raft-follower-proxy", "yes", "--raft-snapshot-threshold", "200", "--raft-log-segment-size", "16kb");
     }
 
     @AfterAll

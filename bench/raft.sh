@@ -50,15 +50,19 @@ for i in 1 2 3; do
   rpid[$i]=$last_pid
 done
 for i in 1 2 3; do wait_ready "${cport[$i]}" "${rpid[$i]}"; done
-leader=""
-for _ in $(seq 1 600); do
-  for i in 1 2 3; do
-    if [ "$(raft_field "${cport[$i]}" role)" = leader ] && [ "$(raft_field "${cport[$i]}" leader_ready)" = 1 ]; then leader=$i; fi
+# find_leader: sets leader to the member that leads now (its term's first entry committed)
+find_leader() {
+  leader=""
+  for _ in $(seq 1 600); do
+    for i in 1 2 3; do
+      if [ "$(raft_field "${cport[$i]}" role)" = leader ] && [ "$(raft_field "${cport[$i]}" leader_ready)" = 1 ]; then leader=$i; fi
+    done
+    [ -n "$leader" ] && return 0
+    sleep 0.1
   done
-  [ -n "$leader" ] && break
-  sleep 0.1
-done
-[ -n "$leader" ] || { echo "no raft leader" >&2; exit 1; }
+  echo "no raft leader" >&2; exit 1
+}
+find_leader
 
 # --- async master + 2 replicas (Magpie)
 mport="$(free_port)"; start_magpie "$mport" "$workdir/master" --save ""; mpid=$last_pid
@@ -72,13 +76,19 @@ redis-benchmark -p "$mport" -t set -n "$WARMUP" -c "$CLIENTS" -q >/dev/null 2>&1
 
 printf '%-22s %12s %10s %12s %10s %8s\n' "SET, $CLIENTS clients" "raft rps" "raft p99" "async rps" "async p99" "ratio"
 for P in 1 "$PIPELINE_DEEP"; do
-  read -r raft_rps raft_p99 <<<"$(bench "${cport[$leader]}" "$P")"
+  # a leader change under load (the run then fails with MOVED): find the leader and run again
+  for _ in 1 2 3; do
+    find_leader
+    read -r raft_rps raft_p99 <<<"$(bench "${cport[$leader]}" "$P")"
+    [ -n "$raft_rps" ] && break
+  done
   read -r async_rps async_p99 <<<"$(bench "$mport" "$P")"
   ratio="$(awk -v a="$raft_rps" -v b="$async_rps" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
   printf '%-22s %12s %10s %12s %10s %8s\n' "pipeline $P" "$raft_rps" "${raft_p99}ms" "$async_rps" "${async_p99}ms" "$ratio"
 done
 
 # --- failover: kill -9 the leader, time until a write is acknowledged by the new one
+find_leader
 kill -9 "${rpid[$leader]}"
 start_ms=$(date +%s%3N)
 acked=""
@@ -91,5 +101,5 @@ for _ in $(seq 1 3000); do
   sleep 0.01
 done
 end_ms=$(date +%s%3N)
-cat "$workdir/bench.err" "$workdir/bench.csv" >&2 || true
+sort -u "$workdir/bench.err" >&2 2>/dev/null || true
 echo "failover: first acknowledged write $((end_ms - start_ms)) ms after kill -9 of the leader (new leader n$acked)"

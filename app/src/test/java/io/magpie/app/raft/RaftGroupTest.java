@@ -167,4 +167,19 @@ class RaftGroupTest {
             group.kill(joiner);
         }
     }
+
+    @Test
+    @Order(7)
+    void transferLeaderHandsLeadershipToTheNamedMember() {
+        RaftGroup.Member leader = group.awaitLeader(ELECTION);
+        RaftGroup.Member target = follower(leader);
+        try (Jedis j = leader.jedis()) {
+            Object reply = j.sendCommand(() -> "RAFT".getBytes(StandardCharsets.US_ASCII), "TRANSFER-LEADER", target.id);
+            assertThat(new String((byte[]) reply, StandardCharsets.UTF_8)).isEqualTo("OK");
+        }
+        await().atMost(ELECTION).until(() -> group.awaitLeader(ELECTION) == target);
+        try (Jedis j = target.jedis()) {
+            assertThat(j.get("k")).isEqualTo("v");
+        }
+    }
 }

@@ -30,7 +30,7 @@ class RaftCrashTest {
     @BeforeAll
     void startGroup() throws Exception {
         group = RaftGroup.start(Files.createTempDirectory("raft-crash"), 3,
-                "--raft-follower-proxy", "yes", "--raft-snapshot-threshold", "200", "--raft-log-segment-size", "16kb");
+                "--raft-follower-proxy", "yes", "--raft-snapshot-threshold", "100", "--raft-log-segment-size", "16kb");
     }
 
     @AfterAll
@@ -62,8 +62,8 @@ class RaftCrashTest {
         List<AckedWriter> writers = new ArrayList<>();
         for (int w = 0; w < 3; w++) writers.add(new AckedWriter(group, "crash" + w));
         try {
-            // past the snapshot threshold, so that the restart loads a snapshot and replays the log after it
-            await().atMost(Duration.ofSeconds(90)).until(() -> writers.stream().mapToInt(AckedWriter::ackedCount).sum() >= 600);
+            // past the snapshot threshold (100), so that the restart loads a snapshot and replays the log after it
+            await().atMost(Duration.ofSeconds(90)).until(() -> writers.stream().mapToInt(AckedWriter::ackedCount).sum() >= 300);
             for (RaftGroup.Member m : group.members()) group.kill(m);
         } finally {
             for (AckedWriter w : writers) w.close();

@@ -7,6 +7,7 @@ import io.magpie.server.MagpieServer;
 import io.magpie.server.commands.InfoCommand;
 import io.magpie.cluster.node.ClusterModule;
 import io.magpie.cluster.node.ClusterParams;
+import io.magpie.raft.RaftModule;
 import io.magpie.sentinel.SentinelModule;
 
 /**
@@ -61,6 +62,8 @@ public final class Main {
             System.exit(1);
             return;
         }
+        // raft-enabled yes (in the file or as --raft-enabled yes) adds the Raft group's module and its raft-* parameters.
+        if (sentinel == null && RaftModule.requested(text)) server.modules().add(new RaftModule(server));
         try {
             if (sentinel != null) text = sentinel.takeConfigLines(text);
             ConfigLoader.load(registry, text);

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Side-by-side write throughput of a 3-member Magpie Raft group and the same 3 Magpie processes
+# as an async master with 2 replicas, on this machine. A benchmark, not a test: it prints
+# numbers and asserts nothing. Every server runs on free loopback ports and is killed on exit.
+#
+#   bench/raft.sh
+#
+# 1. SET, CLIENTS clients, N requests, pipeline 1 and PIPELINE_DEEP, against the Raft leader
+#    (every write fsynced on a majority before its reply) and against the async master (no
+#    fsync: appendonly no, as Redis's default); prints rps and p99 of each and raft/async.
+# 2. Failover: kill -9 of the leader, then the time until a write is acknowledged again.
+#
+# Environment (defaults in brackets): N [100000]  CLIENTS [50]  PIPELINE_DEEP [16]
+#   WARMUP [20000] requests first to each (JIT warm-up), not reported
+set -euo pipefail
+
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+N="${N:-100000}"
+CLIENTS="${CLIENTS:-50}"
+PIPELINE_DEEP="${PIPELINE_DEEP:-16}"
+WARMUP="${WARMUP:-20000}"
+
+start_magpie() { # port dir args...
+  local port="$1" dir="$2"; shift 2
+  mkdir -p "$dir"
+  # shellcheck disable=SC2086
+  java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$port" --bind 127.0.0.1 --appendonly no --dir "$dir" "$@" \
+    >"$dir/magpie.log" 2>&1 &
+  pids+=("$!")
+  last_pid=$!
+}
+
+raft_field() { redis-cli -p "$1" raft info 2>/dev/null | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'; }
+
+# bench port pipeline: "rps p99"
+bench() {
+  redis-benchmark -p "$1" -t set -n "$N" -c "$CLIENTS" -P "$2" -r 100000 --csv 2>>"$workdir/bench.err" \
+    | tee -a "$workdir/bench.csv" | awk -F, 'NR==2 {gsub(/"/,""); print $2, $7}'
+}
+
+# --- the Raft group
+declare -a rport cport rpid
+members=""
+for i in 1 2 3; do
+  rport[$i]="$(free_port)"; cport[$i]="$(free_port)"
+  members+="${members:+,}n$i=127.0.0.1:${rport[$i]}"
+done
+for i in 1 2 3; do
+  start_magpie "${cport[$i]}" "$workdir/raft$i" --raft-enabled yes --raft-id "n$i" --raft-port "${rport[$i]}" --raft-members "$members"
+  rpid[$i]=$last_pid
+done
+for i in 1 2 3; do wait_ready "${cport[$i]}" "${rpid[$i]}"; done
+# find_leader: sets leader to the member that leads now (its term's first entry committed)
+find_leader() {
+  leader=""
+  for _ in $(seq 1 600); do
+    for i in 1 2 3; do
+      if [ "$(raft_field "${cport[$i]}" role)" = leader ] && [ "$(raft_field "${cport[$i]}" leader_ready)" = 1 ]; then leader=$i; fi
+    done
+    [ -n "$leader" ] && return 0
+    sleep 0.1
+  done
+  echo "no raft leader" >&2; exit 1
+}
+find_leader
+
+# --- async master + 2 replicas (Magpie)
+mport="$(free_port)"; start_magpie "$mport" "$workdir/master" --save ""; mpid=$last_pid
+wait_ready "$mport" "$mpid"
+for r in 1 2; do
+  p="$(free_port)"; start_magpie "$p" "$workdir/replica$r" --save "" --replicaof 127.0.0.1 "$mport"; wait_ready "$p" "$last_pid"
+done
+
+redis-benchmark -p "${cport[$leader]}" -t set -n "$WARMUP" -c "$CLIENTS" -q >/dev/null 2>&1 || true
+redis-benchmark -p "$mport" -t set -n "$WARMUP" -c "$CLIENTS" -q >/dev/null 2>&1 || true
+
+printf '%-22s %12s %10s %12s %10s %8s\n' "SET, $CLIENTS clients" "raft rps" "raft p99" "async rps" "async p99" "ratio"
+for P in 1 "$PIPELINE_DEEP"; do
+  # a leader change under load (the run then fails with MOVED): find the leader and run again
+  for _ in 1 2 3; do
+    find_leader
+    read -r raft_rps raft_p99 <<<"$(bench "${cport[$leader]}" "$P")"
+    [ -n "$raft_rps" ] && break
+  done
+  read -r async_rps async_p99 <<<"$(bench "$mport" "$P")"
+  ratio="$(awk -v a="$raft_rps" -v b="$async_rps" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')"
+  printf '%-22s %12s %10s %12s %10s %8s\n' "pipeline $P" "$raft_rps" "${raft_p99}ms" "$async_rps" "${async_p99}ms" "$ratio"
+done
+
+# --- failover: kill -9 the leader, time until a write is acknowledged by the new one
+find_leader
+kill -9 "${rpid[$leader]}"
+start_ms=$(date +%s%3N)
+acked=""
+for _ in $(seq 1 3000); do
+  for i in 1 2 3; do
+    [ "$i" = "$leader" ] && continue
+    if [ "$(redis-cli -p "${cport[$i]}" set failover-probe 1 2>/dev/null)" = OK ]; then acked=$i; break; fi
+  done
+  [ -n "$acked" ] && break
+  sleep 0.01
+done
+end_ms=$(date +%s%3N)
+sort -u "$workdir/bench.err" >&2 2>/dev/null || true
+echo "failover: first acknowledged write $((end_ms - start_ms)) ms after kill -9 of the leader (new leader n$acked)"

@@ -39,6 +39,7 @@ public final class Recorder implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong invoked = new AtomicLong();
     private volatile boolean stopped;
+    private boolean spread = true;
 
     /**
      * @param ports the nodes, on 127.0.0.1; worker i starts on ports[i % n]
@@ -53,6 +54,12 @@ public final class Recorder implements AutoCloseable {
         this.seed = seed;
         this.timeoutMillis = timeoutMillis;
         this.pauseMillis = pauseMillis;
+    }
+
+    /** Every worker starts on the first node (a master), not spread over the nodes. */
+    public Recorder allStartOnFirst() {
+        spread = false;
+        return this;
     }
 
     public void start() {
@@ -87,7 +94,7 @@ public final class Recorder implements AutoCloseable {
     private void run(int worker) {
         Random rnd = new Random(seed * 1_000_003L + worker);
         int process = worker;
-        int port = ports.get(worker % ports.size());
+        int port = ports.get(spread ? worker % ports.size() : 0);
         Jedis jedis = null;
         long n = 0;
         while (!stopped) {

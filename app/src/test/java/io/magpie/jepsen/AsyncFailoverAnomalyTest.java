@@ -62,7 +62,7 @@ class AsyncFailoverAnomalyTest {
             rec.finalReads(60_000);
 
             Result r = WORKLOAD.checker().check(h);
-            List<String> lost = AcknowledgedWrites.lost(h.ops());
+            List<String> lost = AcknowledgedWrites.lost(h.ops(), WORKLOAD);
             System.out.println(kind + " failover: " + h.summary() + "\n" + r.report() + "\nlost: " + lost);
             assertThat(r.verdict()).as(r.report()).isEqualTo(Verdict.NOT_LINEARIZABLE);
             assertThat(lost).isNotEmpty();
@@ -82,7 +82,7 @@ class AsyncFailoverAnomalyTest {
             rec.finalReads(30_000);
             Result r = WORKLOAD.checker().check(h);
             assertThat(r.verdict()).as(r.report()).isEqualTo(Verdict.LINEARIZABLE);
-            assertThat(AcknowledgedWrites.lost(h.ops())).isEmpty();
+            assertThat(AcknowledgedWrites.lost(h.ops(), WORKLOAD)).isEmpty();
         }
     }
 

@@ -5,6 +5,7 @@ import io.magpie.server.ConfigLoader;
 import io.magpie.server.Log;
 import io.magpie.server.MagpieServer;
 import io.magpie.server.commands.InfoCommand;
+import io.magpie.raft.RaftModule;
 import io.magpie.sentinel.SentinelModule;
 
 /**
@@ -57,6 +58,8 @@ public final class Main {
             System.exit(1);
             return;
         }
+        // raft-enabled yes (in the file or as --raft-enabled yes) adds the Raft group's module and its raft-* parameters.
+        if (sentinel == null && RaftModule.requested(text)) server.modules().add(new RaftModule(server));
         try {
             if (sentinel != null) text = sentinel.takeConfigLines(text);
             ConfigLoader.load(registry, text);

@@ -36,7 +36,8 @@ public final class Engine {
     public final Blocking blocking = new Blocking(this);
     public final SlowLog slowlog = new SlowLog(this);
     public final Tracking tracking = new Tracking(this);
-    public final RandomGenerator random;
+    /** Reseeded by {@link #reseed} before each Raft log entry applies, so every replica draws the same. */
+    public RandomGenerator random;
     private final Eviction eviction = new Eviction(this);
     private final MemoryAccounting memory = new MemoryAccounting(this);
     /** EVAL scripts and FUNCTION libraries (io.magpie.engine.scripting). */
@@ -49,6 +50,8 @@ public final class Engine {
     private final List<java.util.function.Consumer<Client>> unblockListeners = new ArrayList<>();
 
     private long now;
+    /** The time commands run at instead of the clock's (a Raft entry's leader time); -1 for the clock. */
+    private long pinnedTime = -1;
     private long nextClientId = 1;
     private Client currentClient;
     private int callDepth;
@@ -110,7 +113,21 @@ public final class Engine {
     }
 
     public void updateCachedTime() {
-        now = clock.millis();
+        now = pinnedTime >= 0 ? pinnedTime : clock.millis();
+    }
+
+    /**
+     * Runs the following commands at ms instead of the clock's time (-1: the clock again), as a
+     * Raft replica applies a log entry at its leader's time so that every replica expires alike.
+     */
+    public void pinTime(long ms) {
+        pinnedTime = ms;
+        updateCachedTime();
+    }
+
+    /** Restarts the random generator from seed (a Raft entry's seed: SPOP, SRANDMEMBER draw alike everywhere). */
+    public void reseed(long seed) {
+        random = new SplittableRandom(seed);
     }
 
     public Clock clock() {

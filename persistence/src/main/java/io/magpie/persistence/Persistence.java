@@ -324,6 +324,23 @@ public final class Persistence {
         }
     }
 
+    /**
+     * A Raft snapshot: the keyspace as it is now, written as an RDB through the fork-free
+     * snapshot to target (fsynced, then renamed into place); onDone hears on the keyspace thread
+     * whether it was written. Returns null, or why it could not start (another snapshot runs).
+     */
+    public String snapshotTo(Path target, java.util.function.Consumer<Boolean> onDone) {
+        if (bgsaveInProgress() || aof.rewriteInProgress()) return "another snapshot is running";
+        try {
+            new BackgroundSnapshot(engine, mainThread, target.resolveSibling(target.getFileName() + ".tmp"), target, "magpie-raft-snapshot",
+                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(), aux(false)),
+                    (b, ok) -> onDone.accept(ok)).start();
+        } catch (IOException | RuntimeException e) {
+            return String.valueOf(e.getMessage());
+        }
+        return null;
+    }
+
     /** Stops a running BGSAVE and removes its temp file (SHUTDOWN, FLUSHALL as Redis's killRDBChild). */
     public void abortBgsave() {
         if (replicationChild != null) {

@@ -42,6 +42,7 @@ public final class CommandPipeline {
     private final RedisCommand execCommand;
     private TopologyGuard topology = TopologyGuard.STANDALONE;
     private WritePath writePath = WritePath.LOCAL;
+    private ReadPath readPath = ReadPath.LOCAL;
     private ReplicationState replication = ReplicationState.MASTER;
     private DiskErrorState diskErrors = DiskErrorState.NONE;
     private BusyState busy = BusyState.NONE;
@@ -59,6 +60,10 @@ public final class CommandPipeline {
 
     public void setWritePath(WritePath p) {
         this.writePath = p;
+    }
+
+    public void setReadPath(ReadPath p) {
+        this.readPath = p;
     }
 
     public void setReplicationState(ReplicationState s) {
@@ -98,7 +103,7 @@ public final class CommandPipeline {
         }
         if (queueMulti(c, cmd)) return;
         if (!c.obeyed && engine.isWriteCommand(c, cmd)) writePath(c);
-        else call(c);
+        else if (c.obeyed || !readPath.defer(c, cmd, this)) call(c);
         propagate();
     }
 

@@ -1,0 +1,154 @@
+package io.magpie.raft;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * The group's state machine as Ratis sees it: the node's keyspace. Ratis calls it on its own
+ * threads; every apply, snapshot and load is handed to the keyspace thread in log order, and an
+ * apply's future completes once the keyspace thread ran it, so Ratis's ReadIndex waits (a read
+ * runs after every entry up to its read index applied) and its snapshots (taken once every
+ * applied future completed) see the keyspace exactly at the snapshot's index.
+ */
+final class RaftStateMachine extends BaseStateMachine {
+    /** The keyspace side, run on the keyspace thread. */
+    interface Keyspace {
+        /** Applies one committed entry at log index. */
+        void apply(LogEntry entry, long index);
+
+        /** Empties the keyspace and loads the snapshot's RDB. */
+        void load(Path rdb);
+
+        /** Starts a fork-free RDB snapshot to target; null, or why it could not start. */
+        String snapshot(Path target, Consumer<Boolean> done);
+
+        /** Runs a task on the keyspace thread and waits for its result. */
+        <T> T onKeyspaceThread(Callable<T> task) throws Exception;
+
+        /** Runs a task on the keyspace thread, after what is queued there. */
+        void execute(Runnable task);
+    }
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final Keyspace keyspace;
+    private volatile long snapshotIndex = -1;
+
+    RaftStateMachine(Keyspace keyspace) {
+        this.keyspace = keyspace;
+    }
+
+    long snapshotIndex() {
+        return snapshotIndex;
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        loadLatest();
+    }
+
+    /** After a snapshot was installed from the leader (or on a restart): start again from the newest snapshot. */
+    @Override
+    public void reinitialize() throws IOException {
+        loadLatest();
+    }
+
+    private void loadLatest() throws IOException {
+        SingleFileSnapshotInfo s = storage.loadLatestSnapshot();
+        if (s == null) return;
+        Path rdb = s.getFile().getPath();
+        try {
+            keyspace.onKeyspaceThread(() -> {
+                keyspace.load(rdb);
+                return null;
+            });
+        } catch (Exception e) {
+            throw new IOException("loading raft snapshot " + rdb + ": " + e.getMessage(), e);
+        }
+        setLastAppliedTermIndex(s.getTermIndex());
+        snapshotIndex = s.getIndex();
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto proto = trx.getLogEntry();
+        TermIndex ti = TermIndex.valueOf(proto);
+        byte[] data = proto.getStateMachineLogEntry().getLogData().toByteArray();
+        CompletableFuture<Message> applied = new CompletableFuture<>();
+        keyspace.execute(() -> {
+            try {
+                keyspace.apply(LogEntry.decode(data), ti.getIndex());
+            } finally {
+                updateLastAppliedTermIndex(ti);
+                applied.complete(Message.EMPTY);
+            }
+        });
+        return applied;
+    }
+
+    /** A configuration or no-op entry: it moves the applied index, in order with the applies. */
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        keyspace.execute(() -> updateLastAppliedTermIndex(term, index));
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        CompletableFuture<Boolean> written = new CompletableFuture<>();
+        TermIndex last;
+        File file;
+        try {
+            // On the keyspace thread, the applied index and the start of the snapshot are one
+            // point in time: nothing applies between them.
+            Object[] started = keyspace.onKeyspaceThread(() -> {
+                TermIndex ti = getLastAppliedTermIndex();
+                if (ti == null || ti.getIndex() <= 0) return null;
+                File f = storage.getSnapshotFile(ti.getTerm(), ti.getIndex());
+                String error = keyspace.snapshot(f.toPath(), written::complete);
+                if (error != null) throw new IOException(error);
+                return new Object[] {ti, f};
+            });
+            if (started == null) return RaftLog.INVALID_LOG_INDEX;
+            last = (TermIndex) started[0];
+            file = (File) started[1];
+            if (!written.get(10, TimeUnit.MINUTES)) throw new IOException("writing raft snapshot " + file + " failed");
+        } catch (IOException e) {
+            throw e;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("raft snapshot: " + e, e);
+        } catch (Exception e) {
+            throw new IOException("raft snapshot: " + e.getMessage(), e);
+        }
+        var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last.getTerm(), last.getIndex()));
+        snapshotIndex = last.getIndex();
+        return last.getIndex();
+    }
+}

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.util.SafeEncoder;
 
 /**
  * A Raft group of Magpie processes on loopback ({@code --raft-enabled yes}), every Raft link
@@ -148,9 +149,10 @@ public final class RaftCluster implements AutoCloseable {
     private Object raftCommand(String... args) {
         String leader = awaitLeader(30_000);
         try (Jedis j = new Jedis("127.0.0.1", nodes.get(leader).port(), 60_000)) {
-            return j.sendCommand(() -> redis.clients.jedis.util.SafeEncoder.encode("RAFT"), args);
+            Object reply = j.sendCommand(() -> SafeEncoder.encode("RAFT"), args);
+            return reply instanceof byte[] b ? SafeEncoder.encode(b) : reply;
         } catch (RuntimeException e) {
-            return e;
+            return e.toString();
         }
     }
 

@@ -25,7 +25,10 @@ class RaftScheduleSoakTest {
     void manyRandomFaultSchedulesEveryHistoryLinearizableNoAcknowledgedWriteLost() throws Exception {
         int schedules = Integer.getInteger("jepsen.schedules", 50);
         long base = Long.getLong("jepsen.seed", System.nanoTime() & 0xffffffL);
-        System.out.println("jepsen soak: " + schedules + " schedules from seed " + base);
+        // -Djepsen.raft.args="--raft-follower-proxy yes": the group's nodes get these arguments too.
+        String extra = System.getProperty("jepsen.raft.args", "").trim();
+        String[] args = extra.isEmpty() ? new String[0] : extra.split("\\s+");
+        System.out.println("jepsen soak: " + schedules + " schedules from seed " + base + (extra.isEmpty() ? "" : " with " + extra));
         List<String> bad = new ArrayList<>();
         long ops = 0;
         int run = 0;
@@ -34,7 +37,7 @@ class RaftScheduleSoakTest {
             for (int i = 0; i < schedules; i++) {
                 if (i % 10 == 0) {
                     if (cluster != null) cluster.close();
-                    cluster = new RaftCluster(dir.resolve("group" + i), 3);
+                    cluster = new RaftCluster(dir.resolve("group" + i), 3, args);
                 }
                 long seed = base + i;
                 try {
@@ -46,7 +49,7 @@ class RaftScheduleSoakTest {
                     bad.add("schedule seed " + seed + " did not finish: " + e);
                     System.out.println("schedule seed " + seed + " did not finish: " + e);
                     cluster.close();
-                    cluster = new RaftCluster(dir.resolve("group" + i + "b"), 3);
+                    cluster = new RaftCluster(dir.resolve("group" + i + "b"), 3, args);
                 }
                 run++;
             }

@@ -125,6 +125,18 @@ public final class Engine {
         updateCachedTime();
     }
 
+    /**
+     * Raft mode: an expired key is deleted only while a log entry applies (at its pinned time),
+     * so that every member deletes it at the same point of the log; a read outside the log sees
+     * it as gone without deleting it.
+     */
+    public boolean expireOnlyWhilePinned;
+
+    /** Whether lazy expiry may delete an expired key now (see {@link #expireOnlyWhilePinned}). */
+    public boolean mayDeleteExpired() {
+        return !expireOnlyWhilePinned || pinnedTime >= 0;
+    }
+
     /** Restarts the random generator from seed (a Raft entry's seed: SPOP, SRANDMEMBER draw alike everywhere). */
     public void reseed(long seed) {
         random = new SplittableRandom(seed);

@@ -110,6 +110,7 @@ public final class RaftModule implements ServerModule {
         CommandPipeline pipeline = engine.pipeline();
         // Replicas expire nothing on their own: only the leader's active expiry proposes it (EXPIRE entries).
         engine.activeExpireEnabled = false;
+        engine.expireOnlyWhilePinned = true;
         apply = new RaftApply(this, engine, pipeline);
         dispatch = new RaftDispatch(this, engine, apply);
         pipeline.setTopologyGuard(dispatch::check);

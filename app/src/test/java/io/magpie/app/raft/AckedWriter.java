@@ -24,7 +24,7 @@ final class AckedWriter implements AutoCloseable {
             long i = 0;
             while (running.get()) {
                 try {
-                    if (j == null) j = group.awaitLeader(Duration.ofSeconds(60)).jedis();
+                    if (j == null) j = group.awaitLeader(Duration.ofSeconds(2)).jedis(); // short: close() must not wait on it
                     String key = prefix + ":" + i, value = String.valueOf(i);
                     i++;
                     attempts.incrementAndGet();

@@ -73,8 +73,9 @@ public final class RaftGroup implements AutoCloseable {
         }
         for (Member m : g.members.values()) {
             m.members = spec.toString();
-            g.launch(m);
+            g.spawn(m);
         }
+        for (Member m : g.members.values()) g.awaitUp(m);
         return g;
     }
 
@@ -109,7 +110,19 @@ public final class RaftGroup implements AutoCloseable {
         return new ArrayList<>(members.values());
     }
 
+    /** Starts a member's process and waits until it answers PING. */
     public void launch(Member m) {
+        spawn(m);
+        awaitUp(m);
+    }
+
+    /** Starts the processes of several members at once (all three after a crash) and waits for them. */
+    public void launchAll(List<Member> ms) {
+        for (Member m : ms) spawn(m);
+        for (Member m : ms) awaitUp(m);
+    }
+
+    private void spawn(Member m) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.addAll(JVM);
@@ -124,6 +137,9 @@ public final class RaftGroup implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private void awaitUp(Member m) {
         long deadline = System.currentTimeMillis() + 60_000;
         while (System.currentTimeMillis() < deadline) {
             if (!m.process.isAlive()) throw new IllegalStateException(m + " exited:\n" + logTail(m));

@@ -132,7 +132,9 @@ class RaftGroupTest {
         RaftGroup.Member leader = group.awaitLeader(ELECTION);
         assertThat(leader).isNotSameAs(old);
         try (Jedis j = leader.jedis()) {
-            for (var e : writer.acked.entrySet()) assertThat(j.get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
+            String[] keys = writer.acked.keySet().toArray(new String[0]);
+            var values = j.mget(keys);
+            for (int i = 0; i < keys.length; i++) assertThat(values.get(i)).as(keys[i]).isEqualTo(writer.acked.get(keys[i]));
         }
         group.launch(old);
         String last = writer.acked.keySet().stream().max(String::compareTo).orElseThrow();

@@ -219,7 +219,7 @@ public final class Database {
             Client cur = engine.currentClient();
             return cur == null || !cur.master;
         }
-        if (engine.writesPaused()) return true;
+        if (engine.writesPaused() || !engine.mayDeleteExpired()) return true;
         deleteExpiredKeyAndPropagate(key);
         return true;
     }

@@ -19,7 +19,7 @@ public final class AcknowledgedWrites {
     private AcknowledgedWrites() {}
 
     /** One line per key that lost acknowledged writes; empty when none did. */
-    public static List<String> lost(List<Op> ops) {
+    public static List<String> lost(List<Op> ops, Workload workload) {
         Map<String, List<Op>> byKey = new TreeMap<>();
         for (Op op : ops) byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
         List<String> losses = new ArrayList<>();
@@ -27,7 +27,7 @@ public final class AcknowledgedWrites {
             List<Op> keyOps = e.getValue();
             Op last = null;
             for (Op op : keyOps) {
-                boolean read = op.f() == Fn.LRANGE || op.f() == Fn.GET && !op.key().startsWith("reg:");
+                boolean read = op.f() == Fn.LRANGE || op.f() == Fn.GET && workload.model(op.key()) == Models.COUNTER;
                 if (read && !op.open() && (last == null || op.complete() > last.complete())) last = op;
             }
             if (last == null) continue;

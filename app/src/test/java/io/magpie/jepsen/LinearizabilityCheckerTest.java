@@ -230,7 +230,7 @@ class LinearizabilityCheckerTest {
 
     @Test
     void largeRandomLinearizableHistoriesCheckAsLinearizable() {
-        for (long seed = 1; seed <= 5; seed++) {
+        for (long seed = 1; seed <= 3; seed++) {
             History h = simulate(seed, 8, 4000, -1);
             Result r = new LinearizabilityChecker(key -> key.startsWith("c") ? Models.COUNTER : key.startsWith("l") ? Models.LIST : Models.REGISTER).check(h);
             assertThat(r.verdict()).as("seed %d: %s", seed, r.report()).isEqualTo(Verdict.LINEARIZABLE);
@@ -239,7 +239,7 @@ class LinearizabilityCheckerTest {
 
     @Test
     void largeRandomHistoriesWithOneCorruptedReadCheckAsNotLinearizable() {
-        for (long seed = 1; seed <= 5; seed++) {
+        for (long seed = 1; seed <= 3; seed++) {
             History h = simulate(seed, 8, 4000, 3000);
             Result r = new LinearizabilityChecker(key -> key.startsWith("c") ? Models.COUNTER : key.startsWith("l") ? Models.LIST : Models.REGISTER).check(h);
             assertThat(r.verdict()).as("seed %d", seed).isEqualTo(Verdict.NOT_LINEARIZABLE);

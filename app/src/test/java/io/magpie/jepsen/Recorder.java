@@ -15,15 +15,18 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
 /**
  * Concurrent Jedis clients on loopback servers running a workload's random operations (each
  * worker's from its own seeded random) into a {@link History}. A reply is ok; an error reply
- * that says the command was refused before it ran (MOVED, CLUSTERDOWN, READONLY, NOREPLICAS,
- * TRYAGAIN...) is fail; a timeout, a broken connection or any other error is info, since the
+ * that says the command was refused before it ran (MOVED, CLUSTERDOWN, READONLY, NOREPLICAS...)
+ * is fail; a timeout, a broken connection or any other error is info, since the
  * write may still happen, and the worker carries on as a new process on a new connection, as
  * Jepsen's clients do. A worker follows MOVED to the node named, and moves to the next node
  * when its node cannot be reached.
  */
 public final class Recorder implements AutoCloseable {
-    /** Error prefixes of a command that was certainly not executed. */
-    private static final List<String> DEFINITE = List.of("MOVED", "ASK", "CLUSTERDOWN", "READONLY", "NOREPLICAS", "TRYAGAIN",
+    /**
+     * Error prefixes of a command that was certainly not executed. TRYAGAIN is not one: a Raft
+     * node may answer it for a write it proposed and lost track of, which may still commit.
+     */
+    private static final List<String> DEFINITE = List.of("MOVED", "ASK", "CLUSTERDOWN", "READONLY", "NOREPLICAS",
             "LOADING", "MASTERDOWN", "MISCONF", "OOM", "NOAUTH", "WRONGTYPE", "BUSY");
 
     /** Final reads use process ids from here on, apart from the workers'. */
@@ -39,6 +42,7 @@ public final class Recorder implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong invoked = new AtomicLong();
     private volatile boolean stopped;
+    private boolean spread = true;
 
     /**
      * @param ports the nodes, on 127.0.0.1; worker i starts on ports[i % n]
@@ -53,6 +57,12 @@ public final class Recorder implements AutoCloseable {
         this.seed = seed;
         this.timeoutMillis = timeoutMillis;
         this.pauseMillis = pauseMillis;
+    }
+
+    /** Every worker starts on the first node (a master), not spread over the nodes. */
+    public Recorder allStartOnFirst() {
+        spread = false;
+        return this;
     }
 
     public void start() {
@@ -87,7 +97,7 @@ public final class Recorder implements AutoCloseable {
     private void run(int worker) {
         Random rnd = new Random(seed * 1_000_003L + worker);
         int process = worker;
-        int port = ports.get(worker % ports.size());
+        int port = ports.get(spread ? worker % ports.size() : 0);
         Jedis jedis = null;
         long n = 0;
         while (!stopped) {

@@ -27,7 +27,7 @@ class RecorderTest {
             rec.finalReads(30_000);
             Result r = WORKLOAD.checker().check(h);
             assertThat(r.verdict()).as(r.report()).isEqualTo(LinearizabilityChecker.Verdict.LINEARIZABLE);
-            assertThat(AcknowledgedWrites.lost(h.ops())).isEmpty();
+            assertThat(AcknowledgedWrites.lost(h.ops(), WORKLOAD)).isEmpty();
             assertThat(h.events()).noneMatch(e -> e.type() == Type.FAIL || e.type() == Type.INFO);
         }
     }
@@ -73,7 +73,7 @@ class RecorderTest {
             assertThat(ops.stream().filter(Op::open).map(Op::process).distinct().count()).isEqualTo(ops.stream().filter(Op::open).count());
             Result r = WORKLOAD.checker().check(h);
             assertThat(r.verdict()).as(r.report()).isEqualTo(LinearizabilityChecker.Verdict.LINEARIZABLE);
-            assertThat(AcknowledgedWrites.lost(ops)).isEmpty();
+            assertThat(AcknowledgedWrites.lost(ops, WORKLOAD)).isEmpty();
         }
     }
 

@@ -19,9 +19,14 @@ public final class Workload {
     private final Map<String, Model> keys = new LinkedHashMap<>();
 
     public Workload(int registers, int counters, int lists) {
-        for (int i = 0; i < registers; i++) keys.put("reg:" + i, Models.REGISTER);
-        for (int i = 0; i < counters; i++) keys.put("ctr:" + i, Models.COUNTER);
-        for (int i = 0; i < lists; i++) keys.put("list:" + i, Models.LIST);
+        this("", registers, counters, lists);
+    }
+
+    /** Keys named {@code prefix + "reg:0"}...: schedules run one after another on one group keep apart. */
+    public Workload(String prefix, int registers, int counters, int lists) {
+        for (int i = 0; i < registers; i++) keys.put(prefix + "reg:" + i, Models.REGISTER);
+        for (int i = 0; i < counters; i++) keys.put(prefix + "ctr:" + i, Models.COUNTER);
+        for (int i = 0; i < lists; i++) keys.put(prefix + "list:" + i, Models.LIST);
     }
 
     public List<String> keys() {

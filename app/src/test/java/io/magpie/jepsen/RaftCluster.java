@@ -1,0 +1,198 @@
+package io.magpie.jepsen;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.util.SafeEncoder;
+
+/**
+ * A Raft group of Magpie processes on loopback ({@code --raft-enabled yes}), every Raft link
+ * between two of them through its own fault proxy ({@link Network}), and the faults a schedule
+ * needs by node id: partitions, kill -9 and restart, SIGSTOP and SIGCONT, membership changes.
+ */
+public final class RaftCluster implements AutoCloseable {
+    private final Path dir;
+    private final Map<String, ServerProcess> nodes = new LinkedHashMap<>();
+    private final Map<String, Integer> clientPorts = new LinkedHashMap<>();
+    private final Map<String, Integer> raftPorts = new LinkedHashMap<>();
+    private final Network network;
+    private final List<String> extraArgs;
+
+    /** Starts nodes n1..n{size} together and waits for a leader. */
+    public RaftCluster(Path dir, int size, String... extraArgs) {
+        this.dir = dir;
+        this.extraArgs = List.of(extraArgs);
+        for (int i = 1; i <= size; i++) {
+            String id = "n" + i;
+            clientPorts.put(id, ServerProcess.freePort());
+            raftPorts.put(id, ServerProcess.freePort());
+        }
+        network = new Network(raftPorts);
+        List<CompletableFuture<ServerProcess>> starting = new ArrayList<>();
+        for (String id : raftPorts.keySet()) starting.add(CompletableFuture.supplyAsync(() -> launch(id, network.membersFor(id))));
+        try {
+            for (CompletableFuture<ServerProcess> f : starting) {
+                ServerProcess p = f.join();
+                nodes.put(p.name(), p);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        awaitLeader(60_000);
+    }
+
+    private ServerProcess launch(String id, String members) {
+        List<String> args = new ArrayList<>(List.of("--save", "", "--appendonly", "no", "--raft-enabled", "yes", "--raft-id", id,
+                "--raft-port", String.valueOf(raftPorts.get(id)), "--raft-members", members));
+        args.addAll(extraArgs);
+        return ServerProcess.start(ServerProcess.Kind.MAGPIE, id, dir, clientPorts.get(id), args.toArray(new String[0]));
+    }
+
+    public List<String> ids() {
+        return new ArrayList<>(nodes.keySet());
+    }
+
+    public ServerProcess node(String id) {
+        return nodes.get(id);
+    }
+
+    public Network network() {
+        return network;
+    }
+
+    /** Every node's client port, n1 first: where clients start. */
+    public List<Integer> clientPorts() {
+        List<Integer> ports = new ArrayList<>();
+        for (String id : nodes.keySet()) ports.add(clientPorts.get(id));
+        return ports;
+    }
+
+    /** INFO raft of a live, running node as field → value; empty when it cannot answer. */
+    public Map<String, String> raftInfo(String id) {
+        ServerProcess p = nodes.get(id);
+        Map<String, String> fields = new LinkedHashMap<>();
+        if (p == null || !p.isAlive() || p.isPaused()) return fields;
+        try (Jedis j = new Jedis("127.0.0.1", p.port(), 1000)) {
+            for (String line : j.info("raft").split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && !line.startsWith("#")) fields.put(line.substring(0, colon), line.substring(colon + 1));
+            }
+        } catch (RuntimeException e) {
+            // unreachable now: no answer
+        }
+        return fields;
+    }
+
+    /** The node that says it leads and is ready to serve, or null. */
+    public String leader() {
+        for (String id : nodes.keySet()) {
+            Map<String, String> info = raftInfo(id);
+            if ("leader".equals(info.get("role")) && "1".equals(info.getOrDefault("leader_ready", "1"))) return id;
+        }
+        return null;
+    }
+
+    public String awaitLeader(long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            String l = leader();
+            if (l != null) return l;
+            ServerProcess.sleep(50);
+        }
+        StringBuilder sb = new StringBuilder("no raft leader within " + millis + " ms\n");
+        for (String id : nodes.keySet()) sb.append(id).append(' ').append(raftInfo(id)).append('\n').append(nodes.get(id).logTail());
+        throw new IllegalStateException(sb.toString());
+    }
+
+    public void kill9(String id) {
+        nodes.get(id).kill9();
+    }
+
+    public void restart(String id) {
+        nodes.get(id).restart();
+    }
+
+    public void pause(String id) {
+        nodes.get(id).pause();
+    }
+
+    public void resume(String id) {
+        nodes.get(id).resume();
+    }
+
+    /**
+     * Starts node {@code id}, new to the group, and asks the leader to add it (RAFT ADDNODE); the
+     * others reach it through one inbound proxy, since they learn its address from the group's
+     * configuration. Returns the leader's reply.
+     */
+    public Object addNode(String id) {
+        int raftPort = ServerProcess.freePort();
+        raftPorts.put(id, raftPort);
+        clientPorts.put(id, ServerProcess.freePort());
+        network.addNode(id, raftPort);
+        String first = nodes.keySet().iterator().next();
+        NetProxy inbound = network.link(first, id);
+        nodes.put(id, launch(id, network.membersFor(id).replace(id + "=127.0.0.1:" + raftPort + ",", "").replace("," + id + "=127.0.0.1:" + raftPort, "")));
+        return raftCommand("ADDNODE", id, "127.0.0.1:" + inbound.port());
+    }
+
+    /** RAFT REMOVENODE on the leader; the process is left running (kill it apart). */
+    public Object removeNode(String id) {
+        return raftCommand("REMOVENODE", id);
+    }
+
+    private Object raftCommand(String... args) {
+        String leader = awaitLeader(30_000);
+        try (Jedis j = new Jedis("127.0.0.1", nodes.get(leader).port(), 60_000)) {
+            Object reply = j.sendCommand(() -> SafeEncoder.encode("RAFT"), args);
+            return reply instanceof byte[] b ? SafeEncoder.encode(b) : reply;
+        } catch (RuntimeException e) {
+            return e.toString();
+        }
+    }
+
+    /** Takes a node that left the group out of the cluster: its process is killed and forgotten. */
+    public void retire(String id) {
+        ServerProcess p = nodes.remove(id);
+        if (p != null) p.close();
+    }
+
+    /** Kills every node at once (kill -9) and restarts them all, as a power cut does. */
+    public void crashAll() {
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        for (ServerProcess p : nodes.values()) all.add(CompletableFuture.runAsync(p::kill9));
+        all.forEach(CompletableFuture::join);
+        all.clear();
+        for (ServerProcess p : nodes.values()) all.add(CompletableFuture.runAsync(p::restart));
+        all.forEach(CompletableFuture::join);
+    }
+
+    /** After a schedule: links healed, stopped nodes continued, killed ones restarted; then a leader. */
+    public void recover() {
+        network.heal();
+        for (ServerProcess p : nodes.values()) {
+            if (p.isPaused()) p.resume();
+        }
+        for (ServerProcess p : nodes.values()) {
+            if (!p.isAlive()) p.restart();
+        }
+        awaitLeader(60_000);
+    }
+
+    public String logTails() {
+        StringBuilder sb = new StringBuilder();
+        for (ServerProcess p : nodes.values()) sb.append(p.logTail());
+        return sb.toString();
+    }
+
+    @Override
+    public void close() {
+        for (ServerProcess p : nodes.values()) p.close();
+        network.close();
+    }
+}

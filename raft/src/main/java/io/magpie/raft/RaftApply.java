@@ -27,6 +27,14 @@ final class RaftApply {
     private final CommandPipeline pipeline;
     /** Parked clients of this member by proposal sequence. */
     private final Map<Long, Client> proposed = new HashMap<>();
+    /**
+     * Proposals whose fate the leader could not tell (it stepped down, or the request failed
+     * after it may have been appended), by sequence: the term it was proposed in at the latest,
+     * and when it became undecided. Their clients stay parked until the log decides.
+     */
+    private final Map<Long, long[]> undecided = new HashMap<>();
+    /** How long a client waits for an undecided write before it is told the outcome is unknown. */
+    static final long UNDECIDED_MAX_MS = 30_000;
     private long nextSeq;
     /** The obeyed client entries of other members (and of disconnected clients) run as. */
     private Client applier;
@@ -54,6 +62,41 @@ final class RaftApply {
         pipeline.unpark(c);
     }
 
+    /**
+     * The proposal may still commit under the next leader: its client waits for the log to
+     * decide. A TRYAGAIN must mean "not applied" (cluster clients send it again), so it is
+     * answered only once an entry of a later term has applied here (by then every entry of
+     * termBound or earlier that will ever commit has applied before it, Raft's log matching),
+     * and the reply of the entry itself if it applies first.
+     */
+    void undecided(long seq, long termBound, long nowMs) {
+        if (proposed.containsKey(seq)) undecided.put(seq, new long[] {termBound, nowMs});
+    }
+
+    /** An entry of this term applied here: undecided proposals of earlier terms will never apply. */
+    void termApplied(long term) {
+        if (undecided.isEmpty()) return;
+        for (var it = undecided.entrySet().iterator(); it.hasNext(); ) {
+            var u = it.next();
+            if (u.getValue()[0] < term) {
+                it.remove();
+                fail(u.getKey(), "TRYAGAIN Raft leader changed, the write was not applied");
+            }
+        }
+    }
+
+    /** A member cut off from the group never learns the fate: after a bound the client hears so. */
+    void expireUndecided(long nowMs) {
+        if (undecided.isEmpty()) return;
+        for (var it = undecided.entrySet().iterator(); it.hasNext(); ) {
+            var u = it.next();
+            if (nowMs - u.getValue()[1] >= UNDECIDED_MAX_MS) {
+                it.remove();
+                fail(u.getKey(), "ERR Raft write outcome unknown: the leader changed and this member has not learnt whether it applied");
+            }
+        }
+    }
+
     void apply(LogEntry e, long index) {
         switch (e.type()) {
             case LogEntry.ADDRESS -> module.clientAddresses.put(e.member(), e.clientAddress());
@@ -67,7 +110,11 @@ final class RaftApply {
         engine.pinTime(e.timeMs());
         engine.reseed(e.seed());
         try {
-            Client c = e.origin().equals(module.config().id.value()) ? proposed.remove(e.seq()) : null;
+            Client c = null;
+            if (e.origin().equals(module.config().id.value())) {
+                c = proposed.remove(e.seq());
+                undecided.remove(e.seq());
+            }
             if (c != null && c.blocked) {
                 List<byte[][]> commands = e.commands();
                 if (!c.multi) {

@@ -115,8 +115,20 @@ final class RaftDispatch {
                 ThreadLocalRandom.current().nextLong(), exec, commands);
         module.node().propose(entry).whenComplete((reply, error) -> {
             String failure = failure(reply, error);
-            if (failure != null) module.mainLoopExecute(() -> apply.fail(seq, failure));
+            if (failure == null) return;
+            if (refusedBeforeAppend(reply, error)) {
+                module.mainLoopExecute(() -> apply.fail(seq, failure));
+            } else {
+                // The entry may be in the followers' logs: the next leader may commit it.
+                long termBound = module.node().term();
+                module.mainLoopExecute(() -> apply.undecided(seq, termBound, engine.now()));
+            }
         });
+    }
+
+    /** The leader refused the request before appending it (not ready yet): it can never apply. */
+    private static boolean refusedBeforeAppend(RaftClientReply reply, Throwable error) {
+        return error == null && reply.getException() instanceof LeaderNotReadyException;
     }
 
     /** Null when the request succeeded, else the error reply for the client. */

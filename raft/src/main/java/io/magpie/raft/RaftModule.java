@@ -122,6 +122,10 @@ public final class RaftModule implements ServerModule {
                 apply.apply(entry, index);
             }
 
+            @Override public void termApplied(long term) {
+                apply.termApplied(term);
+            }
+
             @Override public void load(Path rdb) {
                 apply.loadSnapshot(server.persistence(), rdb);
             }
@@ -166,6 +170,7 @@ public final class RaftModule implements ServerModule {
      */
     @Override
     public void cron(long nowMs) {
+        if (apply != null) apply.expireUndecided(nowMs);
         RaftNode n = node;
         if (n == null || !n.isLeaderReady()) return;
         long term = n.term();

@@ -37,6 +37,9 @@ final class RaftStateMachine extends BaseStateMachine {
         /** Applies one committed entry at log index. */
         void apply(LogEntry entry, long index);
 
+        /** An entry (or a configuration/no-op entry) of this term applied. */
+        void termApplied(long term);
+
         /** Empties the keyspace and loads the snapshot's RDB. */
         void load(Path rdb);
 
@@ -112,6 +115,7 @@ final class RaftStateMachine extends BaseStateMachine {
                 keyspace.apply(LogEntry.decode(data), ti.getIndex());
             } finally {
                 updateLastAppliedTermIndex(ti);
+                keyspace.termApplied(ti.getTerm());
                 applied.complete(Message.EMPTY);
             }
         });
@@ -121,7 +125,10 @@ final class RaftStateMachine extends BaseStateMachine {
     /** A configuration or no-op entry: it moves the applied index, in order with the applies. */
     @Override
     public void notifyTermIndexUpdated(long term, long index) {
-        keyspace.execute(() -> updateLastAppliedTermIndex(term, index));
+        keyspace.execute(() -> {
+            updateLastAppliedTermIndex(term, index);
+            keyspace.termApplied(term);
+        });
     }
 
     @Override

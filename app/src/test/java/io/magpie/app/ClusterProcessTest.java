@@ -44,6 +44,23 @@ class ClusterProcessTest {
         cmd.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
         String out = redisCli(cmd);
         assertThat(out).contains("[OK] All nodes agree about slots configuration.").contains("[OK] All 16384 slots covered.");
+        List<Integer> ports = new ArrayList<>();
+        for (MagpieProcess n : nodes) ports.add(n.port);
+        awaitClusterStateOk(ports);
+    }
+
+    /**
+     * Waits until every node says cluster_state:ok: a master that just got its slots waits a
+     * moment before it serves them (Redis's rejoin delay), as redis-server does.
+     */
+    static void awaitClusterStateOk(List<Integer> ports) {
+        for (int port : ports) {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                try (RespClient c = new RespClient(port)) {
+                    return String.valueOf(c.value("CLUSTER", "INFO")).contains("cluster_state:ok");
+                }
+            });
+        }
     }
 
     /** A cluster node in a directory of its own (its nodes.conf), the bus on a free port. */

@@ -17,7 +17,8 @@ import java.util.function.BooleanSupplier;
  * (cluster.c). All the keys of a command, or of a whole MULTI at EXEC, must hash to one slot
  * (CROSSSLOT); the slot must be served (CLUSTERDOWN Hash slot not served) by a cluster that is
  * up (the two other CLUSTERDOWN texts, unless cluster-allow-reads-when-down lets reads through);
- * a slot being migrated away sends the keys it lacks to the target (ASK); an importing slot
+ * a slot being migrated away sends the keys it lacks to the target (ASK), or TRYAGAIN when
+ * it still has some of them; an importing slot
  * serves a client that said ASKING (TRYAGAIN when a multi-key request finds only some keys);
  * a READONLY client of a replica reads its master's slots; anything else goes where the slot
  * is served (MOVED).
@@ -46,7 +47,7 @@ final class ClusterGuard implements TopologyGuard {
     private int slot;
     private byte[] firstKey;
     private boolean multipleKeys, migratingSlot, importingSlot;
-    private int missingKeys;
+    private int missingKeys, existingKeys;
     private ClusterNode owner;
     private boolean crossSlot, unbound;
 
@@ -55,7 +56,7 @@ final class ClusterGuard implements TopologyGuard {
         firstKey = null;
         owner = null;
         multipleKeys = migratingSlot = importingSlot = crossSlot = unbound = false;
-        missingKeys = slot = 0;
+        missingKeys = existingKeys = slot = 0;
         boolean exec = cmd.fullName.equals("exec");
         boolean pubsubShard = isPubsubShard(cmd);
         if (exec) {
@@ -84,7 +85,10 @@ final class ClusterGuard implements TopologyGuard {
         ClusterNode myself = state.myself();
         // MIGRATE always works here while the slot is open: keys move freely between the two nodes.
         if ((migratingSlot || importingSlot) && cmd.fullName.equals("migrate")) return null;
-        if (migratingSlot && missingKeys > 0) return redirect("ASK", state.migratingTo(slot));
+        if (migratingSlot && missingKeys > 0) {
+            // Some keys here, some gone: neither node can serve them all now.
+            return existingKeys > 0 ? TRYAGAIN : redirect("ASK", state.migratingTo(slot));
+        }
         if (importingSlot && (c.asking || cmd.fullName.equals("restore-asking"))) {
             return multipleKeys && missingKeys > 0 ? TRYAGAIN : null;
         }
@@ -114,7 +118,10 @@ final class ClusterGuard implements TopologyGuard {
                 }
                 multipleKeys = true;
             }
-            if ((migratingSlot || importingSlot) && !pubsubShard && db0.lookupNoTouch(key) == null) missingKeys++;
+            if ((migratingSlot || importingSlot) && !pubsubShard) {
+                if (db0.lookupNoTouch(key) == null) missingKeys++;
+                else existingKeys++;
+            }
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.HostAndPort;
@@ -29,8 +30,10 @@ import redis.clients.jedis.JedisCluster;
  * A Redis Cluster of six Magpie processes (three masters, three replicas) made by
  * {@code redis-cli --cluster create --cluster-replicas 1}, as a user makes one: it passes
  * {@code redis-cli --cluster check}, and JedisCluster and Lettuce's RedisClusterClient write and
- * read keys across all its slots, following MOVED.
+ * read keys across all its slots, following MOVED. Six JVMs on a loaded machine take a while:
+ * a soak test; {@link MixedClusterTest} and {@link ClusterRedirectionTest} run by default.
  */
+@Tag("soak")
 class ClusterProcessTest {
     @TempDir
     static Path dir;
@@ -38,7 +41,7 @@ class ClusterProcessTest {
 
     @BeforeAll
     static void createCluster() throws Exception {
-        for (int i = 0; i < 6; i++) nodes.add(startNode(dir, "node" + i));
+        nodes.addAll(startNodes(dir, "node", 6));
         List<String> cmd = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
         for (MagpieProcess n : nodes) cmd.add("127.0.0.1:" + n.port);
         cmd.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
@@ -63,11 +66,29 @@ class ClusterProcessTest {
         }
     }
 
-    /** A cluster node in a directory of its own (its nodes.conf), the bus on a free port. */
-    static MagpieProcess startNode(Path parent, String name) throws IOException {
-        Path d = Files.createDirectories(parent.resolve(name));
-        return MagpieProcess.start(d.resolve("log.txt"), "--cluster-enabled", "yes", "--cluster-port",
-                String.valueOf(RealRedis.freePort()), "--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0");
+    /**
+     * Cluster nodes, each in a directory of its own (its nodes.conf) with its bus on a free
+     * port, started together (a JVM takes a while to start on a loaded machine).
+     */
+    static List<MagpieProcess> startNodes(Path parent, String prefix, int count) throws IOException {
+        List<MagpieProcess> started = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Path d = Files.createDirectories(parent.resolve(prefix + i));
+            started.add(MagpieProcess.launch(d.resolve("log.txt"), java.util.Map.of(), RealRedis.freePort(), "--cluster-enabled", "yes",
+                    "--cluster-port", String.valueOf(RealRedis.freePort()), "--cluster-node-timeout", "5000", "--save", "",
+                    "--appendonly", "no", "--repl-diskless-sync-delay", "0"));
+        }
+        for (MagpieProcess m : started) {
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
+                if (!m.process.isAlive()) throw new AssertionError("node exited: " + m.logText());
+                try (RespClient c = m.client()) {
+                    return "PONG".equals(String.valueOf(c.value("PING")));
+                } catch (RuntimeException e) {
+                    return false; // not listening yet
+                }
+            });
+        }
+        return started;
     }
 
     /** Runs redis-cli with a generous bound; fails with its output when it does not exit 0. */

@@ -21,7 +21,8 @@ import redis.clients.jedis.JedisCluster;
  * One cluster of three Magpie and three redis-server 7.0 nodes, made by redis-cli --cluster
  * create: the two speak one cluster bus, so redis-cli reshards slots (MIGRATE with
  * RESTORE-ASKING, SETSLOT) from a Magpie master to a redis-server master and back without
- * losing a key, and a replica of either kind takes over when its master of the other kind dies.
+ * losing a key, JedisCluster and Lettuce's cluster client read and write through it, and
+ * (soak) a replica of either kind takes over when its master of the other kind dies.
  */
 class MixedClusterTest {
     @TempDir
@@ -33,9 +34,9 @@ class MixedClusterTest {
 
     @BeforeEach
     void createMixedCluster() throws Exception {
+        magpies.addAll(ClusterProcessTest.startNodes(dir, "magpie", 3));
         for (int i = 0; i < 3; i++) {
-            MagpieProcess m = ClusterProcessTest.startNode(dir, "magpie" + i);
-            magpies.add(m);
+            MagpieProcess m = magpies.get(i);
             RealRedis r = new RealRedis("--cluster-enabled", "yes", "--cluster-port", String.valueOf(RealRedis.freePort()),
                     "--cluster-node-timeout", "5000", "--repl-diskless-sync-delay", "0");
             redises.add(r);
@@ -79,23 +80,34 @@ class MixedClusterTest {
         int magpieMaster = ports.get(0), redisMaster = ports.get(1);
         assertThat(value(magpieMaster, "ROLE")).startsWith("[master");
         assertThat(value(redisMaster, "ROLE")).startsWith("[master");
-        int n = 2000;
+        int n = 500;
         try (JedisCluster j = jedis(magpieMaster)) {
             for (int i = 0; i < n; i++) j.set("key:" + i, "v" + i);
         }
         String magpieId = value(magpieMaster, "CLUSTER", "MYID");
         String redisId = value(redisMaster, "CLUSTER", "MYID");
         ClusterProcessTest.redisCli(List.of("redis-cli", "--cluster", "reshard", "127.0.0.1:" + magpieMaster, "--cluster-from",
-                magpieId, "--cluster-to", redisId, "--cluster-slots", "1000", "--cluster-yes"));
+                magpieId, "--cluster-to", redisId, "--cluster-slots", "500", "--cluster-yes"));
         awaitClusterCheckOk(redisMaster);
         assertThat(value(magpieMaster, "CLUSTER", "COUNTKEYSINSLOT", "0")).isEqualTo("0");
         ClusterProcessTest.redisCli(List.of("redis-cli", "--cluster", "reshard", "127.0.0.1:" + redisMaster, "--cluster-from",
-                redisId, "--cluster-to", magpieId, "--cluster-slots", "1500", "--cluster-yes"));
+                redisId, "--cluster-to", magpieId, "--cluster-slots", "700", "--cluster-yes"));
         awaitClusterCheckOk(magpieMaster);
         String check = ClusterProcessTest.redisCli(List.of("redis-cli", "--cluster", "check", "127.0.0.1:" + magpieMaster));
         assertThat(check).contains("[OK] " + n + " keys in 3 masters.").contains("[OK] All 16384 slots covered.");
         try (JedisCluster j = jedis(redisMaster)) {
             for (int i = 0; i < n; i++) assertThat(j.get("key:" + i)).isEqualTo("v" + i);
+        }
+        // Lettuce's cluster client reads them too, and writes through a MOVED-following topology.
+        io.lettuce.core.cluster.RedisClusterClient client =
+                io.lettuce.core.cluster.RedisClusterClient.create(io.lettuce.core.RedisURI.create("127.0.0.1", magpieMaster));
+        try (var conn = client.connect()) {
+            var sync = conn.sync();
+            for (int i = 0; i < n; i++) assertThat(sync.get("key:" + i)).isEqualTo("v" + i);
+            for (int i = 0; i < n; i++) sync.set("lettuce:" + i, "w" + i);
+            for (int i = 0; i < n; i++) assertThat(sync.get("lettuce:" + i)).isEqualTo("w" + i);
+        } finally {
+            client.shutdown();
         }
     }
 

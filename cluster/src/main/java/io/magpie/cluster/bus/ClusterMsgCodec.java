@@ -23,6 +23,8 @@ import java.util.List;
  * says how long the frame is once they have arrived, or that the stream is not a cluster bus
  * (Redis then closes the link). {@link #decode} checks the length of each type as
  * clusterProcessPacket does; Redis ignores a message that fails those checks and keeps the link.
+ * Reserved fields (notused, padding, count outside PING/PONG/MEET) are not kept: they are written
+ * as zeros, as Redis sends them.
  */
 public final class ClusterMsgCodec {
     private static final int OFF_TOTLEN = 4;

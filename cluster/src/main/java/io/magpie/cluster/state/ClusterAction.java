@@ -31,6 +31,12 @@ public sealed interface ClusterAction {
      */
     record DeleteKeysInSlot(int slot) implements ClusterAction {}
 
+    /**
+     * A slot left this node's shard: unsubscribe the shard channels (SSUBSCRIBE) that hash to it,
+     * as removeChannelsInSlot does.
+     */
+    record RemoveChannelsInSlot(int slot) implements ClusterAction {}
+
     /** Pause writes until the given time (ms) for a manual failover (PAUSE_DURING_FAILOVER, WRITE). */
     record PauseWrites(long untilMs) implements ClusterAction {}
 

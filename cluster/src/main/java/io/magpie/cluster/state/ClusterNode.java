@@ -145,6 +145,16 @@ public final class ClusterNode {
         return replOffset;
     }
 
+    /** The id of the outbound link to this node, 0 when none. */
+    public long link() {
+        return link;
+    }
+
+    /** The id of the inbound link from this node, 0 when none or not known yet. */
+    public long inboundLink() {
+        return inboundLink;
+    }
+
     /** Whether an outbound link to this node is established (or being established). */
     public boolean connected() {
         return link != 0;

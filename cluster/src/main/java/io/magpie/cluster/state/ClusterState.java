@@ -61,15 +61,15 @@ public final class ClusterState {
     /** Why a replica is not failing over (CLUSTER_CANT_FAILOVER_*). */
     public enum CantFailoverReason { NONE, DATA_AGE, WAITING_DELAY, EXPIRED, WAITING_VOTES }
 
-    private final ClusterConfig config;
-    private final RandomGenerator random;
+    final ClusterConfig config;
+    final RandomGenerator random;
 
     ClusterNode myself;
     long currentEpoch;
     long lastVoteEpoch;
     boolean stateOk;
-    /** Number of masters serving at least one slot. */
-    int size;
+    /** Number of masters serving at least one slot (1 until first computed, as clusterInit sets it). */
+    int size = 1;
     final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
     private final Map<String, Long> blacklist = new HashMap<>();
     final ClusterNode[] slots = new ClusterNode[SLOTS];
@@ -78,20 +78,10 @@ public final class ClusterState {
     /** Slots whose owner stopped claiming them: not to be spread in UPDATE messages. */
     private final byte[] ownerNotClaimingSlot = new byte[SLOTS / 8];
 
-    // Election state of a replica.
-    private long failoverAuthTime;
-    private int failoverAuthCount;
-    private boolean failoverAuthSent;
-    private int failoverAuthRank;
-    private long failoverAuthEpoch;
-    private CantFailoverReason cantFailoverReason = CantFailoverReason.NONE;
-    // Manual failover: mfEnd != 0 while one is in progress.
-    private long mfEnd;
-    private ClusterNode mfSlave;
-    private long mfMasterOffset = -1;
-    private boolean mfCanStart;
+    /** Elections, votes, manual failover and replica migration. */
+    final Failover failoverState = new Failover(this);
 
-    private int todo;
+    int todo;
     private final long[] statsSent = new long[MsgType.COUNT];
     private final long[] statsReceived = new long[MsgType.COUNT];
     private int statsPfailNodes;
@@ -101,20 +91,22 @@ public final class ClusterState {
     private long nextLinkId = 1;
 
     // Replication as the node layer reports it.
-    private long replOffset;
+    long replOffset;
     private boolean masterLinkUp;
-    private long masterLinkTime;
+    long masterLinkTime;
     /** Whether we told the node layer to replicate (server.masterhost != NULL). */
-    private boolean replicating;
+    boolean replicating;
 
-    private long now;
+    /** The cluster-announce-ip in force at the last tick. */
+    private String announcedIp;
+    long now;
     private long iteration;
     private long pingsSent;
     private long firstUpdateStateTime;
     private long amongMinorityTime;
 
     private List<Ready.Send> outMessages = new ArrayList<>();
-    private List<ClusterAction> outActions = new ArrayList<>();
+    List<ClusterAction> outActions = new ArrayList<>();
 
     /** A bus connection, inbound or outbound (cluster.h clusterLink). */
     static final class Link {
@@ -125,6 +117,8 @@ public final class ClusterState {
         String peerIp;
         String localIp;
         boolean established;
+        /** Messages for an outbound link still connecting (Redis's send buffer fills before connect). */
+        final List<ClusterMsg> pending = new ArrayList<>();
 
         Link(long id, ClusterNode node, boolean inbound, long ctime) {
             this.id = id;
@@ -220,11 +214,11 @@ public final class ClusterState {
 
     /** Whether a manual failover is in progress on this node (as master or replica). */
     public boolean manualFailoverInProgress() {
-        return mfEnd != 0;
+        return failoverState.mfEnd != 0;
     }
 
     public CantFailoverReason cantFailoverReason() {
-        return cantFailoverReason;
+        return failoverState.cantFailoverReason;
     }
 
     /** The endpoint MOVED/ASK and CLUSTER SHARDS give for a node (getPreferredEndpoint). */
@@ -286,15 +280,17 @@ public final class ClusterState {
         todo = 0;
         if ((flags & TODO_HANDLE_MANUALFAILOVER) != 0) {
             if (myself.isSlave()) {
-                handleManualFailover();
-                handleSlaveFailover();
+                failoverState.handleManualFailover();
+                failoverState.handleSlaveFailover();
             }
         } else if ((flags & TODO_HANDLE_FAILOVER) != 0) {
-            handleSlaveFailover();
+            failoverState.handleSlaveFailover();
         }
         if (((flags | todo) & TODO_UPDATE_STATE) != 0) updateState();
-        flags |= todo;
-        todo = 0;
+        // A failover step asked for while running these waits for the next call, as in Redis.
+        int later = todo & (TODO_HANDLE_FAILOVER | TODO_HANDLE_MANUALFAILOVER);
+        flags |= todo & ~later;
+        todo = later;
         boolean save = (flags & TODO_SAVE_CONFIG) != 0;
         boolean fsync = save && (flags & TODO_FSYNC_CONFIG) != 0;
         Ready ready = new Ready(outMessages, outActions, save, fsync);
@@ -347,6 +343,8 @@ public final class ClusterState {
         if (link == null || link.inbound) return;
         link.established = true;
         link.localIp = localIp;
+        for (ClusterMsg msg : link.pending) outMessages.add(new Ready.Send(link.id, msg));
+        link.pending.clear();
         ClusterNode node = link.node;
         link.peerIp = node.ip;
         long oldPingSent = node.pingSent;
@@ -408,6 +406,9 @@ public final class ClusterState {
         if (link == null) return;
         int type = hdr.type();
         if (type < MsgType.COUNT) statsReceived[type]++;
+        // A sender that is no node name could only corrupt the table (a handshake would rename a
+        // node to it): such a message is dropped.
+        if (!verifyNodeId(hdr.sender())) return;
         int flags = hdr.flags();
         long senderCurrentEpoch = 0;
         long senderConfigEpoch = 0;
@@ -425,11 +426,7 @@ public final class ClusterState {
             sender.replOffset = hdr.offset();
             sender.replOffsetTime = now;
             // A replica in a manual failover learns the offset its paused master stopped at.
-            if (mfEnd != 0 && myself.isSlave() && myself.slaveof == sender
-                && hdr.hasMflag0(ClusterMsg.FLAG0_PAUSED) && mfMasterOffset == -1) {
-                mfMasterOffset = sender.replOffset;
-                doBeforeSleep(TODO_HANDLE_MANUALFAILOVER);
-            }
+            failoverState.onMasterOffset(sender, hdr);
         }
 
         if (type == MsgType.PING || type == MsgType.MEET) {
@@ -447,7 +444,8 @@ public final class ClusterState {
                 node.cport = hdr.cport();
                 nodes.put(node.name, node);
                 doBeforeSleep(TODO_SAVE_CONFIG);
-                // The sender of a MEET is trusted: its gossip may introduce the rest of its cluster.
+                // Redis reads a MEET's gossip though its sender is not known yet: that refreshes the
+                // nodes we know, but adds none (only a known sender may introduce nodes).
                 processGossipSection(hdr, link);
             }
             sendPing(link, MsgType.PONG);
@@ -471,21 +469,13 @@ public final class ClusterState {
             outActions.add(new ClusterAction.DeliverPublish(p.channel(), p.message(), type == MsgType.PUBLISHSHARD));
         } else if (type == MsgType.FAILOVER_AUTH_REQUEST) {
             if (sender == null) return;
-            sendFailoverAuthIfNeeded(sender, hdr);
+            failoverState.sendAuthIfNeeded(sender, hdr);
         } else if (type == MsgType.FAILOVER_AUTH_ACK) {
             if (sender == null) return;
-            // A vote counts from a master with slots whose epoch is at least the election's.
-            if (sender.isMaster() && sender.numslots > 0
-                && Long.compareUnsigned(senderCurrentEpoch, failoverAuthEpoch) >= 0) {
-                failoverAuthCount++;
-                doBeforeSleep(TODO_HANDLE_FAILOVER);
-            }
+            failoverState.onAuthAck(sender, senderCurrentEpoch);
         } else if (type == MsgType.MFSTART) {
             if (sender == null || sender.slaveof != myself) return;
-            resetManualFailover();
-            mfEnd = now + MF_TIMEOUT;
-            mfSlave = sender;
-            outActions.add(new ClusterAction.PauseWrites(now + MF_TIMEOUT * MF_PAUSE_MULT));
+            failoverState.onMfStart(sender);
             // The PING carries the offset we paused at, so the replica can start as soon as it has it.
             sendPing(link, MsgType.PING);
         } else if (type == MsgType.UPDATE) {
@@ -793,7 +783,7 @@ public final class ClusterState {
         nodes.remove(delnode.name);
         if (delnode.link != 0) freeLink(delnode.link);
         if (delnode.inboundLink != 0) freeLink(delnode.inboundLink);
-        if (mfSlave == delnode) mfSlave = null;
+        if (failoverState.mfSlave == delnode) failoverState.mfSlave = null;
     }
 
     private static boolean removeSlave(ClusterNode master, ClusterNode slave) {
@@ -808,7 +798,7 @@ public final class ClusterState {
         master.flags |= NodeFlags.MIGRATE_TO;
     }
 
-    private static int countNonFailingSlaves(ClusterNode n) {
+    static int countNonFailingSlaves(ClusterNode n) {
         int ok = 0;
         for (ClusterNode s : n.slaves) {
             if (!s.failed()) ok++;
@@ -816,7 +806,7 @@ public final class ClusterState {
         return ok;
     }
 
-    private void setNodeAsMaster(ClusterNode n) {
+    void setNodeAsMaster(ClusterNode n) {
         if (n.isMaster()) return;
         if (n.slaveof != null) {
             removeSlave(n.slaveof, n);
@@ -829,7 +819,7 @@ public final class ClusterState {
     }
 
     /** clusterSetMaster: this node becomes a replica of n. */
-    private void setMaster(ClusterNode n) {
+    void setMaster(ClusterNode n) {
         if (myself.isMaster()) {
             myself.flags &= ~(NodeFlags.MASTER | NodeFlags.MIGRATE_TO);
             myself.flags |= NodeFlags.SLAVE;
@@ -840,7 +830,7 @@ public final class ClusterState {
         myself.slaveof = n;
         addSlave(n, myself);
         setReplicationMaster(n);
-        resetManualFailover();
+        failoverState.resetManualFailover();
     }
 
     private void setReplicationMaster(ClusterNode n) {
@@ -864,7 +854,7 @@ public final class ClusterState {
 
     // ====================================================================== slots
 
-    private boolean isSlotUnclaimed(int slot) {
+    boolean isSlotUnclaimed(int slot) {
         return slots[slot] == null || SlotBitmap.test(ownerNotClaimingSlot, slot);
     }
 
@@ -878,9 +868,13 @@ public final class ClusterState {
         return true;
     }
 
-    private boolean delSlot(int slot) {
+    boolean delSlot(int slot) {
         ClusterNode n = slots[slot];
         if (n == null) return false;
+        ClusterNode shardMaster = n.isMaster() ? n : n.slaveof;
+        if (shardMaster == myself || (shardMaster != null && shardMaster.slaves.contains(myself))) {
+            outActions.add(new ClusterAction.RemoveChannelsInSlot(slot));
+        }
         if (SlotBitmap.test(n.slots, slot)) {
             SlotBitmap.clear(n.slots, slot);
             n.numslots--;
@@ -969,7 +963,7 @@ public final class ClusterState {
      * A new configEpoch without agreement, unless ours is already the greatest (after importing a
      * slot, CLUSTER FAILOVER TAKEOVER, CLUSTER BUMPEPOCH). Collisions are resolved later.
      */
-    private boolean bumpConfigEpochWithoutConsensus() {
+    boolean bumpConfigEpochWithoutConsensus() {
         long max = maxEpoch();
         if (myself.configEpoch == 0 || myself.configEpoch != max) {
             currentEpoch++;
@@ -995,10 +989,10 @@ public final class ClusterState {
 
     // ====================================================================== messages out
 
-    private ClusterMsg buildHeader(int type, ClusterMsg.Body body) {
+    ClusterMsg buildHeader(int type, ClusterMsg.Body body) {
         ClusterNode master = myself.isSlave() && myself.slaveof != null ? myself.slaveof : myself;
         byte[] mflags = new byte[3];
-        if (myself.isMaster() && mfEnd != 0) mflags[0] |= ClusterMsg.FLAG0_PAUSED;
+        if (myself.isMaster() && failoverState.mfEnd != 0) mflags[0] |= ClusterMsg.FLAG0_PAUSED;
         return new ClusterMsg(type, config.port, currentEpoch, master.configEpoch, replOffset, myself.name,
             master.slots.clone(), myself.slaveof == null ? null : myself.slaveof.name,
             config.announceIp == null ? "" : config.announceIp, config.pport, config.cport, myself.flags,
@@ -1007,16 +1001,17 @@ public final class ClusterState {
 
     private void send(Link link, ClusterMsg msg) {
         if (link == null) return;
-        statsSent[msg.type()]++;
-        outMessages.add(new Ready.Send(link.id, msg));
+        if (msg.type() < MsgType.COUNT) statsSent[msg.type()]++;
+        if (link.established) outMessages.add(new Ready.Send(link.id, msg));
+        else link.pending.add(msg);
     }
 
-    private void send(long linkId, ClusterMsg msg) {
+    void send(long linkId, ClusterMsg msg) {
         send(links.get(linkId), msg);
     }
 
     /** clusterBroadcastMessage: to every node we have a link to, but nodes in handshake. */
-    private void broadcast(ClusterMsg msg) {
+    void broadcast(ClusterMsg msg) {
         for (ClusterNode node : nodes.values()) {
             if (node.link == 0 || node.hasFlag(NodeFlags.MYSELF | NodeFlags.HANDSHAKE)) continue;
             send(node.link, msg);
@@ -1074,7 +1069,7 @@ public final class ClusterState {
     }
 
     /** clusterBroadcastPong: to every connected node, or only to the replicas of our shard. */
-    private void broadcastPong(boolean localSlavesOnly) {
+    void broadcastPong(boolean localSlavesOnly) {
         for (ClusterNode node : new ArrayList<>(nodes.values())) {
             if (node.link == 0) continue;
             if (node == myself || node.inHandshake()) continue;
@@ -1145,8 +1140,7 @@ public final class ClusterState {
             long minPong = 0;
             for (int j = 0; j < 5; j++) {
                 ClusterNode n = all.get(random.nextInt(all.size()));
-                Link l = links.get(n.link);
-                if (l == null || !l.established || n.pingSent != 0) continue;
+                if (n.link == 0 || n.pingSent != 0) continue;
                 if (n.hasFlag(NodeFlags.MYSELF | NodeFlags.HANDSHAKE)) continue;
                 if (minPongNode == null || minPong > n.pongReceived) {
                     minPongNode = n;
@@ -1177,12 +1171,11 @@ public final class ClusterState {
                 freeLink(link, true);
                 link = null;
             }
-            boolean usable = link != null && link.established;
-            if (usable && node.pingSent == 0 && now - node.pongReceived > config.nodeTimeout / 2) {
+            if (link != null && node.pingSent == 0 && now - node.pongReceived > config.nodeTimeout / 2) {
                 sendPing(link, MsgType.PING);
                 continue;
             }
-            if (usable && mfEnd != 0 && myself.isMaster() && mfSlave == node) {
+            if (link != null && failoverState.mfEnd != 0 && myself.isMaster() && failoverState.mfSlave == node) {
                 sendPing(link, MsgType.PING);
                 continue;
             }
@@ -1200,13 +1193,13 @@ public final class ClusterState {
             setReplicationMaster(myself.slaveof);
         }
 
-        manualFailoverCheckTimeout();
+        failoverState.manualFailoverCheckTimeout();
 
         if (myself.isSlave()) {
-            handleManualFailover();
-            handleSlaveFailover();
+            failoverState.handleManualFailover();
+            failoverState.handleSlaveFailover();
             if (orphanedMasters > 0 && maxSlaves >= 2 && thisSlaves == maxSlaves && config.allowReplicaMigration) {
-                handleSlaveMigration(maxSlaves);
+                failoverState.handleSlaveMigration(maxSlaves);
             }
         }
 
@@ -1217,19 +1210,22 @@ public final class ClusterState {
         myself.port = config.port;
         myself.pport = config.pport;
         myself.cport = config.cport;
+        // cluster-announce-ip set: use it; unset again: forget it and learn the address anew.
         if (config.announceIp != null) myself.ip = config.announceIp;
+        else if (announcedIp != null) myself.ip = "";
+        announcedIp = config.announceIp;
         myself.hostname = config.announceHostname == null ? "" : config.announceHostname;
         int oldflags = myself.flags;
         myself.flags = (myself.flags & ~NodeFlags.NOFAILOVER) | (config.replicaNoFailover ? NodeFlags.NOFAILOVER : 0);
         if (myself.flags != oldflags) doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE);
     }
 
-    private void doBeforeSleep(int flags) {
+    void doBeforeSleep(int flags) {
         todo |= flags;
     }
 
     /** clusterUpdateState: ok unless slots are uncovered (full coverage) or we are in a minority. */
-    private void updateState() {
+    void updateState() {
         todo &= ~TODO_UPDATE_STATE;
         if (firstUpdateStateTime == 0) firstUpdateStateTime = now;
         // A master rejoining after a restart waits a little, so the cluster can reconfigure it first.
@@ -1260,206 +1256,6 @@ public final class ClusterState {
             if (newOk && myself.isMaster() && now - amongMinorityTime < rejoinDelay) return;
             stateOk = newOk;
         }
-    }
-
-    // ====================================================================== failover
-
-    /** clusterGetSlaveRank: how many replicas of our master have a greater offset than ours. */
-    private int slaveRank() {
-        ClusterNode master = myself.slaveof;
-        if (master == null) return 0;
-        int rank = 0;
-        for (ClusterNode s : master.slaves) {
-            if (s != myself && !s.hasFlag(NodeFlags.NOFAILOVER) && s.replOffset > replOffset) rank++;
-        }
-        return rank;
-    }
-
-    /** A master's vote for a replica asking to fail over (clusterSendFailoverAuthIfNeeded). */
-    private void sendFailoverAuthIfNeeded(ClusterNode node, ClusterMsg request) {
-        ClusterNode master = node.slaveof;
-        long requestCurrentEpoch = request.currentEpoch();
-        long requestConfigEpoch = request.configEpoch();
-        boolean forceAck = request.hasMflag0(ClusterMsg.FLAG0_FORCEACK);
-        // Only masters with slots vote: they make the cluster size the quorum is counted on.
-        if (myself.isSlave() || myself.numslots == 0) return;
-        if (Long.compareUnsigned(requestCurrentEpoch, currentEpoch) < 0) return;
-        if (lastVoteEpoch == currentEpoch) return;
-        if (node.isMaster() || master == null || (!master.failed() && !forceAck)) return;
-        // One vote per master's failover per 2 × node-timeout.
-        if (now - master.votedTime < config.nodeTimeout * 2) return;
-        byte[] claimed = request.myslots();
-        for (int j = 0; j < SLOTS; j++) {
-            if (!SlotBitmap.test(claimed, j)) continue;
-            if (isSlotUnclaimed(j) || Long.compareUnsigned(slots[j].configEpoch, requestConfigEpoch) <= 0) continue;
-            return;
-        }
-        lastVoteEpoch = currentEpoch;
-        master.votedTime = now;
-        doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
-        send(node.link, buildHeader(MsgType.FAILOVER_AUTH_ACK, new ClusterMsg.Empty()));
-    }
-
-    private void requestFailoverAuth() {
-        ClusterMsg msg = buildHeader(MsgType.FAILOVER_AUTH_REQUEST, new ClusterMsg.Empty());
-        if (mfEnd != 0) msg.mflags()[0] |= ClusterMsg.FLAG0_FORCEACK;
-        broadcast(msg);
-    }
-
-    /** The end of a failover: become master, take the old master's slots, tell everybody. */
-    private void failoverReplaceYourMaster() {
-        ClusterNode oldmaster = myself.slaveof;
-        if (myself.isMaster() || oldmaster == null) return;
-        setNodeAsMaster(myself);
-        replicating = false;
-        outActions.add(new ClusterAction.UnsetMaster());
-        for (int j = 0; j < SLOTS; j++) {
-            if (SlotBitmap.test(oldmaster.slots, j)) {
-                delSlot(j);
-                addSlot(myself, j);
-            }
-        }
-        updateState();
-        doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
-        broadcastPong(false);
-        resetManualFailover();
-    }
-
-    /** clusterHandleSlaveFailover: schedule, run and conclude an election for our failed master. */
-    private void handleSlaveFailover() {
-        long authAge = now - failoverAuthTime;
-        int neededQuorum = size / 2 + 1;
-        boolean manualFailover = mfEnd != 0 && mfCanStart;
-        todo &= ~TODO_HANDLE_FAILOVER;
-        long authTimeout = Math.max(config.nodeTimeout * 2, 2000);
-        long authRetryTime = authTimeout * 2;
-
-        if (myself.isMaster() || myself.slaveof == null || (!myself.slaveof.failed() && !manualFailover)
-            || (config.replicaNoFailover && !manualFailover) || myself.slaveof.numslots == 0) {
-            cantFailoverReason = CantFailoverReason.NONE;
-            return;
-        }
-
-        long dataAge = now - masterLinkTime;
-        // Being cut off for the node timeout is what it takes to flag the master FAIL: not counted.
-        if (dataAge > config.nodeTimeout) dataAge -= config.nodeTimeout;
-        if (config.replicaValidityFactor != 0
-            && dataAge > config.replPingReplicaPeriod * 1000L + config.nodeTimeout * config.replicaValidityFactor) {
-            if (!manualFailover) {
-                cantFailoverReason = CantFailoverReason.DATA_AGE;
-                return;
-            }
-        }
-
-        if (authAge > authRetryTime) {
-            // 500 ms for the FAIL to spread, up to 500 more so replicas do not collide, and a
-            // second per rank so the replica with the most data tends to win.
-            failoverAuthTime = now + 500 + random.nextInt(500);
-            failoverAuthCount = 0;
-            failoverAuthSent = false;
-            failoverAuthRank = slaveRank();
-            failoverAuthTime += failoverAuthRank * 1000L;
-            if (mfEnd != 0) {
-                failoverAuthTime = now;
-                failoverAuthRank = 0;
-                doBeforeSleep(TODO_HANDLE_FAILOVER);
-            }
-            // Tell the other replicas our offset, so they rank themselves behind us if it is better.
-            broadcastPong(true);
-            return;
-        }
-
-        if (!failoverAuthSent && mfEnd == 0) {
-            int newrank = slaveRank();
-            if (newrank > failoverAuthRank) {
-                failoverAuthTime += (newrank - failoverAuthRank) * 1000L;
-                failoverAuthRank = newrank;
-            }
-        }
-
-        if (now < failoverAuthTime) {
-            cantFailoverReason = CantFailoverReason.WAITING_DELAY;
-            return;
-        }
-        if (authAge > authTimeout) {
-            cantFailoverReason = CantFailoverReason.EXPIRED;
-            return;
-        }
-        if (!failoverAuthSent) {
-            currentEpoch++;
-            failoverAuthEpoch = currentEpoch;
-            requestFailoverAuth();
-            failoverAuthSent = true;
-            doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
-            return;
-        }
-        if (failoverAuthCount >= neededQuorum) {
-            if (Long.compareUnsigned(myself.configEpoch, failoverAuthEpoch) < 0) myself.configEpoch = failoverAuthEpoch;
-            failoverReplaceYourMaster();
-        } else {
-            cantFailoverReason = CantFailoverReason.WAITING_VOTES;
-        }
-    }
-
-    /** clusterHandleSlaveMigration: move to an orphaned master if we are the designated replica. */
-    private void handleSlaveMigration(int maxSlaves) {
-        if (!stateOk) return;
-        ClusterNode mymaster = myself.slaveof;
-        if (mymaster == null) return;
-        int okslaves = 0;
-        for (ClusterNode s : mymaster.slaves) {
-            if (!s.failed() && !s.timedOut()) okslaves++;
-        }
-        if (okslaves <= config.migrationBarrier) return;
-        ClusterNode target = null;
-        ClusterNode candidate = myself;
-        for (ClusterNode node : nodes.values()) {
-            int ok = 0;
-            boolean orphaned = !(node.isSlave() || node.failed()) && node.hasFlag(NodeFlags.MIGRATE_TO);
-            if (node.isMaster()) ok = countNonFailingSlaves(node);
-            if (ok > 0) orphaned = false;
-            if (orphaned) {
-                if (target == null && node.numslots > 0) target = node;
-                if (node.orphanedTime == 0) node.orphanedTime = now;
-            } else {
-                node.orphanedTime = 0;
-            }
-            // The candidate: the replica with the smallest name among the masters with the most replicas.
-            if (ok == maxSlaves) {
-                for (ClusterNode s : node.slaves) {
-                    if (s.name.compareTo(candidate.name) < 0) candidate = s;
-                }
-            }
-        }
-        if (target != null && candidate == myself && now - target.orphanedTime > SLAVE_MIGRATION_DELAY) {
-            setMaster(target);
-            doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE);
-        }
-    }
-
-    private void resetManualFailover() {
-        if (mfSlave != null) outActions.add(new ClusterAction.UnpauseWrites());
-        mfEnd = 0;
-        mfCanStart = false;
-        mfSlave = null;
-        mfMasterOffset = -1;
-    }
-
-    private void manualFailoverCheckTimeout() {
-        if (mfEnd != 0 && mfEnd < now) resetManualFailover();
-    }
-
-    private void handleManualFailover() {
-        if (mfEnd == 0) return;
-        if (mfCanStart) return;
-        if (mfMasterOffset == -1) return;
-        if (mfMasterOffset == replOffset) {
-            // We processed everything the paused master had: the election may start.
-            mfCanStart = true;
-            doBeforeSleep(TODO_HANDLE_FAILOVER);
-            return;
-        }
-        doBeforeSleep(TODO_HANDLE_MANUALFAILOVER);
     }
 
     // ====================================================================== CLUSTER subcommands
@@ -1666,16 +1462,7 @@ public final class ClusterState {
         if (mode == FailoverMode.DEFAULT && (myself.slaveof.failed() || myself.slaveof.link == 0)) {
             throw new ClusterException("ERR Master is down or failed, please use CLUSTER FAILOVER FORCE");
         }
-        resetManualFailover();
-        mfEnd = now + MF_TIMEOUT;
-        switch (mode) {
-            case TAKEOVER -> {
-                bumpConfigEpochWithoutConsensus();
-                failoverReplaceYourMaster();
-            }
-            case FORCE -> mfCanStart = true;
-            case DEFAULT -> send(myself.slaveof.link, buildHeader(MsgType.MFSTART, new ClusterMsg.Empty()));
-        }
+        failoverState.start(mode);
     }
 
     /** CLUSTER SET-CONFIG-EPOCH epoch. */
@@ -1707,7 +1494,7 @@ public final class ClusterState {
             outActions.add(new ClusterAction.EmptyData());
         }
         closeAllSlots();
-        resetManualFailover();
+        failoverState.resetManualFailover();
         for (int j = 0; j < SLOTS; j++) delSlot(j);
         for (ClusterNode node : new ArrayList<>(nodes.values())) {
             if (node != myself) delNode(node);
@@ -1719,6 +1506,26 @@ public final class ClusterState {
             renameNode(myself, randomName());
         }
         doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+    }
+
+    /**
+     * verifyClusterConfigWithData, after the dataset is loaded at startup: a master holding keys in
+     * a slot it neither owns nor imports takes the slot when nobody has it, or else marks it as
+     * importing from its owner, so that the keys stay reachable. Replicas are not checked.
+     *
+     * @param slotHasKeys whether db 0 holds keys in a slot
+     */
+    public void verifyConfigWithData(java.util.function.IntPredicate slotHasKeys) {
+        if (myself.isSlave()) return;
+        boolean update = false;
+        for (int j = 0; j < SLOTS; j++) {
+            if (!slotHasKeys.test(j)) continue;
+            if (slots[j] == myself || importingSlotsFrom[j] != null) continue;
+            update = true;
+            if (slots[j] == null) addSlot(myself, j);
+            else importingSlotsFrom[j] = slots[j];
+        }
+        if (update) doBeforeSleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG);
     }
 
     /** CLUSTER SAVECONFIG: ask for a save with fsync (the node layer replies after writing it). */

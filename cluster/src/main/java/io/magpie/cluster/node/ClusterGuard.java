@@ -63,9 +63,16 @@ final class ClusterGuard implements TopologyGuard {
             if (!c.multi) return null; // EXEC without MULTI answers its own error
             for (int i = 0; i < c.multiCommands.size() && !crossSlot && !unbound; i++) {
                 byte[][] argv = c.multiQueue.get(i);
-                KeyExtraction.getKeys(c.multiCommands.get(i), argv, 0, argv.length, queued);
-                visit(argv, queued, pubsubShard);
+                RedisCommand q = c.multiCommands.get(i);
+                if (isPubsubShard(q)) {
+                    visitShardChannels(argv, argv.length, q);
+                } else {
+                    KeyExtraction.getKeys(q, argv, 0, argv.length, queued);
+                    visit(argv, queued, pubsubShard);
+                }
             }
+        } else if (pubsubShard) {
+            visitShardChannels(c.argv, c.argc, cmd);
         } else {
             visit(c.argv, keys, pubsubShard);
         }
@@ -98,30 +105,40 @@ final class ClusterGuard implements TopologyGuard {
 
     /** The keys of one command: their common slot, its owner, and the keys missing from an open slot. */
     private void visit(byte[][] argv, KeyReferences keys, boolean pubsubShard) {
-        for (int j = 0; j < keys.count(); j++) {
-            byte[] key = argv[keys.position(j)];
-            int keySlot = HashSlot.keyHashSlot(key);
-            if (firstKey == null) {
-                firstKey = key;
-                slot = keySlot;
-                owner = state.slotOwner(slot);
-                if (owner == null) {
-                    unbound = true;
-                    return;
-                }
-                if (owner == state.myself() && state.migratingTo(slot) != null) migratingSlot = true;
-                else if (state.importingFrom(slot) != null) importingSlot = true;
-            } else if (!Arrays.equals(firstKey, key)) {
-                if (slot != keySlot) {
-                    crossSlot = true;
-                    return;
-                }
-                multipleKeys = true;
+        for (int j = 0; j < keys.count() && !crossSlot && !unbound; j++) visitKey(argv[keys.position(j)], pubsubShard);
+    }
+
+    /**
+     * Shard channels, which the key specs flag as not keys: SPUBLISH's channel, SSUBSCRIBE's and
+     * SUNSUBSCRIBE's channels, routed by their slot as keys are.
+     */
+    private void visitShardChannels(byte[][] argv, int argc, RedisCommand cmd) {
+        int last = cmd.fullName.equals("spublish") ? Math.min(argc, 2) : argc;
+        for (int j = 1; j < last && !crossSlot && !unbound; j++) visitKey(argv[j], true);
+    }
+
+    private void visitKey(byte[] key, boolean pubsubShard) {
+        int keySlot = HashSlot.keyHashSlot(key);
+        if (firstKey == null) {
+            firstKey = key;
+            slot = keySlot;
+            owner = state.slotOwner(slot);
+            if (owner == null) {
+                unbound = true;
+                return;
             }
-            if ((migratingSlot || importingSlot) && !pubsubShard) {
-                if (db0.lookupNoTouch(key) == null) missingKeys++;
-                else existingKeys++;
+            if (owner == state.myself() && state.migratingTo(slot) != null) migratingSlot = true;
+            else if (state.importingFrom(slot) != null) importingSlot = true;
+        } else if (!Arrays.equals(firstKey, key)) {
+            if (slot != keySlot) {
+                crossSlot = true;
+                return;
             }
+            multipleKeys = true;
+        }
+        if ((migratingSlot || importingSlot) && !pubsubShard) {
+            if (db0.lookupNoTouch(key) == null) missingKeys++;
+            else existingKeys++;
         }
     }
 

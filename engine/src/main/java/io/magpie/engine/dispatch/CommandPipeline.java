@@ -179,9 +179,14 @@ public final class CommandPipeline {
      */
     String checkTopology(Client c, RedisCommand cmd) {
         if (topology == TopologyGuard.STANDALONE || c.obeyed) return null;
-        if (cmd != execCommand && !KeyExtraction.hasKeys(cmd)) return null;
+        if (cmd != execCommand && !KeyExtraction.hasKeys(cmd) && !isShardChannelCommand(cmd)) return null;
         KeyExtraction.getKeys(cmd, c.argv, 0, c.argc, keys);
         return topology.check(c, cmd, keys);
+    }
+
+    /** SPUBLISH, SSUBSCRIBE, SUNSUBSCRIBE: their channels are no keys, but a guard routes them by slot too. */
+    private static boolean isShardChannelCommand(RedisCommand cmd) {
+        return cmd.pubsub && (cmd.fullName.equals("spublish") || cmd.fullName.equals("ssubscribe") || cmd.fullName.equals("sunsubscribe"));
     }
 
     /** The slot of the keys checkScriptTopology last passed; -1 when none or standalone. */

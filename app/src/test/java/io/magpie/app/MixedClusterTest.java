@@ -98,6 +98,31 @@ class MixedClusterTest {
         try (JedisCluster j = jedis(redisMaster)) {
             for (int i = 0; i < n; i++) assertThat(j.get("key:" + i)).isEqualTo("v" + i);
         }
+        // A Magpie replica (of whichever master --cluster create gave it) serves its master's keys to a READONLY client.
+        int magpieReplicas = 0;
+        for (MagpieProcess m : magpies) {
+            if (!value(m.port, "ROLE").startsWith("[slave")) continue;
+            magpieReplicas++;
+            String masterId = null;
+            for (String line : value(m.port, "CLUSTER", "NODES").split("\n")) {
+                if (line.contains("myself")) masterId = line.split(" ")[3];
+            }
+            String key = null;
+            for (int i = 0; i < n && key == null; i++) {
+                int slot = Integer.parseInt(value(m.port, "CLUSTER", "KEYSLOT", "key:" + i));
+                if (ownerOf(m.port, slot).equals(masterId)) key = "key:" + i;
+            }
+            assertThat(key).as("a key of the master of replica %d", m.port).isNotNull();
+            String k = key;
+            try (RespClient r = new RespClient(m.port)) {
+                assertThat(r.value("GET", k).toString()).startsWith("(error) MOVED ");
+                assertThat(r.value("READONLY").toString()).isEqualTo("OK");
+                await().atMost(Duration.ofSeconds(60)).until(() -> String.valueOf(r.value("GET", k)).equals("v" + k.substring(4)));
+                assertThat(r.value("SET", k, "x").toString()).startsWith("(error) MOVED ");
+            }
+        }
+        // Nodes given in the order Magpie, redis, Magpie...: the first three are masters, one Magpie node a replica.
+        assertThat(magpieReplicas).isPositive();
         // Lettuce's cluster client reads them too, and writes through a MOVED-following topology.
         io.lettuce.core.cluster.RedisClusterClient client =
                 io.lettuce.core.cluster.RedisClusterClient.create(io.lettuce.core.RedisURI.create("127.0.0.1", magpieMaster));
@@ -109,6 +134,17 @@ class MixedClusterTest {
         } finally {
             client.shutdown();
         }
+    }
+
+    /** The id of the master serving a slot, as the node at port sees it (CLUSTER SLOTS). */
+    private static String ownerOf(int port, int slot) {
+        try (RespClient c = new RespClient(port)) {
+            for (Object range : (List<?>) c.value("CLUSTER", "SLOTS")) {
+                List<?> r = (List<?>) range;
+                if ((Long) r.get(0) <= slot && slot <= (Long) r.get(1)) return String.valueOf(((List<?>) r.get(2)).get(2));
+            }
+        }
+        return "";
     }
 
     /** The node (Magpie or redis-server) whose CLUSTER NODES line says it replicates masterPort's node. */

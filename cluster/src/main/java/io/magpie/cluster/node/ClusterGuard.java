@@ -17,7 +17,8 @@ import java.util.function.BooleanSupplier;
  * (cluster.c). All the keys of a command, or of a whole MULTI at EXEC, must hash to one slot
  * (CROSSSLOT); the slot must be served (CLUSTERDOWN Hash slot not served) by a cluster that is
  * up (the two other CLUSTERDOWN texts, unless cluster-allow-reads-when-down lets reads through);
- * a slot being migrated away sends the keys it lacks to the target (ASK); an importing slot
+ * a slot being migrated away sends the keys it lacks to the target (ASK), or TRYAGAIN when
+ * it still has some of them; an importing slot
  * serves a client that said ASKING (TRYAGAIN when a multi-key request finds only some keys);
  * a READONLY client of a replica reads its master's slots; anything else goes where the slot
  * is served (MOVED).
@@ -46,7 +47,7 @@ final class ClusterGuard implements TopologyGuard {
     private int slot;
     private byte[] firstKey;
     private boolean multipleKeys, migratingSlot, importingSlot;
-    private int missingKeys;
+    private int missingKeys, existingKeys;
     private ClusterNode owner;
     private boolean crossSlot, unbound;
 
@@ -55,16 +56,23 @@ final class ClusterGuard implements TopologyGuard {
         firstKey = null;
         owner = null;
         multipleKeys = migratingSlot = importingSlot = crossSlot = unbound = false;
-        missingKeys = slot = 0;
+        missingKeys = existingKeys = slot = 0;
         boolean exec = cmd.fullName.equals("exec");
         boolean pubsubShard = isPubsubShard(cmd);
         if (exec) {
             if (!c.multi) return null; // EXEC without MULTI answers its own error
             for (int i = 0; i < c.multiCommands.size() && !crossSlot && !unbound; i++) {
                 byte[][] argv = c.multiQueue.get(i);
-                KeyExtraction.getKeys(c.multiCommands.get(i), argv, 0, argv.length, queued);
-                visit(argv, queued, pubsubShard);
+                RedisCommand q = c.multiCommands.get(i);
+                if (isPubsubShard(q)) {
+                    visitShardChannels(argv, argv.length, q);
+                } else {
+                    KeyExtraction.getKeys(q, argv, 0, argv.length, queued);
+                    visit(argv, queued, pubsubShard);
+                }
             }
+        } else if (pubsubShard) {
+            visitShardChannels(c.argv, c.argc, cmd);
         } else {
             visit(c.argv, keys, pubsubShard);
         }
@@ -84,7 +92,10 @@ final class ClusterGuard implements TopologyGuard {
         ClusterNode myself = state.myself();
         // MIGRATE always works here while the slot is open: keys move freely between the two nodes.
         if ((migratingSlot || importingSlot) && cmd.fullName.equals("migrate")) return null;
-        if (migratingSlot && missingKeys > 0) return redirect("ASK", state.migratingTo(slot));
+        if (migratingSlot && missingKeys > 0) {
+            // Some keys here, some gone: neither node can serve them all now.
+            return existingKeys > 0 ? TRYAGAIN : redirect("ASK", state.migratingTo(slot));
+        }
         if (importingSlot && (c.asking || cmd.fullName.equals("restore-asking"))) {
             return multipleKeys && missingKeys > 0 ? TRYAGAIN : null;
         }
@@ -94,27 +105,40 @@ final class ClusterGuard implements TopologyGuard {
 
     /** The keys of one command: their common slot, its owner, and the keys missing from an open slot. */
     private void visit(byte[][] argv, KeyReferences keys, boolean pubsubShard) {
-        for (int j = 0; j < keys.count(); j++) {
-            byte[] key = argv[keys.position(j)];
-            int keySlot = HashSlot.keyHashSlot(key);
-            if (firstKey == null) {
-                firstKey = key;
-                slot = keySlot;
-                owner = state.slotOwner(slot);
-                if (owner == null) {
-                    unbound = true;
-                    return;
-                }
-                if (owner == state.myself() && state.migratingTo(slot) != null) migratingSlot = true;
-                else if (state.importingFrom(slot) != null) importingSlot = true;
-            } else if (!Arrays.equals(firstKey, key)) {
-                if (slot != keySlot) {
-                    crossSlot = true;
-                    return;
-                }
-                multipleKeys = true;
+        for (int j = 0; j < keys.count() && !crossSlot && !unbound; j++) visitKey(argv[keys.position(j)], pubsubShard);
+    }
+
+    /**
+     * Shard channels, which the key specs flag as not keys: SPUBLISH's channel, SSUBSCRIBE's and
+     * SUNSUBSCRIBE's channels, routed by their slot as keys are.
+     */
+    private void visitShardChannels(byte[][] argv, int argc, RedisCommand cmd) {
+        int last = cmd.fullName.equals("spublish") ? Math.min(argc, 2) : argc;
+        for (int j = 1; j < last && !crossSlot && !unbound; j++) visitKey(argv[j], true);
+    }
+
+    private void visitKey(byte[] key, boolean pubsubShard) {
+        int keySlot = HashSlot.keyHashSlot(key);
+        if (firstKey == null) {
+            firstKey = key;
+            slot = keySlot;
+            owner = state.slotOwner(slot);
+            if (owner == null) {
+                unbound = true;
+                return;
             }
-            if ((migratingSlot || importingSlot) && !pubsubShard && db0.lookupNoTouch(key) == null) missingKeys++;
+            if (owner == state.myself() && state.migratingTo(slot) != null) migratingSlot = true;
+            else if (state.importingFrom(slot) != null) importingSlot = true;
+        } else if (!Arrays.equals(firstKey, key)) {
+            if (slot != keySlot) {
+                crossSlot = true;
+                return;
+            }
+            multipleKeys = true;
+        }
+        if ((migratingSlot || importingSlot) && !pubsubShard) {
+            if (db0.lookupNoTouch(key) == null) missingKeys++;
+            else existingKeys++;
         }
     }
 

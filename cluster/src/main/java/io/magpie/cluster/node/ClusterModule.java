@@ -71,7 +71,8 @@ public final class ClusterModule implements ServerModule {
             throw new IllegalStateException("Unrecoverable error: can't read the cluster config file " + configPath + ": "
                     + e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("Unrecoverable error: corrupted cluster config file \"" + e.getMessage() + "\".");
+            // The state machine's message is Redis's ("Unrecoverable error: corrupted cluster config file ...").
+            throw new IllegalStateException(e.getMessage());
         }
     }
 

@@ -95,7 +95,14 @@ public final class CommandPipeline {
         RedisCommand cmd = lookup(c);
         if (cmd == null) return null;
         String error = checkAuth(c, cmd);
-        if (error == null) error = checkTopology(c, cmd);
+        if (error == null && (error = checkTopology(c, cmd)) != null && cmd == execCommand) {
+            // processCommand: a redirected EXEC discards the transaction and answers the
+            // redirection itself (MOVED, CROSSSLOT...), not EXECABORT.
+            engine.discardTransaction(c);
+            cmd.rejectedCalls++;
+            reject(c, null, error);
+            return cmd;
+        }
         if (error == null) error = checkMemory(c, cmd);
         if (error == null) error = checkDiskErrors(c, cmd);
         if (error == null) error = checkGoodReplicas(c, cmd);
@@ -177,9 +184,55 @@ public final class CommandPipeline {
      */
     String checkTopology(Client c, RedisCommand cmd) {
         if (topology == TopologyGuard.STANDALONE || c.obeyed) return null;
-        if (cmd != execCommand && !KeyExtraction.hasKeys(cmd)) return null;
+        if (cmd != execCommand && !KeyExtraction.hasKeys(cmd) && !isShardChannelCommand(cmd)) return null;
         KeyExtraction.getKeys(cmd, c.argv, 0, c.argc, keys);
         return topology.check(c, cmd, keys);
+    }
+
+    /** SPUBLISH, SSUBSCRIBE, SUNSUBSCRIBE: their channels are no keys, but a guard routes them by slot too. */
+    private static boolean isShardChannelCommand(RedisCommand cmd) {
+        return cmd.pubsub && (cmd.fullName.equals("spublish") || cmd.fullName.equals("ssubscribe") || cmd.fullName.equals("sunsubscribe"));
+    }
+
+    /** The slot of the keys checkScriptTopology last passed; -1 when none or standalone. */
+    private int scriptKeysSlot = -1;
+
+    /**
+     * scriptVerifyClusterState: may a script's command touch its keys here? Asked with the
+     * caller's READONLY and ASKING; null, or the script's error for what the guard refused.
+     */
+    public String checkScriptTopology(Client caller, Client lua, RedisCommand cmd, byte[][] argv) {
+        scriptKeysSlot = -1;
+        if (topology == TopologyGuard.STANDALONE || caller.obeyed || !KeyExtraction.hasKeys(cmd)) return null;
+        lua.readonlyMode = caller.readonlyMode;
+        lua.asking = caller.asking;
+        lua.argv = argv;
+        lua.argc = argv.length;
+        KeyExtraction.getKeys(cmd, argv, 0, argv.length, keys);
+        String error = topology.check(lua, cmd, keys);
+        if (error != null) {
+            if (error.startsWith("CLUSTERDOWN The cluster is down and only accepts read commands")) {
+                return "ERR Script attempted to execute a write command while the cluster is down and readonly";
+            }
+            if (error.startsWith("CLUSTERDOWN The cluster is down")) {
+                return "ERR Script attempted to execute a command while the cluster is down";
+            }
+            return "ERR Script attempted to access a non local key in a cluster node";
+        }
+        if (keys.count() > 0) scriptKeysSlot = TopologyGuard.slot(lua, keys, 0);
+        return null;
+    }
+
+    public int scriptKeysSlot() {
+        return scriptKeysSlot;
+    }
+
+    /** The slot of the keys a command declares (EVAL's, FCALL's), or -1 when it has none. */
+    public int declaredKeysSlot(Client c) {
+        if (c.cmd == null || c.argv == null || !KeyExtraction.hasKeys(c.cmd)) return -1;
+        KeyReferences declared = new KeyReferences();
+        KeyExtraction.getKeys(c.cmd, c.argv, 0, c.argc, declared);
+        return declared.count() == 0 ? -1 : TopologyGuard.slot(c, declared, 0);
     }
 
     /* ---------------- OOM, MISCONF, NOREPLICAS, READONLY ---------------- */

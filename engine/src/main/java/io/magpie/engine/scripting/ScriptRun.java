@@ -20,6 +20,8 @@ final class ScriptRun {
     /** The protocol of replies redis.call hands the script (redis.setresp). */
     int resp = 2;
     boolean wrote;
+    /** In cluster mode, the slot of the keys the script touched (declared or not); -1 none, -2 not known yet. */
+    int slot = -2;
     /** Over maxmemory when it started, without allow-oom: its deny-oom commands fail. */
     boolean oom;
     volatile boolean killRequested;

@@ -350,6 +350,23 @@ public final class Scripting {
         }
         if (cmd.denyOom && run.oom) return io.magpie.engine.Errors.OOM;
         luaClient().cmd = cmd;
+        return checkClusterState(run, cmd, argv);
+    }
+
+    /**
+     * scriptVerifyClusterState: in cluster mode a script's command must find its keys here, and
+     * (unless allow-cross-slot-keys, or an EVAL without flags) in the slot of the script's first keys.
+     */
+    private String checkClusterState(ScriptRun run, RedisCommand cmd, byte[][] argv) {
+        io.magpie.engine.dispatch.CommandPipeline pipeline = engine.pipeline();
+        String refused = pipeline.checkScriptTopology(run.caller, luaClient(), cmd, argv);
+        if (refused != null) return refused;
+        int slot = pipeline.scriptKeysSlot();
+        // An EVAL script without a shebang may cross slots, as before 7.0.
+        if (slot < 0 || (run.flags & (ScriptRun.ALLOW_CROSS_SLOT | ScriptRun.EVAL_COMPAT)) != 0) return null;
+        if (run.slot == -2) run.slot = pipeline.declaredKeysSlot(run.caller);
+        if (run.slot == -1) run.slot = slot;
+        else if (run.slot != slot) return "ERR Script attempted to access keys that do not hash to the same slot";
         return null;
     }
 

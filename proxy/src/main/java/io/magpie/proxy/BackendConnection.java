@@ -1,5 +1,6 @@
 package io.magpie.proxy;
 
+import io.magpie.protocol.tls.SslContexts;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -9,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslContext;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,6 +52,8 @@ final class BackendConnection {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        SslContext tls = loop.server.backendTls;
+                        if (tls != null) ch.pipeline().addLast(SslContexts.clientHandler(tls, ch.alloc(), backend.host, backend.port));
                         ch.pipeline().addLast(new Framer(), new Reader());
                     }
                 });

@@ -31,6 +31,8 @@ final class BackendConnection {
     private final LoopState loop;
     private final ArrayDeque<Call> pending = new ArrayDeque<>();
     private List<ByteBuf> beforeConnect = new ArrayList<>();
+    /** Requests written since the loop's last flush, once connected. */
+    private ByteBuf batch;
     private Channel channel;
     private boolean closed;
     /** The first reply of a dedicated connection that pushes (pub/sub) goes to this sink instead of the FIFO. */
@@ -119,13 +121,28 @@ final class BackendConnection {
     }
 
     private void write(byte[][] argv) {
-        ByteBuf buf = Resp.command(loop.alloc(), argv);
-        if (channel != null) {
-            channel.write(buf, channel.voidPromise());
-            loop.markDirty(channel);
-        } else {
-            beforeConnect.add(buf);
+        if (channel == null) {
+            beforeConnect.add(Resp.command(loop.alloc(), argv));
+            return;
         }
+        if (batch == null) {
+            batch = loop.alloc().buffer(512);
+            loop.markBatched(this);
+        }
+        Resp.writeCommand(batch, argv);
+    }
+
+    /** Hands the round's gathered requests to the channel (LoopState.flushDirty flushes it next). */
+    void writeBatch() {
+        ByteBuf b = batch;
+        batch = null;
+        if (b == null) return;
+        if (closed) {
+            b.release();
+            return;
+        }
+        channel.write(b, channel.voidPromise());
+        loop.markDirty(channel);
     }
 
     /** Sends a command whose replies are not counted (pub/sub: they go to the push sink). */
@@ -155,6 +172,10 @@ final class BackendConnection {
         if (beforeConnect != null) {
             for (ByteBuf b : beforeConnect) b.release();
             beforeConnect.clear();
+        }
+        if (batch != null) {
+            batch.release();
+            batch = null;
         }
         if (channel != null) channel.close();
         Call c;

@@ -4,11 +4,13 @@
 # SET, GET and MGET of 10 keys, at -P 1 and -P 16, 50 clients. Prints requests/s, p99 (ms) and
 # the ratio magpie-proxy / nutcracker, and each proxy's CPU time per request (µs, user+sys).
 #   bench/proxy.sh            (N=requests per run, default 200000; CLIENTS default 50)
+# TESTS ("SET GET MGET10"), PIPES ("1 16") and ROUNDS (1: each line again, interleaved) pick
+# what runs; PROXY_ARGS are added to magpie-proxy's (e.g. "--io-threads 1").
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${N:-200000}"
 CLIENTS="${CLIENTS:-50}"
-jar="$here/proxy/target/magpie-proxy.jar"
+jar="${JAR:-$here/proxy/target/magpie-proxy.jar}"
 if [ ! -f "$jar" ]; then (cd "$here" && mvn -B -q -ntp -DskipTests package -pl proxy -am) >&2; fi
 command -v nutcracker >/dev/null || PATH="$PATH:/usr/sbin"
 command -v nutcracker >/dev/null || { echo "nutcracker is not installed (apt-get install nutcracker)" >&2; exit 1; }
@@ -57,8 +59,8 @@ pids+=("$nut_pid")
 
 proxy_port="$(free_port)"
 list="127.0.0.1:${servers[0]}:1,127.0.0.1:${servers[1]}:1,127.0.0.1:${servers[2]}:1"
-java -XX:+UseG1GC -Xms256m -jar "$jar" --port "$proxy_port" --servers "$list" --distribution ketama --hash fnv1a_64 \
-  >"$workdir/proxy.log" 2>&1 &
+java -XX:+UseG1GC -Xms256m ${JAVA_OPTS:-} -jar "$jar" --port "$proxy_port" --servers "$list" --distribution ketama --hash fnv1a_64 \
+  ${PROXY_ARGS:-} >"$workdir/proxy.log" 2>&1 &
 proxy_pid=$!
 pids+=("$proxy_pid")
 wait_port "$nut_port"
@@ -87,8 +89,9 @@ done
 
 hz=$(getconf CLK_TCK)
 printf '%-8s %-3s | %12s %8s | %12s %8s | %12s %8s | %7s %7s | %8s %8s\n' test P magpie-rps p99 nutcracker p99 direct p99 ratio p99x "mp-us/rq" "nut-us/rq"
-for test in SET GET MGET10; do
-  for pipe in 1 16; do
+for round in $(seq 1 "${ROUNDS:-1}"); do
+for test in ${TESTS:-SET GET MGET10}; do
+  for pipe in ${PIPES:-1 16}; do
     a=$(cpu_ticks "$proxy_pid"); read -r m_rps m_p99 < <(run "$proxy_port" "$test" "$pipe"); b=$(cpu_ticks "$proxy_pid")
     c=$(cpu_ticks "$nut_pid"); read -r n_rps n_p99 < <(run "$nut_port" "$test" "$pipe"); d=$(cpu_ticks "$nut_pid")
     read -r d_rps d_p99 < <(run "${servers[0]}" "$test" "$pipe")
@@ -97,4 +100,5 @@ for test in SET GET MGET10; do
       'BEGIN { printf "%-8s %-3s | %12.0f %8.3f | %12.0f %8.3f | %12.0f %8.3f | %7.2f %7.2f | %8.1f %8.1f\n",
                t, P, mr, mp, nr, np, dr, dp, (nr > 0 ? mr / nr : 0), (np > 0 ? mp / np : 0), mc / hz * 1e6 / n, nc / hz * 1e6 / n }'
   done
+done
 done

@@ -35,7 +35,7 @@ final class Backend {
         if (micros >= 10_000) over10ms.increment();
         if (micros >= 100_000) over100ms.increment();
         if (error) errors.increment();
-        consecutiveFailures.set(0);
+        if (consecutiveFailures.get() != 0) consecutiveFailures.set(0); // no volatile store per reply
     }
 
     /** A connection could not be made or broke; returns the consecutive failure count. */

@@ -1,5 +1,6 @@
 package io.magpie.proxy;
 
+import io.magpie.protocol.tls.SslContexts;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -9,6 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslContext;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +31,8 @@ final class BackendConnection {
     private final LoopState loop;
     private final ArrayDeque<Call> pending = new ArrayDeque<>();
     private List<ByteBuf> beforeConnect = new ArrayList<>();
+    /** Requests written since the loop's last flush, once connected. */
+    private ByteBuf batch;
     private Channel channel;
     private boolean closed;
     /** The first reply of a dedicated connection that pushes (pub/sub) goes to this sink instead of the FIFO. */
@@ -50,6 +54,8 @@ final class BackendConnection {
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        SslContext tls = loop.server.backendTls;
+                        if (tls != null) ch.pipeline().addLast(SslContexts.clientHandler(tls, ch.alloc(), backend.host, backend.port));
                         ch.pipeline().addLast(new Framer(), new Reader());
                     }
                 });
@@ -115,13 +121,28 @@ final class BackendConnection {
     }
 
     private void write(byte[][] argv) {
-        ByteBuf buf = Resp.command(loop.alloc(), argv);
-        if (channel != null) {
-            channel.write(buf, channel.voidPromise());
-            loop.markDirty(channel);
-        } else {
-            beforeConnect.add(buf);
+        if (channel == null) {
+            beforeConnect.add(Resp.command(loop.alloc(), argv));
+            return;
         }
+        if (batch == null) {
+            batch = loop.alloc().buffer(512);
+            loop.markBatched(this);
+        }
+        Resp.writeCommand(batch, argv);
+    }
+
+    /** Hands the round's gathered requests to the channel (LoopState.flushDirty flushes it next). */
+    void writeBatch() {
+        ByteBuf b = batch;
+        batch = null;
+        if (b == null) return;
+        if (closed) {
+            b.release();
+            return;
+        }
+        channel.write(b, channel.voidPromise());
+        loop.markDirty(channel);
     }
 
     /** Sends a command whose replies are not counted (pub/sub: they go to the push sink). */
@@ -151,6 +172,10 @@ final class BackendConnection {
         if (beforeConnect != null) {
             for (ByteBuf b : beforeConnect) b.release();
             beforeConnect.clear();
+        }
+        if (batch != null) {
+            batch.release();
+            batch = null;
         }
         if (channel != null) channel.close();
         Call c;

@@ -20,6 +20,7 @@ final class LoopState {
     private final Map<Backend, BackendConnection> resp2 = new HashMap<>();
     private final Map<Backend, BackendConnection> resp3 = new HashMap<>();
     private final ArrayList<Channel> dirty = new ArrayList<>();
+    private final ArrayList<BackendConnection> batched = new ArrayList<>();
     private final java.util.Set<Channel> dirtySet = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     LoopState(EventLoop eventLoop, ProxyServer server) {
@@ -71,21 +72,37 @@ final class LoopState {
     void markDirty(Channel ch) {
         if (dirtySet.add(ch)) {
             dirty.add(ch);
-            if (!flushScheduled) {
-                flushScheduled = true;
-                eventLoop.execute(flushTask);
-            }
+            scheduleFlush();
         }
     }
 
-    /** Flushes every channel written to since the last flush. */
+    /**
+     * c gathers this round's requests in one buffer (one write and one outbound entry for the
+     * lot, not one per request): it is written, then flushed, by the round's flush.
+     */
+    void markBatched(BackendConnection c) {
+        batched.add(c);
+        scheduleFlush();
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            eventLoop.execute(flushTask);
+        }
+    }
+
+    /** Writes the gathered request batches, then flushes every channel written to since the last flush. */
     void flushDirty() {
         // A flush can complete more replies (a failed write closes a backend), which mark
         // channels anew: loop until nothing is left.
-        while (!dirty.isEmpty()) {
-            Channel ch = dirty.remove(dirty.size() - 1);
-            dirtySet.remove(ch);
-            ch.flush();
+        while (!dirty.isEmpty() || !batched.isEmpty()) {
+            while (!batched.isEmpty()) batched.remove(batched.size() - 1).writeBatch();
+            while (!dirty.isEmpty()) {
+                Channel ch = dirty.remove(dirty.size() - 1);
+                dirtySet.remove(ch);
+                ch.flush();
+            }
         }
     }
 }

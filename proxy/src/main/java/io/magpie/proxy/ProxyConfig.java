@@ -4,6 +4,7 @@ import io.magpie.commands.placement.Distribution;
 import io.magpie.commands.placement.HashFunction;
 import io.magpie.commands.placement.HashTag;
 import io.magpie.protocol.ArgSplitter;
+import io.magpie.protocol.tls.TlsOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,6 +49,14 @@ public final class ProxyConfig {
     public int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     public long clusterRefreshMs = 5_000;
     public Path configFile;
+    /** The TLS listener (Redis's tls-port), beside the plain port; 0: none. */
+    public int tlsPort;
+    /** backend-tls: connect to the backends over TLS (as Redis's tls-replication, with the client identity). */
+    public boolean backendTls;
+    public String tlsCertFile = "", tlsKeyFile = "", tlsKeyFilePass = "", tlsClientCertFile = "", tlsClientKeyFile = "",
+            tlsClientKeyFilePass = "", tlsCaCertFile = "", tlsCaCertDir = "", tlsProtocols = "", tlsCiphers = "", tlsCiphersuites = "";
+    public boolean tlsPreferServerCiphers;
+    public TlsOptions.AuthClients tlsAuthClients = TlsOptions.AuthClients.YES;
 
     public static ProxyConfig parse(String[] args) throws IOException {
         ProxyConfig c = new ProxyConfig();
@@ -138,6 +147,26 @@ public final class ProxyConfig {
             case "backend-password", "backend-auth" -> backendPassword = v.isEmpty() ? null : v;
             case "io-threads" -> ioThreads = Integer.parseInt(v);
             case "cluster-refresh-interval" -> clusterRefreshMs = Long.parseLong(v);
+            case "tls-port" -> tlsPort = Integer.parseInt(v);
+            case "backend-tls" -> backendTls = yes(v);
+            case "tls-cert-file" -> tlsCertFile = v;
+            case "tls-key-file" -> tlsKeyFile = v;
+            case "tls-key-file-pass" -> tlsKeyFilePass = v;
+            case "tls-client-cert-file" -> tlsClientCertFile = v;
+            case "tls-client-key-file" -> tlsClientKeyFile = v;
+            case "tls-client-key-file-pass" -> tlsClientKeyFilePass = v;
+            case "tls-ca-cert-file" -> tlsCaCertFile = v;
+            case "tls-ca-cert-dir" -> tlsCaCertDir = v;
+            case "tls-protocols" -> tlsProtocols = String.join(" ", values);
+            case "tls-ciphers" -> tlsCiphers = v;
+            case "tls-ciphersuites" -> tlsCiphersuites = v;
+            case "tls-prefer-server-ciphers" -> tlsPreferServerCiphers = yes(v);
+            case "tls-auth-clients" -> tlsAuthClients = switch (v.toLowerCase(Locale.ROOT)) {
+                case "yes" -> TlsOptions.AuthClients.YES;
+                case "no" -> TlsOptions.AuthClients.NO;
+                case "optional" -> TlsOptions.AuthClients.OPTIONAL;
+                default -> throw new IllegalArgumentException("tls-auth-clients must be yes, no or optional, got '" + v + "'");
+            };
             case "metrics-port" -> { } // served by the metrics endpoint, when present
             default -> throw new IllegalArgumentException("unknown setting '" + rawName + "'");
         }
@@ -174,5 +203,21 @@ public final class ProxyConfig {
         if (backend == BackendKind.SERVERS && servers.isEmpty()) throw new IllegalArgumentException("backend servers needs a servers list");
         if (backend == BackendKind.CLUSTER && seeds.isEmpty()) throw new IllegalArgumentException("backend cluster needs seeds");
         if (ioThreads < 1) throw new IllegalArgumentException("io-threads must be at least 1");
+        if (tlsPort < 0 || tlsPort > 65535) throw new IllegalArgumentException("invalid tls-port " + tlsPort);
+        if (backendTls && backend == BackendKind.CLUSTER) {
+            throw new IllegalArgumentException("backend-tls is not available with backend cluster yet");
+        }
+    }
+
+    /** Whether any side speaks TLS (the contexts are built, and their files checked, only then). */
+    boolean tlsInUse() {
+        return tlsPort != 0 || backendTls;
+    }
+
+    /** The tls-* settings as the options SslContexts builds from (Redis's defaults for the session cache). */
+    TlsOptions tlsOptions() {
+        return new TlsOptions(tlsCertFile, tlsKeyFile, tlsKeyFilePass, tlsClientCertFile, tlsClientKeyFile, tlsClientKeyFilePass,
+                tlsCaCertFile, tlsCaCertDir, "", tlsProtocols, tlsCiphers, tlsCiphersuites, tlsPreferServerCiphers, true, 20 * 1024,
+                300, tlsAuthClients);
     }
 }

@@ -9,17 +9,20 @@ public final class ProxyMain {
 
     public static void main(String[] args) throws Exception {
         ProxyConfig config;
+        ProxyServer server;
         try {
             config = ProxyConfig.parse(args);
+            server = new ProxyServer(config);
         } catch (IllegalArgumentException e) {
             System.err.println("magpie-proxy: " + e.getMessage());
             System.exit(1);
             return;
         }
-        ProxyServer server = new ProxyServer(config).start();
+        server.start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
         System.out.println("magpie-proxy ready on " + config.bind + ":" + server.port() + " (backend "
-                + config.backend.name().toLowerCase(java.util.Locale.ROOT) + ")");
+                + config.backend.name().toLowerCase(java.util.Locale.ROOT) + ")"
+                + (server.tlsPort() != 0 ? ", TLS on port " + server.tlsPort() : ""));
         Thread.currentThread().join();
     }
 }

@@ -1,6 +1,7 @@
 package io.magpie.proxy;
 
 import io.magpie.commands.CommandTable;
+import io.magpie.protocol.tls.SslContexts;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -10,6 +11,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.util.IdentityHashMap;
@@ -36,6 +38,10 @@ public final class ProxyServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private Channel listener;
+    private Channel tlsListener;
+    /** Built once from the tls-* settings when a side speaks TLS; null otherwise. */
+    private final SslContext serverTls;
+    final SslContext backendTls;
     final long startMillis = System.currentTimeMillis();
     final AtomicInteger connectedClients = new AtomicInteger();
     final AtomicLong totalConnections = new AtomicLong();
@@ -44,6 +50,12 @@ public final class ProxyServer implements AutoCloseable {
 
     public ProxyServer(ProxyConfig config) {
         this.config = config;
+        try {
+            this.serverTls = config.tlsPort != 0 ? SslContexts.forServer(config.tlsOptions()) : null;
+            this.backendTls = config.backendTls ? SslContexts.forClient(config.tlsOptions()) : null;
+        } catch (SslContexts.TlsException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         this.boss = transport.group(1);
         this.workers = transport.group(config.ioThreads);
         for (EventExecutor e : workers) loops.put((EventLoop) e, new LoopState((EventLoop) e, this));
@@ -52,22 +64,34 @@ public final class ProxyServer implements AutoCloseable {
 
     public ProxyServer start() throws InterruptedException {
         router.start(this);
-        ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 511)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new ClientSession(ProxyServer.this, loop(ch.eventLoop())));
-                    }
-                });
-        listener = b.bind(config.bind, config.port).sync().channel();
+        listener = listen(config.port, null);
+        if (serverTls != null) tlsListener = listen(config.tlsPort, serverTls);
         if (config.timeoutMs > 0) {
             for (LoopState l : loops.values()) {
                 l.eventLoop.scheduleAtFixedRate(() -> expireSlowRequests(l), 100, 100, TimeUnit.MILLISECONDS);
             }
         }
         return this;
+    }
+
+    /** A listener whose clients each get a ClientSession; behind an SslHandler when tls is set. */
+    private Channel listen(int port, SslContext tls) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap().group(boss, workers).channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 511)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (tls != null) ch.pipeline().addLast(SslContexts.serverHandler(tls, ch.alloc(), config.tlsPreferServerCiphers));
+                        ch.pipeline().addLast(new ClientSession(ProxyServer.this, loop(ch.eventLoop())));
+                    }
+                });
+        return b.bind(config.bind, port).sync().channel();
+    }
+
+    /** The TLS listener's port; 0 when there is none. */
+    public int tlsPort() {
+        return tlsListener == null ? 0 : ((InetSocketAddress) tlsListener.localAddress()).getPort();
     }
 
     public int port() {
@@ -114,6 +138,7 @@ public final class ProxyServer implements AutoCloseable {
     @Override
     public void close() {
         if (listener != null) listener.close().syncUninterruptibly();
+        if (tlsListener != null) tlsListener.close().syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -42,6 +42,9 @@ class DebugCommandDifferentialTest {
             DEBUG DIGEST
             SET s1 hello
             SET n1 12345
+            INCRBYFLOAT f1 1.5
+            APPEND a1 abc
+            APPEND a1 def
             SET e1 v EX 1000
             RPUSH l1 a b 3 c
             SADD st1 x y z 1 2
@@ -55,7 +58,7 @@ class DebugCommandDifferentialTest {
             SET other db3
             SELECT 0
             DEBUG DIGEST
-            DEBUG DIGEST-VALUE s1 n1 e1 l1 st1 si1 z1 h1 hbig zbig nosuch
+            DEBUG DIGEST-VALUE s1 n1 f1 a1 e1 l1 st1 si1 z1 h1 hbig zbig nosuch
             DEBUG DIGEST-VALUE
             DEBUG DIGEST extra
             DEBUG POPULATE 3

@@ -65,7 +65,7 @@ public final class DatasetDigest {
         ValueType type = Values.type(v);
         mix(digest, bigEndianInt(redisTypeCode(type)));
         switch (type) {
-            case STRING -> mix(digest, (byte[]) v);
+            case STRING -> mix(digest, io.magpie.engine.commands.StringValues.bytes(v)); // RawString (INCRBYFLOAT, APPEND) too
             case LIST -> {
                 ListValue l = (ListValue) v;
                 for (int i = 0; i < l.size(); i++) mix(digest, l.get(i));

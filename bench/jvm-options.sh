@@ -63,5 +63,8 @@ while IFS= read -r line; do
   redis-cli -p "$mport" flushall >/dev/null
   sleep "$IDLE_WAIT"
   printf '%-10s %7d kB %8s %8s %8s %8s %s\n' "$name" "$(rss_kb "$mpid")" "${ratios[@]}" "$rest"
-  kill "$mpid"; wait "$mpid" 2>/dev/null || true
+  # Bounded: one run's JVM once went on waiting after SIGTERM; a candidate must not stall the rest.
+  kill "$mpid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$mpid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$mpid" 2>/dev/null || true; wait "$mpid" 2>/dev/null || true
 done <<<"$CANDIDATES"

@@ -1,8 +1,9 @@
 # Shared by the side-by-side scripts (sourced, not run): the jar (built if missing), a work
 # directory and the servers' pids cleaned up on exit, free loopback ports, readiness, RSS.
 here="$(cd "$(dirname "${BASH_SOURCE[1]}")/.." && pwd)"
-jar="$here/app/target/magpie.jar"
-MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseG1GC -Xms32m -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30}"
+jar="${MAGPIE_JAR:-$here/app/target/magpie.jar}" # MAGPIE_JAR: another build, to compare
+MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseG1GC -Xms32m -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000}"
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" # as ./magpie-server
 
 if [ ! -f "$jar" ]; then
   echo "Building Magpie..." >&2

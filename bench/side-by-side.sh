@@ -14,6 +14,9 @@
 #   COMMANDS [""]        extra lines of arbitrary commands, one per line, "name: COMMAND args"
 #                        (redis-benchmark substitutes __rand_int__ with -r RANDOM_KEYSPACE)
 #   RANDOM_KEYSPACE [100000]
+#   ROUNDS [1]           rounds of every test; with more than one, each line's median ratio
+#
+#   Issue 19's lines: TESTS=set,get,incr,lpush,sadd,hset,zadd,mset ROUNDS=3 (geometric mean per depth)
 #
 #   Issue 3's lines:  TESTS=lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600
 #   Issue 4's lines:  TESTS=none COMMANDS="$(cat bench/probabilistic.commands)"
@@ -101,8 +104,12 @@ if [ "$WARMUP" -gt 0 ]; then
   done
 fi
 
+ROUNDS="${ROUNDS:-1}"
 printf '%-14s %-3s %12s %12s %7s %12s %12s\n' test P redis_rps magpie_rps ratio redis_p99 magpie_p99
+declare -A ratios=() # "P test" -> the ratios of every round
 i=0
+for round in $(seq "$ROUNDS"); do
+[ "$ROUNDS" -gt 1 ] && echo "round $round, load $(cut -d' ' -f1 /proc/loadavg)"
 for pipeline in $PIPELINES; do
   for t in ${all_tests//,/ }; do
     if [ $((i % 2)) -eq 0 ]; then
@@ -117,6 +124,17 @@ for pipeline in $PIPELINES; do
     read -r m_rps m_p99 <<<"${m:-0 0}"
     awk -v t="$t" -v p="$pipeline" -v rr="$r_rps" -v mr="$m_rps" -v rp="$r_p99" -v mp="$m_p99" \
       'BEGIN { printf "%-14s %-3s %12.0f %12.0f %7.2f %10.3fms %10.3fms\n", t, p, rr, mr, (rr > 0 ? mr / rr : 0), rp, mp }'
+    ratios["$pipeline $t"]+="$(awk -v rr="$r_rps" -v mr="$m_rps" 'BEGIN { printf "%.4f", (rr > 0 ? mr / rr : 0) }') "
   done
+done
+done
+# Per depth: each test's median ratio over the rounds, and their geometric mean.
+for pipeline in $PIPELINES; do
+  for t in ${all_tests//,/ }; do echo "$t ${ratios["$pipeline $t"]}"; done | awk -v p="$pipeline" '
+    { n = split(substr($0, length($1) + 2), r, " ")
+      for (a = 2; a <= n; a++) for (b = a; b > 1 && r[b - 1] + 0 > r[b] + 0; b--) { x = r[b]; r[b] = r[b - 1]; r[b - 1] = x }
+      m = (n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2)
+      line = line sprintf(" %s %.2f", $1, m); if (m > 0) { lg += log(m); k++ } }
+    END { printf "P%-3s median ratios:%s; geometric mean %.2f\n", p, line, (k ? exp(lg / k) : 0) }'
 done
 echo "Magpie RSS $(rss_kb "$magpie_pid") kB, Redis RSS $(rss_kb "$redis_pid") kB"

@@ -79,9 +79,39 @@ public final class Datasets {
             if (diff.isEmpty()) return;
             Node.sleep(500);
         }
+        StringBuilder logs = new StringBuilder(master.logTail());
+        for (Node r : replicas) logs.append(r.logTail());
         throw new AssertionError("datasets differ (" + diff.size() + " keys), first ones:\n  "
                 + String.join("\n  ", diff.subList(0, Math.min(20, diff.size()))) + "\n" + offsets(master, replicas)
-                + "\n(node logs in app/target/repl-logs/" + master.dir().getParent().getFileName() + "/)");
+                + "\nPTTL and OBJECT ENCODING of those keys now: " + ttls(diff, master, replicas)
+                + "\n(node logs in app/target/repl-logs/" + master.dir().getParent().getFileName() + "/)\n" + logs);
+    }
+
+    /**
+     * For a failure report: each differing key's remaining TTL in ms (and encoding) on every
+     * node, read now, so that a TTL running out between two reads can be told from a key lost.
+     */
+    private static String ttls(List<String> diff, Node master, Node... replicas) {
+        StringBuilder sb = new StringBuilder();
+        for (String d : diff.subList(0, Math.min(5, diff.size()))) {
+            String dbKey = d.substring(d.indexOf("): ") + 3, d.indexOf(": master ")); // "<node>: <db>/<key>: master ..."
+            int slash = dbKey.indexOf('/');
+            String db = dbKey.substring(0, slash), key = dbKey.substring(slash + 1);
+            sb.append("\n  ").append(dbKey).append(':');
+            List<Node> nodes = new ArrayList<>();
+            nodes.add(master);
+            nodes.addAll(List.of(replicas));
+            for (Node n : nodes) {
+                try (RespClient c = n.connect()) {
+                    c.value("SELECT", db);
+                    sb.append(' ').append(n).append(" pttl=").append(c.call("PTTL", key).value())
+                            .append(" enc=").append(c.call("OBJECT", "ENCODING", key).value());
+                } catch (RuntimeException e) {
+                    sb.append(' ').append(n).append(" ? ").append(e.getMessage());
+                }
+            }
+        }
+        return sb.toString();
     }
 
     /** How many keys the master holds in all databases (a test's sanity check that it wrote something). */

@@ -6,7 +6,6 @@ import io.magpie.jepsen.NetProxy.Direction;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import redis.clients.jedis.Jedis;
@@ -22,7 +21,6 @@ import redis.clients.jedis.exceptions.JedisDataException;
  * entry of a later term applied without it, and an "outcome unknown" error (open-ended, like a
  * timeout) if it never learns. The partition heals while the client waits.
  */
-@Tag("soak")
 class RaftTryagainTest {
     @TempDir Path dir;
 

@@ -2,12 +2,8 @@ package io.magpie.app.sentinel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.magpie.app.observability.Scrape;
 import io.magpie.app.RealRedis;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,13 +22,6 @@ class SentinelMetricsTest {
         h.close();
     }
 
-    private static String scrape(int port) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(30)).build();
-        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-    }
 
     @Test
     void aSentinelReportsItsMastersStatusReplicasAndSentinels() throws Exception {
@@ -41,7 +30,7 @@ class SentinelMetricsTest {
         int metricsPort = RealRedis.freePort();
         SentinelHarness.SentinelNode s = h.sentinel(true, master.port, 1, "metrics-port " + metricsPort);
         SentinelHarness.await("the Sentinel to find the replica", 30_000, () -> s.count("REPLICAS") == 1);
-        String text = scrape(metricsPort);
+        String text = Scrape.text(metricsPort);
         // The exposition lists labels sorted by name.
         String labels = "master_address=\"127.0.0.1:" + master.port + "\",master_name=\"mymaster\"";
         assertThat(text).contains("redis_sentinel_masters 1.0", "redis_sentinel_tilt 0.0",

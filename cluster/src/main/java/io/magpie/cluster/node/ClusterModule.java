@@ -93,6 +93,7 @@ public final class ClusterModule implements ServerModule {
 
     @Override
     public void attach(ModuleHost host) {
+        server.observability().metrics().register(new ClusterMetrics(server, state));
         engine.enableSlotIndex();
         ClusterCommands.register(this);
         engine.pipeline().setTopologyGuard(new ClusterGuard(state, engine.db(0), params.allowReadsWhenDown::value,

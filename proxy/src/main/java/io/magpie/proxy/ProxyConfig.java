@@ -51,6 +51,8 @@ public final class ProxyConfig {
     public Path configFile;
     /** The TLS listener (Redis's tls-port), beside the plain port; 0: none. */
     public int tlsPort;
+    /** The Prometheus endpoint's port on bind; 0 (the default) is off. */
+    public int metricsPort;
     /** backend-tls: connect to the backends over TLS (as Redis's tls-replication, with the client identity). */
     public boolean backendTls;
     public String tlsCertFile = "", tlsKeyFile = "", tlsKeyFilePass = "", tlsClientCertFile = "", tlsClientKeyFile = "",
@@ -167,7 +169,7 @@ public final class ProxyConfig {
                 case "optional" -> TlsOptions.AuthClients.OPTIONAL;
                 default -> throw new IllegalArgumentException("tls-auth-clients must be yes, no or optional, got '" + v + "'");
             };
-            case "metrics-port" -> { } // served by the metrics endpoint, when present
+            case "metrics-port" -> metricsPort = Integer.parseInt(v);
             default -> throw new IllegalArgumentException("unknown setting '" + rawName + "'");
         }
     }

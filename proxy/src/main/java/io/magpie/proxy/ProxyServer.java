@@ -46,6 +46,7 @@ public final class ProxyServer implements AutoCloseable {
     final AtomicInteger connectedClients = new AtomicInteger();
     final AtomicLong totalConnections = new AtomicLong();
     final LongAdder totalCommands = new LongAdder();
+    private final ProxyMetrics metrics = new ProxyMetrics(this);
     final AtomicLong nextClientId = new AtomicLong();
 
     public ProxyServer(ProxyConfig config) {
@@ -66,6 +67,14 @@ public final class ProxyServer implements AutoCloseable {
         router.start(this);
         listener = listen(config.port, null);
         if (serverTls != null) tlsListener = listen(config.tlsPort, serverTls);
+        if (config.metricsPort != 0) {
+            try {
+                metrics.start(config.bind, config.metricsPort);
+            } catch (java.io.IOException e) {
+                close();
+                throw new IllegalArgumentException("metrics-port " + config.metricsPort + ": " + e.getMessage(), e);
+            }
+        }
         if (config.timeoutMs > 0) {
             for (LoopState l : loops.values()) {
                 l.eventLoop.scheduleAtFixedRate(() -> expireSlowRequests(l), 100, 100, TimeUnit.MILLISECONDS);
@@ -96,6 +105,11 @@ public final class ProxyServer implements AutoCloseable {
 
     public int port() {
         return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** The metrics endpoint's port; 0 when metrics-port is off. */
+    public int metricsPort() {
+        return metrics.port();
     }
 
     LoopState loop(EventLoop e) {
@@ -137,6 +151,7 @@ public final class ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
+        metrics.stop();
         if (listener != null) listener.close().syncUninterruptibly();
         if (tlsListener != null) tlsListener.close().syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -69,6 +69,7 @@ public final class Datasets {
      */
     public static void assertSameData(Node master, Node... replicas) {
         List<String> diff = List.of();
+        List<String> seen = new ArrayList<>();
         for (int attempt = 0; attempt < 4; attempt++) {
             awaitConverged(60_000, master, replicas);
             diff = new ArrayList<>();
@@ -77,19 +78,24 @@ public final class Datasets {
                 for (String d : diff(expected, dump(r))) diff.add(r + ": " + d);
             }
             if (diff.isEmpty()) return;
+            // What each node says of the differing keys right now, with the time: told apart,
+            // a key the replica lacks, one it holds with another TTL, one a SCAN did not return.
+            seen.add("attempt " + attempt + " at " + System.currentTimeMillis() + " ms:" + ttls(diff, master, replicas));
             Node.sleep(500);
         }
         StringBuilder logs = new StringBuilder(master.logTail());
         for (Node r : replicas) logs.append(r.logTail());
         throw new AssertionError("datasets differ (" + diff.size() + " keys), first ones:\n  "
                 + String.join("\n  ", diff.subList(0, Math.min(20, diff.size()))) + "\n" + offsets(master, replicas)
-                + "\nPTTL and OBJECT ENCODING of those keys now: " + ttls(diff, master, replicas)
+                + "\nPTTL and OBJECT ENCODING of those keys at each attempt:\n" + String.join("\n", seen)
+                + "\nand now:" + ttls(diff, master, replicas)
                 + "\n(node logs in app/target/repl-logs/" + master.dir().getParent().getFileName() + "/)\n" + logs);
     }
 
     /**
      * For a failure report: each differing key's remaining TTL in ms (and encoding) on every
      * node, read now, so that a TTL running out between two reads can be told from a key lost.
+     * PTTL and OBJECT ENCODING look the key up directly, not through SCAN.
      */
     private static String ttls(List<String> diff, Node master, Node... replicas) {
         StringBuilder sb = new StringBuilder();

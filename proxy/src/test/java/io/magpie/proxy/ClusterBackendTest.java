@@ -8,17 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
-import redis.clients.jedis.Response;
 import redis.clients.jedis.Transaction;
 
 /** magpie-proxy over a real three-master redis-server cluster. */
@@ -154,54 +148,19 @@ class ClusterBackendTest {
 
     @Test
     void aReshardUnderPipelinedLoadLosesNoAcknowledgedWrite() throws Exception {
-        Map<String, String> acked = new ConcurrentHashMap<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger errors = new AtomicInteger();
-        AtomicReference<String> firstError = new AtomicReference<>();
-        List<Thread> writers = new ArrayList<>();
-        for (int w = 0; w < 10; w++) {
-            int id = w;
-            Thread t = new Thread(() -> {
-                try (Jedis c = client()) {
-                    for (int batch = 0; !stop.get() && batch < 100_000; batch++) {
-                        Pipeline p = c.pipelined();
-                        List<Response<String>> rs = new ArrayList<>();
-                        List<String> ks = new ArrayList<>();
-                        for (int i = 0; i < 20; i++) {
-                            String k = "rs:" + id + ":" + batch + ":" + i;
-                            ks.add(k);
-                            rs.add(p.set(k, k));
-                        }
-                        p.sync();
-                        for (int i = 0; i < rs.size(); i++) {
-                            try {
-                                if ("OK".equals(rs.get(i).get())) acked.put(ks.get(i), ks.get(i));
-                            } catch (RuntimeException e) {
-                                errors.incrementAndGet();
-                                firstError.compareAndSet(null, e.getMessage());
-                            }
-                        }
-                    }
-                } catch (RuntimeException e) {
-                    errors.incrementAndGet();
-                    firstError.compareAndSet(null, String.valueOf(e));
-                }
-            });
-            t.start();
-            writers.add(t);
-        }
+        AckedWriters writers = new AckedWriters(10, 20, "rs", ClusterBackendTest::client);
         try {
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() > 2000);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> writers.acked.size() > 2000);
             RedisCluster.run(List.of("redis-cli", "--cluster", "reshard", "127.0.0.1:" + cluster.nodes.ports.get(0),
                     "--cluster-from", cluster.nodeId(0), "--cluster-to", cluster.nodeId(1), "--cluster-slots", "300",
                     "--cluster-yes", "--cluster-pipeline", "20"));
-            int before = acked.size();
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> acked.size() > before + 2000);
+            int before = writers.acked.size();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> writers.acked.size() > before + 2000);
         } finally {
-            stop.set(true);
-            for (Thread t : writers) t.join(60_000);
+            writers.close();
         }
-        assertThat(errors.get()).as("client-visible errors, first: " + firstError.get()).isZero();
+        assertThat(writers.errorReplies.get() + writers.brokenConnections.get()).as("client-visible errors, first: " + writers.firstError.get())
+                .isZero();
         String stats;
         try (Jedis c = client()) {
             stats = c.info("stats");
@@ -209,12 +168,7 @@ class ClusterBackendTest {
         // The writers hit the moving slots: the proxy followed ASK or TRYAGAIN for them.
         assertThat(stat(stats, "cluster_ask_followed") + stat(stats, "cluster_retries") + stat(stats, "cluster_moved_followed")).isPositive();
         try (Jedis c = client()) {
-            List<String> keys = new ArrayList<>(acked.keySet());
-            for (int from = 0; from < keys.size(); from += 500) {
-                List<String> chunk = keys.subList(from, Math.min(keys.size(), from + 500));
-                List<String> values = c.mget(chunk.toArray(new String[0]));
-                for (int i = 0; i < chunk.size(); i++) assertThat(values.get(i)).as(chunk.get(i)).isEqualTo(chunk.get(i));
-            }
+            assertThat(writers.lost(c)).as("acknowledged writes lost").isEmpty();
         }
     }
 }

@@ -1330,18 +1330,7 @@ public final class StreamCommands {
             c.addReplyBulkString("pel-count");
             c.addReplyLongLong(cg.pel.size());
             c.addReplyBulkString("pending");
-            int mark = c.addReplyDeferredLen();
-            long n = 0;
-            for (PendingList.Cursor p = cg.pel.from(StreamID.MIN); p.next(); ) {
-                if (count != 0 && n >= count) break;
-                c.addReplyArrayLen(4);
-                addReplyStreamID(c, p.id());
-                c.addReplyBulk(p.nack().consumer.name);
-                c.addReplyLongLong(p.nack().deliveryTime);
-                c.addReplyLongLong(p.nack().deliveryCount);
-                n++;
-            }
-            c.setDeferredArrayLen(mark, n);
+            replyFullPending(c, cg.pel, count, true);
             c.addReplyBulkString("consumers");
             c.addReplyArrayLen(cg.consumers.size());
             for (Consumer consumer : cg.consumers.values()) {
@@ -1353,18 +1342,27 @@ public final class StreamCommands {
                 c.addReplyBulkString("pel-count");
                 c.addReplyLongLong(consumer.pel.size());
                 c.addReplyBulkString("pending");
-                int cmark = c.addReplyDeferredLen();
-                long cn = 0;
-                for (PendingList.Cursor p = consumer.pel.from(StreamID.MIN); p.next(); ) {
-                    if (count != 0 && cn >= count) break;
-                    c.addReplyArrayLen(3);
-                    addReplyStreamID(c, p.id());
-                    c.addReplyLongLong(p.nack().deliveryTime);
-                    c.addReplyLongLong(p.nack().deliveryCount);
-                    cn++;
-                }
-                c.setDeferredArrayLen(cmark, cn);
+                replyFullPending(c, consumer.pel, count, false);
             }
         }
+    }
+
+    /**
+     * XINFO STREAM FULL's "pending" array: up to count entries (0: all) of a PEL as [id, consumer,
+     * delivery time, delivery count] for the group's, without the consumer for a consumer's.
+     */
+    private static void replyFullPending(Client c, PendingList pel, long count, boolean withConsumer) {
+        int mark = c.addReplyDeferredLen();
+        long n = 0;
+        for (PendingList.Cursor p = pel.from(StreamID.MIN); p.next(); ) {
+            if (count != 0 && n >= count) break;
+            c.addReplyArrayLen(withConsumer ? 4 : 3);
+            addReplyStreamID(c, p.id());
+            if (withConsumer) c.addReplyBulk(p.nack().consumer.name);
+            c.addReplyLongLong(p.nack().deliveryTime);
+            c.addReplyLongLong(p.nack().deliveryCount);
+            n++;
+        }
+        c.setDeferredArrayLen(mark, n);
     }
 }

@@ -183,8 +183,14 @@ class SentinelFailoverTest {
             String switchMaster = "+switch-master mymaster 127.0.0.1 " + master.port + " 127.0.0.1 " + promoted.port;
             SentinelHarness.await("every Sentinel to log " + switchMaster, 30_000,
                     () -> sentinels.stream().allMatch(s -> s.log().contains(switchMaster)));
+            // A leader whose failover attempt times out on a loaded machine makes way for another in
+            // the next epoch, as redis-sentinel does; what must hold is that a leader was elected
+            // and the master was switched once, to this replica, in every Sentinel's view.
             long leaders = sentinels.stream().filter(s -> s.log().contains("+elected-leader")).count();
-            assertThat(leaders).isEqualTo(1);
+            assertThat(leaders).isPositive();
+            for (var s : sentinels) {
+                assertThat(s.log().split("\\+switch-master mymaster", -1).length - 1).as("switch-master lines").isEqualTo(1);
+            }
             String from = "127.0.0.1 " + master.port + " 127.0.0.1 " + promoted.port;
             SentinelHarness.await("the scripts to have run", 20_000, () -> {
                 String calls = read(events);

@@ -145,7 +145,15 @@ class DebugCommandDifferentialTest {
     void stringmatchTestAsRedis() {
         try (RespClient r = redis.client(); RespClient m = magpie.client()) {
             r.setTimeout(300_000);
-            new Differential(r, m).run("debug-stringmatch", "DEBUG STRINGMATCH-TEST\n");
+            long started = System.nanoTime();
+            try {
+                new Differential(r, m).run("debug-stringmatch", "DEBUG STRINGMATCH-TEST\n");
+            } catch (AssertionError e) {
+                // Once seen failing on redis-server's side with no cause in the report: say how long
+                // it ran and what the process and its log say.
+                throw new AssertionError(e.getMessage() + " after " + (System.nanoTime() - started) / 1_000_000 + " ms; "
+                        + redis.describe(), e);
+            }
         }
     }
 

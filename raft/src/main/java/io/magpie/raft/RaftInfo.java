@@ -1,8 +1,18 @@
 package io.magpie.raft;
 
+import io.magpie.server.metrics.InfoFields;
+import java.util.Map;
+
 /** The fields of INFO raft and RAFT INFO, in Redis's field:value form. */
 final class RaftInfo {
     private RaftInfo() {}
+
+    /** The same fields as a map, for the metrics and the status page; on the keyspace thread. */
+    static Map<String, String> map(RaftModule module) {
+        StringBuilder sb = new StringBuilder();
+        fields(module, sb);
+        return InfoFields.parse(sb.toString());
+    }
 
     static void fields(RaftModule module, StringBuilder out) {
         RaftNode n = module.node();

@@ -25,11 +25,7 @@ final class RaftMetrics implements MultiCollector {
 
     @Override
     public MetricSnapshots collect() {
-        Map<String, String> info = InfoFields.parse(OwnerThread.read(server.mainLoop(), () -> {
-            StringBuilder sb = new StringBuilder();
-            RaftInfo.fields(module, sb);
-            return sb.toString();
-        }));
+        Map<String, String> info = OwnerThread.read(server.mainLoop(), () -> RaftInfo.map(module));
         Families out = new Families();
         String role = info.getOrDefault("role", "");
         for (String r : new String[] {"leader", "follower", "candidate", "learner"}) {

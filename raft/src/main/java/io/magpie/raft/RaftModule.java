@@ -46,6 +46,7 @@ public final class RaftModule implements ServerModule {
         this.config = new RaftConfig(server.registry());
         this.initialMembers = new java.util.LinkedHashMap<>();
         server.observability().metrics().register(new RaftMetrics(server, this));
+        server.observability().statusPage().addSection("raft", () -> RaftStatus.section(this));
         // The group's log and snapshots are the node's data: no dump.rdb or AOF of its own.
         try {
             server.registry().find("save").set("");

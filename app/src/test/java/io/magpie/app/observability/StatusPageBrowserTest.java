@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.magpie.app.TestServer;
+import io.magpie.protocol.RespClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
@@ -80,10 +81,7 @@ class StatusPageBrowserTest {
                             && "online".equals(s.get("replication").get("replicas").get(0).get("state").asText());
                 });
             }
-            String url = "http://127.0.0.1:" + metricsPort + "/";
-            Path profile = Files.createTempDirectory("chromium-profile");
-            String dom = runChromium(url, profile, "--dump-dom");
-            Files.writeString(OUTPUT.resolve("status-page.html"), dom);
+            String dom = renderInChromium(metricsPort, "status-page");
             assertThat(dom).contains("data-rendered=\"yes\"");
             assertThat(dom).containsPattern("<span id=\"role\">master</span>");
             assertThat(dom).contains("127.0.0.1:" + replica.port()).contains("online");
@@ -94,12 +92,68 @@ class StatusPageBrowserTest {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("id=\"ops-line\" points=\"([^\"]*)\"").matcher(dom);
             assertThat(m.find()).as("the ops graph's polyline in the DOM").isTrue();
             assertThat(m.group(1).trim().split(" ")).hasSizeGreaterThanOrEqualTo(3);
+        }
+    }
 
-            Path screenshot = OUTPUT.resolve("status-page.png").toAbsolutePath();
-            Files.deleteIfExists(screenshot);
-            runChromium(url, profile, "--screenshot=" + screenshot, "--window-size=1280,1400", "--hide-scrollbars");
-            assertThat(screenshot).exists();
-            assertThat(Files.size(screenshot)).isGreaterThan(10_000); // a rendered page, not a blank one
+    /**
+     * Loads the page in headless Chromium: returns the DOM after its script ran (kept as
+     * {@code name}.html) and keeps a screenshot ({@code name}.png), which must be a rendered page.
+     */
+    private static String renderInChromium(int metricsPort, String name) throws Exception {
+        Files.createDirectories(OUTPUT);
+        String url = "http://127.0.0.1:" + metricsPort + "/";
+        Path profile = Files.createTempDirectory("chromium-profile");
+        String dom = runChromium(url, profile, "--dump-dom");
+        Files.writeString(OUTPUT.resolve(name + ".html"), dom);
+        Path screenshot = OUTPUT.resolve(name + ".png").toAbsolutePath();
+        Files.deleteIfExists(screenshot);
+        runChromium(url, profile, "--screenshot=" + screenshot, "--window-size=1280,1400", "--hide-scrollbars");
+        assertThat(screenshot).exists();
+        assertThat(Files.size(screenshot)).isGreaterThan(10_000); // a rendered page, not a blank one
+        return dom;
+    }
+
+    @Test
+    void aClusterNodesPageDrawsTheSlotMapAndTheNodes() throws Exception {
+        int metricsPort = MetricsEndpointTest.freePort();
+        try (ModeServer node = ModeServer.cluster(metricsPort); RespClient c = new RespClient(node.port())) {
+            c.call("CLUSTER", "ADDSLOTSRANGE", "0", "8191");
+            String myId = String.valueOf(c.value("CLUSTER", "MYID"));
+            JsonNode cluster = statusJson(metricsPort).get("cluster");
+            assertThat(cluster.get("cluster_slots_assigned").asText()).isEqualTo("8192");
+            assertThat(cluster.get("slot_ranges")).hasSize(1);
+            assertThat(cluster.get("slot_ranges").get(0).get("from").asInt()).isZero();
+            assertThat(cluster.get("slot_ranges").get(0).get("to").asInt()).isEqualTo(8191);
+            assertThat(cluster.get("slot_ranges").get(0).get("node").asText()).isEqualTo(myId);
+            assertThat(cluster.get("nodes").get(0).get("flags").asText()).isEqualTo("myself,master");
+            assertThat(cluster.get("nodes").get(0).get("slots").asText()).isEqualTo("0-8191");
+
+            String dom = renderInChromium(metricsPort, "status-page-cluster");
+            assertThat(dom).contains("data-rendered=\"yes\"").contains("<div id=\"cluster-section\">")
+                    .contains("<div id=\"raft-section\" hidden=\"\">");
+            // Half the bar (slots 0-8191 of 16384 over 1024 px) drawn for this node, and its row in the table.
+            assertThat(dom).containsPattern("<rect x=\"0.00\" y=\"0\" width=\"512.00\" height=\"36\" fill=\"#[0-9a-f]{6}\" data-owner=\"(127.0.0.1)?:"
+                    + node.port() + "@\\d+"); // a lone node knows no address of its own until a MEET, as in Redis
+            assertThat(dom).contains("<td>" + myId.substring(0, 8) + "</td>").contains("<td>0-8191</td>");
+        }
+    }
+
+    @Test
+    void aRaftMembersPageShowsTheGroup() throws Exception {
+        int metricsPort = MetricsEndpointTest.freePort();
+        try (ModeServer member = ModeServer.raft(metricsPort); RespClient c = new RespClient(member.port())) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> String.valueOf(c.value("RAFT", "INFO")).contains("leader_ready:1"));
+            JsonNode raft = statusJson(metricsPort).get("raft");
+            assertThat(raft.get("role").asText()).isEqualTo("leader");
+            assertThat(raft.get("leader").asText()).isEqualTo("n1");
+            assertThat(raft.get("members")).hasSize(1);
+            assertThat(raft.get("members").get(0).get("id").asText()).isEqualTo("n1");
+
+            String dom = renderInChromium(metricsPort, "status-page-raft");
+            assertThat(dom).contains("data-rendered=\"yes\"").contains("<div id=\"raft-section\">")
+                    .contains("<div id=\"cluster-section\" hidden=\"\">");
+            assertThat(dom).containsPattern("n1 is leader · term \\d+ · leader n1");
+            assertThat(dom).containsPattern("<td>n1</td><td>127.0.0.1:\\d+</td><td>voter</td>");
         }
     }
 

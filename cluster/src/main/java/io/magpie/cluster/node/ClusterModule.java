@@ -94,6 +94,7 @@ public final class ClusterModule implements ServerModule {
     @Override
     public void attach(ModuleHost host) {
         server.observability().metrics().register(new ClusterMetrics(server, state));
+        server.observability().statusPage().addSection("cluster", new ClusterStatus(state)::section);
         engine.enableSlotIndex();
         ClusterCommands.register(this);
         engine.pipeline().setTopologyGuard(new ClusterGuard(state, engine.db(0), params.allowReadsWhenDown::value,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.magpie.commands.HashSlot;
 import io.magpie.proxy.ProxyConfig;
+import io.magpie.proxy.ProxyDifferential;
 import io.magpie.proxy.ProxyServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ import redis.clients.jedis.Pipeline;
  * magpie-proxy's cluster backend over a cluster of Magpie nodes (its other tests use a
  * redis-server cluster): keys of every slot through one endpoint, MGET/DEL fanned out and
  * merged, CROSSSLOT, and a reshard by redis-cli while the proxy's map is stale, which it
- * follows through the MOVED replies of Magpie's nodes without losing a key.
+ * follows through the MOVED replies of Magpie's nodes without losing a key. Then the proxy's
+ * differential script, in RESP2 and RESP3, gives redis-server's replies byte for byte.
  */
 class ProxyOverMagpieClusterTest {
     @TempDir
@@ -76,6 +78,13 @@ class ProxyOverMagpieClusterTest {
                 }
                 assertThat(c.del(keys)).isEqualTo(n);
                 assertThat(c.dbSize()).isZero();
+            }
+            // Every command the proxy serves, replied as a single redis-server replies, over Magpie's cluster.
+            try (RealRedis single = new RealRedis()) {
+                for (int resp : new int[] {2, 3}) {
+                    assertThat(ProxyDifferential.mismatches(single.port(), proxy.port(), resp))
+                            .as("RESP%d replies through the proxy over a Magpie cluster that differ from redis-server's", resp).isEmpty();
+                }
             }
         } finally {
             if (proxy != null) proxy.close();

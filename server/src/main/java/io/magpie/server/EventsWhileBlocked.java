@@ -39,6 +39,9 @@ final class EventsWhileBlocked {
 
     /** One round: accept, then read every other client; called on the keyspace thread from the script's hook. */
     void process(Client caller) {
+        // LuaJ runs a coroutine on a thread of its own (the keyspace thread waits for it): from
+        // there Netty would only queue tasks behind the script, so nothing is served.
+        if (!server.mainLoop().inEventLoop()) return;
         long start = System.nanoTime();
         if (start - nextRoundNanos < 0) return;
         for (Channel listener : server.listeningChannels()) {

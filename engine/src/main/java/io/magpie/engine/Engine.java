@@ -78,6 +78,7 @@ public final class Engine {
         this.acl = new io.magpie.engine.acl.Acl(new io.magpie.engine.acl.AclCommandIndex(commands));
         this.pipeline = new CommandPipeline(this);
         this.scripting = new io.magpie.engine.scripting.Scripting(this);
+        pipeline.setBusyState(scripting::busyError); // BUSY while a script runs past busy-reply-threshold
         this.dbs = new Database[16];
         for (int i = 0; i < dbs.length; i++) dbs[i] = new Database(this, i);
         updateCachedTime();

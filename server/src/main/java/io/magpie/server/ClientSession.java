@@ -334,7 +334,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // Redis's beforeSleep: the keys changed in this pass go to BCAST clients as one message.
-        engine.tracking.broadcastInvalidationMessages();
+        // Not from a long script's hook: its writes so far are not a finished pass.
+        if (!engine.scripting.scriptRunning()) engine.tracking.broadcastInvalidationMessages();
         if (!server.deferReplyUntilAofSynced(this)) flush();
     }
 

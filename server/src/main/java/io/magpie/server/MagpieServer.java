@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * The server process: listens with Netty, owns the engine and runs it on one event loop
  * thread (the keyspace thread, Redis's main thread), and runs the cron. All client
  * sessions are registered on that same loop, so commands execute where their bytes are
- * read, with no hand-off between threads; accepting connections uses a second thread.
+ * read, with no hand-off between threads; connections are accepted on it too.
  */
 public final class MagpieServer implements io.magpie.server.replication.ReplicationHost {
     private final Config registry;
@@ -94,8 +94,10 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         this.engine = new Engine(registry, Clock.SYSTEM, System.nanoTime());
         this.config = new ServerConfig(registry);
         boolean epoll = Epoll.isAvailable();
-        this.bossGroup = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
         this.mainLoop = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+        // Connections are accepted on the keyspace thread too, as in Redis: a script past its
+        // time limit accepts them from its hook (EventsWhileBlocked), registered at once.
+        this.bossGroup = mainLoop;
         this.channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.runId = io.magpie.server.replication.Replication.randomId();
         ServerCommands.register(this);
@@ -125,6 +127,8 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
                 default -> Log.warning("%s", msg);
             }
         };
+        EventsWhileBlocked whileBlocked = new EventsWhileBlocked(this);
+        engine.scripting.busyHandler = () -> whileBlocked.process(engine.scripting.scriptCaller());
         engine.onClientUnblocked(c -> {
             if (c.conn instanceof ClientSession s) s.channel().eventLoop().execute(s::resume);
         });
@@ -417,7 +421,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
             if (host.equals("*")) host = "0.0.0.0";
             else if (host.equals("::*")) host = "::";
             try {
-                Channel ch = bootstrap.bind(host, port).sync().channel();
+                Channel ch = bind(bootstrap, host, port);
                 opened.add(ch);
                 port = ((java.net.InetSocketAddress) ch.localAddress()).getPort(); // with port 0, every address gets the first one's
             } catch (Exception e) {
@@ -427,6 +431,22 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
             }
         }
         return opened;
+    }
+
+    /**
+     * A listener on the keyspace loop. Bootstrap.bind hands the bind to the loop as a task,
+     * which CONFIG SET port (run on that loop) could not wait for; registered and bound from
+     * the loop's own thread, both happen at once, and from another thread they are waited for.
+     */
+    private static Channel bind(ServerBootstrap bootstrap, String host, int port) throws Exception {
+        Channel ch = bootstrap.register().sync().channel();
+        try {
+            ch.bind(new java.net.InetSocketAddress(host, port)).sync();
+        } catch (Exception e) {
+            ch.close();
+            throw e;
+        }
+        return ch;
     }
 
     /**
@@ -644,6 +664,14 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         awaitingAofFsync.clear();
     }
 
+    /** Every listening socket (TCP, TLS, unix): accepted from a long script's hook. */
+    List<Channel> listeningChannels() {
+        List<Channel> all = new ArrayList<>(listeners);
+        all.addAll(tlsListeners);
+        if (unixSocket.channel() != null) all.add(unixSocket.channel());
+        return all;
+    }
+
     void sessionOpened(ClientSession s) {
         sessions.add(s);
     }
@@ -730,6 +758,8 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
 
     private void stop() {
         shuttingDown = true;
+        engine.scripting.stopRunningScript(); // SHUTDOWN NOSAVE from a long script's hook: the loop must come back
+
         if (cron != null) cron.cancel(false);
         mainLoop.execute(modules::shutdown);
         for (Channel ch : listeners) ch.close();

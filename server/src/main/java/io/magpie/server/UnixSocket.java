@@ -38,6 +38,11 @@ final class UnixSocket {
         perm.immutable();
     }
 
+    /** The listening channel, or null when there is none. */
+    Channel channel() {
+        return channel;
+    }
+
     boolean configured() {
         return !path.value().isEmpty();
     }

@@ -90,7 +90,10 @@ public final class CommandPipeline {
 
     /** The stages; returns the command looked up (null when there was none). */
     private RedisCommand processStages(Client c) {
-        engine.updateCachedTime();
+        // A command served while a script runs past its limit (BUSY or allow-busy) leaves the
+        // script's time as it is and evicts nothing: the script still owns the keyspace.
+        boolean yielding = busy.busyError() != null;
+        if (!yielding) engine.updateCachedTime();
         c.lastInteraction = engine.now();
         RedisCommand cmd = lookup(c);
         if (cmd == null) return null;
@@ -103,7 +106,7 @@ public final class CommandPipeline {
             reject(c, null, error);
             return cmd;
         }
-        if (error == null) error = checkMemory(c, cmd);
+        if (error == null && !yielding) error = checkMemory(c, cmd);
         if (error == null) error = checkDiskErrors(c, cmd);
         if (error == null) error = checkGoodReplicas(c, cmd);
         if (error == null) error = checkReadOnlyReplica(c, cmd);

@@ -160,8 +160,11 @@ final class LuaEnvironment {
      * runs past busy-reply-threshold be observed and killed.
      */
     static final class ScriptHook extends DebugLib {
+        /** Redis's luaMaskCountHook runs every 100000 instructions. */
+        private static final int CHECK_INTERVAL = 100_000;
         Runnable onCheck;
         private int count;
+        private int interval = CHECK_INTERVAL;
         /** The Lua functions now running, innermost last, and where the last instruction ran. */
         private final java.util.ArrayList<org.luaj.vm2.LuaClosure> frames = new java.util.ArrayList<>();
         private org.luaj.vm2.Prototype lastProto;
@@ -198,6 +201,14 @@ final class LuaEnvironment {
         void reset() {
             frames.clear();
             lastProto = null;
+            interval = CHECK_INTERVAL;
+        }
+
+        /** From now on onCheck runs at every instruction (a killed script); false if it already did. */
+        boolean checkEveryInstruction() {
+            if (interval == 1) return false;
+            interval = 1;
+            return true;
         }
 
         @Override
@@ -209,7 +220,7 @@ final class LuaEnvironment {
                     lastPc = pc;
                 }
             }
-            if (++count >= 100_000) {
+            if (++count >= interval) {
                 count = 0;
                 if (onCheck != null) onCheck.run();
             }

@@ -178,16 +178,19 @@ public final class Scripting {
         lua.db = run.caller.db;
         lua.propagateTargets = io.magpie.engine.WriteUnit.ALL;
         current = run;
+        runningHook = env.hook;
         env.hook.reset();
         try {
             Varargs r = fn.invoke(args);
             LuaReplies.write(run.caller, r.arg1(), run.resp);
         } catch (LuaError e) {
-            run.caller.addReplyError(errorReply(e, run, env.hook.lastLocation()));
+            // Stopped by SHUTDOWN NOSAVE: its client is closed with the others, without a reply, as Redis exits.
+            if (!stopping) run.caller.addReplyError(errorReply(e, run, env.hook.lastLocation()));
         } catch (StackOverflowError e) {
             run.caller.addReplyError("ERR Error running script (call to " + run.name + "): @user_script: stack overflow");
         } finally {
             current = null;
+            runningHook = null;
         }
     }
 
@@ -396,17 +399,38 @@ public final class Scripting {
 
     /* ---------------- long scripts ---------------- */
 
-    /** Called by the instruction hook: a killed script stops here. */
+    /** The hook of the script now running: a killed script is checked at every instruction. */
+    private LuaEnvironment.ScriptHook runningHook;
+    /** The server is stopping (SHUTDOWN NOSAVE while a script runs): the script ends at its next check. */
+    private volatile boolean stopping;
+
+    /**
+     * Called by the instruction hook (scriptInterrupt): once the script has run past
+     * busy-reply-threshold, other clients are served at each check (busyHandler), and a
+     * script killed meanwhile raises its error. From then on every instruction raises it
+     * again, so that a pcall cannot catch it and carry on (Redis's LUA_MASKLINE hook).
+     */
     private void checkRunningScript() {
         ScriptRun run = current;
         if (run == null) return;
-        if (run.killRequested) {
-            throw new LuaError(LuaReplies.single(LuaReplies.ERR, LuaValue.valueOf(
-                    run.isFunction ? "ERR Script killed by user with FUNCTION KILL..." : "ERR Script killed by user with SCRIPT KILL...")));
+        if (!run.busy && !stopping) {
+            long elapsed = (engine.clock().nanos() - run.startNanos) / 1_000_000;
+            if (elapsed < busyReplyThreshold.value()) return;
+            run.busy = true;
+            log.accept(3, "Slow script detected: still in execution after " + elapsed + " milliseconds. You can try killing the script using the "
+                    + (run.isFunction ? "FUNCTION KILL" : "SCRIPT KILL") + " command. Script name is: " + run.name + ".");
         }
-        if (!run.busy && (engine.clock().nanos() - run.startNanos) / 1_000_000 >= busyReplyThreshold.value()) run.busy = true;
-        if (run.busy && busyHandler != null) busyHandler.run();
+        if (busyHandler != null && !run.killRequested && !stopping) busyHandler.run();
+        if (run.killRequested || stopping) {
+            if (runningHook != null && runningHook.checkEveryInstruction()) {
+                if (run.killRequested) log.accept(3, "Lua script killed by user with SCRIPT KILL.");
+            }
+            throw new LuaError(LuaReplies.single(LuaReplies.ERR, LuaValue.valueOf(KILLED)));
+        }
     }
+
+    /** What a killed script or function raises (Redis names SCRIPT KILL for both). */
+    private static final String KILLED = "ERR Script killed by user with SCRIPT KILL...";
 
     /**
      * Called every so many instructions once a script is past busy-reply-threshold: the
@@ -415,29 +439,52 @@ public final class Scripting {
      */
     public Runnable busyHandler;
 
+    /** The client whose script or function is running, or null: busyHandler leaves its connection unread (protectClient). */
+    public Client scriptCaller() {
+        ScriptRun run = current;
+        return run == null ? null : run.caller;
+    }
+
+    /**
+     * The server stops (SHUTDOWN NOSAVE while a script runs past its limit): the script ends
+     * at its next instruction check, so the keyspace thread can finish. Any thread may call it.
+     */
+    public void stopRunningScript() {
+        stopping = true;
+    }
+
     /**
      * SCRIPT KILL / FUNCTION KILL from another client (scriptKill): refused when none runs,
-     * when it is of the other kind, or when it has written (only SHUTDOWN NOSAVE can stop it).
+     * when it has written (only SHUTDOWN NOSAVE can stop it), or when it is of the other kind.
      */
     public String kill(boolean function) {
         ScriptRun run = current;
         if (run == null) return "NOTBUSY No scripts in execution right now.";
         if (run.caller.master) return "UNKILLABLE The busy script was sent by a master instance in the context of replication and cannot be killed.";
         if (run.wrote) return "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
-        if (function != run.isFunction) {
-            return function ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-                    : "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
-        }
+        // The other kind: the BUSY error its own clients get, which names the right KILL.
+        if (function != run.isFunction) return busyError(run);
         run.killRequested = true;
         return null;
     }
 
-    /** The BUSY error for a command from another client while a script runs long, or null. */
+    /** The BUSY error for a command from another client while a script runs long, or null (isInsideYieldingLongCommand). */
     public String busyError() {
         ScriptRun run = current;
         if (run == null || !run.busy) return null;
+        return busyError(run);
+    }
+
+    /** Redis's slowevalerr and slowscripterr: both say "running a script". */
+    private static String busyError(ScriptRun run) {
         return run.isFunction
                 ? "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
                 : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+    }
+
+    /** FUNCTION STATS while an EVAL script runs: Redis answers its BUSY error (a function's run is what it reports). */
+    String evalRunningError() {
+        ScriptRun run = current;
+        return run != null && !run.isFunction ? busyError(run) : null;
     }
 }

@@ -220,6 +220,8 @@ public final class ScriptingCommands {
 
     static void functionStats(Client c) {
         Scripting s = c.engine.scripting;
+        String busy = s.evalRunningError();
+        if (busy != null) throw new ReplyException(busy);
         c.addReplyMapLen(2);
         c.addReplyBulkString("running_script");
         ScriptRun run = s.current;

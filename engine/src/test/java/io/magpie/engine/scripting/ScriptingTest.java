@@ -143,8 +143,37 @@ class ScriptingTest {
             killReplies.add(String.valueOf(s.kill(true)));
         };
         assertThat(h.value(c, "FCALL", "spin", "0"))
-                .isEqualTo(new Err("ERR Script killed by user with FUNCTION KILL... script: spin, on @user_function:2."));
+                .isEqualTo(new Err("ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2."));
+        // Redis's texts: SCRIPT KILL of a function gets the function's BUSY error, which also says "running a script".
         assertThat(killReplies).startsWith("BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.",
-                "BUSY Redis is busy running a function. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.", "null");
+                "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.", "null");
+    }
+
+    @Test
+    void aKilledScriptCannotCatchItsKillWithPcall() throws Exception {
+        Scripting s = h.engine.scripting;
+        s.busyReplyThreshold.set("0");
+        s.busyHandler = () -> s.kill(false);
+        String body = "local caught = 0\nwhile true do\n  local ok = pcall(function() local i = 0 while true do i = i + 1 end end)\n"
+                + "  if not ok then caught = caught + 1 end\nend";
+        Object reply = h.value(c, "EVAL", body, "0");
+        // As redis-server 7.0.15: the pcall caught the kill on line 3, the next line raised it again.
+        assertThat(reply).isEqualTo(new Err("ERR Script killed by user with SCRIPT KILL... script: " + Scripting.sha1hex(body.getBytes()) + ", on @user_script:4."));
+        assertThat(s.scriptRunning()).isFalse();
+        assertThat(h.value(c, "EVAL", "return 1", "0")).isEqualTo(1L);
+    }
+
+    @Test
+    void functionStatsWhileAnEvalRunsLongIsBusy() throws Exception {
+        Scripting s = h.engine.scripting;
+        List<Object> stats = new ArrayList<>();
+        s.busyReplyThreshold.set("0");
+        Client other = h.newClient();
+        s.busyHandler = () -> {
+            if (stats.isEmpty()) stats.add(h.value(other, "FUNCTION", "STATS"));
+            s.kill(false);
+        };
+        h.value(c, "EVAL", "while true do end", "0");
+        assertThat(stats).containsExactly(new Err("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."));
     }
 }

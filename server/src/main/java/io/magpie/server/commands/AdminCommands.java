@@ -113,6 +113,9 @@ final class AdminCommands {
         if ((abort && c.argc != 2) || (save && nosave)) throw new ReplyException(Errors.SYNTAX);
         // No shutdown ever waits for replicas here, so there is none in progress to abort.
         if (abort) throw new ReplyException("ERR No shutdown in progress.");
+        // While a script runs past its limit only SHUTDOWN NOSAVE may stop the server (it ends the script).
+        String busy = nosave ? null : c.engine.scripting.busyError();
+        if (busy != null) throw new ReplyException(busy);
         if (!server.shutdown(save, nosave, force)) throw new ReplyException("ERR Errors trying to SHUTDOWN. Check logs.");
         c.closeAfterReply = true;
     }

@@ -33,8 +33,9 @@ public final class RealRedis implements AutoCloseable {
         waitUntilReady(port, process);
     }
 
+    /** Until the server answers; the bound only catches a hang (a JVM starts in seconds, a minute or more on a crowded machine). */
     static void waitUntilReady(int port, Process process) {
-        long deadline = System.currentTimeMillis() + 20_000;
+        long deadline = System.currentTimeMillis() + 120_000;
         while (System.currentTimeMillis() < deadline) {
             if (process != null && !process.isAlive()) throw new IllegalStateException("server exited with " + process.exitValue());
             try (RespClient c = new RespClient(port)) {

@@ -192,7 +192,7 @@ class SentinelFailoverTest {
                 assertThat(s.log().split("\\+switch-master mymaster", -1).length - 1).as("switch-master lines").isEqualTo(1);
             }
             String from = "127.0.0.1 " + master.port + " 127.0.0.1 " + promoted.port;
-            SentinelHarness.await("the scripts to have run", 20_000, () -> {
+            SentinelHarness.await("the scripts to have run", 60_000, () -> {
                 String calls = read(events);
                 return count(calls, "R mymaster leader start " + from) == 1 && count(calls, "R mymaster observer start " + from) == 2
                         && count(calls, "N +sdown master mymaster 127.0.0.1 " + master.port) == 3

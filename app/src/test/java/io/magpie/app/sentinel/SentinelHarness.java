@@ -52,7 +52,7 @@ final class SentinelHarness implements AutoCloseable {
         }
 
         void waitReady() {
-            await(this + " to answer PING", 30_000, () -> {
+            await(this + " to answer PING", 120_000, () -> {
                 if (!process.isAlive()) throw new IllegalStateException(this + " exited with " + process.exitValue() + ": " + output());
                 try (RespClient c = new RespClient(port)) {
                     c.setTimeout(1000);

@@ -39,10 +39,22 @@ final class RaftApply {
     /** The obeyed client entries of other members (and of disconnected clients) run as. */
     private Client applier;
 
+    private final WatchVersions watchVersions = new WatchVersions();
+    private final RaftScripts scripts;
+
     RaftApply(RaftModule module, Engine engine, CommandPipeline pipeline) {
         this.module = module;
         this.engine = engine;
         this.pipeline = pipeline;
+        this.scripts = new RaftScripts(engine.scripting);
+    }
+
+    WatchVersions watchVersions() {
+        return watchVersions;
+    }
+
+    RaftScripts scripts() {
+        return scripts;
     }
 
     /** Remembers a parked client; returns the sequence its entry carries. */
@@ -115,29 +127,34 @@ final class RaftApply {
                 c = proposed.remove(e.seq());
                 undecided.remove(e.seq());
             }
+            // Every member decides alike whether the EXEC's WATCHed keys changed since its client saw them.
+            boolean watchesHold = watchVersions.unchanged(engine, e.watches());
+            List<byte[][]> commands = e.commands();
             if (c != null && c.blocked) {
-                List<byte[][]> commands = e.commands();
-                if (!c.multi) {
+                if (c.multi) {
+                    // The entry's versions decide, not this member's own watch flags (which the other members lack).
+                    engine.unwatchAll(c);
+                    c.dirtyCas = !watchesHold;
+                } else {
                     c.argv = commands.get(0);
                     c.argc = c.argv.length;
+                    if (c.cmd.fullName.equals("evalsha") && RaftScripts.is(c.argv[0], "eval")) c.cmd = engine.commands.lookup(c.argv[0]);
                 }
-                // WATCH was checked when the EXEC was proposed; every member runs it alike.
-                c.dirtyCas = false;
                 pipeline.call(c);
                 pipeline.propagate();
                 pipeline.unpark(c);
-                return;
+            } else if (watchesHold) {
+                Client a = applier();
+                a.db = engine.db(e.db());
+                if (commands.size() == 1 && !e.atomic()) {
+                    run(a, commands.get(0));
+                } else {
+                    run(a, MULTI);
+                    for (byte[][] argv : commands) run(a, argv);
+                    run(a, EXEC);
+                }
             }
-            Client a = applier();
-            a.db = engine.db(e.db());
-            List<byte[][]> commands = e.commands();
-            if (commands.size() == 1 && !e.atomic()) {
-                run(a, commands.get(0));
-            } else {
-                run(a, MULTI);
-                for (byte[][] argv : commands) run(a, argv);
-                run(a, EXEC);
-            }
+            if (watchesHold) scripts.applied(commands);
         } finally {
             engine.pinTime(-1);
         }

@@ -36,6 +36,7 @@ final class RaftApply {
     /** How long a client waits for an undecided write before it is told the outcome is unknown. */
     static final long UNDECIDED_MAX_MS = 30_000;
     private long nextSeq;
+    private RaftBlocking blocking;
     /** The obeyed client entries of other members (and of disconnected clients) run as. */
     private Client applier;
 
@@ -59,16 +60,27 @@ final class RaftApply {
 
     /** Remembers a parked client; returns the sequence its entry carries. */
     long park(Client c) {
-        long seq = ++nextSeq;
-        proposed.put(seq, c);
+        long seq = register(c);
         pipeline.park(c);
         return seq;
+    }
+
+    /** Remembers a client (parked, or blocked on keys) whose entry is proposed; returns the entry's sequence. */
+    long register(Client c) {
+        long seq = ++nextSeq;
+        proposed.put(seq, c);
+        return seq;
+    }
+
+    void setBlocking(RaftBlocking blocking) {
+        this.blocking = blocking;
     }
 
     /** The proposal failed (not committed here): the client gets the error if it still waits. */
     void fail(long seq, String error) {
         Client c = proposed.remove(seq);
         if (c == null || !c.blocked) return;
+        blocking.forget(c);
         if (c.multi) engine.discardTransaction(c);
         c.writer().error(error);
         pipeline.unpark(c);
@@ -130,7 +142,9 @@ final class RaftApply {
             // Every member decides alike whether the EXEC's WATCHed keys changed since its client saw them.
             boolean watchesHold = watchVersions.unchanged(engine, e.watches());
             List<byte[][]> commands = e.commands();
-            if (c != null && c.blocked) {
+            if (c != null && blocking.isWaiting(c)) {
+                blocking.serve(c, commands.get(0));
+            } else if (c != null && c.blocked) {
                 if (c.multi) {
                     // The entry's versions decide, not this member's own watch flags (which the other members lack).
                     engine.unwatchAll(c);
@@ -140,9 +154,12 @@ final class RaftApply {
                     c.argc = c.argv.length;
                     if (c.cmd.fullName.equals("evalsha") && RaftScripts.is(c.argv[0], "eval")) c.cmd = engine.commands.lookup(c.argv[0]);
                 }
+                Object parked = c.blockingState;
                 pipeline.call(c);
                 pipeline.propagate();
-                pipeline.unpark(c);
+                // A blocking command that found nothing: its client waits on its keys here.
+                if (c.blockingState != parked) blocking.blocked(c, commands.get(0));
+                else pipeline.unpark(c);
             } else if (watchesHold) {
                 Client a = applier();
                 a.db = engine.db(e.db());
@@ -185,6 +202,8 @@ final class RaftApply {
             applier.obeyed = true;
             applier.authenticated = true;
             applier.aclUser = null;
+            // A blocking command answers as on a timeout: only the member whose client sent it waits.
+            applier.denyBlocking = true;
         }
         return applier;
     }

@@ -25,9 +25,6 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
  * this leader has applied everything committed before the read arrived.
  */
 final class RaftDispatch {
-    /** Commands that would block the applying client of every member (served later by a write of another). */
-    private static final Set<String> BLOCKING = Set.of("blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin",
-            "bzpopmax", "bzmpop");
     /** Not flagged write, but they write through the script they run: each is a write unit of its own. */
     private static final Set<String> SCRIPTS = Set.of("eval", "evalsha", "fcall");
     /**
@@ -95,10 +92,6 @@ final class RaftDispatch {
             pipeline.call(c); // a WATCHed key changed here already: the EXEC aborts and writes nothing
             return;
         }
-        if (!exec && BLOCKING.contains(c.cmd.fullName)) {
-            c.writer().error("ERR blocking commands are not served by a raft group yet; use the non-blocking form");
-            return;
-        }
         List<byte[][]> commands = new ArrayList<>();
         if (exec) {
             for (byte[][] argv : c.multiQueue) commands.add(apply.scripts().evalshaAsEval(argv));
@@ -110,7 +103,20 @@ final class RaftDispatch {
         // The versions of the WATCHed keys as this client saw them: unchanged since WATCH, as the check above says.
         if (exec && !c.watchedKeys.isEmpty()) entry = entry.watching(apply.watchVersions().of(c.watchedKeys));
         long seq = apply.park(c);
-        entry = entry.withSeq(seq);
+        propose(entry.withSeq(seq), seq);
+    }
+
+    /**
+     * A key of c's blocking command may serve it now (a write applied here made it ready): its
+     * command is proposed again, and pops, or finds nothing and waits on, when that entry applies.
+     */
+    void proposeServe(Client c, byte[][] argv) {
+        long seq = apply.register(c);
+        propose(LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(), ThreadLocalRandom.current().nextLong(), false,
+                List.<byte[][]>of(argv)), seq);
+    }
+
+    private void propose(LogEntry entry, long seq) {
         module.node().propose(entry).whenComplete((reply, error) -> {
             String failure = failure(reply, error);
             if (failure == null) return;
@@ -156,8 +162,10 @@ final class RaftDispatch {
             module.mainLoopExecute(() -> {
                 if (!c.blocked) return;
                 if (failure == null) {
+                    Object parked = c.blockingState;
                     pipeline.call(c);
                     pipeline.propagate();
+                    if (c.blockingState != parked) return; // XREAD BLOCK found nothing: it waits on its keys
                 } else {
                     if (c.multi) engine.discardTransaction(c);
                     c.writer().error(failure);

@@ -73,6 +73,103 @@ class RaftCommandSemanticsTest {
         }
     }
 
+    /* ---------------- blocking commands ---------------- */
+
+    private static int blockedClients(int port) {
+        try (Jedis j = new Jedis("127.0.0.1", port, 10_000)) {
+            for (String line : j.info("clients").split("\r\n")) {
+                if (line.startsWith("blocked_clients:")) return Integer.parseInt(line.substring("blocked_clients:".length()));
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * One client sends a blocking command and waits; once the server counts it blocked, another
+     * runs the feed; the blocked client's reply, raw. The same on the group's leader and on redis-server.
+     */
+    private String blockedReply(int port, String[] block, String[]... feed) {
+        try (RespClient waiter = new RespClient("127.0.0.1", port); RespClient feeder = new RespClient("127.0.0.1", port)) {
+            int before = blockedClients(port);
+            waiter.send(block);
+            await().atMost(ELECTION).until(() -> blockedClients(port) > before);
+            for (String[] cmd : feed) feeder.call(cmd);
+            return new String(waiter.read().raw(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void assertSameBlockedReply(String[] block, String[]... feed) {
+        String real = blockedReply(redis.port(), block, feed);
+        String magpie = blockedReply(leader().port, block, feed);
+        assertThat(magpie).as(String.join(" ", block)).isEqualTo(real);
+    }
+
+    @Test
+    void blockingPopsAreServedByAWriteOfAnotherClientWithRedisRepliesAndEveryMemberPopsAlike() {
+        assertSameBlockedReply(new String[] {"BLPOP", "bl-a", "bl-b", "0"}, new String[] {"RPUSH", "bl-b", "x", "y"});
+        assertSameBlockedReply(new String[] {"BRPOP", "bl-c", "0"}, new String[] {"RPUSH", "bl-c", "x", "y"});
+        assertSameBlockedReply(new String[] {"BLMOVE", "bl-src", "bl-dst", "LEFT", "RIGHT", "0"}, new String[] {"RPUSH", "bl-src", "m"});
+        assertSameBlockedReply(new String[] {"BRPOPLPUSH", "bl-src2", "bl-dst", "0"}, new String[] {"RPUSH", "bl-src2", "n"});
+        assertSameBlockedReply(new String[] {"BLMPOP", "0", "2", "bl-m1", "bl-m2", "RIGHT", "COUNT", "2"},
+                new String[] {"RPUSH", "bl-m2", "a", "b", "c"});
+        assertSameBlockedReply(new String[] {"BZPOPMIN", "bz", "0"}, new String[] {"ZADD", "bz", "2", "b", "1", "a"});
+        assertSameBlockedReply(new String[] {"BZPOPMAX", "bz2", "0"}, new String[] {"ZADD", "bz2", "2", "b", "1", "a"});
+        assertSameBlockedReply(new String[] {"BZMPOP", "0", "1", "bz3", "MIN", "COUNT", "5"}, new String[] {"ZADD", "bz3", "2", "b", "1", "a"});
+        assertSameReplies(new String[] {"XGROUP", "CREATE", "bs", "g", "$", "MKSTREAM"});
+        assertSameBlockedReply(new String[] {"XREADGROUP", "GROUP", "g", "c1", "BLOCK", "0", "STREAMS", "bs", ">"},
+                new String[] {"XADD", "bs", "1-1", "f", "v"});
+        // An explicit ID, not $: a leader resolves $ when the read's ReadIndex round returns, after the feed may have applied.
+        assertSameBlockedReply(new String[] {"XREAD", "BLOCK", "0", "STREAMS", "bs", "1-1"}, new String[] {"XADD", "bs", "2-1", "f", "w"});
+        assertSameReplies(new String[] {"LRANGE", "bl-b", "0", "-1"}, new String[] {"LRANGE", "bl-c", "0", "-1"},
+                new String[] {"LRANGE", "bl-dst", "0", "-1"}, new String[] {"LRANGE", "bl-m2", "0", "-1"},
+                new String[] {"ZRANGE", "bz", "0", "-1"}, new String[] {"XPENDING", "bs", "g"});
+        awaitSameKeyspaceOnEveryMember();
+    }
+
+    @Test
+    void blockingPopsTimeOutAsRedisAndAFollowerSendsThemToTheLeader() {
+        for (String[] cmd : new String[][] {{"BLPOP", "bl-none", "0.2"}, {"BLMOVE", "bl-none", "x", "LEFT", "LEFT", "0.2"},
+            {"BZPOPMIN", "bl-none", "0.2"}, {"XREAD", "BLOCK", "200", "STREAMS", "bl-none-s", "$"}}) {
+            try (RespClient m = new RespClient(leader().port); RespClient r = redis.client()) {
+                assertThat(new String(m.call(cmd).raw(), StandardCharsets.UTF_8)).as(String.join(" ", cmd))
+                        .isEqualTo(new String(r.call(cmd).raw(), StandardCharsets.UTF_8));
+            }
+        }
+        RaftGroup.Member leader = leader();
+        RaftGroup.Member follower = group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+        try (RespClient f = new RespClient(follower.port)) {
+            assertThat(f.call("BLPOP", "bl-none", "0").value().toString()).matches("\\(error\\) MOVED \\d+ 127\\.0\\.0\\.1:" + leader.port);
+        }
+    }
+
+    @Test
+    void manyClientsBlockedOnOneListEachGetOneElementAndEveryMemberHoldsTheRest() throws Exception {
+        int port = leader().port;
+        int waiters = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(waiters);
+        List<Future<String>> popped = new ArrayList<>();
+        int before = blockedClients(port);
+        for (int i = 0; i < waiters; i++) {
+            popped.add(pool.submit(() -> {
+                try (Jedis j = new Jedis("127.0.0.1", port, 60_000)) {
+                    return j.blpop(0, "bl-many").get(1);
+                }
+            }));
+        }
+        await().atMost(ELECTION).until(() -> blockedClients(port) >= before + waiters);
+        try (Jedis j = new Jedis("127.0.0.1", port, 10_000)) {
+            j.rpush("bl-many", "e1", "e2", "e3", "e4", "e5", "e6");
+        }
+        List<String> got = new ArrayList<>();
+        for (Future<String> f : popped) got.add(f.get(2, TimeUnit.MINUTES));
+        pool.shutdown();
+        assertThat(got).containsExactlyInAnyOrder("e1", "e2", "e3", "e4");
+        try (Jedis j = new Jedis("127.0.0.1", port, 10_000)) {
+            assertThat(j.lrange("bl-many", 0, -1)).containsExactly("e5", "e6");
+        }
+        awaitSameKeyspaceOnEveryMember();
+    }
+
     /* ---------------- WATCH ---------------- */
 
     @Test

@@ -125,6 +125,10 @@ final class RaftApply {
         switch (e.type()) {
             case LogEntry.ADDRESS -> module.clientAddresses.put(e.member(), e.clientAddress());
             case LogEntry.EXPIRE -> expire(e);
+            case LogEntry.EVICT -> {
+                RaftEviction.apply(engine, e);
+                pipeline.propagate();
+            }
             case LogEntry.WRITE -> write(e);
             default -> { }
         }

@@ -118,6 +118,8 @@ public final class RaftModule implements ServerModule {
         blocking = new RaftBlocking(engine, pipeline, dispatch);
         apply.setBlocking(blocking);
         engine.blocking.setGate(blocking);
+        // Followers never evict; the leader proposes what it evicts (EVICT entries).
+        engine.eviction().setEvictor(new RaftEviction(this, engine));
         pipeline.setTopologyGuard(dispatch::check);
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);

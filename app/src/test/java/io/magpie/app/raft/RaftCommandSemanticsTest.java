@@ -170,6 +170,65 @@ class RaftCommandSemanticsTest {
         awaitSameKeyspaceOnEveryMember();
     }
 
+    /* ---------------- eviction ---------------- */
+
+    private static long infoField(RaftGroup.Member m, String section, String field) {
+        try (Jedis j = m.jedis()) {
+            for (String line : j.info(section).split("\r\n")) {
+                if (line.startsWith(field + ":")) return Long.parseLong(line.substring(field.length() + 1));
+            }
+        }
+        throw new IllegalStateException("no " + field + " in INFO " + section);
+    }
+
+    @Test
+    void overMaxmemoryOnlyTheLeaderEvictsThroughTheLogAndTheMembersKeepTheSameKeys() {
+        RaftGroup.Member leader = leader();
+        long limit = infoField(leader, "memory", "used_memory") + 2 * 1024 * 1024;
+        List<Long> evictedBefore = new ArrayList<>();
+        for (RaftGroup.Member m : group.members()) {
+            evictedBefore.add(infoField(m, "stats", "evicted_keys"));
+            try (Jedis j = m.jedis()) {
+                // maxmemory is each member's own setting (CONFIG SET is not logged): every one is over the limit.
+                j.configSet("maxmemory-policy", "allkeys-random");
+                j.configSet("maxmemory", String.valueOf(limit));
+            }
+        }
+        try {
+            String value = "v".repeat(1000);
+            for (int batch = 0; batch < 10; batch++) {
+                int b = batch;
+                // A batch is sent again if an election (a loaded machine) interrupts it: SETs repeat harmlessly.
+                await().atMost(ELECTION).ignoreExceptions().untilAsserted(() -> {
+                    try (Jedis j = leader().jedis()) {
+                        var p = j.pipelined();
+                        for (int i = 0; i < 500; i++) p.set("evict:" + b + ":" + i, value);
+                        p.syncAndReturnAll().forEach(r -> assertThat(r).isEqualTo("OK"));
+                    }
+                });
+            }
+            try (Jedis j = leader().jedis()) {
+                assertThat(j.dbSize()).isLessThan(5000);
+            }
+        } finally {
+            for (RaftGroup.Member m : group.members()) {
+                try (Jedis j = m.jedis()) {
+                    j.configSet("maxmemory", "0");
+                }
+            }
+        }
+        awaitSameKeyspaceOnEveryMember();
+        // Each member evicted exactly the keys of the leader's EVICT entries, no more of its own.
+        await().atMost(ELECTION).untilAsserted(() -> {
+            List<Long> evicted = new ArrayList<>();
+            for (int i = 0; i < group.members().size(); i++) {
+                evicted.add(infoField(group.members().get(i), "stats", "evicted_keys") - evictedBefore.get(i));
+            }
+            assertThat(evicted.stream().distinct()).as(evicted.toString()).hasSize(1);
+            assertThat(evicted.get(0)).as("keys evicted").isPositive();
+        });
+    }
+
     /* ---------------- WATCH ---------------- */
 
     @Test

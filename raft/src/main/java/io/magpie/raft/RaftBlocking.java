@@ -68,7 +68,8 @@ final class RaftBlocking implements Blocking.Gate {
     public boolean serveElsewhere(Client c) {
         if (c.cmd == null || !c.cmd.write) return false; // XREAD: a read, served here
         if (!isWaiting(c)) return false;
-        if (inFlight.add(c)) dispatch.proposeServe(c, waiting.get(c).argv());
+        // A member that no longer leads serves nobody: its cron unblocks the client.
+        if (dispatch.leading() && inFlight.add(c)) dispatch.proposeServe(c, waiting.get(c).argv());
         return true;
     }
 

@@ -54,6 +54,11 @@ final class RaftDispatch {
         return refusal.startsWith("MOVED") ? "MOVED " + slot + refusal.substring("MOVED".length()) : refusal;
     }
 
+    /** This member is the leader, ready to serve. */
+    boolean leading() {
+        return notServingHere() == null;
+    }
+
     /**
      * Null when this member serves now (a ready leader); "" when it forwards to the leader;
      * "MOVED host:port" (the slot to be put in) for a follower; else the error.

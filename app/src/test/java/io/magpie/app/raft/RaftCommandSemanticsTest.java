@@ -170,6 +170,23 @@ class RaftCommandSemanticsTest {
         awaitSameKeyspaceOnEveryMember();
     }
 
+    @Test
+    void aClientWaitingOnTheLeaderIsUnblockedWhenItStopsLeadingAsAMasterTurnedReplica() {
+        RaftGroup.Member leader = leader();
+        RaftGroup.Member next = group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+        try (RespClient waiter = new RespClient("127.0.0.1", leader.port); Jedis other = leader.jedis()) {
+            int before = blockedClients(leader.port);
+            waiter.send("BLPOP", "bl-leader-change", "0");
+            await().atMost(ELECTION).until(() -> blockedClients(leader.port) > before);
+            // Acknowledged after the BLPOP's entry applied (one leader applies its proposals in order): the client waits on its key.
+            assertThat(other.set("bl-after", "1")).isEqualTo("OK");
+            other.sendCommand(() -> "RAFT".getBytes(StandardCharsets.US_ASCII), "TRANSFER-LEADER", next.id);
+            assertThat(new String(waiter.read().raw(), StandardCharsets.UTF_8))
+                    .isEqualTo("-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n");
+        }
+        await().atMost(ELECTION).until(() -> leader() == next);
+    }
+
     /* ---------------- eviction ---------------- */
 
     private static long infoField(RaftGroup.Member m, String section, String field) {

@@ -84,7 +84,7 @@ public final class Blocking {
         /** A key of c's may serve it: true when the mode takes it (the waiter is not tried). */
         boolean serveElsewhere(Client c);
 
-        /** c's deadline passed: true to keep it blocked a while longer (its serving is under way). */
+        /** c's deadline passed or CLIENT UNBLOCK names it: true to keep it blocked (its serving is under way). */
         boolean holdTimeout(Client c);
     }
 
@@ -138,6 +138,7 @@ public final class Blocking {
     /** CLIENT UNBLOCK: time the client out now (TIMEOUT) or fail it with an error. */
     public boolean unblockByRequest(Client c, boolean withError) {
         if (!(c.blockingState instanceof State s)) return false;
+        if (gate != null && gate.holdTimeout(c)) return false;
         if (withError) c.addReplyError("UNBLOCKED client unblocked via CLIENT UNBLOCK");
         else s.waiter.timeout(c);
         unblock(c);

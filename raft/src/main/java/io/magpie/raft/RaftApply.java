@@ -72,6 +72,11 @@ final class RaftApply {
         return seq;
     }
 
+    /** Whether c waits for an entry of its own to apply (proposed, not applied nor failed yet). */
+    boolean awaitsEntry(Client c) {
+        return proposed.containsValue(c);
+    }
+
     void setBlocking(RaftBlocking blocking) {
         this.blocking = blocking;
     }

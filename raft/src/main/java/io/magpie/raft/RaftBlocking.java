@@ -33,14 +33,16 @@ final class RaftBlocking implements Blocking.Gate {
     private final Engine engine;
     private final CommandPipeline pipeline;
     private final RaftDispatch dispatch;
+    private final RaftApply apply;
     private final Map<Client, Waiting> waiting = new LinkedHashMap<>();
     /** Clients whose serving entry is proposed and not applied yet. */
     private final Set<Client> inFlight = new HashSet<>();
 
-    RaftBlocking(Engine engine, CommandPipeline pipeline, RaftDispatch dispatch) {
+    RaftBlocking(Engine engine, CommandPipeline pipeline, RaftDispatch dispatch, RaftApply apply) {
         this.engine = engine;
         this.pipeline = pipeline;
         this.dispatch = dispatch;
+        this.apply = apply;
     }
 
     /** This member's client applied its blocking command and blocked on its keys. */
@@ -73,9 +75,14 @@ final class RaftBlocking implements Blocking.Gate {
         return true;
     }
 
+    /**
+     * A client whose entry is proposed and not applied (a write, or a pop that serves a waiter)
+     * neither times out nor yields to CLIENT UNBLOCK: the entry will apply on every member
+     * whatever this one does, and its effect (a popped element) must reach the client.
+     */
     @Override
     public boolean holdTimeout(Client c) {
-        return inFlight.contains(c) && isWaiting(c);
+        return apply.awaitsEntry(c);
     }
 
     /**

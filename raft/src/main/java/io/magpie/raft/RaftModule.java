@@ -115,7 +115,7 @@ public final class RaftModule implements ServerModule {
         engine.expireOnlyWhilePinned = true;
         apply = new RaftApply(this, engine, pipeline);
         dispatch = new RaftDispatch(this, engine, apply);
-        blocking = new RaftBlocking(engine, pipeline, dispatch);
+        blocking = new RaftBlocking(engine, pipeline, dispatch, apply);
         apply.setBlocking(blocking);
         engine.blocking.setGate(blocking);
         // Followers never evict; the leader proposes what it evicts (EVICT entries).

@@ -98,6 +98,22 @@ class RaftCommandSemanticsTest {
         }
     }
 
+    /** A client waits in a blocking command and another CLIENT UNBLOCKs it: that reply, then the waiter's, raw. */
+    private String unblockedReply(int port, String[] block, String[] unblock) {
+        try (RespClient waiter = new RespClient("127.0.0.1", port); RespClient other = new RespClient("127.0.0.1", port)) {
+            String id = String.valueOf(waiter.call("CLIENT", "ID").value());
+            int before = blockedClients(port);
+            waiter.send(block);
+            await().atMost(ELECTION).until(() -> blockedClients(port) > before);
+            String[] cmd = unblock.clone();
+            cmd[2] = id;
+            // On the leader the client is parked until its BLPOP's entry applies: CLIENT UNBLOCK answers 0 until then.
+            String[] answer = new String[1];
+            await().atMost(ELECTION).until(() -> (answer[0] = new String(other.call(cmd).raw(), StandardCharsets.UTF_8)).equals(":1\r\n"));
+            return answer[0] + new String(waiter.read().raw(), StandardCharsets.UTF_8);
+        }
+    }
+
     private void assertSameBlockedReply(String[] block, String[]... feed) {
         String real = blockedReply(redis.port(), block, feed);
         String magpie = blockedReply(leader().port, block, feed);
@@ -134,6 +150,11 @@ class RaftCommandSemanticsTest {
                 assertThat(new String(m.call(cmd).raw(), StandardCharsets.UTF_8)).as(String.join(" ", cmd))
                         .isEqualTo(new String(r.call(cmd).raw(), StandardCharsets.UTF_8));
             }
+        }
+        for (String reason : new String[] {"TIMEOUT", "ERROR"}) {
+            String[] block = {"BLPOP", "bl-unblocked", "0"};
+            String[] unblock = {"CLIENT", "UNBLOCK", "<id>", reason};
+            assertThat(unblockedReply(leader().port, block, unblock)).isEqualTo(unblockedReply(redis.port(), block, unblock));
         }
         RaftGroup.Member leader = leader();
         RaftGroup.Member follower = group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();

@@ -48,6 +48,19 @@ class RaftCommandSemanticsTest {
         return group.awaitLeader(ELECTION);
     }
 
+    /** RAFT TRANSFER-LEADER to target, asked again of whoever leads until target does (an election on a loaded machine may intervene). */
+    private void transferLeadership(RaftGroup.Member target) {
+        await().atMost(ELECTION).pollInterval(Duration.ofSeconds(1)).ignoreExceptions().until(() -> {
+            RaftGroup.Member current = leader();
+            if (current != target) {
+                try (Jedis j = current.jedis()) {
+                    j.sendCommand(() -> "RAFT".getBytes(StandardCharsets.US_ASCII), "TRANSFER-LEADER", target.id);
+                }
+            }
+            return leader() == target;
+        });
+    }
+
     /** DEBUG DIGEST of every member, awaited equal to the leader's once the followers applied what it did. */
     private void awaitSameKeyspaceOnEveryMember() {
         await().atMost(ELECTION).untilAsserted(() -> {
@@ -201,11 +214,10 @@ class RaftCommandSemanticsTest {
             await().atMost(ELECTION).until(() -> blockedClients(leader.port) > before);
             // Acknowledged after the BLPOP's entry applied (one leader applies its proposals in order): the client waits on its key.
             assertThat(other.set("bl-after", "1")).isEqualTo("OK");
-            other.sendCommand(() -> "RAFT".getBytes(StandardCharsets.US_ASCII), "TRANSFER-LEADER", next.id);
+            transferLeadership(next);
             assertThat(new String(waiter.read().raw(), StandardCharsets.UTF_8))
                     .isEqualTo("-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n");
         }
-        await().atMost(ELECTION).until(() -> leader() == next);
     }
 
     /* ---------------- eviction ---------------- */
@@ -333,15 +345,31 @@ class RaftCommandSemanticsTest {
             }
         }
         RaftGroup.Member next = group.members().stream().filter(m -> m != first).findFirst().orElseThrow();
-        try (Jedis j = first.jedis()) {
-            j.sendCommand(() -> "RAFT".getBytes(StandardCharsets.US_ASCII), "TRANSFER-LEADER", next.id);
-        }
-        await().atMost(ELECTION).until(() -> leader() == next);
+        transferLeadership(next);
         try (Jedis j = next.jedis()) {
             assertThat(j.evalsha(sha, List.of("by-sha"), List.of("2"))).isEqualTo(7L);
             Transaction tx = j.multi();
             tx.evalsha(sha, List.of("by-sha"), List.of("3"));
             assertThat(tx.exec()).containsExactly(10L);
+        }
+        String library = "#!lua name=semlib\nredis.register_function('semincr', function(keys, args) return redis.call('incr', keys[1]) end)";
+        try (Jedis j = next.jedis()) {
+            assertThat(j.functionLoad(library)).isEqualTo("semlib");
+        }
+        for (RaftGroup.Member m : group.members()) {
+            try (Jedis j = m.jedis()) {
+                await().atMost(ELECTION).until(() -> j.functionList().size() == 1);
+            }
+        }
+        transferLeadership(first);
+        try (Jedis j = first.jedis()) {
+            assertThat(j.fcall("semincr", List.of("by-function"), List.of())).isEqualTo(1L);
+            assertThat(j.functionDelete("semlib")).isEqualTo("OK");
+        }
+        for (RaftGroup.Member m : group.members()) {
+            try (Jedis j = m.jedis()) {
+                await().atMost(ELECTION).until(() -> j.functionList().isEmpty());
+            }
         }
         awaitSameKeyspaceOnEveryMember();
         assertSameReplies(new String[] {"SCRIPT", "LOAD", "return 'x'"}, new String[] {"SCRIPT", "FLUSH"},

@@ -93,8 +93,10 @@ final class RaftDispatch {
     void write(Client c, CommandPipeline pipeline) {
         if (refuseOrForward(c, pipeline)) return;
         boolean exec = c.multi;
-        if (exec && (c.dirtyCas || engine.anyWatchedKeyExpired(c))) {
-            pipeline.call(c); // a WATCHed key changed here already: the EXEC aborts and writes nothing
+        if (exec && (c.dirtyExec || c.dirtyCas || engine.anyWatchedKeyExpired(c))) {
+            // A queued command was refused, or a WATCHed key changed here already: the EXEC
+            // aborts and writes nothing (logged, the other members would run the queue).
+            pipeline.call(c);
             return;
         }
         List<byte[][]> commands = new ArrayList<>();

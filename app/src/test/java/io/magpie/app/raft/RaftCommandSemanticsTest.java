@@ -321,9 +321,10 @@ class RaftCommandSemanticsTest {
     }
 
     @Test
-    void anExecWhoseWatchedKeyChangedAnswersNilAsRedis() {
+    void anExecWhoseWatchedKeyChangedAnswersNilAndOneWithARefusedCommandExecabortAsRedisOnEveryMember() {
         String[][] script = {{"SET", "w1", "a"}, {"WATCH", "w1"}, {"SET", "w1", "b"}, {"MULTI"}, {"SET", "w1", "c"}, {"EXEC"},
-            {"GET", "w1"}, {"WATCH", "w1"}, {"MULTI"}, {"INCR", "w1-n"}, {"EXEC"}, {"GET", "w1-n"}};
+            {"GET", "w1"}, {"WATCH", "w1"}, {"MULTI"}, {"INCR", "w1-n"}, {"EXEC"}, {"GET", "w1-n"},
+            {"MULTI"}, {"SET", "w1-aborted", "1"}, {"NOSUCHCOMMAND"}, {"EXEC"}, {"EXISTS", "w1-aborted"}};
         assertSameReplies(script);
         awaitSameKeyspaceOnEveryMember();
     }

@@ -69,7 +69,29 @@ public final class Blocking {
      * Scripts will deny blocking the same way.
      */
     public static boolean mayBlock(Client c) {
+        if (c.denyBlocking) {
+            c.blockDenied = true;
+            return false;
+        }
         return !c.inExec;
+    }
+
+    /**
+     * A mode that serves blocked clients its own way: a Raft leader serves a pop through its
+     * log (the pop is an entry every member applies), not by popping here.
+     */
+    public interface Gate {
+        /** A key of c's may serve it: true when the mode takes it (the waiter is not tried). */
+        boolean serveElsewhere(Client c);
+
+        /** c's deadline passed or CLIENT UNBLOCK names it: true to keep it blocked (its serving is under way). */
+        boolean holdTimeout(Client c);
+    }
+
+    private Gate gate;
+
+    public void setGate(Gate g) {
+        this.gate = g;
     }
 
     /** Number of clients blocked on keys (INFO blocked_clients). */
@@ -116,6 +138,7 @@ public final class Blocking {
     /** CLIENT UNBLOCK: time the client out now (TIMEOUT) or fail it with an error. */
     public boolean unblockByRequest(Client c, boolean withError) {
         if (!(c.blockingState instanceof State s)) return false;
+        if (gate != null && gate.holdTimeout(c)) return false;
         if (withError) c.addReplyError("UNBLOCKED client unblocked via CLIENT UNBLOCK");
         else s.waiter.timeout(c);
         unblock(c);
@@ -151,6 +174,7 @@ public final class Blocking {
                 for (Client c : new ArrayList<>(q)) {
                     if (!(c.blockingState instanceof State s)) continue;
                     if (s.timeoutAt != 0 && s.timeoutAt < engine.now()) continue; // cron times it out
+                    if (gate != null && gate.serveElsewhere(c)) continue;
                     long start = engine.clock().nanos();
                     boolean served = engine.runAsCurrent(c, () -> s.waiter.tryServe(c, db, dk.key().bytes));
                     engine.writes.flush();
@@ -170,7 +194,7 @@ public final class Blocking {
         if (blocked.isEmpty()) return;
         for (Iterator<Client> it = new ArrayList<>(blocked).iterator(); it.hasNext(); ) {
             Client c = it.next();
-            if (c.blockingState instanceof State s && s.timeoutAt != 0 && s.timeoutAt <= now) {
+            if (c.blockingState instanceof State s && s.timeoutAt != 0 && s.timeoutAt <= now && (gate == null || !gate.holdTimeout(c))) {
                 s.waiter.timeout(c);
                 unblock(c);
             }

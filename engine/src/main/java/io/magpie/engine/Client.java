@@ -33,6 +33,11 @@ public class Client {
      * lasts one command, or the whole of a MULTI (the pipeline clears it).
      */
     public boolean asking;
+    /**
+     * Blocking commands answer as on a timeout instead of blocking (Redis's CLIENT_DENY_BLOCKING):
+     * a Raft apply runs them so. blockDenied tells that one would have blocked.
+     */
+    public boolean denyBlocking, blockDenied;
     /** CLIENT REPLY: ON, OFF, or SKIP (the next reply only). */
     public enum ReplyMode { ON, OFF, SKIP, SKIP_NEXT }
     public ReplyMode replyMode = ReplyMode.ON;

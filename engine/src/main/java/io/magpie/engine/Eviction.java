@@ -27,6 +27,28 @@ public final class Eviction {
     /** performEvictions' results. */
     public enum Result { OK, RUNNING, FAIL }
 
+    /**
+     * Where the keys eviction chooses go when a mode deletes them its own way: a Raft group's
+     * leader proposes their deletion through the log, and its followers never evict on their own,
+     * as a Redis replica leaves eviction to its master.
+     */
+    public interface Evictor {
+        /** Whether this node may choose keys now (a Raft leader whose last batch has applied). */
+        boolean mayEvict();
+
+        /** One key chosen, of about this many bytes; false when it was chosen already. */
+        boolean evict(Database db, byte[] key, long bytes);
+
+        /** The keys chosen since mayEvict: have them deleted. */
+        void chosen();
+    }
+
+    private Evictor evictor;
+
+    public void setEvictor(Evictor e) {
+        this.evictor = e;
+    }
+
     private final Engine engine;
     /** Candidates sorted by ascending idle score (best to evict last); keys null when unused. */
     private final byte[][] poolKeys = new byte[EVPOOL_SIZE][];
@@ -123,6 +145,20 @@ public final class Eviction {
         if (toFree == 0) return Result.OK;
         MaxmemoryPolicy policy = engine.config.maxmemoryPolicy.value();
         if (policy == MaxmemoryPolicy.NOEVICTION) return Result.FAIL;
+        if (evictor != null) {
+            // Until the keys chosen are deleted (their entry applied), commands go on as while Redis's eviction runs.
+            if (!evictor.mayEvict()) return Result.RUNNING;
+            try {
+                return chooseKeys(policy, toFree);
+            } finally {
+                evictor.chosen();
+            }
+        }
+        return chooseKeys(policy, toFree);
+    }
+
+    /** performEvictions' loop: the best key by the policy, evicted (or handed to the evictor) until enough is freed. */
+    private Result chooseKeys(MaxmemoryPolicy policy, long toFree) {
         long timeLimitNanos = timeLimitMicros() * 1000L;
         long start = engine.clock().nanos();
         long freed = 0;
@@ -144,10 +180,17 @@ public final class Eviction {
                 bestKey = bestFromPool(policy);
                 bestDb = bestKey == null ? null : engine.db(bestDbId);
             }
-            if (bestKey == null) return Result.FAIL;
-            long before = engine.usedMemory();
-            evict(bestDb, bestKey);
-            freed += before - engine.usedMemory();
+            if (bestKey == null) return evictor != null && keysFreed > 0 ? Result.RUNNING : Result.FAIL;
+            if (evictor != null) {
+                Dict.Entry e = bestDb.dict().find(bestKey);
+                if (e != null && evictor.evict(bestDb, bestKey, engine.memory().keyUsage(bestDb, e))) {
+                    freed += engine.memory().keyUsage(bestDb, e);
+                }
+            } else {
+                long before = engine.usedMemory();
+                evict(bestDb, bestKey);
+                freed += before - engine.usedMemory();
+            }
             keysFreed++;
             // Checking the clock is not free: do it every 16 keys, as Redis.
             if (keysFreed % 16 == 0 && engine.clock().nanos() - start > timeLimitNanos) {
@@ -165,7 +208,8 @@ public final class Eviction {
         return Long.MAX_VALUE / 1000;
     }
 
-    private void evict(Database db, byte[] key) {
+    /** Deletes a key as eviction does (evicted_keys, the "evicted" event, a DEL on the write stream). */
+    public void evict(Database db, byte[] key) {
         db.delete(key);
         engine.stats.evictedKeys++;
         db.signalModifiedKey(key);

@@ -15,24 +15,49 @@ import java.util.List;
  * applies it to the same result; origin and seq name the client that proposed it on its node.
  * An ADDRESS tells every replica where a member serves clients (followers answer MOVED with the
  * leader's). An EXPIRE asks every replica to expire these keys if they are due at the entry's
- * time: only the leader's active expiry proposes it.
+ * time: only the leader's active expiry proposes it. An EVICT asks every replica to evict these
+ * keys: only the leader's eviction proposes it, as a Redis replica never evicts on its own.
+ * A WRITE of an EXEC carries the keys its client WATCHed with the version it saw of each: every
+ * member checks them when it applies the entry, so that the same EXEC aborts everywhere or nowhere.
  */
 public record LogEntry(byte type, String origin, long seq, int db, long timeMs, long seed, boolean atomic, List<byte[][]> commands,
-        String member, String clientAddress) {
-    public static final byte WRITE = 1, ADDRESS = 2, EXPIRE = 3;
+        String member, String clientAddress, List<Watched> watches) {
+    public static final byte WRITE = 1, ADDRESS = 2, EXPIRE = 3, EVICT = 4;
+
+    /** A WATCHed key of db and the version of it the client saw (see {@link WatchVersions}). */
+    public record Watched(int db, byte[] key, byte[] version) {}
+
+    public LogEntry {
+        if (watches == null) watches = List.of();
+    }
 
     /** atomic: the commands of a MULTI/EXEC, applied inside MULTI/EXEC even when there is one. */
     public static LogEntry write(String origin, long seq, int db, long timeMs, long seed, boolean atomic, List<byte[][]> commands) {
-        return new LogEntry(WRITE, origin, seq, db, timeMs, seed, atomic, commands, null, null);
+        return new LogEntry(WRITE, origin, seq, db, timeMs, seed, atomic, commands, null, null, null);
+    }
+
+    /** The same entry with the proposal sequence of its parked client. */
+    public LogEntry withSeq(long sequence) {
+        return new LogEntry(type, origin, sequence, db, timeMs, seed, atomic, commands, member, clientAddress, watches);
+    }
+
+    /** The same write, applied only if every watched key still has the version given. */
+    public LogEntry watching(List<Watched> watched) {
+        return new LogEntry(type, origin, seq, db, timeMs, seed, atomic, commands, member, clientAddress, watched);
     }
 
     public static LogEntry address(String member, String clientAddress) {
-        return new LogEntry(ADDRESS, "", 0, 0, 0, 0, false, List.of(), member, clientAddress);
+        return new LogEntry(ADDRESS, "", 0, 0, 0, 0, false, List.of(), member, clientAddress, null);
     }
 
     /** The keys are the one "command" of the entry. */
     public static LogEntry expire(int db, long timeMs, byte[][] keys) {
-        return new LogEntry(EXPIRE, "", 0, db, timeMs, 0, false, List.<byte[][]>of(keys), null, null);
+        return new LogEntry(EXPIRE, "", 0, db, timeMs, 0, false, List.<byte[][]>of(keys), null, null, null);
+    }
+
+    /** The keys are the one "command" of the entry. */
+    public static LogEntry evict(int db, long timeMs, byte[][] keys) {
+        return new LogEntry(EVICT, "", 0, db, timeMs, 0, false, List.<byte[][]>of(keys), null, null, null);
     }
 
     public byte[] encode() {
@@ -51,11 +76,13 @@ public record LogEntry(byte type, String origin, long seq, int db, long timeMs, 
                 out.writeLong(seed);
                 out.writeBoolean(atomic);
                 out.writeInt(commands.size());
-                for (byte[][] argv : commands) {
-                    out.writeInt(argv.length);
-                    for (byte[] a : argv) {
-                        out.writeInt(a.length);
-                        out.write(a);
+                for (byte[][] argv : commands) writeArgv(out, argv);
+                // Optional tail (entries written before WATCH was checked at apply have none).
+                if (!watches.isEmpty()) {
+                    out.writeInt(watches.size());
+                    for (Watched w : watches) {
+                        out.writeInt(w.db());
+                        writeArgv(out, new byte[][] {w.key(), w.version()});
                     }
                 }
             }
@@ -66,12 +93,29 @@ public record LogEntry(byte type, String origin, long seq, int db, long timeMs, 
         }
     }
 
+    private static void writeArgv(DataOutputStream out, byte[][] argv) throws IOException {
+        out.writeInt(argv.length);
+        for (byte[] a : argv) {
+            out.writeInt(a.length);
+            out.write(a);
+        }
+    }
+
+    private static byte[][] readArgv(DataInputStream in) throws IOException {
+        byte[][] argv = new byte[in.readInt()][];
+        for (int j = 0; j < argv.length; j++) {
+            argv[j] = new byte[in.readInt()];
+            in.readFully(argv[j]);
+        }
+        return argv;
+    }
+
     public static LogEntry decode(byte[] data) {
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
             byte type = in.readByte();
             if (type == ADDRESS) return address(in.readUTF(), in.readUTF());
-            if (type != WRITE && type != EXPIRE) throw new IllegalArgumentException("unknown raft entry type " + type);
+            if (type != WRITE && type != EXPIRE && type != EVICT) throw new IllegalArgumentException("unknown raft entry type " + type);
             String origin = in.readUTF();
             long seq = in.readLong();
             int db = in.readInt();
@@ -80,15 +124,17 @@ public record LogEntry(byte type, String origin, long seq, int db, long timeMs, 
             boolean atomic = in.readBoolean();
             int n = in.readInt();
             List<byte[][]> commands = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                byte[][] argv = new byte[in.readInt()][];
-                for (int j = 0; j < argv.length; j++) {
-                    argv[j] = new byte[in.readInt()];
-                    in.readFully(argv[j]);
+            for (int i = 0; i < n; i++) commands.add(readArgv(in));
+            List<Watched> watches = new ArrayList<>();
+            if (in.available() > 0) {
+                int w = in.readInt();
+                for (int i = 0; i < w; i++) {
+                    int wdb = in.readInt();
+                    byte[][] kv = readArgv(in);
+                    watches.add(new Watched(wdb, kv[0], kv[1]));
                 }
-                commands.add(argv);
             }
-            return new LogEntry(type, origin, seq, db, time, seed, atomic, commands, null, null);
+            return new LogEntry(type, origin, seq, db, time, seed, atomic, commands, null, null, watches);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

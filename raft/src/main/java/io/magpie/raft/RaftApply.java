@@ -36,27 +36,56 @@ final class RaftApply {
     /** How long a client waits for an undecided write before it is told the outcome is unknown. */
     static final long UNDECIDED_MAX_MS = 30_000;
     private long nextSeq;
+    private RaftBlocking blocking;
     /** The obeyed client entries of other members (and of disconnected clients) run as. */
     private Client applier;
+
+    private final WatchVersions watchVersions = new WatchVersions();
+    private final RaftScripts scripts;
 
     RaftApply(RaftModule module, Engine engine, CommandPipeline pipeline) {
         this.module = module;
         this.engine = engine;
         this.pipeline = pipeline;
+        this.scripts = new RaftScripts(engine.scripting);
+    }
+
+    WatchVersions watchVersions() {
+        return watchVersions;
+    }
+
+    RaftScripts scripts() {
+        return scripts;
     }
 
     /** Remembers a parked client; returns the sequence its entry carries. */
     long park(Client c) {
-        long seq = ++nextSeq;
-        proposed.put(seq, c);
+        long seq = register(c);
         pipeline.park(c);
         return seq;
+    }
+
+    /** Remembers a client (parked, or blocked on keys) whose entry is proposed; returns the entry's sequence. */
+    long register(Client c) {
+        long seq = ++nextSeq;
+        proposed.put(seq, c);
+        return seq;
+    }
+
+    /** Whether c waits for an entry of its own to apply (proposed, not applied nor failed yet). */
+    boolean awaitsEntry(Client c) {
+        return proposed.containsValue(c);
+    }
+
+    void setBlocking(RaftBlocking blocking) {
+        this.blocking = blocking;
     }
 
     /** The proposal failed (not committed here): the client gets the error if it still waits. */
     void fail(long seq, String error) {
         Client c = proposed.remove(seq);
         if (c == null || !c.blocked) return;
+        blocking.forget(c);
         if (c.multi) engine.discardTransaction(c);
         c.writer().error(error);
         pipeline.unpark(c);
@@ -101,6 +130,10 @@ final class RaftApply {
         switch (e.type()) {
             case LogEntry.ADDRESS -> module.clientAddresses.put(e.member(), e.clientAddress());
             case LogEntry.EXPIRE -> expire(e);
+            case LogEntry.EVICT -> {
+                RaftEviction.apply(engine, e);
+                pipeline.propagate();
+            }
             case LogEntry.WRITE -> write(e);
             default -> { }
         }
@@ -115,29 +148,39 @@ final class RaftApply {
                 c = proposed.remove(e.seq());
                 undecided.remove(e.seq());
             }
-            if (c != null && c.blocked) {
-                List<byte[][]> commands = e.commands();
-                if (!c.multi) {
+            // Every member decides alike whether the EXEC's WATCHed keys changed since its client saw them.
+            boolean watchesHold = watchVersions.unchanged(engine, e.watches());
+            List<byte[][]> commands = e.commands();
+            if (c != null && blocking.isWaiting(c)) {
+                blocking.serve(c, commands.get(0));
+            } else if (c != null && c.blocked) {
+                if (c.multi) {
+                    // The entry's versions decide, not this member's own watch flags (which the other members lack).
+                    engine.unwatchAll(c);
+                    c.dirtyCas = !watchesHold;
+                } else {
                     c.argv = commands.get(0);
                     c.argc = c.argv.length;
+                    if (c.cmd.fullName.equals("evalsha") && RaftScripts.is(c.argv[0], "eval")) c.cmd = engine.commands.lookup(c.argv[0]);
                 }
-                // WATCH was checked when the EXEC was proposed; every member runs it alike.
-                c.dirtyCas = false;
+                Object parked = c.blockingState;
                 pipeline.call(c);
                 pipeline.propagate();
-                pipeline.unpark(c);
-                return;
+                // A blocking command that found nothing: its client waits on its keys here.
+                if (c.blockingState != parked) blocking.blocked(c, commands.get(0));
+                else pipeline.unpark(c);
+            } else if (watchesHold) {
+                Client a = applier();
+                a.db = engine.db(e.db());
+                if (commands.size() == 1 && !e.atomic()) {
+                    run(a, commands.get(0));
+                } else {
+                    run(a, MULTI);
+                    for (byte[][] argv : commands) run(a, argv);
+                    run(a, EXEC);
+                }
             }
-            Client a = applier();
-            a.db = engine.db(e.db());
-            List<byte[][]> commands = e.commands();
-            if (commands.size() == 1 && !e.atomic()) {
-                run(a, commands.get(0));
-            } else {
-                run(a, MULTI);
-                for (byte[][] argv : commands) run(a, argv);
-                run(a, EXEC);
-            }
+            if (watchesHold) scripts.applied(commands);
         } finally {
             engine.pinTime(-1);
         }
@@ -168,6 +211,8 @@ final class RaftApply {
             applier.obeyed = true;
             applier.authenticated = true;
             applier.aclUser = null;
+            // A blocking command answers as on a timeout: only the member whose client sent it waits.
+            applier.denyBlocking = true;
         }
         return applier;
     }

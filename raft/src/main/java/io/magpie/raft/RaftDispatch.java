@@ -25,16 +25,13 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
  * this leader has applied everything committed before the read arrived.
  */
 final class RaftDispatch {
-    /** Commands that would block the applying client of every member (served later by a write of another). */
-    private static final Set<String> BLOCKING = Set.of("blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin",
-            "bzpopmax", "bzmpop");
     /** Not flagged write, but they write through the script they run: each is a write unit of its own. */
     private static final Set<String> SCRIPTS = Set.of("eval", "evalsha", "fcall");
     /**
-     * SCRIPT LOAD is not replicated, so a script cached here may be unknown to the other members:
-     * EVALSHA answers NOSCRIPT and clients (Jedis, Redisson, redis-py) fall back to EVAL.
+     * Not flagged write, but they change the script cache, which every member must hold alike
+     * (an EVALSHA after a leader change finds the script): they go through the log too.
      */
-    private static final String NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+    private static final Set<String> SCRIPT_CACHE = Set.of("script|load", "script|flush");
 
     private final RaftModule module;
     private final Engine engine;
@@ -55,6 +52,11 @@ final class RaftDispatch {
         if (refusal.isEmpty()) return null; // a forwarding follower: the paths forward it
         int slot = keys.count() > 0 ? TopologyGuard.slot(c, keys, 0) : 0;
         return refusal.startsWith("MOVED") ? "MOVED " + slot + refusal.substring("MOVED".length()) : refusal;
+    }
+
+    /** This member is the leader, ready to serve. */
+    boolean leading() {
+        return notServingHere() == null;
     }
 
     /**
@@ -91,28 +93,37 @@ final class RaftDispatch {
     void write(Client c, CommandPipeline pipeline) {
         if (refuseOrForward(c, pipeline)) return;
         boolean exec = c.multi;
-        if (exec && c.dirtyCas) {
-            pipeline.call(c); // a WATCHed key changed: the EXEC aborts here and writes nothing
+        if (exec && (c.dirtyExec || c.dirtyCas || engine.anyWatchedKeyExpired(c))) {
+            // A queued command was refused, or a WATCHed key changed here already: the EXEC
+            // aborts and writes nothing (logged, the other members would run the queue).
+            pipeline.call(c);
             return;
         }
-        if (callsEvalsha(c)) {
-            if (exec) engine.discardTransaction(c);
-            c.writer().error(exec ? "EXECABORT Transaction discarded because of: " + NOSCRIPT : NOSCRIPT);
-            return;
-        }
-        if (!exec && BLOCKING.contains(c.cmd.fullName)) {
-            c.writer().error("ERR blocking commands are not served by a raft group yet; use the non-blocking form");
-            return;
-        }
-        List<byte[][]> commands;
+        List<byte[][]> commands = new ArrayList<>();
         if (exec) {
-            commands = new ArrayList<>(c.multiQueue);
+            for (byte[][] argv : c.multiQueue) commands.add(apply.scripts().evalshaAsEval(argv));
         } else {
-            commands = List.<byte[][]>of(Arrays.copyOf(c.argv, c.argc));
+            commands.add(apply.scripts().evalshaAsEval(Arrays.copyOf(c.argv, c.argc)));
         }
+        long now = engine.now();
+        LogEntry entry = LogEntry.write(module.config().id.value(), 0, c.db.id, now, ThreadLocalRandom.current().nextLong(), exec, commands);
+        // The versions of the WATCHed keys as this client saw them: unchanged since WATCH, as the check above says.
+        if (exec && !c.watchedKeys.isEmpty()) entry = entry.watching(apply.watchVersions().of(c.watchedKeys));
         long seq = apply.park(c);
-        LogEntry entry = LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(),
-                ThreadLocalRandom.current().nextLong(), exec, commands);
+        propose(entry.withSeq(seq), seq);
+    }
+
+    /**
+     * A key of c's blocking command may serve it now (a write applied here made it ready): its
+     * command is proposed again, and pops, or finds nothing and waits on, when that entry applies.
+     */
+    void proposeServe(Client c, byte[][] argv) {
+        long seq = apply.register(c);
+        propose(LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(), ThreadLocalRandom.current().nextLong(), false,
+                List.<byte[][]>of(argv)), seq);
+    }
+
+    private void propose(LogEntry entry, long seq) {
         module.node().propose(entry).whenComplete((reply, error) -> {
             String failure = failure(reply, error);
             if (failure == null) return;
@@ -158,8 +169,10 @@ final class RaftDispatch {
             module.mainLoopExecute(() -> {
                 if (!c.blocked) return;
                 if (failure == null) {
+                    Object parked = c.blockingState;
                     pipeline.call(c);
                     pipeline.propagate();
+                    if (c.blockingState != parked) return; // XREAD BLOCK found nothing: it waits on its keys
                 } else {
                     if (c.multi) engine.discardTransaction(c);
                     c.writer().error(failure);
@@ -170,12 +183,6 @@ final class RaftDispatch {
         return true;
     }
 
-    private static boolean callsEvalsha(Client c) {
-        if (!c.multi) return c.cmd.fullName.equals("evalsha");
-        for (RedisCommand q : c.multiCommands) if (q.fullName.equals("evalsha")) return true;
-        return false;
-    }
-
     /** A READONLY connection to a follower reads the follower's own keyspace, as a cluster replica serves it. */
     private boolean staleReadAllowed(Client c, RedisCommand cmd) {
         RaftNode n = module.node();
@@ -183,9 +190,9 @@ final class RaftDispatch {
     }
 
     private static boolean writesThroughScript(Client c, RedisCommand cmd) {
-        if (SCRIPTS.contains(cmd.fullName)) return true;
+        if (SCRIPTS.contains(cmd.fullName) || SCRIPT_CACHE.contains(cmd.fullName)) return true;
         if (!c.multi) return false;
-        for (RedisCommand q : c.multiCommands) if (SCRIPTS.contains(q.fullName)) return true;
+        for (RedisCommand q : c.multiCommands) if (SCRIPTS.contains(q.fullName) || SCRIPT_CACHE.contains(q.fullName)) return true;
         return false;
     }
 

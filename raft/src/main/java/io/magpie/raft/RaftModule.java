@@ -34,6 +34,7 @@ public final class RaftModule implements ServerModule {
     private volatile RaftNode node;
     private RaftApply apply;
     private RaftDispatch dispatch;
+    private RaftBlocking blocking;
     private final LeaderForwarder forwarder = new LeaderForwarder();
     /** Where each member serves clients (ADDRESS entries): a follower's MOVED names the leader's. */
     final Map<String, String> clientAddresses = new HashMap<>();
@@ -115,6 +116,11 @@ public final class RaftModule implements ServerModule {
         engine.expireOnlyWhilePinned = true;
         apply = new RaftApply(this, engine, pipeline);
         dispatch = new RaftDispatch(this, engine, apply);
+        blocking = new RaftBlocking(engine, pipeline, dispatch, apply);
+        apply.setBlocking(blocking);
+        engine.blocking.setGate(blocking);
+        // Followers never evict; the leader proposes what it evicts (EVICT entries).
+        engine.eviction().setEvictor(new RaftEviction(this, engine));
         pipeline.setTopologyGuard(dispatch::check);
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);
@@ -174,6 +180,7 @@ public final class RaftModule implements ServerModule {
     public void cron(long nowMs) {
         if (apply != null) apply.expireUndecided(nowMs);
         RaftNode n = node;
+        if (blocking != null) blocking.cron(n != null && n.isLeader());
         if (n == null || !n.isLeaderReady()) return;
         long term = n.term();
         long snapshot = n.snapshotIndex();

@@ -45,6 +45,23 @@ class LogEntryTest {
     }
 
     @Test
+    void anExecKeepsItsWatchedKeysAndVersionsAndAnEvictEntryItsKeys() {
+        LogEntry e = LogEntry.write("n1", 7, 0, 5, 1, true, List.<byte[][]>of(argv("SET", "k", "v")))
+                .watching(List.of(new LogEntry.Watched(2, argv("k")[0], new byte[] {1, 2, 3}), new LogEntry.Watched(0, new byte[0], new byte[0])));
+        LogEntry back = LogEntry.decode(e.encode());
+        assertThat(back.watches()).hasSize(2);
+        assertThat(back.watches().get(0).db()).isEqualTo(2);
+        assertThat(back.watches().get(0).key()).isEqualTo(argv("k")[0]);
+        assertThat(back.watches().get(0).version()).containsExactly(1, 2, 3);
+        assertThat(back.watches().get(1).key()).isEmpty();
+        assertThat(LogEntry.decode(LogEntry.write("n1", 8, 0, 5, 1, false, List.<byte[][]>of(argv("GET", "k"))).encode()).watches()).isEmpty();
+        LogEntry x = LogEntry.decode(LogEntry.evict(3, 11, argv("a", "b")).encode());
+        assertThat(x.type()).isEqualTo(LogEntry.EVICT);
+        assertThat(x.db()).isEqualTo(3);
+        assertThat(x.commands().get(0)).isDeepEqualTo(argv("a", "b"));
+    }
+
+    @Test
     void raftMembersParseAsIdToAddressAndABadOneIsRefused() {
         assertThat(RaftConfig.parseMembers("n1=127.0.0.1:17001, n2=127.0.0.1:17002"))
                 .containsExactly(java.util.Map.entry("n1", "127.0.0.1:17001"), java.util.Map.entry("n2", "127.0.0.1:17002"));

@@ -146,7 +146,7 @@ public final class Scripting {
         return script;
     }
 
-    boolean scriptExists(String sha) {
+    public boolean scriptExists(String sha) {
         return scripts.containsKey(sha);
     }
 

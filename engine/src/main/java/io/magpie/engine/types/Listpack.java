@@ -157,13 +157,14 @@ public final class Listpack {
     /* ---------------- numbers (sorted-set scores) ---------------- */
 
     /**
-     * A score as a payload: an integral value below 2^53 in magnitude (not -0) as its
-     * shortest big-endian two's complement (0 to 7 bytes), anything else as the 8 bytes of
-     * the double. Most scores are small integers (ranks, timestamps), as listpack stores them.
+     * A score as a payload: an integral value below 2^53 in magnitude as its shortest
+     * big-endian two's complement (0 to 7 bytes), anything else as the 8 bytes of the
+     * double. Most scores are small integers (ranks, timestamps), as listpack stores them;
+     * -0 becomes 0 here as in Redis's listpack (a skiplist keeps it).
      */
     public static byte[] encodeDouble(double d) {
         long l = (long) d;
-        if (l == d && l > -(1L << 53) && l < (1L << 53) && !(l == 0 && Double.doubleToRawLongBits(d) != 0)) {
+        if (l == d && l > -(1L << 53) && l < (1L << 53)) {
             int n = 0;
             while (l != 0 && (n == 0 || l < -(1L << (8 * n - 1)) || l >= (1L << (8 * n - 1)))) n++;
             byte[] out = new byte[n];

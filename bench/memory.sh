@@ -8,6 +8,10 @@
 #
 #   bench/memory.sh      ELEMENTS [1000000]  VALUE_SIZE [32]  KINDS ["idle strings hash set zset"]
 #                        IDLE_WAIT [10] seconds idle before the idle RSS (after a short SET/GET load)
+#                        small-hash small-set small-intset small-zset small-list (KINDS): SMALL_KEYS [100000]
+#                        collections of SMALL_SIZE [10] elements each, the encodings Redis keeps compact
+#                        SETTLE [2] seconds after a load before reading memory (G1's periodic
+#                        collection, every 5 s when idle, gives back the load's garbage)
 #                        MAGPIE_JAVA_OPTS as ./magpie-server
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,17 +19,32 @@ ELEMENTS="${ELEMENTS:-1000000}"
 VALUE_SIZE="${VALUE_SIZE:-32}"
 KINDS="${KINDS:-idle strings hash set zset}"
 IDLE_WAIT="${IDLE_WAIT:-10}"
+SETTLE="${SETTLE:-2}"
+SMALL_KEYS="${SMALL_KEYS:-100000}"
+SMALL_SIZE="${SMALL_SIZE:-10}"
 
 # The load, as RESP: strings as MSETs of 1000 keys, collections in commands of 1000 elements.
 gen() { # kind file
-  python3 - "$1" "$ELEMENTS" "$VALUE_SIZE" >"$2" <<'PY'
+  python3 - "$1" "$ELEMENTS" "$VALUE_SIZE" "$SMALL_KEYS" "$SMALL_SIZE" >"$2" <<'PY'
 import sys
-kind, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+kind, n, size, small_keys, small_size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 out = sys.stdout.buffer
 def cmd(args):
     out.write(b"*%d\r\n" % len(args))
     for a in args:
         out.write(b"$%d\r\n%s\r\n" % (len(a), a))
+if kind.startswith("small-"):
+    # Many small collections: one command per key, elements as a typical object's fields.
+    for k in range(small_keys):
+        key = b"%s:%d" % (kind.encode(), k)
+        r = range(small_size)
+        args = {"small-hash": [b"HSET", key] + [x for i in r for x in (b"field%d" % i, b"value:%d" % (k + i))],
+                "small-set": [b"SADD", key] + [b"member:%d" % (k + i) for i in r],
+                "small-intset": [b"SADD", key] + [b"%d" % (k + i) for i in r],
+                "small-zset": [b"ZADD", key] + [x for i in r for x in (b"%d" % (k + i), b"member:%d" % i)],
+                "small-list": [b"RPUSH", key] + [b"item:%d" % (k + i) for i in r]}[kind]
+        cmd(args)
+    sys.exit(0)
 for start in range(0, n, 1000):
     args = {"strings": [b"MSET"], "hash": [b"HSET", b"h"], "set": [b"SADD", b"s"], "zset": [b"ZADD", b"z"]}[kind]
     for i in range(start, min(n, start + 1000)):
@@ -55,9 +74,12 @@ for kind in $KINDS; do
     gen "$kind" "$workdir/$kind.resp"
     redis-cli -p "$redis_port" --pipe <"$workdir/$kind.resp" >/dev/null
     redis-cli -p "$magpie_port" --pipe <"$workdir/$kind.resp" >/dev/null
-    sleep 2
+    sleep "$SETTLE"
     n=$ELEMENTS
-    if [ "$kind" = strings ]; then
+    if [[ "$kind" == small-* ]]; then
+      n=$SMALL_KEYS k="$kind:0"
+      label="$kind($(redis-cli -p "$redis_port" object encoding "$k")/$(redis-cli -p "$magpie_port" object encoding "$k"))"
+    elif [ "$kind" = strings ]; then
       label="strings(${VALUE_SIZE}B)"
     else
       k=${kind:0:1}

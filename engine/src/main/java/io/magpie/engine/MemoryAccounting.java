@@ -66,6 +66,9 @@ public final class MemoryAccounting {
 
     public void keyAdded(byte[] key, Object value) {
         dataset += ENTRY_BYTES + byteArrayBytes(key.length) + accountValue(value);
+        // A collection is added empty and filled by the same command (ZADD, HSET, RPUSH...),
+        // with no lookup after: re-measure it as if it had been looked up.
+        accessed(value);
     }
 
     public void keyRemoved(byte[] key, Object value) {

@@ -90,6 +90,14 @@ class MemoryAccountingTest {
     }
 
     @Test
+    void aCollectionFilledByTheCommandThatAddedItIsMeasuredFullAtTheNextRead() {
+        Growing g = new Growing();
+        db.add(b("list"), g);
+        g.bytes += 10_000; // ZADD/HSET/RPUSH fill the value they just added, with no lookup after
+        assertThat(dataset()).isEqualTo(MemoryAccounting.ENTRY_BYTES + 24 + 64 + 10_000);
+    }
+
+    @Test
     void cronCatchesEditsThatBypassedLookups() {
         Growing g = new Growing();
         db.add(b("list"), g);

@@ -122,8 +122,8 @@ final class ZSetCommands {
         }
         if (incr && elements > 1) throw new ReplyException("ERR INCR option supports a single increment-element pair");
         double[] scores = new double[elements];
-        // "+ 0.0" turns -0 into 0: Redis never stores a negative zero score.
-        for (int j = 0; j < elements; j++) scores[j] = Args.parseDouble(c.argv[scoreidx + j * 2]) + 0.0;
+        // -0 stays -0: a skiplist keeps it and a listpack stores it as 0, as Redis's do.
+        for (int j = 0; j < elements; j++) scores[j] = Args.parseDouble(c.argv[scoreidx + j * 2]);
 
         ZSetValue zs = writeZset(c.db, key);
         int added = 0, updated = 0, processed = 0;

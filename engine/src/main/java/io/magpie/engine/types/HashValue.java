@@ -4,12 +4,12 @@ import java.util.Arrays;
 import java.util.random.RandomGenerator;
 
 /**
- * A hash (t_hash.c). Each field/value pair is stored as ONE byte[] ("kv": a length
- * header, the field, then the value), so a pair costs one array header instead of two plus
- * an entry object. Two forms, reported as Redis names them:
+ * A hash (t_hash.c). Each field/value pair is a "kv" (a length header, the field, then the
+ * value). Two forms, reported as Redis names them:
  * <ul>
- *   <li>"listpack": the pairs dense in {@code slots[0..size)} in insertion order, found by
- *       linear search (Redis's listpack keeps insertion order, and HGETALL shows it).</li>
+ *   <li>"listpack": the kvs as the entries of one {@link Listpack} byte[] in insertion
+ *       order, found by linear search (Redis's listpack keeps insertion order, and HGETALL
+ *       shows it); the kvs handed out are copies.</li>
  *   <li>"hashtable": an open-addressing table (linear probing, tombstones) with the cached
  *       hash of each slot; about 8 bytes per slot against Redis's 24-byte dictEntry plus
  *       bucket pointer.</li>
@@ -27,25 +27,24 @@ public final class HashValue implements RedisValue {
     private static final byte[] TOMBSTONE = new byte[0];
     private static final int MIN_TABLE = 8;
 
-    private byte[][] slots;
-    private int[] hashes; // null in listpack form
+    private byte[] lp = Listpack.EMPTY; // the listpack form's kvs; null in hashtable form
+    private byte[][] slots; // the hashtable form's kv per slot
+    private int[] hashes;
     private int size;
     private int used; // live + tombstones (hashtable form)
 
-    public HashValue() {
-        slots = new byte[4][];
-    }
+    public HashValue() {}
 
     @Override public ValueType type() {
         return ValueType.HASH;
     }
 
     @Override public String encoding() {
-        return hashes == null ? "listpack" : "hashtable";
+        return lp != null ? "listpack" : "hashtable";
     }
 
     public boolean isListpack() {
-        return hashes == null;
+        return lp != null;
     }
 
     public int size() {
@@ -60,7 +59,12 @@ public final class HashValue implements RedisValue {
     }
 
     public static int fieldLength(byte[] kv) {
-        return kv[0] >= 0 ? kv[0] : ((kv[1] & 0xff) << 24) | ((kv[2] & 0xff) << 16) | ((kv[3] & 0xff) << 8) | (kv[4] & 0xff);
+        return fieldLength(kv, 0);
+    }
+
+    /** The field length of the kv starting at b[p]. */
+    private static int fieldLength(byte[] b, int p) {
+        return b[p] >= 0 ? b[p] : ((b[p + 1] & 0xff) << 24) | ((b[p + 2] & 0xff) << 16) | ((b[p + 3] & 0xff) << 8) | (b[p + 4] & 0xff);
     }
 
     public static int valueOffset(byte[] kv) {
@@ -121,9 +125,9 @@ public final class HashValue implements RedisValue {
 
     /** The kv holding field, or null. */
     public byte[] getKv(byte[] field) {
-        if (hashes == null) {
-            for (int i = 0; i < size; i++) if (fieldEquals(slots[i], field)) return slots[i];
-            return null;
+        if (lp != null) {
+            int off = findPacked(field);
+            return off < 0 ? null : Listpack.get(lp, off);
         }
         int i = findSlot(field, hash(field, 0, field.length));
         return i < 0 ? null : slots[i];
@@ -136,6 +140,17 @@ public final class HashValue implements RedisValue {
 
     public boolean contains(byte[] field) {
         return getKv(field) != null;
+    }
+
+    /** The offset of field's entry in the listpack, or -1. */
+    private int findPacked(byte[] field) {
+        for (int off = 0; off < lp.length; off = Listpack.next(lp, off)) {
+            int p = Listpack.payloadOffset(lp, off);
+            int flen = fieldLength(lp, p);
+            int f = p + (lp[p] >= 0 ? 1 : 5);
+            if (flen == field.length && Arrays.equals(lp, f, f + flen, field, 0, flen)) return off;
+        }
+        return -1;
     }
 
     private int findSlot(byte[] field, int h) {
@@ -156,16 +171,15 @@ public final class HashValue implements RedisValue {
      */
     public boolean set(byte[] field, byte[] value, long maxListpackEntries, long maxListpackValue) {
         byte[] kv = pack(field, value);
-        if (hashes == null && (field.length > maxListpackValue || value.length > maxListpackValue)) convertToHashtable();
-        if (hashes == null) {
-            for (int i = 0; i < size; i++) {
-                if (fieldEquals(slots[i], field)) {
-                    slots[i] = kv;
-                    return false;
-                }
+        if (lp != null && (field.length > maxListpackValue || value.length > maxListpackValue)) convertToHashtable();
+        if (lp != null) {
+            int off = findPacked(field);
+            if (off >= 0) {
+                lp = Listpack.replace(lp, off, kv);
+                return false;
             }
-            if (size == slots.length) slots = Arrays.copyOf(slots, size * 2);
-            slots[size++] = kv;
+            lp = Listpack.insert(lp, lp.length, kv);
+            size++;
             if (size > maxListpackEntries) convertToHashtable();
             return true;
         }
@@ -192,15 +206,12 @@ public final class HashValue implements RedisValue {
 
     /** Removes field; true if it was there. */
     public boolean delete(byte[] field) {
-        if (hashes == null) {
-            for (int i = 0; i < size; i++) {
-                if (fieldEquals(slots[i], field)) {
-                    System.arraycopy(slots, i + 1, slots, i, size - i - 1);
-                    slots[--size] = null;
-                    return true;
-                }
-            }
-            return false;
+        if (lp != null) {
+            int off = findPacked(field);
+            if (off < 0) return false;
+            lp = Listpack.delete(lp, off, Listpack.next(lp, off));
+            size--;
+            return true;
         }
         int i = findSlot(field, hash(field, 0, field.length));
         if (i < 0) return false;
@@ -238,22 +249,25 @@ public final class HashValue implements RedisValue {
 
     /** One-way conversion listpack -> hashtable (hashTypeConvert). */
     public void convertToHashtable() {
-        if (hashes != null) return;
-        byte[][] pairs = slots;
-        int n = size;
-        slots = new byte[tableSizeFor(n)][];
+        if (lp == null) return;
+        byte[] packed = lp;
+        lp = null;
+        slots = new byte[tableSizeFor(size)][];
         hashes = new int[slots.length];
         size = 0;
         used = 0;
-        for (int i = 0; i < n; i++) insertNew(pairs[i], hashOfKv(pairs[i]));
+        for (int off = 0; off < packed.length; off = Listpack.next(packed, off)) {
+            byte[] kv = Listpack.get(packed, off);
+            insertNew(kv, hashOfKv(kv));
+        }
     }
 
     /* ---------------- iteration and sampling ---------------- */
 
     /** Visits every kv (insertion order for listpack, table order for hashtable). */
     public void forEach(java.util.function.Consumer<byte[]> visitor) {
-        if (hashes == null) {
-            for (int i = 0; i < size; i++) visitor.accept(slots[i]);
+        if (lp != null) {
+            for (int off = 0; off < lp.length; off = Listpack.next(lp, off)) visitor.accept(Listpack.get(lp, off));
             return;
         }
         for (byte[] kv : slots) if (kv != null && kv != TOMBSTONE) visitor.accept(kv);
@@ -269,7 +283,7 @@ public final class HashValue implements RedisValue {
 
     /** A uniformly random kv; the hash must not be empty. */
     public byte[] randomKv(RandomGenerator random) {
-        if (hashes == null) return slots[random.nextInt(size)];
+        if (lp != null) return Listpack.get(lp, Listpack.offsetOf(lp, size, random.nextInt(size)));
         // Load is kept above 10%, so rejection sampling ends quickly.
         while (true) {
             byte[] kv = slots[random.nextInt(slots.length)];
@@ -300,7 +314,8 @@ public final class HashValue implements RedisValue {
 
     @Override public RedisValue duplicate() {
         HashValue h = new HashValue();
-        h.slots = slots.clone(); // kv arrays are immutable once stored
+        h.lp = lp; // never written in place: changes make a new array
+        h.slots = slots == null ? null : slots.clone(); // kv arrays are immutable once stored
         h.hashes = hashes == null ? null : hashes.clone();
         h.size = size;
         h.used = used;
@@ -308,7 +323,8 @@ public final class HashValue implements RedisValue {
     }
 
     @Override public long memoryUsage() {
-        long bytes = 16 + 16 + 4L * slots.length + (hashes == null ? 0 : 16 + 4L * hashes.length);
+        if (lp != null) return 40 + 16 + ((lp.length + 7) & ~7);
+        long bytes = 16 + 16 + 4L * slots.length + 16 + 4L * hashes.length;
         // O(1): sampled pair sizes scaled to the size (accounting re-measures often).
         long sampled = 0;
         int n = 0;

@@ -5,19 +5,49 @@ import java.util.Arrays;
 /**
  * A list (t_list.c). Redis 7.0 always encodes lists as a "quicklist" (the listpack
  * encoding for small lists arrived in 7.2), so OBJECT ENCODING answers "quicklist" for
- * every list. The layout here is a growable circular array of elements: O(1) push and pop
- * at both ends, O(1) LINDEX/LSET, and inserts or removals in the middle move the shorter
- * side.
+ * every list. Two layouts behind that name:
+ * <ul>
+ *   <li>packed: while at most {@link #PACKED_MAX_ENTRIES} elements and
+ *       {@link #PACKED_MAX_BYTES} bytes (one quicklist node at the default
+ *       list-max-listpack-size -2), all elements in one {@link Listpack} byte[], as
+ *       a quicklist of one node holds them; reached by walking from the nearer end.</li>
+ *   <li>a growable circular array of elements: O(1) push and pop at both ends, O(1)
+ *       LINDEX/LSET, and inserts or removals in the middle move the shorter side.</li>
+ * </ul>
+ * A list leaves the packed layout once past either bound and returns only when emptied.
  */
 public final class ListValue implements RedisValue {
     private static final int MIN_CAPACITY = 4;
+    static final int PACKED_MAX_ENTRIES = 128;
+    static final int PACKED_MAX_BYTES = 8192;
 
+    private byte[] lp = Listpack.EMPTY; // the packed layout; null for the array
     private byte[][] elems;
     private int head; // index of the first element
     private int size;
 
-    public ListValue() {
-        elems = new byte[MIN_CAPACITY][];
+    public ListValue() {}
+
+    /** Whether the elements are packed in one byte[] (small lists). */
+    public boolean isPacked() {
+        return lp != null;
+    }
+
+    /** After growth: leaves the packed layout past its bounds. */
+    private void checkPacked() {
+        if (size <= PACKED_MAX_ENTRIES && lp.length <= PACKED_MAX_BYTES) return;
+        int cap = MIN_CAPACITY;
+        while (cap < size) cap <<= 1;
+        byte[][] a = new byte[cap][];
+        int i = 0;
+        for (int off = 0; off < lp.length; off = Listpack.next(lp, off)) a[i++] = Listpack.get(lp, off);
+        elems = a;
+        head = 0;
+        lp = null;
+    }
+
+    private int offsetOf(int index) {
+        return Listpack.offsetOf(lp, size, index);
     }
 
     @Override public ValueType type() {
@@ -37,10 +67,16 @@ public final class ListValue implements RedisValue {
     }
 
     public byte[] get(int index) {
+        if (lp != null) return Listpack.get(lp, offsetOf(index));
         return elems[slot(index)];
     }
 
     public void set(int index, byte[] value) {
+        if (lp != null) {
+            lp = Listpack.replace(lp, offsetOf(index), value);
+            checkPacked();
+            return;
+        }
         elems[slot(index)] = value;
     }
 
@@ -65,6 +101,10 @@ public final class ListValue implements RedisValue {
     }
 
     public void addFirst(byte[] v) {
+        if (lp != null) {
+            insert(0, v);
+            return;
+        }
         ensureCapacity(size + 1);
         head = (head - 1) & (elems.length - 1);
         elems[head] = v;
@@ -72,6 +112,10 @@ public final class ListValue implements RedisValue {
     }
 
     public void addLast(byte[] v) {
+        if (lp != null) {
+            insert(size, v);
+            return;
+        }
         ensureCapacity(size + 1);
         elems[slot(size)] = v;
         size++;
@@ -83,6 +127,7 @@ public final class ListValue implements RedisValue {
     }
 
     public byte[] removeFirst() {
+        if (lp != null) return removePacked(0);
         byte[] v = elems[head];
         elems[head] = null;
         head = (head + 1) & (elems.length - 1);
@@ -92,6 +137,7 @@ public final class ListValue implements RedisValue {
     }
 
     public byte[] removeLast() {
+        if (lp != null) return removePacked(size - 1);
         int i = slot(size - 1);
         byte[] v = elems[i];
         elems[i] = null;
@@ -106,6 +152,12 @@ public final class ListValue implements RedisValue {
 
     /** Inserts v so that it ends up at index (0..size). */
     public void insert(int index, byte[] v) {
+        if (lp != null) {
+            lp = Listpack.insert(lp, offsetOf(index), v);
+            size++;
+            checkPacked();
+            return;
+        }
         if (index == 0) {
             addFirst(v);
             return;
@@ -127,6 +179,10 @@ public final class ListValue implements RedisValue {
 
     /** Removes the element at index. */
     public void remove(int index) {
+        if (lp != null) {
+            removePacked(index);
+            return;
+        }
         if (index < size / 2) {
             for (int i = index; i > 0; i--) elems[slot(i)] = elems[slot(i - 1)];
             elems[head] = null;
@@ -139,10 +195,25 @@ public final class ListValue implements RedisValue {
         maybeShrink();
     }
 
+    private byte[] removePacked(int index) {
+        int off = offsetOf(index);
+        byte[] v = Listpack.get(lp, off);
+        lp = Listpack.delete(lp, off, Listpack.next(lp, off));
+        size--;
+        return v;
+    }
+
     /** Keeps only [start, end] (inclusive, already clamped; start > end empties the list). */
     public void trim(int start, int end) {
         if (start > end || start >= size) {
             clear();
+            return;
+        }
+        if (lp != null) {
+            int from = offsetOf(start);
+            int to = offsetOf(end + 1);
+            lp = Arrays.copyOfRange(lp, from, to);
+            size = end - start + 1;
             return;
         }
         for (int i = 0; i < start; i++) elems[slot(i)] = null;
@@ -159,6 +230,34 @@ public final class ListValue implements RedisValue {
     public int removeMatching(byte[] v, long count) {
         int removed = 0;
         long limit = count == 0 ? Long.MAX_VALUE : Math.abs(count);
+        if (lp != null) {
+            // Mark the doomed entries from the chosen end, then copy the others in one pass.
+            boolean[] doomed = new boolean[size];
+            if (count >= 0) {
+                int i = 0;
+                for (int off = 0; off < lp.length && removed < limit; off = Listpack.next(lp, off), i++) {
+                    if (Listpack.payloadEquals(lp, off, v)) doomed[i] = true;
+                    if (doomed[i]) removed++;
+                }
+            } else {
+                int i = size - 1;
+                for (int off = Listpack.last(lp); off >= 0 && removed < limit; off = Listpack.prev(lp, off), i--) {
+                    if (Listpack.payloadEquals(lp, off, v)) doomed[i] = true;
+                    if (doomed[i]) removed++;
+                }
+            }
+            if (removed == 0) return 0;
+            java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream(lp.length);
+            int i = 0;
+            for (int off = 0; off < lp.length; i++) {
+                int next = Listpack.next(lp, off);
+                if (!doomed[i]) kept.write(lp, off, next - off);
+                off = next;
+            }
+            lp = kept.toByteArray();
+            size -= removed;
+            return removed;
+        }
         if (count >= 0) {
             int w = 0;
             for (int r = 0; r < size; r++) {
@@ -190,20 +289,23 @@ public final class ListValue implements RedisValue {
     }
 
     public void clear() {
-        elems = new byte[MIN_CAPACITY][];
+        lp = Listpack.EMPTY;
+        elems = null;
         head = 0;
         size = 0;
     }
 
     @Override public RedisValue duplicate() {
         ListValue l = new ListValue();
-        l.elems = elems.clone(); // elements are immutable byte[]
+        l.lp = lp; // never written in place: changes make a new array
+        l.elems = elems == null ? null : elems.clone(); // elements are immutable byte[]
         l.head = head;
         l.size = size;
         return l;
     }
 
     @Override public long memoryUsage() {
+        if (lp != null) return 32 + 16 + ((lp.length + 7) & ~7);
         // O(1): sampled element sizes scaled to the length (accounting re-measures often).
         long sampled = 0;
         int n = Math.min(size, MemorySampling.SAMPLES);

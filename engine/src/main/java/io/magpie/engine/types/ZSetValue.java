@@ -6,13 +6,17 @@ import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
- * A sorted set (t_zset.c): a skiplist with spans ordered by (score, member) for O(log n)
- * rank and range queries, plus a {@link MemberTable} from member to its skiplist node for
- * O(1) ZSCORE. The same layout serves small sets; OBJECT ENCODING still answers
- * "listpack" while Redis would keep the set in a listpack (at most zset-max-listpack-entries
- * members, none longer than zset-max-listpack-value), and "skiplist" once it would have
- * converted. Conversion is one-way except where Redis converts a freshly built destination
- * back (ZUNIONSTORE, ZRANGESTORE...: {@link #convertToListpackIfNeeded}).
+ * A sorted set (t_zset.c), in one of Redis's two encodings:
+ * <ul>
+ *   <li>"listpack": while at most zset-max-listpack-entries members, none longer than
+ *       zset-max-listpack-value, the members and scores alternate in one {@link Listpack}
+ *       byte[], ascending by (score, member), searched linearly as Redis does. Its nodes
+ *       are views made on demand ({@link PackedNode}): valid until the set next changes.</li>
+ *   <li>"skiplist": a skiplist with spans ordered by (score, member) for O(log n) rank and
+ *       range queries, plus a {@link MemberTable} from member to its node for O(1) ZSCORE.</li>
+ * </ul>
+ * Conversion is one-way except where Redis converts a freshly built destination back
+ * (ZUNIONSTORE, ZRANGESTORE...: {@link #convertToListpackIfNeeded}).
  */
 public final class ZSetValue implements RedisValue {
     static final int MAX_LEVEL = 32;
@@ -21,7 +25,7 @@ public final class ZSetValue implements RedisValue {
      * A skiplist node. Level 0 lives in fields (3 nodes in 4 have only that level);
      * higher levels, when present, live in two small arrays.
      */
-    public static final class Node {
+    public static class Node {
         public final byte[] ele;
         double score;
         Node backward;
@@ -82,16 +86,63 @@ public final class ZSetValue implements RedisValue {
         }
     }
 
-    private final Node header = new Node(null, 0, MAX_LEVEL);
+    /** A listpack entry seen as a node: the member entry's offset in the listpack it was read from. */
+    private static final class PackedNode extends Node {
+        private final ZSetValue owner;
+        private final int off;
+
+        PackedNode(ZSetValue owner, int off, byte[] ele, double score) {
+            super(ele, score, 1);
+            this.owner = owner;
+            this.off = off;
+        }
+
+        @Override public Node next() {
+            byte[] lp = owner.lp;
+            return owner.packedAt(Listpack.next(lp, Listpack.next(lp, off)));
+        }
+
+        @Override public Node prev() {
+            return off == 0 ? null : owner.packedAt(Listpack.prev(owner.lp, Listpack.prev(owner.lp, off)));
+        }
+    }
+
+    private byte[] lp; // the listpack encoding when non-null: member, score, member, score...
+    private Node header; // the skiplist encoding's (null in listpack form)
     private Node tail;
     private int length;
     private int level = 1;
-    private final NodeTable dict = new NodeTable();
-    private boolean listpack;
+    private NodeTable dict;
 
-    /** An empty sorted set; listpack says which encoding name it starts with. */
+    /** An empty sorted set; listpack says which encoding it starts with. */
     public ZSetValue(boolean listpack) {
-        this.listpack = listpack;
+        if (listpack) lp = Listpack.EMPTY;
+        else initSkiplist();
+    }
+
+    private void initSkiplist() {
+        header = new Node(null, 0, MAX_LEVEL);
+        dict = new NodeTable();
+        tail = null;
+        level = 1;
+    }
+
+    /** The node of the member entry at off, or null past the end. */
+    private Node packedAt(int off) {
+        if (off < 0 || off >= lp.length) return null;
+        return new PackedNode(this, off, Listpack.get(lp, off), Listpack.decodeDouble(lp, Listpack.next(lp, off)));
+    }
+
+    /** Where a member with this score goes in the listpack (zzlInsert's search). */
+    private int packedInsertOffset(double score, byte[] ele) {
+        int off = 0;
+        while (off < lp.length) {
+            int s = Listpack.next(lp, off);
+            double cur = Listpack.decodeDouble(lp, s);
+            if (cur > score || (cur == score && Listpack.compare(lp, off, ele) > 0)) return off;
+            off = Listpack.next(lp, s);
+        }
+        return off;
     }
 
     /** zsetTypeCreate's choice for a set whose first member has length firstLen. */
@@ -104,11 +155,11 @@ public final class ZSetValue implements RedisValue {
     }
 
     @Override public String encoding() {
-        return listpack ? "listpack" : "skiplist";
+        return lp != null ? "listpack" : "skiplist";
     }
 
     public boolean isListpack() {
-        return listpack;
+        return lp != null;
     }
 
     public int length() {
@@ -117,14 +168,17 @@ public final class ZSetValue implements RedisValue {
 
     /** The node of member, or null. */
     public Node node(byte[] member) {
+        if (lp != null) return packedAt(Listpack.find(lp, member, 2));
         return (Node) dict.get(member);
     }
 
     public Node first() {
+        if (lp != null) return packedAt(0);
         return header.next0;
     }
 
     public Node last() {
+        if (lp != null) return lp.length == 0 ? null : packedAt(Listpack.prev(lp, Listpack.last(lp)));
         return tail;
     }
 
@@ -146,7 +200,13 @@ public final class ZSetValue implements RedisValue {
      * them the set converts to "skiplist" as Redis's zsetAdd does.
      */
     public Node insert(byte[] ele, double score, long maxEntries, long maxValue) {
-        if (listpack && (length + 1 > maxEntries || ele.length > maxValue)) listpack = false;
+        if (lp != null && (length + 1 > maxEntries || ele.length > maxValue)) convertToSkiplist();
+        if (lp != null) {
+            int at = packedInsertOffset(score, ele);
+            lp = Listpack.insert(lp, at, ele, Listpack.encodeDouble(score));
+            length++;
+            return packedAt(at);
+        }
         Node x = new Node(ele, score, randomLevel());
         insertNode(x);
         dict.putIfAbsent(x);
@@ -217,6 +277,12 @@ public final class ZSetValue implements RedisValue {
 
     /** Moves node to a new score (zslUpdateScore): in place when its position holds. */
     public void updateScore(Node x, double newScore) {
+        if (lp != null) {
+            remove(x.ele);
+            insert(x.ele, newScore, Long.MAX_VALUE, Long.MAX_VALUE);
+            x.score = newScore;
+            return;
+        }
         if ((x.backward == null || x.backward.score < newScore) && (x.next0 == null || x.next0.score > newScore)) {
             x.score = newScore;
             return;
@@ -228,6 +294,15 @@ public final class ZSetValue implements RedisValue {
 
     /** Removes member; returns its node or null. */
     public Node remove(byte[] member) {
+        if (lp != null) {
+            int off = Listpack.find(lp, member, 2);
+            if (off < 0) return null;
+            int s = Listpack.next(lp, off);
+            Node removed = new Node(member, Listpack.decodeDouble(lp, s), 1);
+            lp = Listpack.delete(lp, off, Listpack.next(lp, s));
+            length--;
+            return removed;
+        }
         Node x = (Node) dict.remove(member);
         if (x != null) unlinkNode(x, findUpdate(x.score, x.ele));
         return x;
@@ -235,6 +310,14 @@ public final class ZSetValue implements RedisValue {
 
     /** 1-based rank of a node in ascending order. */
     public int rank(Node x) {
+        if (lp != null) {
+            int rank = 0;
+            for (Node n = first(); n != null; n = n.next()) {
+                rank++;
+                if (Arrays.equals(n.ele, x.ele)) return rank;
+            }
+            return 0;
+        }
         int rank = 0;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
@@ -251,6 +334,7 @@ public final class ZSetValue implements RedisValue {
     /** The node at 1-based rank, or null. */
     public Node byRank(long rank) {
         if (rank < 1 || rank > length) return null;
+        if (lp != null) return packedAt(Listpack.offsetOf(lp, 2 * length, 2 * (int) (rank - 1)));
         long traversed = 0;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
@@ -311,6 +395,13 @@ public final class ZSetValue implements RedisValue {
     }
 
     public Node firstInRange(ScoreRange r) {
+        if (lp != null) {
+            if (r.isEmpty()) return null;
+            for (Node x = first(); x != null; x = x.next()) {
+                if (r.gteMin(x.score)) return r.lteMax(x.score) ? x : null;
+            }
+            return null;
+        }
         if (r.isEmpty() || tail == null || !r.gteMin(tail.score) || !r.lteMax(header.next0.score)) return null;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
@@ -322,6 +413,13 @@ public final class ZSetValue implements RedisValue {
     }
 
     public Node lastInRange(ScoreRange r) {
+        if (lp != null) {
+            if (r.isEmpty()) return null;
+            for (Node x = last(); x != null; x = x.prev()) {
+                if (r.lteMax(x.score)) return r.gteMin(x.score) ? x : null;
+            }
+            return null;
+        }
         if (r.isEmpty() || tail == null || !r.gteMin(tail.score) || !r.lteMax(header.next0.score)) return null;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
@@ -332,16 +430,16 @@ public final class ZSetValue implements RedisValue {
     }
 
     public Node firstInRange(LexRange r) {
-        if (r.isEmpty() || tail == null) return null;
-        if (listpack) {
+        if (r.isEmpty()) return null;
+        if (lp != null) {
             // Redis scans a listpack from its head: with members not in lex order (mixed
             // scores) that answers differently from a skiplist descent, so do the same.
-            for (Node x = header.next0; x != null; x = x.next0) {
+            for (Node x = first(); x != null; x = x.next()) {
                 if (r.gteMin(x.ele)) return r.lteMax(x.ele) ? x : null;
             }
             return null;
         }
-        if (!r.gteMin(tail.ele) || !r.lteMax(header.next0.ele)) return null;
+        if (tail == null || !r.gteMin(tail.ele) || !r.lteMax(header.next0.ele)) return null;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
             Node n;
@@ -352,14 +450,14 @@ public final class ZSetValue implements RedisValue {
     }
 
     public Node lastInRange(LexRange r) {
-        if (r.isEmpty() || tail == null) return null;
-        if (listpack) {
-            for (Node x = tail; x != null; x = x.backward) {
+        if (r.isEmpty()) return null;
+        if (lp != null) {
+            for (Node x = last(); x != null; x = x.prev()) {
                 if (r.lteMax(x.ele)) return r.gteMin(x.ele) ? x : null;
             }
             return null;
         }
-        if (!r.gteMin(tail.ele) || !r.lteMax(header.next0.ele)) return null;
+        if (tail == null || !r.gteMin(tail.ele) || !r.lteMax(header.next0.ele)) return null;
         Node p = header;
         for (int i = level - 1; i >= 0; i--) {
             Node n;
@@ -372,30 +470,61 @@ public final class ZSetValue implements RedisValue {
 
     /** zsetConvertToListpackIfNeeded: a built destination small enough goes back to "listpack". */
     public void convertToListpackIfNeeded(long maxEntries, long maxValue) {
-        if (listpack || length > maxEntries) return;
+        if (lp != null || length > maxEntries) return;
+        byte[][] payloads = new byte[2 * length][];
+        int i = 0;
         for (Node x = header.next0; x != null; x = x.next0) {
             if (x.ele.length > maxValue) return;
+            payloads[i++] = x.ele;
+            payloads[i++] = Listpack.encodeDouble(x.score);
         }
-        listpack = true;
+        lp = Listpack.insert(Listpack.EMPTY, 0, payloads);
+        header = tail = null;
+        dict = null;
+        level = 1;
     }
 
-    /** SORT converts a sorted set it reads to "skiplist" (Redis does so destructively). */
+    /** To "skiplist" (zsetConvert); SORT does so to a sorted set it reads, as Redis does. */
     public void convertToSkiplist() {
-        listpack = false;
+        if (lp == null) return;
+        byte[] packed = lp;
+        int n = length;
+        lp = null;
+        initSkiplist();
+        dict.ensureCapacity(n);
+        length = 0;
+        for (int off = 0; off < packed.length; ) {
+            int s = Listpack.next(packed, off);
+            Node x = new Node(Listpack.get(packed, off), Listpack.decodeDouble(packed, s), randomLevel());
+            insertNode(x);
+            dict.putIfAbsent(x);
+            off = Listpack.next(packed, s);
+        }
     }
 
     /** A uniformly chosen node (the set must not be empty). */
     public Node random(RandomGenerator random) {
+        if (lp != null) return byRank(1 + random.nextInt(length));
         return (Node) dict.random(random);
     }
 
-    /** One ZSCAN step over the member table. */
+    /** One ZSCAN step over the member table (a listpack is visited whole, cursor 0 back). */
     public long scan(long cursor, Consumer<Node> visitor) {
+        if (lp != null) {
+            for (Node x = first(); x != null; x = x.next()) visitor.accept(x);
+            return 0;
+        }
         return dict.scan(cursor, e -> visitor.accept((Node) e));
     }
 
     @Override public RedisValue duplicate() {
-        ZSetValue z = new ZSetValue(listpack);
+        if (lp != null) {
+            ZSetValue z = new ZSetValue(true);
+            z.lp = lp; // never written in place: changes make a new array
+            z.length = length;
+            return z;
+        }
+        ZSetValue z = new ZSetValue(false);
         z.dict.ensureCapacity(length);
         for (Node x = header.next0; x != null; x = x.next0) z.insert(x.ele, x.score, Long.MAX_VALUE, Long.MAX_VALUE);
         return z;
@@ -406,12 +535,14 @@ public final class ZSetValue implements RedisValue {
      * SAMPLES). Memory accounting re-measures values often, so this must never walk them.
      */
     @Override public long memoryUsage() {
+        if (lp != null) return 40 + 16 + ((lp.length + 7) & ~7);
         long sampled = 0;
         int n = 0;
         for (Node x = header.next0; x != null && n < MemorySampling.SAMPLES; x = x.next0, n++) {
             sampled += 48 + 16 + ((x.ele.length + 7) & ~7);
             if (x.up != null) sampled += 2 * (16 + 4L * x.up.length);
         }
-        return 64 + dict.tableBytes() + MemorySampling.scale(sampled, n, length);
+        // The header node holds MAX_LEVEL - 1 forward pointers and spans.
+        return 64 + 48 + 2 * (16 + 4L * (MAX_LEVEL - 1)) + dict.tableBytes() + MemorySampling.scale(sampled, n, length);
     }
 }

@@ -24,13 +24,25 @@ class ListValueTest {
 
     @Test
     void randomOperationsMatchAnArrayList() {
+        randomOperationsMatchAnArrayList(Integer.MAX_VALUE, false);
+    }
+
+    @Test
+    void randomOperationsOnASmallListStayPackedAndMatchAnArrayList() {
+        randomOperationsMatchAnArrayList(100, true);
+    }
+
+    /** Above softMax elements only removals run, so the list hovers below it. */
+    private static void randomOperationsMatchAnArrayList(int softMax, boolean packed) {
         SplittableRandom rnd = new SplittableRandom(7);
         ListValue l = new ListValue();
         List<Integer> model = new ArrayList<>();
         for (int op = 0; op < 50_000; op++) {
             int v = rnd.nextInt(10);
             byte[] e = {(byte) v};
-            switch (rnd.nextInt(9)) {
+            int kind = rnd.nextInt(9);
+            if (model.size() > softMax && kind != 4 && kind != 5 && kind != 7) kind = 4;
+            switch (kind) {
                 case 0, 1 -> { l.addFirst(e); model.add(0, v); }
                 case 2, 3 -> { l.addLast(e); model.add(v); }
                 case 4 -> { if (!model.isEmpty()) assertThat((int) l.removeFirst()[0]).isEqualTo(model.remove(0)); }
@@ -54,9 +66,26 @@ class ListValueTest {
                 }
             }
             assertThat(l.size()).isEqualTo(model.size());
+            if (packed) assertThat(l.isPacked()).isTrue();
             if (op % 97 == 0) assertThat(contents(l)).isEqualTo(model);
+            if (op % 997 == 0) assertThat(contents((ListValue) l.duplicate())).isEqualTo(model);
         }
         assertThat(contents(l)).isEqualTo(model);
+    }
+
+    @Test
+    void aListLeavesThePackedLayoutPastItsEntryOrByteBoundAndKeepsItsElements() {
+        ListValue l = new ListValue();
+        for (int i = 0; i < ListValue.PACKED_MAX_ENTRIES; i++) l.addLast(new byte[] {(byte) i});
+        assertThat(l.isPacked()).isTrue();
+        l.addFirst(new byte[] {-1});
+        assertThat(l.isPacked()).isFalse();
+        assertThat(contents(l).subList(0, 3)).containsExactly(-1, 0, 1);
+        l.clear();
+        assertThat(l.isPacked()).isTrue();
+        l.addLast(new byte[ListValue.PACKED_MAX_BYTES]);
+        assertThat(l.isPacked()).isFalse();
+        assertThat(l.get(0)).hasSize(ListValue.PACKED_MAX_BYTES);
     }
 
     @Test
@@ -65,6 +94,8 @@ class ListValueTest {
         for (int i = 0; i < 10; i++) l.addLast(new byte[] {(byte) i});
         l.trim(2, 5);
         assertThat(contents(l)).isEqualTo(Arrays.asList(2, 3, 4, 5));
+        l.trim(1, 2);
+        assertThat(contents(l)).isEqualTo(Arrays.asList(3, 4));
         l.trim(3, 1);
         assertThat(l.size()).isZero();
     }

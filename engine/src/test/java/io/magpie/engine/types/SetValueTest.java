@@ -28,6 +28,27 @@ class SetValueTest {
     }
 
     @Test
+    void an_intset_widens_from_16_to_64_bit_values_and_keeps_every_member_sorted() {
+        Random rnd = new Random(3);
+        SetValue s = SetValue.intset();
+        java.util.TreeSet<Long> ref = new java.util.TreeSet<>();
+        long[] magnitudes = {100, 40_000, 3_000_000_000L, Long.MAX_VALUE};
+        for (int op = 0; op < 2000; op++) {
+            long m = magnitudes[Math.min(op / 400, 3)];
+            long v = rnd.nextLong() % m;
+            if (op % 500 == 0) v = op % 1000 == 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+            byte[] member = b(Long.toString(v));
+            if (ref.size() >= 400) assertThat(s.remove(b(Long.toString(ref.pollFirst())))).isTrue();
+            if (rnd.nextInt(4) == 0) assertThat(s.remove(member)).isEqualTo(ref.remove(v));
+            else assertThat(s.add(member, 512)).isEqualTo(ref.add(v));
+            assertThat(s.size()).isEqualTo(ref.size());
+            assertThat(s.contains(b(Long.toString(v)))).isEqualTo(ref.contains(v));
+        }
+        assertThat(s.encoding()).isEqualTo("intset");
+        assertThat(java.util.Arrays.stream(s.members()).map(m -> Long.parseLong(new String(m))).toList()).isEqualTo(java.util.List.copyOf(ref));
+    }
+
+    @Test
     void a_non_canonical_integer_converts_an_intset_to_hashtable() {
         SetValue s = SetValue.createFor(b("1"), 512);
         s.add(b("1"), 512);

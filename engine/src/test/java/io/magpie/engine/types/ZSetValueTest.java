@@ -3,6 +3,7 @@ package io.magpie.engine.types;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.magpie.engine.types.ZSetValue.Node;
+import io.magpie.engine.types.ZSetValue.ScoreRange;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -121,5 +122,76 @@ class ZSetValueTest {
         big.insert(b("x".repeat(65)), 1, Long.MAX_VALUE, Long.MAX_VALUE);
         big.convertToListpackIfNeeded(128, 64);
         assertThat(big.encoding()).isEqualTo("skiplist");
+    }
+
+    @Test
+    void a_listpack_set_answers_every_query_as_a_skiplist_set_does_under_random_changes() {
+        Random rnd = new Random(11);
+        double[] scores = {0, 1, 2, 2.5, -3, 1e300, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, 1L << 40, 0.1};
+        for (int round = 0; round < 30; round++) {
+            ZSetValue packed = new ZSetValue(true);
+            ZSetValue skip = new ZSetValue(false);
+            for (int op = 0; op < 200; op++) {
+                byte[] m = b("m" + rnd.nextInt(40) + "x".repeat(rnd.nextInt(3) * 100));
+                double s = scores[rnd.nextInt(scores.length)];
+                Node p = packed.node(m), k = skip.node(m);
+                assertThat(p == null).isEqualTo(k == null);
+                if (p == null) {
+                    packed.insert(m, s, Long.MAX_VALUE, Long.MAX_VALUE);
+                    skip.insert(m, s, Long.MAX_VALUE, Long.MAX_VALUE);
+                } else if (rnd.nextBoolean()) {
+                    assertThat(p.score()).isEqualTo(k.score());
+                    packed.updateScore(p, s);
+                    skip.updateScore(k, s);
+                } else {
+                    assertThat(packed.remove(m).score()).isEqualTo(skip.remove(m).score());
+                }
+                assertSameSet(packed, skip, rnd);
+            }
+            assertThat(packed.encoding()).isEqualTo("listpack");
+            ZSetValue dup = (ZSetValue) packed.duplicate();
+            packed.convertToSkiplist();
+            assertThat(packed.encoding()).isEqualTo("skiplist");
+            assertSameSet(packed, skip, rnd);
+            assertSameSet(dup, skip, rnd);
+            skip.convertToListpackIfNeeded(1000, 1000);
+            assertThat(skip.encoding()).isEqualTo("listpack");
+            assertSameSet(skip, packed, rnd);
+        }
+    }
+
+    @Test
+    void negative_zero_is_kept_by_a_skiplist_and_stored_as_zero_in_a_listpack_as_redis_does() {
+        ZSetValue packed = new ZSetValue(true);
+        ZSetValue skip = new ZSetValue(false);
+        packed.insert(b("v"), -0.0, 128, 64);
+        skip.insert(b("v"), -0.0, 128, 64);
+        assertThat(Double.doubleToRawLongBits(packed.node(b("v")).score())).isZero();
+        assertThat(Double.doubleToRawLongBits(skip.node(b("v")).score())).isEqualTo(Double.doubleToRawLongBits(-0.0));
+        skip.convertToListpackIfNeeded(128, 64);
+        assertThat(Double.doubleToRawLongBits(skip.node(b("v")).score())).isZero();
+    }
+
+    private static void assertSameSet(ZSetValue a, ZSetValue b, Random rnd) {
+        assertThat(a.length()).isEqualTo(b.length());
+        Node x = a.first(), y = b.first();
+        for (int rank = 1; y != null; rank++, x = x.next(), y = y.next()) {
+            assertThat(x.ele).isEqualTo(y.ele);
+            assertThat(Double.doubleToRawLongBits(x.score())).isEqualTo(Double.doubleToRawLongBits(y.score()));
+            assertThat(a.rank(x)).isEqualTo(rank);
+            assertThat(a.byRank(rank).ele).isEqualTo(y.ele);
+        }
+        assertThat(x).isNull();
+        x = a.last();
+        for (y = b.last(); y != null; x = x.prev(), y = y.prev()) assertThat(x.ele).isEqualTo(y.ele);
+        assertThat(x).isNull();
+        double lo = rnd.nextInt(5) - 2, hi = lo + rnd.nextInt(4);
+        ScoreRange r = new ScoreRange(lo, rnd.nextBoolean(), hi, rnd.nextBoolean());
+        assertThat(ele(a.firstInRange(r))).isEqualTo(ele(b.firstInRange(r)));
+        assertThat(ele(a.lastInRange(r))).isEqualTo(ele(b.lastInRange(r)));
+    }
+
+    private static byte[] ele(Node n) {
+        return n == null ? null : n.ele;
     }
 }

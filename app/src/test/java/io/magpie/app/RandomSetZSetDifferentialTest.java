@@ -329,7 +329,10 @@ class RandomSetZSetDifferentialTest {
 
     /**
      * Several clients block on sorted sets with BZPOPMIN/BZPOPMAX/BZMPOP; a writer then adds
-     * members. Who gets what, and who times out, must match Redis.
+     * members. Who gets what, and who is left waiting, must match Redis. The blockers wait
+     * without a timeout, each registered (blocked_clients) before the next arrives; those the
+     * write did not serve are then released with CLIENT UNBLOCK, so no reply depends on how
+     * fast a loaded machine runs.
      */
     @Test
     void blocked_sorted_set_pops_are_served_like_redis_across_several_clients() throws Exception {
@@ -340,22 +343,25 @@ class RandomSetZSetDifferentialTest {
             int blockers = 1 + rnd.nextInt(3);
             List<RespClient[]> pairs = new ArrayList<>();
             List<String[]> cmds = new ArrayList<>();
+            List<String[]> ids = new ArrayList<>();
             try (RespClient wr = redis.client(); RespClient wm = magpie.client()) {
                 for (int b = 0; b < blockers; b++) {
                     String[] cmd = switch (rnd.nextInt(3)) {
-                        case 0 -> new String[] {"BZPOPMIN", key1, key2, "0.5"};
-                        case 1 -> new String[] {"BZPOPMAX", key2, "0.5"};
-                        default -> new String[] {"BZMPOP", "0.5", "2", key2, key1, rnd.nextBoolean() ? "MIN" : "MAX", "COUNT", "2"};
+                        case 0 -> new String[] {"BZPOPMIN", key1, key2, "0"};
+                        case 1 -> new String[] {"BZPOPMAX", key2, "0"};
+                        default -> new String[] {"BZMPOP", "0", "2", key2, key1, rnd.nextBoolean() ? "MIN" : "MAX", "COUNT", "2"};
                     };
                     RespClient br = redis.client(), bm = magpie.client();
-                    br.setTimeout(10_000);
-                    bm.setTimeout(10_000);
+                    br.setTimeout(30_000);
+                    bm.setTimeout(30_000);
+                    ids.add(new String[] {String.valueOf(br.value("CLIENT", "ID")), String.valueOf(bm.value("CLIENT", "ID"))});
                     br.send(cmd);
                     bm.send(cmd);
                     pairs.add(new RespClient[] {br, bm});
                     cmds.add(cmd);
-                    // Let each blocker register before the next, so arrival order is the same on both.
-                    Thread.sleep(30);
+                    // Each blocker registered before the next, so arrival order is the same on both.
+                    awaitBlockedClients(wr, b + 1);
+                    awaitBlockedClients(wm, b + 1);
                 }
                 List<String> zadd = new ArrayList<>(List.of("ZADD", rnd.nextBoolean() ? key1 : key2));
                 int n = 1 + rnd.nextInt(4);
@@ -364,6 +370,11 @@ class RandomSetZSetDifferentialTest {
                     zadd.add("m" + i);
                 }
                 Differential.compare("round " + round + " " + zadd, "exact", wr.call(arr(zadd)), wm.call(arr(zadd)));
+                // Served blockers were served before the write's reply; the rest are released (1) as by a timeout.
+                for (int b = 0; b < blockers; b++) {
+                    Differential.compare("round " + round + " CLIENT UNBLOCK of blocker " + b, "exact",
+                            wr.call("CLIENT", "UNBLOCK", ids.get(b)[0]), wm.call("CLIENT", "UNBLOCK", ids.get(b)[1]));
+                }
                 for (int b = 0; b < blockers; b++) {
                     RespClient[] p = pairs.get(b);
                     Differential.compare("round " + round + " blocker " + b + " " + String.join(" ", cmds.get(b)), "exact", p[0].read(), p[1].read());
@@ -373,6 +384,15 @@ class RandomSetZSetDifferentialTest {
                 Differential.compare("round " + round + " rest", "exact", wr.call("ZRANGE", key1, "0", "-1", "WITHSCORES"),
                         wm.call("ZRANGE", key1, "0", "-1", "WITHSCORES"));
             }
+        }
+    }
+
+    /** Until the server counts n blocked clients; the bound only catches a hang. */
+    private static void awaitBlockedClients(RespClient c, int n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!String.valueOf(c.value("INFO", "clients")).contains("blocked_clients:" + n + "\r\n")) {
+            if (System.currentTimeMillis() > deadline) throw new AssertionError("blocked_clients never reached " + n);
+            Thread.sleep(2);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.magpie.cluster.node;
 
+import io.magpie.cluster.state.ClusterConfig;
 import io.magpie.cluster.state.ClusterException;
 import io.magpie.cluster.state.ClusterNode;
 import io.magpie.cluster.state.ClusterState;
@@ -96,9 +97,9 @@ final class ClusterCommands {
         CommandTable<CommandHandler> t = m.engine.commands;
         sub(t, m, "help", 2, (c, mod) -> c.addReplyHelp(HELP));
         sub(t, m, "meet", -4, ClusterCommands::meet);
-        sub(t, m, "nodes", 2, (c, mod) -> c.addReplyVerbatim(mod.state.clusterNodes(), "txt"));
+        sub(t, m, "nodes", 2, (c, mod) -> c.addReplyVerbatim(mod.state.clusterNodes(usePport(c, mod.config)), "txt"));
         sub(t, m, "myid", 2, (c, mod) -> c.addReplyBulkString(mod.state.myId()));
-        sub(t, m, "slots", 2, (c, mod) -> writeTree(c.writer(), mod.state.clusterSlots(false)));
+        sub(t, m, "slots", 2, (c, mod) -> writeTree(c.writer(), mod.state.clusterSlots(usePport(c, mod.config))));
         sub(t, m, "shards", 2, (c, mod) -> writeTree(c.writer(), mod.state.clusterShards()));
         sub(t, m, "flushslots", 2, (c, mod) -> {
             if (mod.engine.db(0).size() != 0) throw new ReplyException("ERR DB must be empty to perform CLUSTER FLUSHSLOTS.");
@@ -336,12 +337,20 @@ final class ClusterCommands {
         for (byte[] k : keys) c.addReplyBulk(k);
     }
 
+    /**
+     * Whether a reply gives nodes' plaintext ports (pport): in a TLS cluster, to a client that
+     * did not come in over TLS, as Redis does for CLUSTER NODES, SLOTS, REPLICAS and redirections.
+     */
+    static boolean usePport(Client c, ClusterConfig config) {
+        return config.tlsCluster && c.conn != null && !c.conn.tls();
+    }
+
     /** CLUSTER REPLICAS|SLAVES node-id. */
     private static void replicas(Client c, ClusterModule m) {
         ClusterNode n = m.state.lookupNode(c.argString(2));
         if (n == null) throw new ReplyException("ERR Unknown node " + c.argString(2));
         if (n.isSlave()) throw new ReplyException("ERR The specified node is not a master");
-        List<String> lines = m.state.replicas(n.name(), false);
+        List<String> lines = m.state.replicas(n.name(), usePport(c, m.config));
         c.addReplyArrayLen(lines.size());
         for (String l : lines) c.addReplyBulkString(l);
     }

@@ -41,6 +41,14 @@ class ClusterTlsTest {
     static final List<Integer> tlsPorts = new ArrayList<>();
     static final List<Integer> busPorts = new ArrayList<>();
 
+    /** A cluster node's options, for Magpie and redis-server alike: bus and replication over TLS. */
+    static List<String> tlsNodeArgs(int tlsPort, int busPort) {
+        return List.of("--cluster-enabled", "yes", "--cluster-port", String.valueOf(busPort), "--cluster-node-timeout", "5000",
+                "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--tls-port", String.valueOf(tlsPort),
+                "--tls-cluster", "yes", "--tls-replication", "yes", "--tls-cert-file", certs.serverCert.toString(), "--tls-key-file",
+                certs.serverKey.toString(), "--tls-ca-cert-file", certs.caCert.toString());
+    }
+
     /** redis-cli's TLS options with the cluster's client certificate. */
     static List<String> tls() {
         return List.of("--tls", "--cacert", certs.caCert.toString(), "--cert", certs.clientCert.toString(), "--key",
@@ -55,11 +63,8 @@ class ClusterTlsTest {
             int tlsPort = RealRedis.freePort(), busPort = RealRedis.freePort();
             tlsPorts.add(tlsPort);
             busPorts.add(busPort);
-            nodes.add(MagpieProcess.launch(d.resolve("log.txt"), java.util.Map.of(), RealRedis.freePort(), "--cluster-enabled", "yes",
-                    "--cluster-port", String.valueOf(busPort), "--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no",
-                    "--repl-diskless-sync-delay", "0", "--tls-port", String.valueOf(tlsPort), "--tls-cluster", "yes",
-                    "--tls-replication", "yes", "--tls-cert-file", certs.serverCert.toString(), "--tls-key-file",
-                    certs.serverKey.toString(), "--tls-ca-cert-file", certs.caCert.toString()));
+            nodes.add(MagpieProcess.launch(d.resolve("log.txt"), java.util.Map.of(), RealRedis.freePort(),
+                    tlsNodeArgs(tlsPort, busPort).toArray(new String[0])));
         }
         ClusterProcessTest.awaitAnswering(nodes);
         List<String> create = new ArrayList<>(List.of("redis-cli"));
@@ -198,6 +203,31 @@ class ClusterTlsTest {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> value(3, "CLUSTER", "COUNTKEYSINSLOT", String.valueOf(slot)).equals("0"));
         assertThat(value(3, "DBSIZE")).isEqualTo("0");
+    }
+
+    @Test
+    void reshardingMovesKeysWithMigrateOverTls() throws Exception {
+        // redis-cli moves the source's first slots: keys in them, computed here, go with them.
+        String id1 = value(1, "CLUSTER", "MYID"), id2 = value(2, "CLUSTER", "MYID");
+        int first = -1;
+        for (int s = 0; s < 16384 && first < 0; s++) if (ownerOf(2, s).equals(id2)) first = s;
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; keys.size() < 200 && i < 10_000_000; i++) {
+            int slot = redis.clients.jedis.util.JedisClusterCRC16.getSlot("m" + i);
+            if (slot >= first && slot < first + 20) keys.add("m" + i);
+        }
+        try (RespClient c = nodes.get(2).client()) {
+            for (String k : keys) assertThat(c.value("SET", k, "v-" + k).toString()).isEqualTo("OK");
+        }
+        List<String> reshard = concat(List.of("redis-cli"), tls(), List.of("--cluster", "reshard", "127.0.0.1:" + tlsPorts.get(2),
+                "--cluster-from", id2, "--cluster-to", id1, "--cluster-slots", "20", "--cluster-yes"));
+        ClusterProcessTest.redisCli(reshard);
+        for (int s = first; s < first + 20; s++) assertThat(value(2, "CLUSTER", "COUNTKEYSINSLOT", String.valueOf(s))).isEqualTo("0");
+        try (RespClient c = nodes.get(1).client()) {
+            for (String k : keys) assertThat(c.value("GET", k).toString()).isEqualTo("v-" + k);
+        }
+        assertThat(ClusterProcessTest.redisCli(concat(List.of("redis-cli"), tls(), List.of("--cluster", "check",
+                "127.0.0.1:" + tlsPorts.get(1))))).contains("[OK] All 16384 slots covered.").doesNotContain("[WARNING]");
     }
 
     /** A key whose slot the master at nodes[node] serves (as that node's CLUSTER NODES says). */

@@ -114,6 +114,16 @@ public final class Tls {
         return SslContexts.serverHandler(clusterServer, alloc, preferServerCiphers);
     }
 
+    /**
+     * The TLS engine for a connection MIGRATE opens to host:port when tls-cluster is on (Redis's
+     * migrateGetSocket connects with connCreateTLS then), or null for a plain one. The caller
+     * drives it over its own socket and releases it (ReferenceCountUtil) when done.
+     */
+    public javax.net.ssl.SSLEngine migrateEngine(String host, int port) {
+        SslHandler h = clusterHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, host, port);
+        return h == null ? null : h.engine();
+    }
+
     private SslHandler clientHandler(ByteBufAllocator alloc, String host, int port) {
         SslContext c = client;
         if (c == null) {

@@ -16,31 +16,31 @@ N="${N:-200000}"
 CLIENTS="${CLIENTS:-50}"
 WARMUP="${WARMUP:-200000}"
 
-# start_node kind: one cluster node on a free port with its bus on another; prints its port.
+# start_node kind: one cluster node on a free port with its bus on another; sets node_port
+# and node_pid (a child of this shell, so that the cleanup waits for it).
 start_node() {
-  local port bus dir
-  port="$(free_port)"; bus="$(free_port)"; dir="$workdir/$1-$port"
+  local bus dir
+  node_port="$(free_port)"; bus="$(free_port)"; dir="$workdir/$1-$node_port"
   mkdir -p "$dir"
   if [ "$1" = redis ]; then
-    redis-server --port "$port" --cluster-enabled yes --cluster-port "$bus" --bind 127.0.0.1 --save '' --appendonly no \
+    redis-server --port "$node_port" --cluster-enabled yes --cluster-port "$bus" --bind 127.0.0.1 --save '' --appendonly no \
       --dir "$dir" --logfile "$dir/log" --daemonize no &
   else
     # shellcheck disable=SC2086
-    java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$port" --cluster-enabled yes --cluster-port "$bus" --bind 127.0.0.1 \
+    java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$node_port" --cluster-enabled yes --cluster-port "$bus" --bind 127.0.0.1 \
       --save "" --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
   fi
-  pids+=($!)
-  echo "$port $!"
+  node_pid=$!
+  pids+=("$node_pid")
 }
 
 declare -A first
 for kind in redis magpie; do
   nodes=()
   for i in 1 2 3; do
-    read -r port pid < <(start_node "$kind")
-    pids+=("$pid")
-    nodes+=("127.0.0.1:$port")
-    wait_ready "$port" "$pid" 120
+    start_node "$kind"
+    nodes+=("127.0.0.1:$node_port")
+    wait_ready "$node_port" "$node_pid" 120
   done
   redis-cli --cluster create "${nodes[@]}" --cluster-yes >/dev/null
   for n in "${nodes[@]}"; do

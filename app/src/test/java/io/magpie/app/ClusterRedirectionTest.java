@@ -168,7 +168,7 @@ class ClusterRedirectionTest {
         return out;
     }
 
-    private static String busPortOf(RespClient c) {
+    static String busPortOf(RespClient c) {
         for (String line : c.value("CONFIG", "GET", "cluster-port").toString().split(", ")) {
             String v = line.replace("[", "").replace("]", "").trim();
             if (v.matches("[0-9]+")) return v;

@@ -123,6 +123,7 @@ final class ClusterCommands {
             c.addReplyOk();
         });
         sub(t, m, "setslot", -4, ClusterCommands::setslot);
+        ownSub(t, m, "migrateslots", -7, MigrateSlots::command);
         sub(t, m, "bumpepoch", 2, (c, mod) -> c.addReplyStatus(mod.state.bumpEpoch()));
         sub(t, m, "info", 2, (c, mod) -> c.addReplyVerbatim(mod.state.clusterInfo(), "txt"));
         sub(t, m, "saveconfig", 2, (c, mod) -> {
@@ -242,7 +243,16 @@ final class ClusterCommands {
      * state machine asked for is carried out before the reply leaves.
      */
     private static void sub(CommandTable<CommandHandler> t, ClusterModule m, String name, int argc, Sub body) {
-        t.override("cluster|" + name, c -> {
+        t.override("cluster|" + name, handler(m, argc, body));
+    }
+
+    /** Cluster mode's own subcommands (cluster-commands.json), which Redis's table lacks. */
+    private static void ownSub(CommandTable<CommandHandler> t, ClusterModule m, String name, int argc, Sub body) {
+        t.register("cluster|" + name, handler(m, argc, body));
+    }
+
+    private static CommandHandler handler(ClusterModule m, int argc, Sub body) {
+        return c -> {
             if (argc > 0 ? c.argc != argc : c.argc < -argc) throw new ReplyException(subcommandSyntaxError(c));
             try {
                 body.call(c, m);
@@ -251,7 +261,7 @@ final class ClusterCommands {
             } finally {
                 m.afterInput();
             }
-        });
+        };
     }
 
     private static String subcommandSyntaxError(Client c) {

@@ -107,6 +107,11 @@ public final class ClusterModule implements ServerModule {
     public void attach(ModuleHost host) {
         server.observability().metrics().register(new ClusterMetrics(server, state));
         engine.enableSlotIndex();
+        try (var json = ClusterModule.class.getResourceAsStream("cluster-commands.json")) {
+            host.defineCommands(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("cluster-commands.json: " + e.getMessage(), e);
+        }
         ClusterCommands.register(this);
         engine.pipeline().setTopologyGuard(new ClusterGuard(state, engine.db(0), params.allowReadsWhenDown::value,
                 params.allowPubsubshardWhenDown::value));

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A cluster whose bus runs over TLS ({@code tls-cluster yes}), made as a user makes one:
+ * A cluster whose bus runs over TLS ({@code tls-cluster yes}) of four Magpie nodes in this JVM
+ * (a JVM each costs a default run too much), made as a user makes one:
  * {@code redis-cli --tls --cluster create} with three Magpie masters, then a replica added with
  * {@code --cluster add-node --cluster-slave} (replication over TLS too). The bus refuses a peer
  * without a certificate of the cluster's CA; TLS clients see the TLS ports, plaintext clients
@@ -37,7 +38,7 @@ class ClusterTlsTest {
     @TempDir
     static Path dir;
     static TestCertificates certs;
-    static final List<MagpieProcess> nodes = new ArrayList<>();
+    static final List<ClusterRedirectionTest.Node> nodes = new ArrayList<>();
     static final List<Integer> tlsPorts = new ArrayList<>();
     static final List<Integer> busPorts = new ArrayList<>();
 
@@ -63,10 +64,8 @@ class ClusterTlsTest {
             int tlsPort = RealRedis.freePort(), busPort = RealRedis.freePort();
             tlsPorts.add(tlsPort);
             busPorts.add(busPort);
-            nodes.add(MagpieProcess.launch(d.resolve("log.txt"), java.util.Map.of(), RealRedis.freePort(),
-                    tlsNodeArgs(tlsPort, busPort).toArray(new String[0])));
+            nodes.add(new ClusterRedirectionTest.Node(d, tlsNodeArgs(tlsPort, busPort).toArray(new String[0])));
         }
-        ClusterProcessTest.awaitAnswering(nodes);
         List<String> create = new ArrayList<>(List.of("redis-cli"));
         create.addAll(tls());
         create.addAll(List.of("--cluster", "create"));
@@ -79,15 +78,15 @@ class ClusterTlsTest {
                 "--cluster-master-id", value(0, "CLUSTER", "MYID")));
         ClusterProcessTest.redisCli(add);
         List<Integer> plain = new ArrayList<>();
-        for (MagpieProcess m : nodes) plain.add(m.port);
+        for (ClusterRedirectionTest.Node m : nodes) plain.add(m.port);
         ClusterProcessTest.awaitClusterStateOk(plain);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                 .until(() -> value(3, "INFO", "replication").contains("master_link_status:up"));
     }
 
     @AfterAll
-    static void stopNodes() throws InterruptedException {
-        for (MagpieProcess n : nodes) n.close();
+    static void stopNodes() throws Exception {
+        for (ClusterRedirectionTest.Node n : nodes) n.close();
         nodes.clear();
     }
 

@@ -65,3 +65,21 @@ command_cpu_ns() {
   done
   echo "$s"
 }
+
+# set_get_medians FILE: lines "server pipeline set-rps get-rps" (server redis or magpie,
+# pipeline 1 or 16) from several rounds; prints each one's medians and Magpie's ratios.
+set_get_medians() {
+  python3 - "$1" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+med = {}
+for pipeline in ("1", "16"):
+    for server in ("redis", "magpie"):
+        sel = [r for r in rows if r[0] == server and r[1] == pipeline]
+        med[server, pipeline] = (statistics.median(float(r[2]) for r in sel), statistics.median(float(r[3]) for r in sel))
+        print(f"-P {pipeline:2} {server:7} SET {med[server, pipeline][0]:>12.0f}  GET {med[server, pipeline][1]:>12.0f}")
+    s = med["magpie", pipeline][0] / med["redis", pipeline][0]
+    g = med["magpie", pipeline][1] / med["redis", pipeline][1]
+    print(f"-P {pipeline:2} magpie/redis   SET {s:.2f}  GET {g:.2f}")
+PY
+}

@@ -59,16 +59,4 @@ for round in $(seq 1 "$ROUNDS"); do
   done
 done
 
-python3 - "$results" <<'PY'
-import statistics, sys
-rows = [l.split() for l in open(sys.argv[1])]
-med = {}
-for pipeline in ("1", "16"):
-    for server in ("redis", "magpie"):
-        sel = [r for r in rows if r[0] == server and r[1] == pipeline]
-        med[server, pipeline] = (statistics.median(float(r[2]) for r in sel), statistics.median(float(r[3]) for r in sel))
-        print(f"-P {pipeline:2} {server:7} SET {med[server, pipeline][0]:>12.0f}  GET {med[server, pipeline][1]:>12.0f}")
-    s = med["magpie", pipeline][0] / med["redis", pipeline][0]
-    g = med["magpie", pipeline][1] / med["redis", pipeline][1]
-    print(f"-P {pipeline:2} magpie/redis   SET {s:.2f}  GET {g:.2f}")
-PY
+set_get_medians "$results"

@@ -78,6 +78,12 @@ class ClusterProcessTest {
                     "--cluster-port", String.valueOf(RealRedis.freePort()), "--cluster-node-timeout", "5000", "--save", "",
                     "--appendonly", "no", "--repl-diskless-sync-delay", "0"));
         }
+        awaitAnswering(started);
+        return started;
+    }
+
+    /** Waits until every node answers PING (a JVM takes a while to start on a loaded machine). */
+    static void awaitAnswering(List<MagpieProcess> started) {
         for (MagpieProcess m : started) {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 if (!m.process.isAlive()) throw new AssertionError("node exited: " + m.logText());
@@ -88,7 +94,6 @@ class ClusterProcessTest {
                 }
             });
         }
-        return started;
     }
 
     /** Runs redis-cli with a generous bound; fails with its output when it does not exit 0. */

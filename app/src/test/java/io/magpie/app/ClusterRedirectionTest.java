@@ -29,16 +29,23 @@ class ClusterRedirectionTest {
         final MagpieServer server;
         final int port;
 
-        Node(Path dir) throws Exception {
+        /** extra: more command-line options, after (and so over) the defaults. */
+        Node(Path dir, String... extra) throws Exception {
             port = RealRedis.freePort();
             Config registry = new Config();
             server = new MagpieServer(registry);
             ClusterParams params = ClusterParams.register(registry);
-            ConfigLoader.load(registry, ConfigLoader.configText(new String[] {"--port", String.valueOf(port), "--bind", "127.0.0.1",
+            List<String> args = new ArrayList<>(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1",
                 "--save", "", "--dir", dir.toString(), "--cluster-enabled", "yes", "--cluster-port",
-                String.valueOf(RealRedis.freePort()), "--cluster-node-timeout", "3000"}));
+                String.valueOf(RealRedis.freePort()), "--cluster-node-timeout", "3000"));
+            args.addAll(List.of(extra));
+            ConfigLoader.load(registry, ConfigLoader.configText(args.toArray(new String[0])));
             server.modules().add(new ClusterModule(server, params));
             server.start();
+        }
+
+        RespClient client() {
+            return new RespClient(port);
         }
 
         @Override
@@ -168,7 +175,7 @@ class ClusterRedirectionTest {
         return out;
     }
 
-    private static String busPortOf(RespClient c) {
+    static String busPortOf(RespClient c) {
         for (String line : c.value("CONFIG", "GET", "cluster-port").toString().split(", ")) {
             String v = line.replace("[", "").replace("]", "").trim();
             if (v.matches("[0-9]+")) return v;

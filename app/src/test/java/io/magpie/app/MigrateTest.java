@@ -130,6 +130,31 @@ class MigrateTest {
     }
 
     @Test
+    void migrateCachedConnectionsAreClosedWhenTheServerShutsDown() {
+        try (RespClient t = redis.client()) {
+            t.call("FLUSHALL");
+            long before = clientsFrom(t, "127.0.0.1");
+            TestServer source = new TestServer();
+            try (RespClient s = source.client()) {
+                s.call("SET", "cached", "1");
+                assertThat(s.value("MIGRATE", "127.0.0.1", String.valueOf(redis.port()), "cached", "0", "5000").toString())
+                        .isEqualTo("OK");
+                assertThat(s.value("INFO", "stats").toString()).contains("migrate_cached_sockets:1");
+            }
+            assertThat(clientsFrom(t, "127.0.0.1")).isEqualTo(before + 1);
+            // The server stops (its JVM goes on): the target sees the cached connection end.
+            source.close();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> clientsFrom(t, "127.0.0.1") == before);
+        }
+    }
+
+    /** The target's clients connected from ip (CLIENT LIST), this one included. */
+    private static long clientsFrom(RespClient target, String ip) {
+        return target.value("CLIENT", "LIST").toString().lines().filter(l -> l.contains(" addr=" + ip + ":")).count();
+    }
+
+    @Test
     void migrateShowsAuth2CredentialsAsRedactedInMonitor() {
         try (RespClient a = magpieA.client(); RespClient b = magpieB.client(); RespClient mon = magpieA.client()) {
             flush(a, b);

@@ -86,6 +86,12 @@ public final class RealRedis implements AutoCloseable {
         return new RespClient(port);
     }
 
+    /** kill -9: the server dies without a word to its peers or clients. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
     @Override
     public void close() {
         process.destroy();

@@ -63,7 +63,16 @@ public final class CommandTable<H> {
         JsonNode root = new ObjectMapper().readTree(json);
         for (JsonNode c : root.get("commands")) {
             JsonNode sentinel = c.get("sentinel");
-            RedisCommand cmd = parse(c.get("info"), c.get("docs"), null, sentinel == null ? null : sentinel.asText());
+            JsonNode parentName = c.get("parent");
+            RedisCommand parent = parentName == null ? null : all.get(parentName.asText());
+            if (parentName != null && parent == null) throw new IllegalArgumentException("no container command " + parentName.asText());
+            RedisCommand cmd = parse(c.get("info"), c.get("docs"), parent, sentinel == null ? null : sentinel.asText());
+            if (parent != null) {
+                // A mode's own subcommand of a Redis container (cluster mode's CLUSTER MIGRATESLOTS).
+                parent.subcommands.put(cmd.name, cmd);
+                parent.subcommandDict.put(cmd);
+                continue;
+            }
             all.put(cmd.fullName, cmd);
             allDict.put(cmd);
         }

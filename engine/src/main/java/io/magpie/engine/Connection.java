@@ -24,4 +24,9 @@ public interface Connection {
 
     /** Bytes read but not yet parsed into commands (CLIENT LIST qbuf). */
     int queryBufferBytes();
+
+    /** Whether the client came in over TLS (connGetType(c->conn) == CONN_TYPE_TLS). */
+    default boolean tls() {
+        return false;
+    }
 }

@@ -411,6 +411,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     @Override
+    public boolean tls() {
+        return channel != null && channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+    }
+
+    @Override
     public long pendingOutputBytes() {
         long n = client.output().readableBytes() + replyListBytes();
         ChannelOutboundBuffer ob = channel == null ? null : channel.unsafe().outboundBuffer();

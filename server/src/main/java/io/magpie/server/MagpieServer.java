@@ -762,6 +762,7 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
 
         if (cron != null) cron.cancel(false);
         mainLoop.execute(modules::shutdown);
+        mainLoop.execute(migrateSockets::closeAll); // the targets see MIGRATE's cached links end now, as Redis closes its fds
         for (Channel ch : listeners) ch.close();
         for (Channel ch : tlsListeners) ch.close();
         unixSocket.close();

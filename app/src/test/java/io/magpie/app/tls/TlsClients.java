@@ -19,7 +19,7 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /** Clients of a TLS port for the tests: redis-cli --tls, and a JDK SSLContext for Jedis. */
-final class TlsClients {
+public final class TlsClients {
     private TlsClients() {}
 
     /** redis-cli's output (stdout and stderr) for a command, with the given connection options. */
@@ -44,7 +44,7 @@ final class TlsClients {
     }
 
     /** A JDK SSLContext trusting the test CA and showing the client certificate. */
-    static SSLContext sslContext(TestCertificates c) throws Exception {
+    public static SSLContext sslContext(TestCertificates c) throws Exception {
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);

@@ -4,6 +4,7 @@ import io.magpie.cluster.bus.ClusterMsg;
 import io.magpie.cluster.bus.ClusterMsgCodec;
 import io.magpie.cluster.bus.ClusterMsgException;
 import io.magpie.server.Log;
+import io.magpie.server.tls.Tls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -17,6 +18,8 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
@@ -28,7 +31,8 @@ import java.util.Map;
  * the state machine in the same serial order as the commands. A frame is cut by the total
  * length in its header (a stream that does not start with "RCmb" and a sane length is closed,
  * as Redis does); a message that fails its type's length check is dropped and the link kept.
- * A link whose unsent output exceeds cluster-link-sendbuf-limit is dropped.
+ * A link whose unsent output exceeds cluster-link-sendbuf-limit is dropped. With tls-cluster
+ * every link, both ways, runs over TLS and the accepting side requires the peer's certificate.
  */
 final class ClusterBus {
     /** What the bus hands to the node. */
@@ -48,13 +52,15 @@ final class ClusterBus {
     private final EventLoop loop;
     private final Class<? extends SocketChannel> channelClass;
     private final Listener listener;
+    private final Tls tls;
     private final Map<Long, Channel> links = new HashMap<>();
     private Channel server;
     /** cluster-link-sendbuf-limit in bytes; 0 is no limit. */
     long sendbufLimit;
 
-    ClusterBus(EventLoop loop, Class<? extends SocketChannel> channelClass, Listener listener) {
+    ClusterBus(EventLoop loop, Class<? extends SocketChannel> channelClass, Listener listener, Tls tls) {
         this.loop = loop;
+        this.tls = tls;
         this.channelClass = channelClass;
         this.listener = listener;
     }
@@ -77,6 +83,8 @@ final class ClusterBus {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        SslHandler ssl = tls.clusterServerHandler(ch.alloc());
+                        if (ssl != null) ch.pipeline().addLast(ssl);
                         ch.pipeline().addLast(new Frames(-1));
                     }
                 });
@@ -95,6 +103,8 @@ final class ClusterBus {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        SslHandler ssl = tls.clusterHandler(ch.alloc(), ip, port);
+                        if (ssl != null) ch.pipeline().addLast(ssl);
                         ch.pipeline().addLast(new Frames(link));
                     }
                 });
@@ -108,12 +118,11 @@ final class ClusterBus {
         links.put(link, f.channel());
         f.addListener(done -> {
             if (links.get(link) != f.channel()) return; // closed by the state machine meanwhile
-            if (done.isSuccess()) {
-                listener.connected(link, localIp(f.channel()));
-            } else {
+            if (!done.isSuccess()) {
                 links.remove(link);
                 listener.closed(link);
             }
+            // Connected: Frames reports it once the link is usable (after the TLS handshake, if any).
         });
     }
 
@@ -169,11 +178,32 @@ final class ClusterBus {
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            if (ctx.pipeline().get(SslHandler.class) == null) linkUp(ctx);
+            super.channelActive(ctx);
+        }
+
+        /** A TLS link is up once its handshake has authenticated the peer (Redis's connAccept/connConnect handlers). */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SslHandshakeCompletionEvent done) {
+                if (done.isSuccess()) {
+                    linkUp(ctx);
+                } else {
+                    Log.verbose("Error %s cluster node connection %s: %s", link < 0 ? "accepting" : "connecting to",
+                            peerIp(ctx.channel()), done.cause().getMessage());
+                    ctx.close();
+                }
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        private void linkUp(ChannelHandlerContext ctx) {
             if (link < 0) {
                 link = listener.accepted(peerIp(ctx.channel()), localIp(ctx.channel()));
                 links.put(link, ctx.channel());
+            } else if (links.get(link) == ctx.channel()) {
+                listener.connected(link, localIp(ctx.channel()));
             }
-            super.channelActive(ctx);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.magpie.cluster.node;
 
+import io.magpie.cluster.state.ClusterConfig;
 import io.magpie.cluster.state.ClusterException;
 import io.magpie.cluster.state.ClusterNode;
 import io.magpie.cluster.state.ClusterState;
@@ -96,9 +97,9 @@ final class ClusterCommands {
         CommandTable<CommandHandler> t = m.engine.commands;
         sub(t, m, "help", 2, (c, mod) -> c.addReplyHelp(HELP));
         sub(t, m, "meet", -4, ClusterCommands::meet);
-        sub(t, m, "nodes", 2, (c, mod) -> c.addReplyVerbatim(mod.state.clusterNodes(), "txt"));
+        sub(t, m, "nodes", 2, (c, mod) -> c.addReplyVerbatim(mod.state.clusterNodes(usePport(c, mod.config)), "txt"));
         sub(t, m, "myid", 2, (c, mod) -> c.addReplyBulkString(mod.state.myId()));
-        sub(t, m, "slots", 2, (c, mod) -> writeTree(c.writer(), mod.state.clusterSlots(false)));
+        sub(t, m, "slots", 2, (c, mod) -> writeTree(c.writer(), mod.state.clusterSlots(usePport(c, mod.config))));
         sub(t, m, "shards", 2, (c, mod) -> writeTree(c.writer(), mod.state.clusterShards()));
         sub(t, m, "flushslots", 2, (c, mod) -> {
             if (mod.engine.db(0).size() != 0) throw new ReplyException("ERR DB must be empty to perform CLUSTER FLUSHSLOTS.");
@@ -122,6 +123,7 @@ final class ClusterCommands {
             c.addReplyOk();
         });
         sub(t, m, "setslot", -4, ClusterCommands::setslot);
+        ownSub(t, m, "migrateslots", -7, MigrateSlots::command);
         sub(t, m, "bumpepoch", 2, (c, mod) -> c.addReplyStatus(mod.state.bumpEpoch()));
         sub(t, m, "info", 2, (c, mod) -> c.addReplyVerbatim(mod.state.clusterInfo(), "txt"));
         sub(t, m, "saveconfig", 2, (c, mod) -> {
@@ -241,7 +243,16 @@ final class ClusterCommands {
      * state machine asked for is carried out before the reply leaves.
      */
     private static void sub(CommandTable<CommandHandler> t, ClusterModule m, String name, int argc, Sub body) {
-        t.override("cluster|" + name, c -> {
+        t.override("cluster|" + name, handler(m, argc, body));
+    }
+
+    /** Cluster mode's own subcommands (cluster-commands.json), which Redis's table lacks. */
+    private static void ownSub(CommandTable<CommandHandler> t, ClusterModule m, String name, int argc, Sub body) {
+        t.register("cluster|" + name, handler(m, argc, body));
+    }
+
+    private static CommandHandler handler(ClusterModule m, int argc, Sub body) {
+        return c -> {
             if (argc > 0 ? c.argc != argc : c.argc < -argc) throw new ReplyException(subcommandSyntaxError(c));
             try {
                 body.call(c, m);
@@ -250,7 +261,7 @@ final class ClusterCommands {
             } finally {
                 m.afterInput();
             }
-        });
+        };
     }
 
     private static String subcommandSyntaxError(Client c) {
@@ -336,12 +347,20 @@ final class ClusterCommands {
         for (byte[] k : keys) c.addReplyBulk(k);
     }
 
+    /**
+     * Whether a reply gives nodes' plaintext ports (pport): in a TLS cluster, to a client that
+     * did not come in over TLS, as Redis does for CLUSTER NODES, SLOTS, REPLICAS and redirections.
+     */
+    static boolean usePport(Client c, ClusterConfig config) {
+        return config.tlsCluster && c.conn != null && !c.conn.tls();
+    }
+
     /** CLUSTER REPLICAS|SLAVES node-id. */
     private static void replicas(Client c, ClusterModule m) {
         ClusterNode n = m.state.lookupNode(c.argString(2));
         if (n == null) throw new ReplyException("ERR Unknown node " + c.argString(2));
         if (n.isSlave()) throw new ReplyException("ERR The specified node is not a master");
-        List<String> lines = m.state.replicas(n.name(), false);
+        List<String> lines = m.state.replicas(n.name(), usePport(c, m.config));
         c.addReplyArrayLen(lines.size());
         for (String l : lines) c.addReplyBulkString(l);
     }

@@ -94,13 +94,13 @@ final class ClusterGuard implements TopologyGuard {
         if ((migratingSlot || importingSlot) && cmd.fullName.equals("migrate")) return null;
         if (migratingSlot && missingKeys > 0) {
             // Some keys here, some gone: neither node can serve them all now.
-            return existingKeys > 0 ? TRYAGAIN : redirect("ASK", state.migratingTo(slot));
+            return existingKeys > 0 ? TRYAGAIN : redirect("ASK", state.migratingTo(slot), c);
         }
         if (importingSlot && (c.asking || cmd.fullName.equals("restore-asking"))) {
             return multipleKeys && missingKeys > 0 ? TRYAGAIN : null;
         }
         if ((c.readonlyMode || pubsubShard) && !write && myself.isSlave() && myself.slaveof() == owner) return null;
-        return owner == myself ? null : redirect("MOVED", owner);
+        return owner == myself ? null : redirect("MOVED", owner, c);
     }
 
     /** The keys of one command: their common slot, its owner, and the keys missing from an open slot. */
@@ -154,8 +154,12 @@ final class ClusterGuard implements TopologyGuard {
         };
     }
 
-    /** "-MOVED 3999 127.0.0.1:6381": the slot and the node's preferred endpoint and client port. */
-    private String redirect(String kind, ClusterNode n) {
-        return kind + " " + slot + " " + state.preferredEndpoint(n) + ":" + n.port();
+    /**
+     * "-MOVED 3999 127.0.0.1:6381": the slot and the node's preferred endpoint and client port,
+     * its plaintext one for a plaintext client of a TLS cluster.
+     */
+    private String redirect(String kind, ClusterNode n, Client c) {
+        int port = ClusterCommands.usePport(c, state.config()) && n.pport() != 0 ? n.pport() : n.port();
+        return kind + " " + slot + " " + state.preferredEndpoint(n) + ":" + port;
     }
 }

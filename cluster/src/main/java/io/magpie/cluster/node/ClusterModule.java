@@ -53,12 +53,12 @@ public final class ClusterModule implements ServerModule {
         this.server = server;
         this.engine = server.engine();
         this.params = params;
-        int port = (int) server.config().port.value();
+        int port = clientPort();
         if (params.port.value() == 0 && port > 65535 - 10000) {
             throw new IllegalStateException("Redis port number too high. Cluster communication port is 10,000 port numbers "
                     + "higher than your Redis port. Your Redis port number must be 55535 or less.");
         }
-        params.fill(config, port);
+        fillConfig();
         configPath = server.config().dir.resolve(params.configFile.value());
         SecureRandom random = new SecureRandom();
         long now = System.currentTimeMillis();
@@ -74,6 +74,18 @@ public final class ClusterModule implements ServerModule {
             // The state machine's message is Redis's ("Unrecoverable error: corrupted cluster config file ...").
             throw new IllegalStateException(e.getMessage());
         }
+    }
+
+    /** The client port the cluster announces and derives its bus port from: the tls-port with tls-cluster. */
+    private int clientPort() {
+        var tls = server.tls().config();
+        return (int) (tls.tlsCluster.value() ? tls.tlsPort.value() : server.config().port.value());
+    }
+
+    /** The parameters, which CONFIG SET may change at any time, into the state machine's config. */
+    private void fillConfig() {
+        var tls = server.tls().config();
+        params.fill(config, (int) server.config().port.value(), (int) tls.tlsPort.value(), tls.tlsCluster.value());
     }
 
     /** True when the configuration asks for cluster mode. */
@@ -96,6 +108,11 @@ public final class ClusterModule implements ServerModule {
         server.observability().metrics().register(new ClusterMetrics(server, state));
         server.observability().statusPage().addSection("cluster", new ClusterStatus(state)::section);
         engine.enableSlotIndex();
+        try (var json = ClusterModule.class.getResourceAsStream("cluster-commands.json")) {
+            host.defineCommands(json);
+        } catch (IOException e) {
+            throw new IllegalStateException("cluster-commands.json: " + e.getMessage(), e);
+        }
         ClusterCommands.register(this);
         engine.pipeline().setTopologyGuard(new ClusterGuard(state, engine.db(0), params.allowReadsWhenDown::value,
                 params.allowPubsubshardWhenDown::value));
@@ -103,9 +120,9 @@ public final class ClusterModule implements ServerModule {
 
     @Override
     public void start() {
-        bus = new ClusterBus(server.mainLoop(), server.clientChannelClass(), new BusListener());
+        bus = new ClusterBus(server.mainLoop(), server.clientChannelClass(), new BusListener(), server.tls());
         bus.sendbufLimit = params.linkSendbufLimit.value();
-        int busPort = params.busPort((int) server.config().port.value());
+        int busPort = params.busPort(clientPort());
         String bind = firstBindAddress();
         bus.listen(bind, busPort, e -> {
             // As Redis's clusterInit: a node whose bus cannot listen does not run.
@@ -125,6 +142,15 @@ public final class ClusterModule implements ServerModule {
         return words[0];
     }
 
+    /**
+     * getClusterConnectionsCount: two links (one each way) per other known node, counted from
+     * the node table as Redis does rather than from the sockets open at this instant.
+     */
+    @Override
+    public long clusterConnections() {
+        return (state.nodes().size() - 1) * 2L;
+    }
+
     @Override
     public void shutdown() {
         if (timer != null) timer.cancel(false);
@@ -135,7 +161,7 @@ public final class ClusterModule implements ServerModule {
     private void cron100() {
         try {
             long now = System.currentTimeMillis();
-            params.fill(config, (int) server.config().port.value());
+            fillConfig();
             bus.sendbufLimit = params.linkSendbufLimit.value();
             feedReplication(now);
             state.tick(now);
@@ -213,16 +239,23 @@ public final class ClusterModule implements ServerModule {
         // DeliverModuleMessage: there is no module API, so nothing listens.
     }
 
-    /** delKeysInSlot: the keys of a slot this node no longer serves. */
+    /**
+     * delKeysInSlot: the keys of a slot this node no longer serves. Each deletion goes to the
+     * replicas and the AOF as a DEL (UNLINK with lazyfree-lazy-server-del), as Redis does since
+     * 7.2 (7.0 left them on the replicas and in the AOF, to come back after a restart).
+     */
     long deleteKeysInSlot(int slot) {
         Database db = engine.db(0);
         SlotIndex index = db.slotIndex();
         if (index == null) return 0;
         List<byte[]> keys = new ArrayList<>();
         index.forEachKeyInSlot(slot, keys::add);
+        boolean lazy = engine.config.lazyfreeLazyServerDel.value();
         for (byte[] key : keys) {
             db.delete(key);
+            engine.propagateDeletion(db, key, lazy);
             db.signalModifiedKey(key);
+            engine.dirty++;
         }
         return keys.size();
     }

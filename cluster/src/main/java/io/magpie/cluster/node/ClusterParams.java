@@ -21,7 +21,7 @@ public final class ClusterParams {
             replicaNoFailover;
     public final StringParam configFile, announceIp;
     public final LongParam port, nodeTimeout, migrationBarrier, replicaValidityFactor, announcePort, announceBusPort,
-            linkSendbufLimit;
+            announceTlsPort, linkSendbufLimit;
     private final Config registry;
 
     private ClusterParams(Config r) {
@@ -41,6 +41,7 @@ public final class ClusterParams {
         announceIp = r.register(new StringParam("cluster-announce-ip", ""));
         announcePort = r.register(new LongParam("cluster-announce-port", 0, 0, 65535, false));
         announceBusPort = r.register(new LongParam("cluster-announce-bus-port", 0, 0, 65535, false));
+        announceTlsPort = r.register(new LongParam("cluster-announce-tls-port", 0, 0, 65535, false));
         linkSendbufLimit = r.register(new LongParam("cluster-link-sendbuf-limit", 0, 0, Long.MAX_VALUE, true));
     }
 
@@ -54,8 +55,13 @@ public final class ClusterParams {
         return new ClusterParams(registry);
     }
 
-    /** The values the state machine reads, for a node serving clients on serverPort. */
-    void fill(ClusterConfig c, int serverPort) {
+    /**
+     * The values the state machine reads, for a node serving clients on serverPort and, with
+     * tls-cluster, on tlsPort over TLS (Redis's deriveAnnouncedPorts): the announced port is then
+     * the TLS one (cluster-announce-tls-port, else tls-port), pport the plaintext one
+     * (cluster-announce-port, else port), and the bus listens at the TLS port + 10000.
+     */
+    void fill(ClusterConfig c, int serverPort, int tlsPort, boolean tlsCluster) {
         c.nodeTimeout = nodeTimeout.value();
         c.replicaValidityFactor = replicaValidityFactor.intValue();
         c.migrationBarrier = migrationBarrier.intValue();
@@ -63,8 +69,17 @@ public final class ClusterParams {
         c.allowReplicaMigration = allowReplicaMigration.value();
         c.replicaNoFailover = replicaNoFailover.value();
         c.announceIp = announceIp.value().isEmpty() ? null : announceIp.value();
-        c.port = announcePort.value() != 0 ? announcePort.intValue() : serverPort;
-        c.cport = announceBusPort.value() != 0 ? announceBusPort.intValue() : busPort(serverPort);
+        int port = tlsCluster ? tlsPort : serverPort;
+        c.tlsCluster = tlsCluster;
+        c.port = port;
+        c.pport = tlsCluster ? serverPort : 0;
+        if (tlsCluster && announceTlsPort.value() != 0) {
+            c.port = announceTlsPort.intValue();
+            c.pport = announcePort.intValue();
+        } else if (announcePort.value() != 0) {
+            c.port = announcePort.intValue();
+        }
+        c.cport = announceBusPort.value() != 0 ? announceBusPort.intValue() : busPort(port);
         Param hostname = registry.find("cluster-announce-hostname");
         c.announceHostname = hostname == null ? "" : hostname.get();
         Param endpoint = registry.find("cluster-preferred-endpoint-type");
@@ -78,7 +93,7 @@ public final class ClusterParams {
         if (pingPeriod != null) c.replPingReplicaPeriod = Integer.parseInt(pingPeriod.get());
     }
 
-    /** The port the bus listens on: cluster-port, else the client port + 10000. */
+    /** The port the bus listens on: cluster-port, else the client port (the TLS one with tls-cluster) + 10000. */
     int busPort(int serverPort) {
         return port.value() != 0 ? port.intValue() : serverPort + 10000;
     }

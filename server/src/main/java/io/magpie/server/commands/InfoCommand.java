@@ -166,7 +166,7 @@ public final class InfoCommand {
     private static void clientsSection(MagpieServer server, StringBuilder sb) {
         Engine e = server.engine();
         field(sb, "connected_clients", server.connectedClients());
-        field(sb, "cluster_connections", 0);
+        field(sb, "cluster_connections", server.modules().clusterConnections());
         field(sb, "maxclients", server.config().maxclients.value());
         field(sb, "client_recent_max_input_buffer", server.recentMaxInputBuffer());
         field(sb, "client_recent_max_output_buffer", server.recentMaxOutputBuffer());

@@ -93,7 +93,7 @@ final class MigrateCommand {
         boolean cluster = server.clusterEnabled();
         boolean mayRetry = true;
         while (true) {
-            MigrateSockets.Cached cs = sockets.get(host, port, timeout);
+            MigrateSockets.Cached cs = sockets.get(host, port, timeout, server.tls()::migrateEngine);
             if (cs == null) throw new ReplyException(IOERR_CONNECT);
             Attempt a = new Attempt();
             try {

@@ -11,16 +11,21 @@ import java.nio.channels.SocketChannel;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
 
 /**
  * MIGRATE's cached connections to targets (Redis's migrate_cached_sockets): at most 64, keyed
  * by "host:port", each remembering the db it last SELECTed; one idle for 10 seconds is closed
  * ({@link #closeIdle}, from the cron). The I/O is synchronous with a deadline, as Redis's
- * syncWrite/syncReadLine, on the keyspace thread.
+ * syncWrite/syncReadLine, on the keyspace thread. With tls-cluster the connection runs over
+ * TLS (Redis's connCreateTLS there): an SSLEngine driven over the same non-blocking channel,
+ * its handshake done within the timeout at connect.
  */
 public final class MigrateSockets {
     static final int MAX_ITEMS = 64;
     static final long TTL_MS = 10_000;
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final Map<String, Cached> cache = new LinkedHashMap<>();
 
@@ -29,8 +34,11 @@ public final class MigrateSockets {
         return cache.size();
     }
 
-    /** The cached connection to host:port, or a new one; null when it cannot connect within timeout ms. */
-    Cached get(String host, String port, long timeoutMs) {
+    /**
+     * The cached connection to host:port, or a new one; null when it cannot connect within
+     * timeout ms. tls gives the engine of a TLS connection to host:port, or null for a plain one.
+     */
+    Cached get(String host, String port, long timeoutMs, java.util.function.BiFunction<String, Integer, SSLEngine> tls) {
         String name = host + ":" + port;
         Cached cs = cache.get(name);
         if (cs != null) {
@@ -59,12 +67,13 @@ public final class MigrateSockets {
             ch = SocketChannel.open();
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            cs = new Cached(this, name, ch, timeoutMs);
-        } catch (IOException e) {
+            cs = new Cached(this, name, ch, timeoutMs, tls.apply(host, address.getPort()));
+        } catch (IOException | RuntimeException e) {
             return null;
         }
         try {
             if (!ch.connect(address)) cs.await(SelectionKey.OP_CONNECT);
+            if (cs.ssl != null) cs.handshake();
         } catch (IOException | RuntimeException e) {
             cs.broken = true;
         }
@@ -117,21 +126,111 @@ public final class MigrateSockets {
         private final String name;
         private final SocketChannel ch;
         private final Selector selector;
-        private final ByteBuffer in = ByteBuffer.allocate(16 * 1024);
+        /** Bytes read (decrypted, with TLS) and not yet consumed, in read mode. */
+        private final ByteBuffer in;
+        /** TLS: the engine, null for a plain connection; the encrypted bytes read and not yet unwrapped, in read mode. */
+        final SSLEngine ssl;
+        private final ByteBuffer netIn;
         long lastDbid = -1;
         long lastUse;
         long timeoutMs;
         /** The connect failed: the first write fails. */
         boolean broken;
 
-        Cached(MigrateSockets owner, String name, SocketChannel ch, long timeoutMs) throws IOException {
+        Cached(MigrateSockets owner, String name, SocketChannel ch, long timeoutMs, SSLEngine ssl) throws IOException {
             this.owner = owner;
             this.name = name;
             this.ch = ch;
             this.timeoutMs = timeoutMs;
+            this.ssl = ssl;
             this.selector = Selector.open();
             this.lastUse = System.currentTimeMillis();
+            in = ByteBuffer.allocate(ssl == null ? 16 * 1024 : Math.max(16 * 1024, ssl.getSession().getApplicationBufferSize()));
             in.flip();
+            netIn = ssl == null ? null : ByteBuffer.allocate(ssl.getSession().getPacketBufferSize()).flip();
+        }
+
+        /** The TLS handshake, within the timeout. */
+        void handshake() throws IOException {
+            long deadline = System.currentTimeMillis() + timeoutMs;
+            ssl.beginHandshake();
+            while (true) {
+                switch (ssl.getHandshakeStatus()) {
+                    case NEED_WRAP -> wrap(EMPTY, deadline);
+                    case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
+                        if (unwrap() < 0 && readNet(deadline) < 0) throw new IOException("connection closed during the TLS handshake");
+                    }
+                    case NEED_TASK -> {
+                        for (Runnable task; (task = ssl.getDelegatedTask()) != null; ) task.run();
+                    }
+                    default -> {
+                        return; // FINISHED, NOT_HANDSHAKING
+                    }
+                }
+            }
+        }
+
+        /** Encrypts all of src and writes the records within the deadline. */
+        private void wrap(ByteBuffer src, long deadline) throws IOException {
+            ByteBuffer out = ByteBuffer.allocate(ssl.getSession().getPacketBufferSize());
+            do {
+                out.clear();
+                SSLEngineResult r = ssl.wrap(src, out);
+                if (r.getStatus() == SSLEngineResult.Status.CLOSED) throw new IOException("TLS connection closed");
+                if (r.getStatus() != SSLEngineResult.Status.OK) throw new IOException("TLS wrap: " + r.getStatus());
+                out.flip();
+                writeRaw(out, deadline);
+            } while (src.hasRemaining());
+        }
+
+        /**
+         * Decrypts what netIn holds into in: the bytes it made, 0 when it did, or -1 when netIn
+         * holds no whole record (read more).
+         */
+        private int unwrap() throws IOException {
+            if (!netIn.hasRemaining()) return -1;
+            in.compact();
+            try {
+                SSLEngineResult r = ssl.unwrap(netIn, in);
+                switch (r.getStatus()) {
+                    case BUFFER_UNDERFLOW:
+                        return -1;
+                    case CLOSED:
+                        throw new IOException("TLS connection closed");
+                    case BUFFER_OVERFLOW:
+                        throw new IOException("TLS record larger than the buffer");
+                    default:
+                        return r.bytesProduced();
+                }
+            } finally {
+                in.flip();
+            }
+        }
+
+        /** Reads encrypted bytes into netIn, waiting within the deadline; -1 at end of stream. */
+        private int readNet(long deadline) throws IOException {
+            while (true) {
+                netIn.compact();
+                int n;
+                try {
+                    n = ch.read(netIn);
+                } finally {
+                    netIn.flip();
+                }
+                if (n != 0) return n;
+                if (System.currentTimeMillis() >= deadline) throw new SocketTimeoutException();
+                await(SelectionKey.OP_READ);
+            }
+        }
+
+        /** Writes all of buf within the deadline. */
+        private void writeRaw(ByteBuffer buf, long deadline) throws IOException {
+            while (buf.hasRemaining()) {
+                if (ch.write(buf) == 0) {
+                    if (System.currentTimeMillis() >= deadline) throw new SocketTimeoutException();
+                    await(SelectionKey.OP_WRITE);
+                }
+            }
         }
 
         /** Waits until the channel is ready for op, at most the timeout; finishes a connect. */
@@ -161,6 +260,10 @@ public final class MigrateSockets {
             if (broken) throw new IOException("not connected");
             ByteBuffer b = ByteBuffer.wrap(data);
             long deadline = System.currentTimeMillis() + timeoutMs;
+            if (ssl != null) {
+                wrap(b, deadline);
+                return;
+            }
             while (b.hasRemaining()) {
                 int limit = Math.min(b.capacity(), b.position() + 64 * 1024);
                 ByteBuffer piece = b.duplicate().limit(limit);
@@ -186,6 +289,10 @@ public final class MigrateSockets {
                     }
                     if (line.length() < 1023) line.append((char) (b & 0xff));
                 }
+                if (ssl != null) {
+                    if (unwrap() < 0 && readNet(deadline) < 0) throw new IOException("connection closed");
+                    continue;
+                }
                 in.clear();
                 int n = ch.read(in);
                 in.flip();
@@ -205,6 +312,7 @@ public final class MigrateSockets {
 
         private void channelClose() {
             closeQuietly(ch);
+            if (ssl != null) io.netty.util.ReferenceCountUtil.release(ssl); // an OpenSSL engine holds native memory
             try {
                 selector.close();
             } catch (IOException ignored) {

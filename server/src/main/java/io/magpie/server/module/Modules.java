@@ -48,6 +48,12 @@ public final class Modules implements ModuleHost {
         }
     }
 
+    public long clusterConnections() {
+        long n = 0;
+        for (ServerModule m : modules) n += m.clusterConnections();
+        return n;
+    }
+
     public void shutdown() {
         for (ServerModule m : modules) {
             try {

@@ -53,6 +53,11 @@ public interface ServerModule {
     /** serverCron: called hz times a second with the wall clock. */
     default void cron(long nowMs) {}
 
+    /** INFO clients' cluster_connections: the node-to-node links this module keeps (the cluster bus's). */
+    default long clusterConnections() {
+        return 0;
+    }
+
     /** The server is stopping: close the module's listeners and links. */
     default void shutdown() {}
 }

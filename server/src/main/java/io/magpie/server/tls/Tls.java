@@ -23,6 +23,8 @@ public final class Tls {
     private final TlsConfig config;
     private volatile SslContext server;
     private volatile SslContext client;
+    /** The bus's accepting side: always requires a peer certificate (Redis's TLS_CLIENT_AUTH_YES), whatever tls-auth-clients says. */
+    private volatile SslContext clusterServer;
     private volatile boolean preferServerCiphers;
 
     private final java.util.function.UnaryOperator<String> path;
@@ -51,8 +53,11 @@ public final class Tls {
             SslContext s = SslContexts.forServer(o);
             // The client side verifies its peers, so it needs the CA: built where links use it.
             SslContext c = config.tlsReplication.value() || config.tlsCluster.value() ? SslContexts.forClient(o) : null;
+            SslContext cs = !config.tlsCluster.value() ? null
+                    : o.authClients() == TlsOptions.AuthClients.YES ? s : SslContexts.forServer(o.withAuthClients(TlsOptions.AuthClients.YES));
             server = s;
             client = c;
+            clusterServer = cs;
             preferServerCiphers = o.preferServerCiphers();
         } catch (TlsException e) {
             Log.warning("%s", e.getMessage());
@@ -85,11 +90,38 @@ public final class Tls {
 
     /**
      * For the cluster bus (and Raft links): the handler of an outgoing bus link when
-     * tls-cluster is on, or null. The bus's accepting side puts {@link #serverHandler} in front
-     * of each connection it accepts, as the tls-port does.
+     * tls-cluster is on, or null. The bus's accepting side puts {@link #clusterServerHandler}
+     * in front of each connection it accepts.
      */
     public SslHandler clusterHandler(ByteBufAllocator alloc, String host, int port) {
         return config.tlsCluster.value() ? clientHandler(alloc, host, port) : null;
+    }
+
+    /**
+     * The handler in front of a connection accepted on the cluster bus port when tls-cluster is
+     * on, or null: the peer must show a certificate the CA signed (clusterAcceptHandler accepts
+     * with TLS_CLIENT_AUTH_YES), so only nodes holding one join the bus.
+     */
+    public SslHandler clusterServerHandler(ByteBufAllocator alloc) {
+        if (!config.tlsCluster.value()) return null;
+        if (clusterServer == null) {
+            try {
+                configure();
+            } catch (TlsException e) {
+                throw new IllegalStateException("TLS is not configured: " + e.getMessage(), e);
+            }
+        }
+        return SslContexts.serverHandler(clusterServer, alloc, preferServerCiphers);
+    }
+
+    /**
+     * The TLS engine for a connection MIGRATE opens to host:port when tls-cluster is on (Redis's
+     * migrateGetSocket connects with connCreateTLS then), or null for a plain one. The caller
+     * drives it over its own socket and releases it (ReferenceCountUtil) when done.
+     */
+    public javax.net.ssl.SSLEngine migrateEngine(String host, int port) {
+        SslHandler h = clusterHandler(io.netty.buffer.ByteBufAllocator.DEFAULT, host, port);
+        return h == null ? null : h.engine();
     }
 
     private SslHandler clientHandler(ByteBufAllocator alloc, String host, int port) {

@@ -185,6 +185,12 @@ final class RaftNode {
         return stateMachine.snapshotIndex();
     }
 
+    /** The first index still in this member's log: entries before it were compacted into a snapshot. */
+    long logStartIndex() {
+        RaftServer.Division d = division();
+        return d == null ? -1 : d.getRaftLog().getStartIndex();
+    }
+
     /** The members (voters, then learners) with their addresses, and each one's commit index as the leader last heard it. */
     List<String[]> members() {
         List<String[]> out = new ArrayList<>();

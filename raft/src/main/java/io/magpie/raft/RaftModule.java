@@ -150,7 +150,7 @@ public final class RaftModule implements ServerModule {
         Thread starter = new Thread(() -> {
             try {
                 RaftNode n = new RaftNode(config.id.value(), raftPort, initialMembers, storage, config.readLease.value(),
-                        config.snapshotThreshold.value(), config.logSegmentSize.value(), sm);
+                        config.snapshotThreshold.value(), config.logSegmentSize.value(), config.adminTimeout.value(), sm);
                 n.start();
                 node = n;
                 Log.notice("Raft member %s listening on port %d, group of %d", config.id.value(), raftPort, initialMembers.size());

@@ -34,6 +34,12 @@ public final class RaftConfig {
      * stands: below the 60 s clients commonly wait for a reply.
      */
     public final LongParam adminTimeout;
+    /**
+     * The Raft links over TLS with mutual authentication, with the node's tls-cert-file and
+     * tls-key-file, trusting tls-ca-cert-file: a node without a certificate the CA signed can
+     * neither join nor talk to the group.
+     */
+    public final BoolParam tls;
 
     public RaftConfig(Config c) {
         enabled = register(c, new BoolParam("raft-enabled", false));
@@ -45,6 +51,7 @@ public final class RaftConfig {
         snapshotThreshold = register(c, new LongParam("raft-snapshot-threshold", 10000, 1, Long.MAX_VALUE, false));
         logSegmentSize = register(c, new LongParam("raft-log-segment-size", 8L << 20, 16L << 10, 1L << 30, true));
         adminTimeout = register(c, new LongParam("raft-admin-timeout", 45_000, 1_000, 3_600_000, false));
+        tls = register(c, new BoolParam("raft-tls", false));
     }
 
     private static <P extends io.magpie.engine.config.Param> P register(Config c, P p) {

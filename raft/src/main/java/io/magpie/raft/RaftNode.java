@@ -14,6 +14,7 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
@@ -55,7 +56,7 @@ final class RaftNode {
     private final AtomicLong callIds = new AtomicLong();
 
     RaftNode(String id, int port, Map<String, String> members, File storageDir, boolean readLease, long snapshotThreshold,
-            long segmentSize, long adminDeadlineMs, RaftStateMachine stateMachine) throws IOException {
+            long segmentSize, long adminDeadlineMs, GrpcTlsConfig tls, RaftStateMachine stateMachine) throws IOException {
         this.me = RaftPeerId.valueOf(id);
         this.adminDeadlineMs = adminDeadlineMs;
         this.stateMachine = stateMachine;
@@ -66,6 +67,8 @@ final class RaftNode {
         properties = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(properties, List.of(storageDir));
         GrpcConfigKeys.Server.setPort(properties, port);
+        // One TLS configuration for every link: the server side, its links to peers, the admin client.
+        if (tls != null) GrpcConfigKeys.TLS.setConf(parameters, tls);
         RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, readLease);
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(properties, false);

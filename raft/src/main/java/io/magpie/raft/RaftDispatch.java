@@ -50,6 +50,7 @@ final class RaftDispatch {
 
     String check(Client c, RedisCommand cmd, KeyReferences keys) {
         if (staleReadAllowed(c, cmd)) return null;
+        if (apply.hasInFlight(c)) return null; // the write path refuses it in its turn (holdBack let only a write through)
         String refusal = notServingHere();
         if (refusal == null) return null;
         if (refusal.isEmpty()) return null; // a forwarding follower: the paths forward it
@@ -88,7 +89,37 @@ final class RaftDispatch {
 
     /* ---------------- writes ---------------- */
 
+    /**
+     * A plain write (no MULTI, script or blocking pop): proposed without parking its client,
+     * so the client's next pipelined writes are proposed too; the leader appends them in the
+     * order they came and their replies leave in that order ({@link RaftApply#pipeline}).
+     */
+    private static boolean pipelinable(Client c, RedisCommand cmd) {
+        return !c.multi && cmd.write && !SCRIPTS.contains(cmd.fullName) && !BLOCKING.contains(cmd.fullName)
+                && !cmd.fullName.equals("evalsha");
+    }
+
+    /**
+     * Before any stage: a client with pipelined writes in flight goes on only with a plain write
+     * that no stage will refuse (it is proposed in turn); any other command, whose reply would
+     * overtake theirs, waits until they have replied.
+     */
+    boolean holdBack(Client c) {
+        if (!apply.hasInFlight(c)) return false;
+        RedisCommand cmd = engine.commands.lookup(c.argv[0]);
+        boolean proposedInTurn = cmd != null && !cmd.hasSubcommands() && cmd.arityOk(c.argc) && pipelinable(c, cmd)
+                && c.authenticated && (c.aclUser == null || c.aclUser.unrestricted) && !c.isSubscribed()
+                && engine.eviction().memoryToFree() == 0 && notServingHere() == null;
+        if (proposedInTurn) return false;
+        apply.hold(c);
+        return true;
+    }
+
     void write(Client c, CommandPipeline pipeline) {
+        if (!c.multi && c.conn != null && pipelinable(c, c.cmd)) {
+            proposePipelined(c);
+            return;
+        }
         if (refuseOrForward(c, pipeline)) return;
         boolean exec = c.multi;
         if (exec && c.dirtyCas) {
@@ -110,7 +141,26 @@ final class RaftDispatch {
         } else {
             commands = List.<byte[][]>of(Arrays.copyOf(c.argv, c.argc));
         }
-        long seq = apply.park(c);
+        propose(apply.park(c), c, exec, commands);
+    }
+
+    private void proposePipelined(Client c) {
+        String refusal = notServingHere();
+        if (refusal != null && !apply.hasInFlight(c)) {
+            refuseOrForward(c, engine.pipeline());
+            return;
+        }
+        long seq = apply.pipeline(c);
+        if (refusal != null) {
+            // leadership went between holdBack and here: refused in its turn
+            apply.fail(seq, refusal.startsWith("MOVED") ? "MOVED 0" + refusal.substring("MOVED".length())
+                    : refusal.isEmpty() ? "TRYAGAIN Raft leader changed" : refusal);
+            return;
+        }
+        propose(seq, c, false, List.<byte[][]>of(Arrays.copyOf(c.argv, c.argc)));
+    }
+
+    private void propose(long seq, Client c, boolean exec, List<byte[][]> commands) {
         LogEntry entry = LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(),
                 ThreadLocalRandom.current().nextLong(), exec, commands);
         module.node().propose(entry).whenComplete((reply, error) -> {

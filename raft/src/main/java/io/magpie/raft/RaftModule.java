@@ -118,6 +118,7 @@ public final class RaftModule implements ServerModule {
         pipeline.setTopologyGuard(dispatch::check);
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);
+        pipeline.setHoldBack(dispatch::holdBack);
         new RaftCommands(this, engine).register();
         RaftStateMachine sm = new RaftStateMachine(new RaftStateMachine.Keyspace() {
             @Override public void apply(LogEntry entry, long index) {

@@ -15,11 +15,12 @@ import java.util.List;
  * applies it to the same result; origin and seq name the client that proposed it on its node.
  * An ADDRESS tells every replica where a member serves clients (followers answer MOVED with the
  * leader's). An EXPIRE asks every replica to expire these keys if they are due at the entry's
- * time: only the leader's active expiry proposes it.
+ * time: only the leader's active expiry proposes it. A BATCH is several WRITEs proposed
+ * together by one member (one Raft entry), applied in order, each as if it were an entry.
  */
 public record LogEntry(byte type, String origin, long seq, int db, long timeMs, long seed, boolean atomic, List<byte[][]> commands,
         String member, String clientAddress) {
-    public static final byte WRITE = 1, ADDRESS = 2, EXPIRE = 3;
+    public static final byte WRITE = 1, ADDRESS = 2, EXPIRE = 3, BATCH = 4;
 
     /** atomic: the commands of a MULTI/EXEC, applied inside MULTI/EXEC even when there is one. */
     public static LogEntry write(String origin, long seq, int db, long timeMs, long seed, boolean atomic, List<byte[][]> commands) {
@@ -33,6 +34,20 @@ public record LogEntry(byte type, String origin, long seq, int db, long timeMs, 
     /** The keys are the one "command" of the entry. */
     public static LogEntry expire(int db, long timeMs, byte[][] keys) {
         return new LogEntry(EXPIRE, "", 0, db, timeMs, 0, false, List.<byte[][]>of(keys), null, null);
+    }
+
+    /** Each write's encoding is one "command" of the batch. */
+    public static LogEntry batch(List<LogEntry> writes) {
+        List<byte[][]> parts = new ArrayList<>(writes.size());
+        for (LogEntry w : writes) parts.add(new byte[][] {w.encode()});
+        return new LogEntry(BATCH, "", 0, 0, 0, 0, false, parts, null, null);
+    }
+
+    /** The writes of a BATCH, in the order they were proposed. */
+    public List<LogEntry> writes() {
+        List<LogEntry> out = new ArrayList<>(commands.size());
+        for (byte[][] part : commands) out.add(decode(part[0]));
+        return out;
     }
 
     public byte[] encode() {
@@ -71,7 +86,7 @@ public record LogEntry(byte type, String origin, long seq, int db, long timeMs, 
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
             byte type = in.readByte();
             if (type == ADDRESS) return address(in.readUTF(), in.readUTF());
-            if (type != WRITE && type != EXPIRE) throw new IllegalArgumentException("unknown raft entry type " + type);
+            if (type != WRITE && type != EXPIRE && type != BATCH) throw new IllegalArgumentException("unknown raft entry type " + type);
             String origin = in.readUTF();
             long seq = in.readLong();
             int db = in.readInt();

@@ -81,6 +81,10 @@ final class RaftApply {
         return seq;
     }
 
+    boolean isPipelined(long seq) {
+        return pipelined.containsKey(seq);
+    }
+
     /** Parks c's next command until its pipelined writes have all replied; it is processed then. */
     void hold(Client c) {
         queues.get(c).holding = true;
@@ -171,6 +175,9 @@ final class RaftApply {
             case LogEntry.ADDRESS -> module.clientAddresses.put(e.member(), e.clientAddress());
             case LogEntry.EXPIRE -> expire(e);
             case LogEntry.WRITE -> write(e);
+            case LogEntry.BATCH -> {
+                for (LogEntry w : e.writes()) write(w);
+            }
             default -> { }
         }
     }

@@ -44,18 +44,23 @@ class RaftSnapshotInstallTest {
         if (group != null) group.close();
     }
 
-    /** Writes count keys through the leader until the leader's log no longer holds index `beyond`. */
+    /**
+     * Writes keys through the leader, 20 pipelined at a time (one or a few log entries: the
+     * leader batches them), at least count, then more until the leader's log no longer holds
+     * index `beyond`.
+     */
     private RaftGroup.Member writeUntilPurgedPast(String prefix, int count, long beyond) {
         RaftGroup.Member leader = group.awaitLeader(WAIT);
+        long deadline = System.currentTimeMillis() + WAIT.toMillis();
         try (Jedis j = leader.jedis()) {
-            for (int from = 0; from < count; from += 20) {
+            for (int from = 0; from < count || logStart(leader) <= beyond; from += 20) {
+                assertThat(System.currentTimeMillis()).as("the leader purged its log in time").isLessThan(deadline);
                 Pipeline p = j.pipelined();
                 for (int i = from; i < from + 20; i++) p.set(prefix + i, VALUE + i);
                 p.sync();
                 for (int i = from; i < from + 20; i++) written.put(prefix + i, VALUE + i);
             }
         }
-        await().atMost(WAIT).until(() -> logStart(leader) > beyond);
         return leader;
     }
 

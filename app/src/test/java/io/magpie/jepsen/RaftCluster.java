@@ -131,6 +131,14 @@ public final class RaftCluster implements AutoCloseable {
      * configuration. Returns the leader's reply.
      */
     public Object addNode(String id) {
+        return raftCommand("ADDNODE", id, launchJoiner(id));
+    }
+
+    /**
+     * Starts node {@code id}, new to the group, with its links in the network (so that faults
+     * can cut it), and returns the address the group is to reach it at.
+     */
+    public String launchJoiner(String id) {
         int raftPort = ServerProcess.freePort();
         raftPorts.put(id, raftPort);
         clientPorts.put(id, ServerProcess.freePort());
@@ -138,7 +146,7 @@ public final class RaftCluster implements AutoCloseable {
         String first = nodes.keySet().iterator().next();
         NetProxy inbound = network.link(first, id);
         nodes.put(id, launch(id, network.membersFor(id).replace(id + "=127.0.0.1:" + raftPort + ",", "").replace("," + id + "=127.0.0.1:" + raftPort, "")));
-        return raftCommand("ADDNODE", id, "127.0.0.1:" + inbound.port());
+        return "127.0.0.1:" + inbound.port();
     }
 
     /** RAFT REMOVENODE on the leader; the process is left running (kill it apart). */
@@ -146,7 +154,8 @@ public final class RaftCluster implements AutoCloseable {
         return raftCommand("REMOVENODE", id);
     }
 
-    private Object raftCommand(String... args) {
+    /** RAFT with these arguments on the leader: its reply, or the client's exception as text. */
+    public Object raftCommand(String... args) {
         String leader = awaitLeader(30_000);
         try (Jedis j = new Jedis("127.0.0.1", nodes.get(leader).port(), 60_000)) {
             Object reply = j.sendCommand(() -> SafeEncoder.encode("RAFT"), args);

@@ -17,12 +17,13 @@ import java.util.List;
  * leader's). An EXPIRE asks every replica to expire these keys if they are due at the entry's
  * time: only the leader's active expiry proposes it. An EVICT asks every replica to evict these
  * keys: only the leader's eviction proposes it, as a Redis replica never evicts on its own.
- * A WRITE of an EXEC carries the keys its client WATCHed with the version it saw of each: every
+ * A BATCH is several WRITEs proposed together by one member (one Raft entry), applied in
+ * order, each as if it were an entry. A WRITE of an EXEC carries the keys its client WATCHed with the version it saw of each: every
  * member checks them when it applies the entry, so that the same EXEC aborts everywhere or nowhere.
  */
 public record LogEntry(byte type, String origin, long seq, int db, long timeMs, long seed, boolean atomic, List<byte[][]> commands,
         String member, String clientAddress, List<Watched> watches) {
-    public static final byte WRITE = 1, ADDRESS = 2, EXPIRE = 3, EVICT = 4;
+    public static final byte WRITE = 1, ADDRESS = 2, EXPIRE = 3, EVICT = 4, BATCH = 5;
 
     /** A WATCHed key of db and the version of it the client saw (see {@link WatchVersions}). */
     public record Watched(int db, byte[] key, byte[] version) {}
@@ -58,6 +59,20 @@ public record LogEntry(byte type, String origin, long seq, int db, long timeMs, 
     /** The keys are the one "command" of the entry. */
     public static LogEntry evict(int db, long timeMs, byte[][] keys) {
         return new LogEntry(EVICT, "", 0, db, timeMs, 0, false, List.<byte[][]>of(keys), null, null, null);
+    }
+
+    /** Each write's encoding is one "command" of the batch. */
+    public static LogEntry batch(List<LogEntry> writes) {
+        List<byte[][]> parts = new ArrayList<>(writes.size());
+        for (LogEntry w : writes) parts.add(new byte[][] {w.encode()});
+        return new LogEntry(BATCH, "", 0, 0, 0, 0, false, parts, null, null, null);
+    }
+
+    /** The writes of a BATCH, in the order they were proposed. */
+    public List<LogEntry> writes() {
+        List<LogEntry> out = new ArrayList<>(commands.size());
+        for (byte[][] part : commands) out.add(decode(part[0]));
+        return out;
     }
 
     public byte[] encode() {
@@ -115,7 +130,7 @@ public record LogEntry(byte type, String origin, long seq, int db, long timeMs, 
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
             byte type = in.readByte();
             if (type == ADDRESS) return address(in.readUTF(), in.readUTF());
-            if (type != WRITE && type != EXPIRE && type != EVICT) throw new IllegalArgumentException("unknown raft entry type " + type);
+            if (type != WRITE && type != EXPIRE && type != EVICT && type != BATCH) throw new IllegalArgumentException("unknown raft entry type " + type);
             String origin = in.readUTF();
             long seq = in.readLong();
             int db = in.readInt();

@@ -35,6 +35,21 @@ final class RaftApply {
     private final Map<Long, long[]> undecided = new HashMap<>();
     /** How long a client waits for an undecided write before it is told the outcome is unknown. */
     static final long UNDECIDED_MAX_MS = 30_000;
+    /**
+     * Pipelined proposals (a client's plain writes proposed without parking it) by sequence,
+     * and per client the order its replies must leave in: a reply that is ready waits for
+     * those of the client's earlier writes.
+     */
+    private final Map<Long, Client> pipelined = new HashMap<>();
+    private final Map<Client, ReplyQueue> queues = new java.util.IdentityHashMap<>();
+
+    private static final class ReplyQueue {
+        final java.util.ArrayDeque<Long> order = new java.util.ArrayDeque<>();
+        final Map<Long, byte[]> ready = new HashMap<>();
+        /** The client's next command waits (parked) until the queue is empty. */
+        boolean holding;
+    }
+
     private long nextSeq;
     private RaftBlocking blocking;
     /** The obeyed client entries of other members (and of disconnected clients) run as. */
@@ -81,8 +96,66 @@ final class RaftApply {
         this.blocking = blocking;
     }
 
+    /** Whether the client has pipelined writes whose replies have not all left. */
+    boolean hasInFlight(Client c) {
+        return queues.containsKey(c);
+    }
+
+    /** Remembers a pipelined proposal of c (c is not parked); returns the sequence its entry carries. */
+    long pipeline(Client c) {
+        long seq = ++nextSeq;
+        pipelined.put(seq, c);
+        queues.computeIfAbsent(c, k -> new ReplyQueue()).order.add(seq);
+        return seq;
+    }
+
+    boolean isPipelined(long seq) {
+        return pipelined.containsKey(seq);
+    }
+
+    /** Parks c's next command until its pipelined writes have all replied; it is processed then. */
+    void hold(Client c) {
+        queues.get(c).holding = true;
+        pipeline.park(c);
+    }
+
+    /** A pipelined write's reply: it leaves once the client's earlier ones have. */
+    private void deliver(long seq, byte[] reply) {
+        Client c = pipelined.remove(seq);
+        ReplyQueue q = c == null ? null : queues.get(c);
+        if (q == null) return;
+        q.ready.put(seq, reply);
+        boolean connected = engine.clients().get(c.id) == c;
+        while (!q.order.isEmpty() && q.ready.containsKey(q.order.peekFirst())) {
+            byte[] r = q.ready.remove(q.order.pollFirst());
+            if (connected) c.writer().raw(r);
+        }
+        if (!q.order.isEmpty()) return;
+        queues.remove(c);
+        if (!connected) return;
+        c.requestFlush();
+        if (q.holding) {
+            // After this apply (its pinned time is not the held command's), before the client
+            // reads on: unpark schedules that for later on this same thread.
+            module.mainLoopExecute(() -> {
+                if (!c.blocked || engine.clients().get(c.id) != c) return;
+                pipeline.unpark(c);
+                pipeline.process(c); // the held command, from its first stage
+                c.requestFlush();
+            });
+        }
+    }
+
+    private static byte[] errorReply(String error) {
+        return ("-" + error + "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
     /** The proposal failed (not committed here): the client gets the error if it still waits. */
     void fail(long seq, String error) {
+        if (pipelined.containsKey(seq)) {
+            deliver(seq, errorReply(error));
+            return;
+        }
         Client c = proposed.remove(seq);
         if (c == null || !c.blocked) return;
         blocking.forget(c);
@@ -99,7 +172,7 @@ final class RaftApply {
      * and the reply of the entry itself if it applies first.
      */
     void undecided(long seq, long termBound, long nowMs) {
-        if (proposed.containsKey(seq)) undecided.put(seq, new long[] {termBound, nowMs});
+        if (proposed.containsKey(seq) || pipelined.containsKey(seq)) undecided.put(seq, new long[] {termBound, nowMs});
     }
 
     /** An entry of this term applied here: undecided proposals of earlier terms will never apply. */
@@ -135,6 +208,9 @@ final class RaftApply {
                 pipeline.propagate();
             }
             case LogEntry.WRITE -> write(e);
+            case LogEntry.BATCH -> {
+                for (LogEntry w : e.writes()) write(w);
+            }
             default -> { }
         }
     }
@@ -144,6 +220,11 @@ final class RaftApply {
         engine.reseed(e.seed());
         try {
             Client c = null;
+            if (e.origin().equals(module.config().id.value()) && pipelined.containsKey(e.seq())) {
+                undecided.remove(e.seq());
+                deliver(e.seq(), runForReply(e, pipelined.get(e.seq()).resp()));
+                return;
+            }
             if (e.origin().equals(module.config().id.value())) {
                 c = proposed.remove(e.seq());
                 undecided.remove(e.seq());
@@ -196,6 +277,24 @@ final class RaftApply {
         } finally {
             engine.pinTime(-1);
         }
+    }
+
+    /**
+     * Runs a pipelined write as the obeyed client (its own client may be running later
+     * commands, in another db, by now) and returns the reply in the client's protocol.
+     */
+    private byte[] runForReply(LogEntry e, int resp) {
+        Client a = applier();
+        a.db = engine.db(e.db());
+        a.setResp(resp);
+        byte[][] argv = e.commands().get(0);
+        a.argv = argv;
+        a.argc = argv.length;
+        pipeline.process(a);
+        byte[] reply = io.netty.buffer.ByteBufUtil.getBytes(a.writer().target());
+        a.writer().target().clear();
+        a.setResp(2);
+        return reply;
     }
 
     private void run(Client a, byte[][] argv) {

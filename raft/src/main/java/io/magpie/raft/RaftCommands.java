@@ -66,7 +66,10 @@ final class RaftCommands {
                     c.writer().error("ERR Invalid address, expected host:port");
                     return;
                 }
-                admin(c, n, () -> n.addNode(id, address));
+                admin(c, n, () -> {
+                    n.addNode(id, address);
+                    return null;
+                });
             }
             case "removenode" -> {
                 if (c.argc != 3) {
@@ -74,7 +77,10 @@ final class RaftCommands {
                     return;
                 }
                 String id = arg(c, 2);
-                admin(c, n, () -> n.removeNode(id));
+                admin(c, n, () -> {
+                    n.removeNode(id);
+                    return null;
+                });
             }
             case "transfer-leader" -> {
                 if (c.argc != 3) {
@@ -88,6 +94,7 @@ final class RaftCommands {
         }
     }
 
+    /** A membership call: null when it is done, or Ratis's failed reply. */
     private interface AdminCall {
         RaftClientReply run() throws IOException;
     }
@@ -104,7 +111,7 @@ final class RaftCommands {
             String error;
             try {
                 RaftClientReply reply = call.run();
-                error = reply.isSuccess() ? null : "ERR " + String.valueOf(reply.getException()).replace('\n', ' ');
+                error = reply == null || reply.isSuccess() ? null : "ERR " + String.valueOf(reply.getException()).replace('\n', ' ');
             } catch (IOException | RuntimeException e) {
                 String m = String.valueOf(e.getMessage()).replace('\n', ' ');
                 error = m.startsWith("ERR ") ? m : "ERR " + m;

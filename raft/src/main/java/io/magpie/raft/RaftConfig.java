@@ -29,6 +29,17 @@ public final class RaftConfig {
     public final LongParam snapshotThreshold;
     /** The size at which a log segment is closed; only closed segments are purged after a snapshot. */
     public final LongParam logSegmentSize;
+    /**
+     * Milliseconds RAFT ADDNODE/REMOVENODE keep trying before they answer where the node
+     * stands: below the 60 s clients commonly wait for a reply.
+     */
+    public final LongParam adminTimeout;
+    /**
+     * The Raft links over TLS with mutual authentication, with the node's tls-cert-file and
+     * tls-key-file, trusting tls-ca-cert-file: a node without a certificate the CA signed can
+     * neither join nor talk to the group.
+     */
+    public final BoolParam tls;
 
     public RaftConfig(Config c) {
         enabled = register(c, new BoolParam("raft-enabled", false));
@@ -39,6 +50,8 @@ public final class RaftConfig {
         readLease = register(c, new BoolParam("raft-read-lease", false));
         snapshotThreshold = register(c, new LongParam("raft-snapshot-threshold", 10000, 1, Long.MAX_VALUE, false));
         logSegmentSize = register(c, new LongParam("raft-log-segment-size", 8L << 20, 16L << 10, 1L << 30, true));
+        adminTimeout = register(c, new LongParam("raft-admin-timeout", 45_000, 1_000, 3_600_000, false));
+        tls = register(c, new BoolParam("raft-tls", false));
     }
 
     private static <P extends io.magpie.engine.config.Param> P register(Config c, P p) {

@@ -47,6 +47,7 @@ final class RaftDispatch {
 
     String check(Client c, RedisCommand cmd, KeyReferences keys) {
         if (staleReadAllowed(c, cmd)) return null;
+        if (apply.hasInFlight(c)) return null; // the write path refuses it in its turn (holdBack let only a write through)
         String refusal = notServingHere();
         if (refusal == null) return null;
         if (refusal.isEmpty()) return null; // a forwarding follower: the paths forward it
@@ -90,7 +91,37 @@ final class RaftDispatch {
 
     /* ---------------- writes ---------------- */
 
+    /**
+     * A plain write (no MULTI, script or blocking pop): proposed without parking its client,
+     * so the client's next pipelined writes are proposed too; the leader appends them in the
+     * order they came and their replies leave in that order ({@link RaftApply#pipeline}).
+     */
+    private static boolean pipelinable(Client c, RedisCommand cmd) {
+        return !c.multi && cmd.write && !SCRIPTS.contains(cmd.fullName) && !BLOCKING.contains(cmd.fullName)
+                && !cmd.fullName.equals("evalsha");
+    }
+
+    /**
+     * Before any stage: a client with pipelined writes in flight goes on only with a plain write
+     * that no stage will refuse (it is proposed in turn); any other command, whose reply would
+     * overtake theirs, waits until they have replied.
+     */
+    boolean holdBack(Client c) {
+        if (!apply.hasInFlight(c)) return false;
+        RedisCommand cmd = engine.commands.lookup(c.argv[0]);
+        boolean proposedInTurn = cmd != null && !cmd.hasSubcommands() && cmd.arityOk(c.argc) && pipelinable(c, cmd)
+                && c.authenticated && (c.aclUser == null || c.aclUser.unrestricted) && !c.isSubscribed()
+                && engine.eviction().memoryToFree() == 0 && notServingHere() == null;
+        if (proposedInTurn) return false;
+        apply.hold(c);
+        return true;
+    }
+
     void write(Client c, CommandPipeline pipeline) {
+        if (!c.multi && c.conn != null && pipelinable(c, c.cmd)) {
+            proposePipelined(c);
+            return;
+        }
         if (refuseOrForward(c, pipeline)) return;
         boolean exec = c.multi;
         if (exec && (c.dirtyExec || c.dirtyCas || engine.anyWatchedKeyExpired(c))) {
@@ -123,18 +154,64 @@ final class RaftDispatch {
                 List.<byte[][]>of(argv)), seq);
     }
 
+    private void proposePipelined(Client c) {
+        String refusal = notServingHere();
+        if (refusal != null && !apply.hasInFlight(c)) {
+            refuseOrForward(c, engine.pipeline());
+            return;
+        }
+        long seq = apply.pipeline(c);
+        if (refusal != null) {
+            // leadership went between holdBack and here: refused in its turn
+            apply.fail(seq, refusal.startsWith("MOVED") ? "MOVED 0" + refusal.substring("MOVED".length())
+                    : refusal.isEmpty() ? "TRYAGAIN Raft leader changed" : refusal);
+            return;
+        }
+        batch(LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(), ThreadLocalRandom.current().nextLong(), false,
+                List.<byte[][]>of(Arrays.copyOf(c.argv, c.argc))));
+    }
+
     private void propose(LogEntry entry, long seq) {
+        module.node().propose(entry).whenComplete((reply, error) -> settle(seq, reply, error));
+    }
+
+    /** Most pipelined writes one BATCH entry carries. */
+    private static final int BATCH_MAX = 256;
+    /** The pipelined writes of this turn of the keyspace thread, proposed together at its end. */
+    private final List<LogEntry> batch = new ArrayList<>();
+
+    /**
+     * Pipelined writes that arrive in one turn of the keyspace thread (the commands of the
+     * reads it served) become one BATCH entry: one append, one replication round and one fsync
+     * for all, instead of one each (Ratis's own batching still pays per entry).
+     */
+    private void batch(LogEntry entry) {
+        batch.add(entry);
+        if (batch.size() == 1) module.mainLoopExecute(this::proposeBatch);
+        else if (batch.size() >= BATCH_MAX) proposeBatch();
+    }
+
+    private void proposeBatch() {
+        if (batch.isEmpty()) return;
+        List<LogEntry> writes = new ArrayList<>(batch);
+        batch.clear();
+        LogEntry entry = writes.size() == 1 ? writes.get(0) : LogEntry.batch(writes);
         module.node().propose(entry).whenComplete((reply, error) -> {
-            String failure = failure(reply, error);
-            if (failure == null) return;
-            if (refusedBeforeAppend(reply, error)) {
-                module.mainLoopExecute(() -> apply.fail(seq, failure));
-            } else {
-                // The entry may be in the followers' logs: the next leader may commit it.
-                long termBound = module.node().term();
-                module.mainLoopExecute(() -> apply.undecided(seq, termBound, engine.now()));
-            }
+            for (LogEntry w : writes) settle(w.seq(), reply, error);
         });
+    }
+
+    /** A proposal's outcome when it did not apply here: failed for sure, or left for the log to decide. */
+    private void settle(long seq, RaftClientReply reply, Throwable error) {
+        String failure = failure(reply, error);
+        if (failure == null) return;
+        if (refusedBeforeAppend(reply, error)) {
+            module.mainLoopExecute(() -> apply.fail(seq, failure));
+        } else {
+            // The entry may be in the followers' logs: the next leader may commit it.
+            long termBound = module.node().term();
+            module.mainLoopExecute(() -> apply.undecided(seq, termBound, engine.now()));
+        }
     }
 
     /** The leader refused the request before appending it (not ready yet): it can never apply. */

@@ -31,6 +31,7 @@ final class RaftInfo {
         field(out, "commit_index", String.valueOf(n.commitIndex()));
         field(out, "applied_index", String.valueOf(n.appliedIndex()));
         field(out, "snapshot_index", String.valueOf(n.snapshotIndex()));
+        field(out, "log_start_index", String.valueOf(n.logStartIndex()));
         var members = n.members();
         field(out, "members", String.valueOf(members.size()));
         int i = 0;

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 
 /**
  * Raft mode ({@code raft-enabled yes}): the node is one member of a Raft group (Apache Ratis)
@@ -124,6 +125,7 @@ public final class RaftModule implements ServerModule {
         pipeline.setTopologyGuard(dispatch::check);
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);
+        pipeline.setHoldBack(dispatch::holdBack);
         new RaftCommands(this, engine).register();
         RaftStateMachine sm = new RaftStateMachine(new RaftStateMachine.Keyspace() {
             @Override public void apply(LogEntry entry, long index) {
@@ -151,13 +153,14 @@ public final class RaftModule implements ServerModule {
             }
         });
         File storage = server.config().dir.resolve("raft-" + config.id.value()).toFile();
+        GrpcTlsConfig tls = config.tls.value() ? raftTls() : null;
         int raftPort = port;
         // Ratis starts its own threads and loads the newest snapshot through the keyspace
         // thread, so it starts off this thread.
         Thread starter = new Thread(() -> {
             try {
                 RaftNode n = new RaftNode(config.id.value(), raftPort, initialMembers, storage, config.readLease.value(),
-                        config.snapshotThreshold.value(), config.logSegmentSize.value(), sm);
+                        config.snapshotThreshold.value(), config.logSegmentSize.value(), config.adminTimeout.value(), tls, sm);
                 n.start();
                 node = n;
                 Log.notice("Raft member %s listening on port %d, group of %d", config.id.value(), raftPort, initialMembers.size());
@@ -169,6 +172,27 @@ public final class RaftModule implements ServerModule {
         }, "magpie-raft-start");
         starter.setDaemon(true);
         starter.start();
+    }
+
+    /**
+     * raft-tls yes: mutual TLS on every Raft link with the node's own certificate and key
+     * (tls-cert-file, tls-key-file, PEM, the key unencrypted PKCS#8) and its CA
+     * (tls-ca-cert-file), which must have signed the certificate of every member. Relative
+     * names are opened in dir, as the other tls-* files.
+     */
+    private GrpcTlsConfig raftTls() {
+        var t = server.tls().config();
+        String cert = t.certFile.get(), key = t.keyFile.get(), ca = t.caCertFile.get();
+        if (cert.isEmpty() || key.isEmpty() || ca.isEmpty()) {
+            throw new IllegalStateException("raft-tls yes needs tls-cert-file, tls-key-file and tls-ca-cert-file");
+        }
+        if (!t.keyFilePass.get().isEmpty()) throw new IllegalStateException("raft-tls yes needs an unencrypted tls-key-file");
+        var dir = server.config().dir;
+        File certFile = dir.resolve(cert).toFile(), keyFile = dir.resolve(key).toFile(), caFile = dir.resolve(ca).toFile();
+        for (File f : new File[] {certFile, keyFile, caFile}) {
+            if (!f.canRead()) throw new IllegalStateException("raft-tls: cannot read " + f);
+        }
+        return new GrpcTlsConfig(keyFile, certFile, caFile, true);
     }
 
     /**

@@ -14,6 +14,7 @@ import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcFactory;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
@@ -49,12 +50,15 @@ final class RaftNode {
     private final RaftServer server;
     private final RaftStateMachine stateMachine;
     private final RaftProperties properties;
+    /** What Ratis's gRPC transport is built with (TLS, when raft-tls is on), for the server and the admin client alike. */
+    private final Parameters parameters = new Parameters();
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
 
     RaftNode(String id, int port, Map<String, String> members, File storageDir, boolean readLease, long snapshotThreshold,
-            long segmentSize, RaftStateMachine stateMachine) throws IOException {
+            long segmentSize, long adminDeadlineMs, GrpcTlsConfig tls, RaftStateMachine stateMachine) throws IOException {
         this.me = RaftPeerId.valueOf(id);
+        this.adminDeadlineMs = adminDeadlineMs;
         this.stateMachine = stateMachine;
         List<RaftPeer> peers = new ArrayList<>();
         for (var m : members.entrySet()) peers.add(RaftPeer.newBuilder().setId(m.getKey()).setAddress(m.getValue()).build());
@@ -63,6 +67,8 @@ final class RaftNode {
         properties = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(properties, List.of(storageDir));
         GrpcConfigKeys.Server.setPort(properties, port);
+        // One TLS configuration for every link: the server side, its links to peers, the admin client.
+        if (tls != null) GrpcConfigKeys.TLS.setConf(parameters, tls);
         RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, readLease);
         RaftServerConfigKeys.Log.setUnsafeFlushEnabled(properties, false);
@@ -88,7 +94,7 @@ final class RaftNode {
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(5, TimeUnit.SECONDS));
         this.server = RaftServer.newBuilder().setServerId(me).setGroup(group).setStateMachine(stateMachine)
-                .setProperties(properties).setOption(RaftStorage.StartupOption.RECOVER).build();
+                .setProperties(properties).setParameters(parameters).setOption(RaftStorage.StartupOption.RECOVER).build();
     }
 
     void start() throws IOException {
@@ -185,6 +191,12 @@ final class RaftNode {
         return stateMachine.snapshotIndex();
     }
 
+    /** The first index still in this member's log: entries before it were compacted into a snapshot. */
+    long logStartIndex() {
+        RaftServer.Division d = division();
+        return d == null ? -1 : d.getRaftLog().getStartIndex();
+    }
+
     /** The members (voters, then learners) with their addresses, and each one's commit index as the leader last heard it. */
     List<String[]> members() {
         List<String[]> out = new ArrayList<>();
@@ -204,14 +216,19 @@ final class RaftNode {
 
     /* ---------------- membership (blocking: call off the keyspace thread) ---------------- */
 
-    private RaftClient adminClient() {
-        // A membership change waits for a new member to catch up (maybe through a snapshot).
+    /**
+     * How long a membership change may try in all (raft-admin-timeout: a new member may need a
+     * snapshot first, a fault may be healing) before the caller hears where it stands.
+     */
+    private final long adminDeadlineMs;
+
+    private RaftClient adminClient(long timeoutMs) {
         RaftProperties clientProperties = new RaftProperties(properties);
-        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(60, TimeUnit.SECONDS));
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
         RaftGroup current = RaftGroup.valueOf(GROUP_ID, currentPeers(RaftPeerRole.FOLLOWER));
         return RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(current).setLeaderId(me)
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
-                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), clientProperties)).build();
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3, TimeDuration.valueOf(500, TimeUnit.MILLISECONDS)))
+                .setClientRpc(new GrpcFactory(parameters).newRaftClientRpc(ClientId.randomId(), clientProperties)).build();
     }
 
     private List<RaftPeer> currentPeers(RaftPeerRole role) {
@@ -219,40 +236,126 @@ final class RaftNode {
         return d == null ? List.of() : new ArrayList<>(d.getRaftConf().getCurrentPeers(role));
     }
 
+    private static RaftPeer find(List<RaftPeer> peers, String id) {
+        for (RaftPeer p : peers) if (p.getId().toString().equals(id)) return p;
+        return null;
+    }
+
+    /**
+     * Whether the configuration this member acts on is committed: a leader uses a new one as
+     * soon as it appends it, and a leader cut off from the group may never commit it, so a
+     * change counts as done only once its configuration is committed.
+     */
+    private boolean configurationCommitted() {
+        RaftServer.Division d = division();
+        return d != null && d.getRaftConf().getLogEntryIndex() <= d.getRaftLog().getLastCommittedIndex();
+    }
+
+    /** Where a node stands in the configuration this member knows, for an error that tells the truth. */
+    private String standing(String id) {
+        String s;
+        if (find(currentPeers(RaftPeerRole.FOLLOWER), id) != null) s = id + " is a voter";
+        else if (find(currentPeers(RaftPeerRole.LISTENER), id) != null) s = id + " is a learner, not a voter";
+        else s = id + " is not a member";
+        if (!configurationCommitted()) s += " in a configuration not committed yet (a later leader may keep or drop it)";
+        return s;
+    }
+
+    /** One step of a membership change; null once it is done, else why not (yet). */
+    private interface Step {
+        String attempt(long timeoutMs) throws IOException;
+    }
+
+    /**
+     * Runs a membership change until it is done or the deadline passes: each attempt reads the
+     * configuration afresh, so a change that completed although its reply was lost (a leader
+     * change, a cut link) is seen as done, and one half done (added as a learner) goes on from
+     * where it stands. A change that could not finish answers why, and where the node stands.
+     */
+    private void untilDone(String what, String id, Step step) throws IOException {
+        long deadline = System.currentTimeMillis() + adminDeadlineMs;
+        String why;
+        while (true) {
+            long left = deadline - System.currentTimeMillis();
+            try {
+                why = step.attempt(Math.max(5_000, left));
+                if (why == null) return;
+            } catch (IOException e) {
+                if (String.valueOf(e.getMessage()).startsWith("ERR ")) throw e; // a refusal, not a fault
+                why = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+            if (System.currentTimeMillis() + 500 >= deadline) break;
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        throw new IOException("ERR RAFT " + what + " did not complete within " + adminDeadlineMs + " ms ("
+                + String.valueOf(why).replace('\n', ' ') + "); " + standing(id) + "; send it again once the group is healthy");
+    }
+
+    private static String failure(RaftClientReply reply) {
+        return reply.isSuccess() ? null : String.valueOf(reply.getException());
+    }
+
     /**
      * RAFT ADDNODE: the new member joins as a learner (a listener in Ratis's words) and is sent
      * the log or a snapshot; once it has caught up it is promoted to a voter. Ratis stages the
      * catch-up of a peer new to the configuration, so the voter change commits only then.
+     * Adding a voter already there at the same address is done already (a retry).
      */
-    RaftClientReply addNode(String id, String address) throws IOException {
-        List<RaftPeer> voters = currentPeers(RaftPeerRole.FOLLOWER);
-        for (RaftPeer p : voters) if (p.getId().toString().equals(id)) throw new IOException("ERR node " + id + " is already a member");
+    void addNode(String id, String address) throws IOException {
         RaftPeer peer = RaftPeer.newBuilder().setId(id).setAddress(address).build();
-        try (RaftClient client = adminClient()) {
+        untilDone("ADDNODE", id, timeoutMs -> {
+            List<RaftPeer> voters = currentPeers(RaftPeerRole.FOLLOWER);
             List<RaftPeer> learners = currentPeers(RaftPeerRole.LISTENER);
-            learners.removeIf(p -> p.getId().equals(peer.getId()));
-            learners.add(peer);
-            RaftClientReply asLearner = client.admin().setConfiguration(voters, learners);
-            if (!asLearner.isSuccess()) return asLearner;
-            learners.remove(peer);
-            List<RaftPeer> promoted = new ArrayList<>(voters);
-            promoted.add(peer);
-            return client.admin().setConfiguration(promoted, learners);
-        }
+            if (!configurationCommitted()) return "the last configuration change is not committed yet";
+            RaftPeer voter = find(voters, id);
+            if (voter != null) {
+                if (voter.getAddress().equals(address)) return null;
+                throw new IOException("ERR node " + id + " is already a member at " + voter.getAddress());
+            }
+            try (RaftClient client = adminClient(timeoutMs)) {
+                RaftPeer learner = find(learners, id);
+                if (learner == null || !learner.getAddress().equals(address)) {
+                    if (learner != null) learners.remove(learner);
+                    learners.add(peer);
+                    String failed = failure(client.admin().setConfiguration(voters, learners));
+                    if (failed != null) return failed;
+                } else {
+                    learners.remove(learner);
+                }
+                learners.removeIf(p -> p.getId().equals(peer.getId()));
+                List<RaftPeer> promoted = new ArrayList<>(voters);
+                promoted.add(peer);
+                return failure(client.admin().setConfiguration(promoted, learners));
+            }
+        });
     }
 
-    RaftClientReply removeNode(String id) throws IOException {
-        List<RaftPeer> voters = currentPeers(RaftPeerRole.FOLLOWER);
-        List<RaftPeer> learners = currentPeers(RaftPeerRole.LISTENER);
-        boolean found = voters.removeIf(p -> p.getId().toString().equals(id)) | learners.removeIf(p -> p.getId().toString().equals(id));
-        if (!found) throw new IOException("ERR no such raft node " + id);
-        try (RaftClient client = adminClient()) {
-            return client.admin().setConfiguration(voters, learners);
-        }
+    /** RAFT REMOVENODE; a node already gone after an earlier attempt of this call is done. */
+    void removeNode(String id) throws IOException {
+        boolean[] first = {true};
+        untilDone("REMOVENODE", id, timeoutMs -> {
+            List<RaftPeer> voters = currentPeers(RaftPeerRole.FOLLOWER);
+            List<RaftPeer> learners = currentPeers(RaftPeerRole.LISTENER);
+            if (!configurationCommitted()) return "the last configuration change is not committed yet";
+            boolean found = voters.removeIf(p -> p.getId().toString().equals(id)) | learners.removeIf(p -> p.getId().toString().equals(id));
+            if (!found) {
+                if (first[0]) throw new IOException("ERR no such raft node " + id);
+                return null;
+            }
+            first[0] = false;
+            try (RaftClient client = adminClient(timeoutMs)) {
+                return failure(client.admin().setConfiguration(voters, learners));
+            }
+        });
     }
 
     RaftClientReply transferLeader(String id) throws IOException {
-        try (RaftClient client = adminClient()) {
+        try (RaftClient client = adminClient(60_000)) {
             return client.admin().transferLeadership(RaftPeerId.valueOf(id), 10_000);
         }
     }

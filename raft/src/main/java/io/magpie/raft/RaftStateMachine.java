@@ -22,6 +22,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 
 /**
@@ -70,9 +71,26 @@ final class RaftStateMachine extends BaseStateMachine {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
         loadLatest();
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
     }
 
-    /** After a snapshot was installed from the leader (or on a restart): start again from the newest snapshot. */
+    /**
+     * Ratis pauses the state machine before it writes each chunk of a snapshot sent by the
+     * leader, and checks that it is paused before {@link #reinitialize} (BaseStateMachine's
+     * pause does nothing, so without this a member that needed a snapshot stopped its
+     * division). Entries stop being applied meanwhile: Ratis applies none until the reload.
+     */
+    @Override
+    public void pause() {
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+            lc.transition(LifeCycle.State.PAUSING);
+            lc.transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** After a snapshot was installed from the leader: the keyspace starts again from it. */
     @Override
     public void reinitialize() throws IOException {
         try {
@@ -81,6 +99,12 @@ final class RaftStateMachine extends BaseStateMachine {
             io.magpie.server.Log.warning("Raft: loading the installed snapshot failed: %s", e);
             throw e;
         }
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
+            lc.transition(LifeCycle.State.STARTING);
+            lc.transition(LifeCycle.State.RUNNING);
+        }
+        io.magpie.server.Log.notice("Raft: loaded the snapshot at index %d sent by the leader", snapshotIndex);
     }
 
     private void loadLatest() throws IOException {

@@ -32,6 +32,20 @@ class LogEntryTest {
     }
 
     @Test
+    void aBatchKeepsEachWriteWithItsOwnSeqDbTimeAndSeedInOrder() {
+        LogEntry a = LogEntry.write("n2", 7, 0, 1000L, 11L, false, List.<byte[][]>of(argv("SET", "a", "1")));
+        LogEntry b = LogEntry.write("n2", 8, 5, 1001L, 12L, false, List.<byte[][]>of(argv("INCR", "c")));
+        LogEntry back = LogEntry.decode(LogEntry.batch(List.of(a, b)).encode());
+        assertThat(back.type()).isEqualTo(LogEntry.BATCH);
+        List<LogEntry> writes = back.writes();
+        assertThat(writes).extracting(LogEntry::seq).containsExactly(7L, 8L);
+        assertThat(writes).extracting(LogEntry::db).containsExactly(0, 5);
+        assertThat(writes).extracting(LogEntry::seed).containsExactly(11L, 12L);
+        assertThat(writes.get(1).timeMs()).isEqualTo(1001L);
+        assertThat(writes.get(1).commands().get(0)).isDeepEqualTo(argv("INCR", "c"));
+    }
+
+    @Test
     void anAddressAndAnExpireEntryRoundTrip() {
         LogEntry a = LogEntry.decode(LogEntry.address("n2", "127.0.0.1:7002").encode());
         assertThat(a.type()).isEqualTo(LogEntry.ADDRESS);

@@ -182,4 +182,55 @@ class RaftGroupTest {
             assertThat(j.get("k")).isEqualTo("v");
         }
     }
+    @Test
+    @Order(8)
+    void pipelinedWritesAreProposedWithoutWaitingAndEveryReplyComesInOrderAsRedisServerAnswers() throws Exception {
+        StringBuilder cmds = new StringBuilder();
+        java.util.function.Consumer<String[]> add = argv -> {
+            cmds.append('*').append(argv.length).append("\r\n");
+            for (String a : argv) cmds.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+        };
+        for (int i = 0; i < 50; i++) {
+            add.accept(new String[] {"SET", "pl:" + i, String.valueOf(i)});
+            add.accept(new String[] {"INCR", "pl:c"});
+        }
+        for (String[] argv : new String[][] {{"GET", "pl:3"}, {"PING"}, {"SET", "pl:x"}, {"SELECT", "1"}, {"SET", "pl:db1", "a"},
+            {"APPEND", "pl:db1", "b"}, {"GET", "pl:db1"}, {"SELECT", "0"}, {"GET", "pl:db1"}, {"MULTI"}, {"INCR", "pl:c"},
+            {"GET", "pl:c"}, {"EXEC"}, {"FOOBAR", "x"}, {"INCRBY", "pl:c", "notanumber"}, {"HSET", "pl:h", "f", "v"},
+            {"SET", "pl:y", "1"}, {"GET", "pl:y"}, {"DEL", "pl:y"}, {"RPUSH", "pl:l", "a", "b"}, {"LPOP", "pl:l"}, {"ECHO", "END"}}) {
+            add.accept(argv);
+        }
+        byte[] pipeline = cmds.toString().getBytes(StandardCharsets.UTF_8);
+        String magpie = sendAll(group.awaitLeader(ELECTION).port, pipeline);
+        int port = RaftGroup.freePort();
+        Process redis = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            await().atMost(ELECTION).ignoreExceptions().until(() -> {
+                try (Jedis j = new Jedis("127.0.0.1", port)) {
+                    return "PONG".equals(j.ping());
+                }
+            });
+            assertThat(magpie).isEqualTo(sendAll(port, pipeline));
+        } finally {
+            redis.destroyForcibly();
+        }
+    }
+
+    /** Sends the bytes at once and reads the replies up to ECHO END's. */
+    private static String sendAll(int port, byte[] pipeline) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.setSoTimeout(60_000);
+            s.getOutputStream().write(pipeline);
+            s.getOutputStream().flush();
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            while (!got.toString(StandardCharsets.UTF_8).endsWith("$3\r\nEND\r\n")) {
+                int n = s.getInputStream().read(buf);
+                if (n < 0) break;
+                got.write(buf, 0, n);
+            }
+            return got.toString(StandardCharsets.UTF_8);
+        }
+    }
 }

@@ -62,6 +62,17 @@ public final class CommandPipeline {
         this.writePath = p;
     }
 
+    /**
+     * A mode whose write path answers some writes after commands that follow them (Raft's
+     * pipelined proposals) holds a client's next command here, before any stage could reply,
+     * until the earlier replies are out; it runs {@link #process} again then.
+     */
+    private java.util.function.Predicate<Client> holdBack = c -> false;
+
+    public void setHoldBack(java.util.function.Predicate<Client> h) {
+        holdBack = h;
+    }
+
     public void setReadPath(ReadPath p) {
         this.readPath = p;
     }
@@ -95,6 +106,7 @@ public final class CommandPipeline {
         boolean yielding = busy.busyError() != null;
         if (!yielding) engine.updateCachedTime();
         c.lastInteraction = engine.now();
+        if (!c.obeyed && holdBack.test(c)) return null;
         RedisCommand cmd = lookup(c);
         if (cmd == null) return null;
         String error = checkAuth(c, cmd);

@@ -97,7 +97,7 @@ final class RaftDispatch {
      * order they came and their replies leave in that order ({@link RaftApply#pipeline}).
      */
     private static boolean pipelinable(Client c, RedisCommand cmd) {
-        return !c.multi && cmd.write && !SCRIPTS.contains(cmd.fullName) && !BLOCKING.contains(cmd.fullName)
+        return !c.multi && cmd.write && !SCRIPTS.contains(cmd.fullName) && !cmd.flags.contains("blocking")
                 && !cmd.fullName.equals("evalsha");
     }
 

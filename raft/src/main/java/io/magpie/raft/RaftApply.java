@@ -18,11 +18,18 @@ import java.util.Map;
  * pipeline as an obeyed client. On the member whose client proposed the write, the parked
  * client itself runs it and gets the reply of this apply; then it is unparked.
  */
-final class RaftApply {
+public final class RaftApply {
+    /** The member this applies for: its id (whose proposals it answers) and where ADDRESS entries go. */
+    public interface Member {
+        String id();
+
+        void address(String member, String clientAddress);
+    }
+
     private static final byte[][] MULTI = {"MULTI".getBytes(StandardCharsets.US_ASCII)};
     private static final byte[][] EXEC = {"EXEC".getBytes(StandardCharsets.US_ASCII)};
 
-    private final RaftModule module;
+    private final Member module;
     private final Engine engine;
     private final CommandPipeline pipeline;
     /** Parked clients of this member by proposal sequence. */
@@ -40,13 +47,25 @@ final class RaftApply {
     private Client applier;
 
     RaftApply(RaftModule module, Engine engine, CommandPipeline pipeline) {
+        this(new Member() {
+            @Override public String id() {
+                return module.config().id.value();
+            }
+
+            @Override public void address(String member, String clientAddress) {
+                module.clientAddresses.put(member, clientAddress);
+            }
+        }, engine, pipeline);
+    }
+
+    public RaftApply(Member module, Engine engine, CommandPipeline pipeline) {
         this.module = module;
         this.engine = engine;
         this.pipeline = pipeline;
     }
 
     /** Remembers a parked client; returns the sequence its entry carries. */
-    long park(Client c) {
+    public long park(Client c) {
         long seq = ++nextSeq;
         proposed.put(seq, c);
         pipeline.park(c);
@@ -54,7 +73,7 @@ final class RaftApply {
     }
 
     /** The proposal failed (not committed here): the client gets the error if it still waits. */
-    void fail(long seq, String error) {
+    public void fail(long seq, String error) {
         Client c = proposed.remove(seq);
         if (c == null || !c.blocked) return;
         if (c.multi) engine.discardTransaction(c);
@@ -69,12 +88,12 @@ final class RaftApply {
      * termBound or earlier that will ever commit has applied before it, Raft's log matching),
      * and the reply of the entry itself if it applies first.
      */
-    void undecided(long seq, long termBound, long nowMs) {
+    public void undecided(long seq, long termBound, long nowMs) {
         if (proposed.containsKey(seq)) undecided.put(seq, new long[] {termBound, nowMs});
     }
 
     /** An entry of this term applied here: undecided proposals of earlier terms will never apply. */
-    void termApplied(long term) {
+    public void termApplied(long term) {
         if (undecided.isEmpty()) return;
         for (var it = undecided.entrySet().iterator(); it.hasNext(); ) {
             var u = it.next();
@@ -86,7 +105,7 @@ final class RaftApply {
     }
 
     /** A member cut off from the group never learns the fate: after a bound the client hears so. */
-    void expireUndecided(long nowMs) {
+    public void expireUndecided(long nowMs) {
         if (undecided.isEmpty()) return;
         for (var it = undecided.entrySet().iterator(); it.hasNext(); ) {
             var u = it.next();
@@ -97,9 +116,9 @@ final class RaftApply {
         }
     }
 
-    void apply(LogEntry e, long index) {
+    public void apply(LogEntry e, long index) {
         switch (e.type()) {
-            case LogEntry.ADDRESS -> module.clientAddresses.put(e.member(), e.clientAddress());
+            case LogEntry.ADDRESS -> module.address(e.member(), e.clientAddress());
             case LogEntry.EXPIRE -> expire(e);
             case LogEntry.WRITE -> write(e);
             default -> { }
@@ -111,7 +130,7 @@ final class RaftApply {
         engine.reseed(e.seed());
         try {
             Client c = null;
-            if (e.origin().equals(module.config().id.value())) {
+            if (e.origin().equals(module.id())) {
                 c = proposed.remove(e.seq());
                 undecided.remove(e.seq());
             }

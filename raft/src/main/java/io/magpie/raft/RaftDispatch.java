@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
@@ -24,7 +26,7 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
  * The read path parks a keyspace read until a ReadIndex round (or the leader's lease) confirms
  * this leader has applied everything committed before the read arrived.
  */
-final class RaftDispatch {
+public final class RaftDispatch {
     /** Commands that would block the applying client of every member (served later by a write of another). */
     private static final Set<String> BLOCKING = Set.of("blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin",
             "bzpopmax", "bzmpop");
@@ -36,9 +38,40 @@ final class RaftDispatch {
      */
     private static final String NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
 
+    /**
+     * A group a write or a keyed read goes to once routed: the one group of Raft mode, or the
+     * data group owning the keys' slot in sharded mode (which shares these paths).
+     */
+    public interface Target {
+        RaftApply apply();
+
+        CompletableFuture<RaftClientReply> propose(LogEntry entry);
+
+        CompletableFuture<RaftClientReply> confirmRead();
+
+        long term();
+    }
+
     private final RaftModule module;
     private final Engine engine;
     private final RaftApply apply;
+    private final Target group = new Target() {
+        @Override public RaftApply apply() {
+            return apply;
+        }
+
+        @Override public CompletableFuture<RaftClientReply> propose(LogEntry entry) {
+            return module.node().propose(entry);
+        }
+
+        @Override public CompletableFuture<RaftClientReply> confirmRead() {
+            return module.node().confirmRead();
+        }
+
+        @Override public long term() {
+            return module.node().term();
+        }
+    };
 
     RaftDispatch(RaftModule module, Engine engine, RaftApply apply) {
         this.module = module;
@@ -90,6 +123,12 @@ final class RaftDispatch {
 
     void write(Client c, CommandPipeline pipeline) {
         if (refuseOrForward(c, pipeline)) return;
+        write(c, pipeline, engine, module.config().id.value(), group, module::mainLoopExecute);
+    }
+
+    /** The write path once routed to target: one entry proposed, the client parked until it applies here. */
+    public static void write(Client c, CommandPipeline pipeline, Engine engine, String memberId, Target target, Executor mainLoop) {
+        RaftApply apply = target.apply();
         boolean exec = c.multi;
         if (exec && c.dirtyCas) {
             pipeline.call(c); // a WATCHed key changed: the EXEC aborts here and writes nothing
@@ -111,17 +150,17 @@ final class RaftDispatch {
             commands = List.<byte[][]>of(Arrays.copyOf(c.argv, c.argc));
         }
         long seq = apply.park(c);
-        LogEntry entry = LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(),
+        LogEntry entry = LogEntry.write(memberId, seq, c.db.id, engine.now(),
                 ThreadLocalRandom.current().nextLong(), exec, commands);
-        module.node().propose(entry).whenComplete((reply, error) -> {
+        target.propose(entry).whenComplete((reply, error) -> {
             String failure = failure(reply, error);
             if (failure == null) return;
             if (refusedBeforeAppend(reply, error)) {
-                module.mainLoopExecute(() -> apply.fail(seq, failure));
+                mainLoop.execute(() -> apply.fail(seq, failure));
             } else {
                 // The entry may be in the followers' logs: the next leader may commit it.
-                long termBound = module.node().term();
-                module.mainLoopExecute(() -> apply.undecided(seq, termBound, engine.now()));
+                long termBound = target.term();
+                mainLoop.execute(() -> apply.undecided(seq, termBound, engine.now()));
             }
         });
     }
@@ -152,10 +191,16 @@ final class RaftDispatch {
         if (!cmd.readonly && !c.multi) return false;
         if (staleReadAllowed(c, cmd)) return false;
         if (refuseOrForward(c, pipeline)) return true;
+        read(c, pipeline, engine, group, module::mainLoopExecute);
+        return true;
+    }
+
+    /** The read path once routed to target: the client parked until a ReadIndex round confirms the leader. */
+    public static void read(Client c, CommandPipeline pipeline, Engine engine, Target target, Executor mainLoop) {
         pipeline.park(c);
-        module.node().confirmRead().whenComplete((reply, error) -> {
+        target.confirmRead().whenComplete((reply, error) -> {
             String failure = failure(reply, error);
-            module.mainLoopExecute(() -> {
+            mainLoop.execute(() -> {
                 if (!c.blocked) return;
                 if (failure == null) {
                     pipeline.call(c);
@@ -167,7 +212,6 @@ final class RaftDispatch {
                 pipeline.unpark(c);
             });
         });
-        return true;
     }
 
     private static boolean callsEvalsha(Client c) {
@@ -182,7 +226,7 @@ final class RaftDispatch {
         return c.readonlyMode && cmd.readonly && !c.multi && n != null && !n.isLeader();
     }
 
-    private static boolean writesThroughScript(Client c, RedisCommand cmd) {
+    public static boolean writesThroughScript(Client c, RedisCommand cmd) {
         if (SCRIPTS.contains(cmd.fullName)) return true;
         if (!c.multi) return false;
         for (RedisCommand q : c.multiCommands) if (SCRIPTS.contains(q.fullName)) return true;

@@ -1,0 +1,164 @@
+package io.magpie.app.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
+import io.magpie.commands.HashSlot;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisCluster;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Sharded Raft on 3 real processes, 6 data groups of 3 replicas, placed by slots and by ring:
+ * any node redirects to the owning group's leader as a cluster node does, CLUSTER SLOTS /
+ * SHARDS / NODES come from the placement group's map, and the cluster clients of Jedis and
+ * Lettuce write and read through it unchanged.
+ */
+class ShardedRaftClusterTest {
+    private static final Duration START = Duration.ofSeconds(120);
+
+    @ParameterizedTest(name = "placement {0}")
+    @ValueSource(strings = {"slots", "ring"})
+    void clusterClientsWriteAndReadThroughSixGroupsOnThreeNodes(String placement) throws Exception {
+        try (RaftGroup cluster = RaftGroup.start(Files.createTempDirectory("raft-shards"), 3, "--raft-shards", "6",
+                "--raft-replication", "3", "--raft-placement", placement, "--raft-ring-vnodes", "64")) {
+            List<RaftGroup.Member> nodes = cluster.members();
+            awaitClusterOk(cluster, nodes);
+
+            // The map: every slot owned, by 6 groups; with slots placement as 6 even ranges.
+            Map<Long, Long> slotsPerGroup = slotsPerShard(nodes.get(0));
+            assertThat(slotsPerGroup).hasSize(6);
+            assertThat(slotsPerGroup.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(HashSlot.SLOTS);
+            if (placement.equals("slots")) assertThat(slotsPerGroup.values()).allSatisfy(n -> assertThat(n).isBetween(2730L, 2731L));
+
+            // Leaders spread: each node leads some group (the preferred leaders are one per node and group).
+            await().atMost(START).untilAsserted(() -> {
+                for (RaftGroup.Member m : nodes) assertThat(raftInfo(m).get("shards_led")).isNotEqualTo("0");
+            });
+
+            try (JedisCluster jc = new JedisCluster(new HostAndPort("127.0.0.1", nodes.get(0).port), 10_000, 10_000, 10, null)) {
+                for (int i = 0; i < 600; i++) assertThat(jc.set("key:" + i, "value:" + i)).isEqualTo("OK");
+                for (int i = 0; i < 600; i++) assertThat(jc.get("key:" + i)).isEqualTo("value:" + i);
+                assertThat(jc.incr("{user1}:visits")).isEqualTo(1);
+                assertThat(jc.mset("{user1}:a", "1", "{user1}:b", "2")).isEqualTo("OK");
+                assertThat(jc.mget("{user1}:a", "{user1}:b")).containsExactly("1", "2");
+            }
+            // The keys went to every group: each holds its slots' keys only.
+            assertThat(keysPerShard(cluster, nodes.get(0), 600)).hasSize(6);
+
+            // A node that does not lead the key's group answers MOVED to the one that does.
+            byte[] key = "key:7".getBytes(StandardCharsets.UTF_8);
+            int slot = HashSlot.keyHashSlot(key);
+            String owner = ownerOf(nodes.get(0), slot);
+            RaftGroup.Member other = nodes.stream().filter(m -> !owner.equals("127.0.0.1:" + m.port)).findFirst().orElseThrow();
+            try (Jedis j = other.jedis()) {
+                assertThatThrownBy(() -> j.get("key:7")).isInstanceOf(JedisDataException.class).hasMessage("MOVED " + slot + " " + owner);
+                assertThatThrownBy(() -> j.set("key:7", "x")).hasMessage("MOVED " + slot + " " + owner);
+                // Keys of different slots are refused as Redis Cluster refuses them, wherever they would go.
+                assertThatThrownBy(() -> j.mset("a", "1", "b", "2")).hasMessage("CROSSSLOT Keys in request don't hash to the same slot");
+                assertThat(j.sendCommand(() -> "CLUSTER".getBytes(), "KEYSLOT", "key:7")).isEqualTo((long) slot);
+            }
+
+            // Lettuce's cluster client reads its topology from CLUSTER NODES and routes by it.
+            RedisClusterClient client = RedisClusterClient.create(RedisURI.create("127.0.0.1", nodes.get(1).port));
+            try (StatefulRedisClusterConnection<String, String> conn = client.connect()) {
+                RedisAdvancedClusterCommands<String, String> sync = conn.sync();
+                for (int i = 0; i < 600; i++) assertThat(sync.get("key:" + i)).isEqualTo("value:" + i);
+                for (int i = 0; i < 100; i++) assertThat(sync.set("lettuce:" + i, "v" + i)).isEqualTo("OK");
+                for (int i = 0; i < 100; i++) assertThat(sync.get("lettuce:" + i)).isEqualTo("v" + i);
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+    private static void awaitClusterOk(RaftGroup cluster, List<RaftGroup.Member> nodes) {
+        try {
+            await().atMost(START).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                for (RaftGroup.Member m : nodes) {
+                    try (Jedis j = m.jedis()) {
+                        String info = j.clusterInfo();
+                        assertThat(info).contains("cluster_state:ok").contains("cluster_known_nodes:3");
+                    }
+                }
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            StringBuilder sb = new StringBuilder(e.getMessage());
+            for (RaftGroup.Member m : nodes) sb.append("\n--- ").append(m).append(": ").append(raftInfo(m)).append('\n').append(cluster.logTail(m));
+            throw new AssertionError(sb.toString(), e);
+        }
+    }
+
+    static Map<String, String> raftInfo(RaftGroup.Member m) {
+        return RaftGroup.raftInfo(m);
+    }
+
+    /** CLUSTER SHARDS: slots owned per shard, by the shard's position. */
+    @SuppressWarnings("unchecked")
+    private static Map<Long, Long> slotsPerShard(RaftGroup.Member m) {
+        Map<Long, Long> out = new HashMap<>();
+        try (Jedis j = m.jedis()) {
+            List<Object> shards = (List<Object>) j.sendCommand(() -> "CLUSTER".getBytes(), "SHARDS");
+            long index = 0;
+            for (Object shard : shards) {
+                List<Object> fields = (List<Object>) shard;
+                List<Object> slots = (List<Object>) fields.get(1);
+                long n = 0;
+                for (int i = 0; i < slots.size(); i += 2) n += (Long) slots.get(i + 1) - (Long) slots.get(i) + 1;
+                out.put(index++, n);
+            }
+        }
+        return out;
+    }
+
+    /** The client address CLUSTER SLOTS names as the master of slot. */
+    @SuppressWarnings("unchecked")
+    private static String ownerOf(RaftGroup.Member m, int slot) {
+        try (Jedis j = m.jedis()) {
+            for (Object o : j.clusterSlots()) {
+                List<Object> range = (List<Object>) o;
+                if ((Long) range.get(0) <= slot && slot <= (Long) range.get(1)) {
+                    List<Object> master = (List<Object>) range.get(2);
+                    return new String((byte[]) master.get(0), StandardCharsets.UTF_8) + ":" + master.get(1);
+                }
+            }
+        }
+        throw new AssertionError("slot " + slot + " has no owner in CLUSTER SLOTS");
+    }
+
+    /** The shards (by CLUSTER SHARDS' first slot range) the keys key:0..n-1 belong to. */
+    @SuppressWarnings("unchecked")
+    private static Set<String> keysPerShard(RaftGroup cluster, RaftGroup.Member m, int n) {
+        Set<String> owners = new HashSet<>();
+        for (int i = 0; i < n; i++) owners.add(ownerOfShard(m, HashSlot.keyHashSlot(("key:" + i).getBytes(StandardCharsets.UTF_8))));
+        return owners;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String ownerOfShard(RaftGroup.Member m, int slot) {
+        try (Jedis j = m.jedis()) {
+            List<Object> shards = (List<Object>) j.sendCommand(() -> "CLUSTER".getBytes(), "SHARDS");
+            for (int s = 0; s < shards.size(); s++) {
+                List<Object> slots = (List<Object>) ((List<Object>) shards.get(s)).get(1);
+                for (int i = 0; i < slots.size(); i += 2) if ((Long) slots.get(i) <= slot && slot <= (Long) slots.get(i + 1)) return "shard" + s;
+            }
+        }
+        throw new AssertionError("slot " + slot + " in no shard");
+    }
+}

@@ -35,7 +35,7 @@ class ShardedRaftClusterTest {
 
     @ParameterizedTest(name = "placement {0}")
     @ValueSource(strings = {"slots", "ring"})
-    void clusterClientsWriteAndReadThroughSixGroupsOnThreeNodes(String placement) throws Exception {
+    void clusterClientsWriteAndReadThroughSixGroupsOnThreeNodesThenSevenGroups(String placement) throws Exception {
         try (RaftGroup cluster = RaftGroup.start(Files.createTempDirectory("raft-shards"), 3, "--raft-shards", "6",
                 "--raft-replication", "3", "--raft-placement", placement, "--raft-ring-vnodes", "64")) {
             List<RaftGroup.Member> nodes = cluster.members();
@@ -47,14 +47,20 @@ class ShardedRaftClusterTest {
             assertThat(slotsPerGroup.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(HashSlot.SLOTS);
             if (placement.equals("slots")) assertThat(slotsPerGroup.values()).allSatisfy(n -> assertThat(n).isBetween(2730L, 2731L));
 
-            // Leaders spread: each node leads some group (the preferred leaders are one per node and group).
+            // Leaders spread: group g prefers node g (Ratis priority), so each node comes to lead two of the six.
             await().atMost(START).untilAsserted(() -> {
-                for (RaftGroup.Member m : nodes) assertThat(raftInfo(m).get("shards_led")).isNotEqualTo("0");
+                for (RaftGroup.Member m : nodes) assertThat(raftInfo(m).get("shards_led")).isEqualTo("2");
             });
 
             try (JedisCluster jc = new JedisCluster(new HostAndPort("127.0.0.1", nodes.get(0).port), 10_000, 10_000, 10, null)) {
-                for (int i = 0; i < 600; i++) assertThat(jc.set("key:" + i, "value:" + i)).isEqualTo("OK");
-                for (int i = 0; i < 600; i++) assertThat(jc.get("key:" + i)).isEqualTo("value:" + i);
+                for (int i = 0; i < 600; i++) {
+                    String key = "key:" + i, value = "value:" + i;
+                    assertThat(retrying(() -> jc.set(key, value))).isEqualTo("OK");
+                }
+                for (int i = 0; i < 600; i++) {
+                    String key = "key:" + i;
+                    assertThat(retrying(() -> jc.get(key))).isEqualTo("value:" + i);
+                }
                 assertThat(jc.incr("{user1}:visits")).isEqualTo(1);
                 assertThat(jc.mset("{user1}:a", "1", "{user1}:b", "2")).isEqualTo("OK");
                 assertThat(jc.mget("{user1}:a", "{user1}:b")).containsExactly("1", "2");
@@ -79,13 +85,109 @@ class ShardedRaftClusterTest {
             RedisClusterClient client = RedisClusterClient.create(RedisURI.create("127.0.0.1", nodes.get(1).port));
             try (StatefulRedisClusterConnection<String, String> conn = client.connect()) {
                 RedisAdvancedClusterCommands<String, String> sync = conn.sync();
-                for (int i = 0; i < 600; i++) assertThat(sync.get("key:" + i)).isEqualTo("value:" + i);
-                for (int i = 0; i < 100; i++) assertThat(sync.set("lettuce:" + i, "v" + i)).isEqualTo("OK");
-                for (int i = 0; i < 100; i++) assertThat(sync.get("lettuce:" + i)).isEqualTo("v" + i);
+                for (int i = 0; i < 600; i++) {
+                    String k = "key:" + i;
+                    assertThat(retrying(() -> sync.get(k))).isEqualTo("value:" + i);
+                }
+                for (int i = 0; i < 100; i++) {
+                    String k = "lettuce:" + i, value = "v" + i;
+                    assertThat(retrying(() -> sync.set(k, value))).isEqualTo("OK");
+                }
+                for (int i = 0; i < 100; i++) {
+                    String k = "lettuce:" + i;
+                    assertThat(retrying(() -> sync.get(k))).isEqualTo("v" + i);
+                }
             } finally {
                 client.shutdown();
             }
+
+            growToSevenGroupsUnderWrites(cluster, nodes);
         }
+    }
+
+    /**
+     * RAFT SHARDS 7 while a client writes: the new group starts on the nodes, slots move into it
+     * (fenced on their source, copied, switched by one placement entry), and every acknowledged
+     * write, before or during the moves, reads back afterwards from the group that owns it now.
+     */
+    private static void growToSevenGroupsUnderWrites(RaftGroup cluster, List<RaftGroup.Member> nodes) throws Exception {
+        Map<String, String> acked = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger retried = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try (JedisCluster jc = new JedisCluster(new HostAndPort("127.0.0.1", nodes.get(2).port), 10_000, 10_000, 10, null)) {
+                for (int i = 0; !stop.get() && i < 100_000; i++) {
+                    String key = "grow:" + (i % 500), value = "v" + i;
+                    for (int attempt = 0; attempt < 200; attempt++) {
+                        try {
+                            if ("OK".equals(jc.set(key, value))) acked.put(key, value);
+                            break;
+                        } catch (RuntimeException e) {
+                            // The slot is fenced while it moves, or its group is electing: the write was not applied.
+                            if (!isTransient(e)) throw e;
+                            retried.incrementAndGet();
+                            Thread.sleep(20);
+                        }
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                failed.set(e);
+            }
+        }, "grow-writer");
+        writer.start();
+        try (Jedis j = nodes.get(0).jedis()) {
+            await().atMost(START).until(() -> acked.size() >= 100);
+            assertThat(j.sendCommand(() -> "RAFT".getBytes(), "SHARDS", "7")).isEqualTo("OK".getBytes());
+            assertThatThrownBy(() -> j.sendCommand(() -> "RAFT".getBytes(), "SHARDS", "7")).hasMessageStartingWith("ERR");
+        }
+        try {
+            await().atMost(START).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                for (RaftGroup.Member m : nodes) {
+                    Map<String, String> info = raftInfo(m);
+                    assertThat(info).containsEntry("raft_shards", "7").containsEntry("resharding", "0");
+                }
+                assertThat(slotsPerShard(nodes.get(1))).hasSize(7);
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw withLogs(cluster, nodes, e);
+        } finally {
+            stop.set(true);
+            writer.join(60_000);
+        }
+        assertThat(failed.get()).as("a write the client could not retry").isNull();
+        Map<Long, Long> slots = slotsPerShard(nodes.get(1));
+        assertThat(slots.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(HashSlot.SLOTS);
+        assertThat(slots.get(6L)).isPositive();
+        try (JedisCluster jc = new JedisCluster(new HostAndPort("127.0.0.1", nodes.get(1).port), 10_000, 10_000, 10, null)) {
+            for (Map.Entry<String, String> e : acked.entrySet()) assertThat(retrying(() -> jc.get(e.getKey()))).as(e.getKey()).isEqualTo(e.getValue());
+            for (int i = 0; i < 600; i++) {
+                String key = "key:" + i;
+                assertThat(retrying(() -> jc.get(key))).isEqualTo("value:" + i);
+            }
+        }
+    }
+
+    /**
+     * Neither client retries TRYAGAIN (a fenced slot, a leader not ready) or CLUSTERDOWN (a
+     * group between leaders, which a loaded machine's pauses cause): an application does, as here.
+     */
+    static <T> T retrying(java.util.function.Supplier<T> call) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (RuntimeException e) {
+                if (!isTransient(e) || attempt >= 300) throw e;
+                RaftGroup.sleep(50);
+            }
+        }
+    }
+
+    private static boolean isTransient(RuntimeException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN");
     }
 
     private static void awaitClusterOk(RaftGroup cluster, List<RaftGroup.Member> nodes) {
@@ -99,10 +201,15 @@ class ShardedRaftClusterTest {
                 }
             });
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            StringBuilder sb = new StringBuilder(e.getMessage());
-            for (RaftGroup.Member m : nodes) sb.append("\n--- ").append(m).append(": ").append(raftInfo(m)).append('\n').append(cluster.logTail(m));
-            throw new AssertionError(sb.toString(), e);
+            throw withLogs(cluster, nodes, e);
         }
+    }
+
+    /** A timeout, with every node's RAFT INFO and log tail. */
+    static AssertionError withLogs(RaftGroup cluster, List<RaftGroup.Member> nodes, Throwable e) {
+        StringBuilder sb = new StringBuilder(e.getMessage());
+        for (RaftGroup.Member m : nodes) sb.append("\n--- ").append(m).append(": ").append(raftInfo(m)).append('\n').append(cluster.logTail(m));
+        return new AssertionError(sb.toString(), e);
     }
 
     static Map<String, String> raftInfo(RaftGroup.Member m) {

@@ -35,14 +35,22 @@ public final class ClusterMap {
     public final List<Group> groups;
     /** Slot → group index; null while the map is empty. */
     private final short[] slots;
+    /** The table a reshard in flight moves towards (slots move one source → target pair at a time); null when none. */
+    private final short[] target;
 
     private ClusterMap(long version, SlotPlacement.Kind placement, int vnodes, Map<String, Node> nodes, List<Group> groups, short[] slots) {
+        this(version, placement, vnodes, nodes, groups, slots, null);
+    }
+
+    private ClusterMap(long version, SlotPlacement.Kind placement, int vnodes, Map<String, Node> nodes, List<Group> groups, short[] slots,
+            short[] target) {
         this.version = version;
         this.placement = placement;
         this.vnodes = vnodes;
         this.nodes = nodes;
         this.groups = groups;
         this.slots = slots;
+        this.target = target;
     }
 
     /**
@@ -87,7 +95,7 @@ public final class ClusterMap {
         if (n == null || n.clientAddress().equals(clientAddress)) return this;
         Map<String, Node> next = new LinkedHashMap<>(nodes);
         next.put(id, new Node(id, n.raftAddress(), clientAddress));
-        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(next), groups, slots);
+        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(next), groups, slots, target);
     }
 
     /** A leader reported for group g in term; ignored when the map knows a leader of a later term. */
@@ -97,7 +105,67 @@ public final class ClusterMap {
         if (term < old.leaderTerm() || (term == old.leaderTerm() && leader.equals(old.leader()))) return this;
         List<Group> next = new ArrayList<>(groups);
         next.set(g, new Group(g, old.members(), leader, term));
-        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots);
+        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, target);
+    }
+
+    /* ---------------- resharding ---------------- */
+
+    public boolean resharding() {
+        return target != null;
+    }
+
+    /** The group slot moves to in the reshard in flight, or its owner when it does not move. */
+    public int targetOf(int slot) {
+        return target == null ? slots[slot] : target[slot];
+    }
+
+    /**
+     * RAFT SHARDS n: n groups, the new ones placed on the nodes holding the fewest replicas,
+     * and the table to reach (the slots table rebalanced with the fewest moves, or the ring of
+     * n groups). Ignored (the same map) while a reshard runs or when n is not more groups.
+     */
+    public ClusterMap withReshard(int n) {
+        if (isEmpty() || target != null || n <= groups.size()) return this;
+        List<String> ids = new ArrayList<>(nodes.keySet());
+        List<List<String>> members = new ArrayList<>();
+        for (Group g : groups) members.add(g.members());
+        List<Group> next = new ArrayList<>(groups);
+        for (int g = groups.size(); g < n; g++) {
+            List<String> m = ReplicaPlacement.addGroup(members, ids, groups.get(0).members().size());
+            members.add(m);
+            next.add(new Group(g, List.copyOf(m), "", 0));
+        }
+        short[] to = placement == SlotPlacement.Kind.RING ? SlotPlacement.ring(n, vnodes) : SlotPlacement.rebalance(slots, n);
+        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, to);
+    }
+
+    /** The slots of source that move to target now belong to target; the reshard ends with its last move. */
+    public ClusterMap withSwitch(int source, int to) {
+        if (target == null) return this;
+        short[] next = slots.clone();
+        boolean done = true;
+        for (int s = 0; s < next.length; s++) {
+            if (next[s] == source && target[s] == to) next[s] = (short) to;
+            if (next[s] != target[s]) done = false;
+        }
+        return new ClusterMap(version + 1, placement, vnodes, nodes, groups, next, done ? null : target);
+    }
+
+    /** The moves a reshard still has to make: {source, target, slots} each. */
+    public List<int[]> pendingMoves() {
+        List<int[]> out = new ArrayList<>();
+        if (target == null) return out;
+        Map<Long, int[]> byPair = new LinkedHashMap<>();
+        for (int s = 0; s < slots.length; s++) {
+            if (slots[s] == target[s]) continue;
+            byPair.computeIfAbsent(((long) slots[s] << 32) | target[s], k -> new int[3]);
+            int[] m = byPair.get(((long) slots[s] << 32) | target[s]);
+            m[0] = slots[s];
+            m[1] = target[s];
+            m[2]++;
+        }
+        out.addAll(byPair.values());
+        return out;
     }
 
     /** The slot ranges of group g, as {start, end} pairs in slot order. */
@@ -131,6 +199,8 @@ public final class ClusterMap {
             }
             out.writeBoolean(slots != null);
             if (slots != null) for (short s : slots) out.writeShort(s);
+            out.writeBoolean(target != null);
+            if (target != null) for (short s : target) out.writeShort(s);
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -161,7 +231,12 @@ public final class ClusterMap {
                 slots = new short[SlotPlacement.SLOTS];
                 for (int s = 0; s < slots.length; s++) slots[s] = in.readShort();
             }
-            return new ClusterMap(version, placement, vnodes, Collections.unmodifiableMap(nodes), List.copyOf(groups), slots);
+            short[] target = null;
+            if (in.readBoolean()) {
+                target = new short[SlotPlacement.SLOTS];
+                for (int s = 0; s < target.length; s++) target[s] = in.readShort();
+            }
+            return new ClusterMap(version, placement, vnodes, Collections.unmodifiableMap(nodes), List.copyOf(groups), slots, target);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -41,9 +41,13 @@ final class DataGroup implements RaftDispatch.Target {
     private final java.util.function.Supplier<MultiRaft> raft;
     /** A proposal of this group's active expiry is in flight. */
     boolean expiryInFlight;
+    /** Slots this group applies no more writes to: they are moving away ({@link SlotMove}); keyspace thread. */
+    final java.util.BitSet fenced;
 
-    DataGroup(int index, java.util.function.Supplier<MultiRaft> raft, RaftApply apply, RaftStateMachine.Keyspace keyspace) {
+    DataGroup(int index, java.util.function.Supplier<MultiRaft> raft, RaftApply apply, java.util.BitSet fenced,
+            RaftStateMachine.Keyspace keyspace) {
         this.index = index;
+        this.fenced = fenced;
         this.id = MultiRaft.dataGroupId(index);
         this.raft = raft;
         this.apply = apply;

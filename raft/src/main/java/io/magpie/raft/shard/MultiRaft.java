@@ -65,12 +65,23 @@ final class MultiRaft {
         server.start();
     }
 
-    /** Adds a data group this node is a replica of; a group recovered from storage at start is already there. */
-    void addGroup(RaftGroup group) throws IOException {
-        for (RaftGroupId id : server.getGroupIds()) if (id.equals(group.getGroupId())) return;
-        RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(clientId, me, callIds.incrementAndGet(), group, true));
-        if (!reply.isSuccess() && reply.getException() != null && !String.valueOf(reply.getException()).contains("already")) {
-            throw new IOException("adding raft group " + group.getGroupId() + ": " + reply.getException());
+    /**
+     * Adds the data groups this node is a replica of, all at once (each formats its storage and
+     * starts its division); a group recovered from storage at start is already there.
+     */
+    void addGroups(List<RaftGroup> groups) throws IOException {
+        List<CompletableFuture<RaftClientReply>> pending = new ArrayList<>();
+        for (RaftGroup group : groups) {
+            boolean present = false;
+            for (RaftGroupId id : server.getGroupIds()) present |= id.equals(group.getGroupId());
+            if (present) continue;
+            pending.add(server.groupManagementAsync(GroupManagementRequest.newAdd(clientId, me, callIds.incrementAndGet(), group, true)));
+        }
+        for (CompletableFuture<RaftClientReply> f : pending) {
+            RaftClientReply reply = f.join();
+            if (!reply.isSuccess() && reply.getException() != null && !String.valueOf(reply.getException()).contains("already")) {
+                throw new IOException("adding a raft group: " + reply.getException());
+            }
         }
     }
 
@@ -126,7 +137,35 @@ final class MultiRaft {
                 }
             }
         }
-        return c.async().send(Message.valueOf(ByteString.copyFrom(data)));
+        RaftClient client = c;
+        return client.async().send(Message.valueOf(ByteString.copyFrom(data))).orTimeout(10, TimeUnit.SECONDS).whenComplete((reply, error) -> {
+            // A failed ordered-async client fails every later request too: the next proposal gets a new one.
+            if (error != null) dropPlacementClient(client);
+        });
+    }
+
+    private synchronized void dropPlacementClient(RaftClient client) {
+        if (placementClient != client) return;
+        placementClient = null;
+        try {
+            client.close();
+        } catch (IOException | RuntimeException ignored) {
+            // it failed already
+        }
+    }
+
+    /** Proposes entries to another group (wherever its leader is), one after the other; each must commit. */
+    void send(RaftGroup group, List<byte[]> entries) throws IOException {
+        RaftProperties clientProperties = new RaftProperties(properties);
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(10, TimeUnit.SECONDS));
+        try (RaftClient client = RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(group)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS)))
+                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), clientProperties)).build()) {
+            for (byte[] e : entries) {
+                RaftClientReply reply = client.io().send(Message.valueOf(ByteString.copyFrom(e)));
+                if (!reply.isSuccess()) throw new IOException("raft group " + group.getGroupId() + " refused an entry: " + reply.getException());
+            }
+        }
     }
 
     /** Stops the server in the background: every acknowledged entry is already on disk. */

@@ -26,12 +26,13 @@ import org.apache.ratis.util.MD5FileUtil;
 /**
  * The placement group's state machine (TiKV's PD in small): the {@link ClusterMap}. Its
  * entries are BOOTSTRAP (the first map, proposed by the first placement leader; later ones
- * are ignored), NODE (where a node serves clients) and LEADER (a data group's leader, reported
- * by the leader itself with its term). Applied on Ratis's thread: the map is immutable and
+ * are ignored), NODE (where a node serves clients), LEADER (a data group's leader, reported
+ * by the leader itself with its term), RESHARD (RAFT SHARDS: more groups and the table to
+ * reach) and SWITCH (a move's slots now belong to its target group). Applied on Ratis's thread: the map is immutable and
  * published through a volatile field. A snapshot is the encoded map.
  */
 final class PlacementStateMachine extends BaseStateMachine {
-    static final byte BOOTSTRAP = 1, NODE = 2, LEADER = 3;
+    static final byte BOOTSTRAP = 1, NODE = 2, LEADER = 3, RESHARD = 4, SWITCH = 5;
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private volatile ClusterMap map = ClusterMap.EMPTY;
@@ -56,6 +57,17 @@ final class PlacementStateMachine extends BaseStateMachine {
             out.writeInt(group);
             out.writeUTF(id);
             out.writeLong(term);
+        });
+    }
+
+    static byte[] reshard(int groups) {
+        return entry(RESHARD, out -> out.writeInt(groups));
+    }
+
+    static byte[] switchSlots(int source, int target) {
+        return entry(SWITCH, out -> {
+            out.writeInt(source);
+            out.writeInt(target);
         });
     }
 
@@ -85,6 +97,8 @@ final class PlacementStateMachine extends BaseStateMachine {
                 case BOOTSTRAP -> m.isEmpty() ? ClusterMap.decode(in.readAllBytes()) : m;
                 case NODE -> m.isEmpty() ? m : m.withClientAddress(in.readUTF(), in.readUTF());
                 case LEADER -> m.isEmpty() ? m : m.withLeader(in.readInt(), in.readUTF(), in.readLong());
+                case RESHARD -> m.withReshard(in.readInt());
+                case SWITCH -> m.isEmpty() ? m : m.withSwitch(in.readInt(), in.readInt());
                 default -> throw new IllegalArgumentException("unknown placement entry type " + type);
             };
         } catch (IOException e) {

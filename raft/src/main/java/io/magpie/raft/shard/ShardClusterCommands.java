@@ -57,8 +57,19 @@ final class ShardClusterCommands {
                 StringBuilder sb = new StringBuilder();
                 module.infoFields(sb);
                 c.addReplyVerbatim(sb.toString(), "txt");
+            } else if (c.argIs(1, "shards") && c.argc == 3) {
+                int n = (int) Args.parseLongInRange(c.argv[2], 1, ShardConfig.MAX_SHARDS,
+                        "ERR the number of raft shards must be between 1 and " + ShardConfig.MAX_SHARDS);
+                var pipeline = engine.pipeline();
+                pipeline.park(c);
+                module.reshard(n).whenComplete((error, thrown) -> module.mainLoopExecute(() -> {
+                    if (!c.blocked) return;
+                    if (error == null && thrown == null) c.addReplyOk();
+                    else c.addReplyError(error != null ? error : "ERR " + thrown.getMessage());
+                    pipeline.unpark(c);
+                }));
             } else {
-                c.addReplyError("ERR unknown subcommand '" + c.argString(1) + "'. Try RAFT INFO.");
+                c.addReplyError("ERR unknown subcommand '" + c.argString(1) + "'. Try RAFT INFO, SHARDS.");
             }
         });
         t.override("replicaof", c -> c.addReplyError("ERR REPLICAOF not allowed in raft mode"));

@@ -12,6 +12,7 @@ import java.util.Locale;
  * map, once bootstrapped, lives in the placement group.
  */
 public final class ShardConfig {
+    public static final int MAX_SHARDS = 4096;
     /** Data groups; 0 (the default) is the single-group Raft mode. */
     public final LongParam shards;
     /** Replicas of each data group (capped by the number of nodes). */
@@ -21,7 +22,7 @@ public final class ShardConfig {
     public final LongParam ringVnodes;
 
     public ShardConfig(Config c) {
-        shards = register(c, new LongParam("raft-shards", 0, 0, 4096, false));
+        shards = register(c, new LongParam("raft-shards", 0, 0, MAX_SHARDS, false));
         replication = register(c, new LongParam("raft-replication", 3, 1, 9, false));
         placement = register(c, new EnumParam<>("raft-placement", SlotPlacement.Kind.SLOTS, SlotPlacement.Kind.values(),
                 k -> k.name().toLowerCase(Locale.ROOT)));

@@ -77,9 +77,21 @@ final class ShardDispatch {
         return refusal;
     }
 
+    /**
+     * A moving slot (fenced here, not switched yet) serves nothing: its writes would be lost, and
+     * once the target owns it a read here could miss the target's writes. The client retries;
+     * after the switch it is sent on with MOVED.
+     */
+    private boolean refuseFenced(Client c, int slot) {
+        if (!module.groupOfSlot(slot).fenced.get(slot)) return false;
+        if (c.multi) engine.discardTransaction(c);
+        c.writer().error(SlotMove.FENCED);
+        return true;
+    }
+
     void write(Client c, CommandPipeline pipeline) {
         int slot = slotOf(c);
-        if (refuse(c, slot) != null) return;
+        if (refuse(c, slot) != null || refuseFenced(c, slot)) return;
         RaftDispatch.write(c, pipeline, engine, module.myId(), module.groupOfSlot(slot), module::mainLoopExecute);
     }
 
@@ -93,7 +105,7 @@ final class ShardDispatch {
         if (slot < 0) return false; // no keys: this node's keyspace
         DataGroup g = module.groupOfSlot(slot);
         if (c.readonlyMode && !c.multi && g != null && !g.isLeader()) return false;
-        if (refuse(c, slot) != null) return true;
+        if (refuse(c, slot) != null || refuseFenced(c, slot)) return true;
         RaftDispatch.read(c, pipeline, engine, g, module::mainLoopExecute);
         return true;
     }

@@ -45,9 +45,19 @@ public final class ShardedRaftModule implements ServerModule {
     private ClusterMap initial = ClusterMap.EMPTY;
     private final PlacementStateMachine placement = new PlacementStateMachine();
     /** The data groups this node is a replica of, by group index. */
-    private final Map<Integer, DataGroup> local = new HashMap<>();
+    private final Map<Integer, DataGroup> local = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile MultiRaft raft;
     private boolean placementInFlight;
+    private CommandPipeline pipeline;
+    /** Source groups whose move this node drives now (keyspace thread). */
+    private final java.util.Set<Integer> movesInFlight = new java.util.HashSet<>();
+    private long movesDone, cronTicks;
+    /** Group additions and slot copies wait on Ratis: they run here, off the keyspace thread. */
+    private final java.util.concurrent.ExecutorService admin = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "magpie-raft-shards");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Registers the raft-* parameters of both modes; call before the config is loaded. */
     public ShardedRaftModule(MagpieServer server) {
@@ -165,6 +175,7 @@ public final class ShardedRaftModule implements ServerModule {
         engine.activeExpireEnabled = false;
         engine.expireOnlyWhilePinned = true;
         CommandPipeline pipeline = engine.pipeline();
+        this.pipeline = pipeline;
         ShardDispatch dispatch = new ShardDispatch(this, engine);
         pipeline.setTopologyGuard(dispatch::check);
         pipeline.setWritePath(dispatch::write);
@@ -180,9 +191,11 @@ public final class ShardedRaftModule implements ServerModule {
                 MultiRaft r = new MultiRaft(myId(), raftPort, storage, MultiRaft.group(MultiRaft.PLACEMENT, List.copyOf(raftMembers.keySet()),
                         raftMembers), config.snapshotThreshold.value(), config.logSegmentSize.value(), config.readLease.value(), registry());
                 r.start();
+                List<org.apache.ratis.protocol.RaftGroup> mine = new java.util.ArrayList<>();
                 for (ClusterMap.Group g : initial.groups) {
-                    if (g.members().contains(myId())) r.addGroup(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftMembers));
+                    if (g.members().contains(myId())) mine.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftMembers));
                 }
+                r.addGroups(mine);
                 raft = r;
                 Log.notice("Raft shards: member %s on port %d, %d data groups (%d here), placement by %s", myId(), raftPort,
                         initial.groups.size(), local.size(), initial.placement.name().toLowerCase(java.util.Locale.ROOT));
@@ -199,6 +212,10 @@ public final class ShardedRaftModule implements ServerModule {
         return id -> {
             if (id.equals(MultiRaft.PLACEMENT)) return placement;
             for (DataGroup g : local.values()) if (g.id.equals(id)) return g.stateMachine;
+            // A group a reshard added, found in storage on a restart before the map is known again.
+            for (int index = 0; index < ShardConfig.MAX_SHARDS; index++) {
+                if (MultiRaft.dataGroupId(index).equals(id)) return local.computeIfAbsent(index, i -> newGroup(i, pipeline)).stateMachine;
+            }
             throw new IllegalStateException("raft group " + id + " is not one of this node's groups");
         };
     }
@@ -213,9 +230,18 @@ public final class ShardedRaftModule implements ServerModule {
                 // Sharded mode learns client addresses from the placement group.
             }
         }, server.engine(), pipeline);
-        return new DataGroup(index, () -> raft, apply, new RaftStateMachine.Keyspace() {
+        java.util.BitSet fenced = new java.util.BitSet();
+        return new DataGroup(index, () -> raft, apply, fenced, new RaftStateMachine.Keyspace() {
             @Override public void apply(LogEntry entry, long logIndex) {
-                apply.apply(entry, logIndex);
+                java.util.BitSet fence = SlotMove.fencedSlots(entry);
+                if (fence != null) {
+                    fenced.or(fence);
+                } else if (SlotMove.touches(server.engine(), entry, fenced)) {
+                    // Ordered after the fence: refused alike on every replica, its client may send it again.
+                    if (entry.origin().equals(myId())) apply.fail(entry.seq(), SlotMove.FENCED);
+                } else {
+                    apply.apply(entry, logIndex);
+                }
             }
 
             @Override public void termApplied(long term) {
@@ -223,7 +249,7 @@ public final class ShardedRaftModule implements ServerModule {
             }
 
             @Override public void load(Path rdb) {
-                DataGroup.loadSlots(server.engine(), rdb, slot -> map().groupOf(slot) == index);
+                DataGroup.loadSlots(server.engine(), rdb, slot -> map().groupOf(slot) == index || map().targetOf(slot) == index);
             }
 
             @Override public String snapshot(Path target, Consumer<Boolean> done) {
@@ -248,6 +274,12 @@ public final class ShardedRaftModule implements ServerModule {
         MultiRaft r = raft;
         if (r == null) return;
         reportToPlacement(r);
+        ClusterMap m = placement.map();
+        if (!m.isEmpty()) {
+            ensureGroups(r, m);
+            driveMoves(r, m);
+            if (++cronTicks % 10 == 0) dropForeignSlots(m);
+        }
         for (DataGroup g : local.values()) {
             if (g.expiryInFlight || !g.isLeaderReady()) continue;
             int index = g.index;
@@ -284,6 +316,111 @@ public final class ShardedRaftModule implements ServerModule {
         r.proposePlacement(entry).whenComplete((reply, t) -> mainLoopExecute(() -> placementInFlight = false));
     }
 
+    /* ---------------- resharding ---------------- */
+
+    /** RAFT SHARDS n: proposes the reshard; done once the placement group applied it (the moves follow). */
+    java.util.concurrent.CompletableFuture<String> reshard(int n) {
+        ClusterMap m = map();
+        MultiRaft r = raft;
+        if (r == null || placement.map().isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture("CLUSTERDOWN The raft cluster map is not known yet");
+        if (m.resharding()) return java.util.concurrent.CompletableFuture.completedFuture("ERR a reshard is already in progress");
+        if (n <= m.groups.size()) {
+            return java.util.concurrent.CompletableFuture.completedFuture("ERR the number of raft shards can only grow (now " + m.groups.size() + ")");
+        }
+        return r.proposePlacement(PlacementStateMachine.reshard(n)).handle((reply, t) -> t != null ? "ERR " + t.getMessage()
+                : reply.isSuccess() ? null : "ERR " + reply.getException());
+    }
+
+    /** Starts the data groups the map gives this node that it does not run yet (a reshard's new groups). */
+    private void ensureGroups(MultiRaft r, ClusterMap m) {
+        List<org.apache.ratis.protocol.RaftGroup> added = new java.util.ArrayList<>();
+        for (ClusterMap.Group g : m.groups) {
+            if (!g.members().contains(myId()) || local.containsKey(g.index())) continue;
+            local.put(g.index(), newGroup(g.index(), pipeline));
+            added.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m)));
+        }
+        if (added.isEmpty()) return;
+        admin.execute(() -> {
+            try {
+                r.addGroups(added);
+                Log.notice("Raft shards: started %d new data group(s) here", added.size());
+            } catch (IOException | RuntimeException e) {
+                Log.warning("Raft shards: starting new data groups failed: %s", e);
+            }
+        });
+    }
+
+    private static Map<String, String> raftAddresses(ClusterMap m) {
+        Map<String, String> out = new HashMap<>();
+        for (ClusterMap.Node n : m.nodes.values()) out.put(n.id(), n.raftAddress());
+        return out;
+    }
+
+    /** The leader of a move's source group drives it ({@link SlotMove}): one move per source at a time. */
+    private void driveMoves(MultiRaft r, ClusterMap m) {
+        for (int[] move : m.pendingMoves()) {
+            DataGroup source = local.get(move[0]);
+            int target = move[1];
+            if (source == null || !source.isLeaderReady() || movesInFlight.contains(move[0]) || leaderOf(target) == null) continue;
+            movesInFlight.add(move[0]);
+            java.util.BitSet slots = new java.util.BitSet(HashSlot.SLOTS);
+            for (int s = 0; s < HashSlot.SLOTS; s++) if (m.groupOf(s) == move[0] && m.targetOf(s) == target) slots.set(s);
+            long start = System.currentTimeMillis();
+            source.propose(SlotMove.fence(slots, server.engine().now())).whenComplete((fenceReply, fenceError) -> mainLoopExecute(() -> {
+                if (fenceError != null || !fenceReply.isSuccess()) {
+                    moveFailed(source.index, target, fenceError != null ? fenceError : fenceReply.getException());
+                    return;
+                }
+                // The fence applied here: the moving keys are final.
+                long[] keysAndBytes = new long[2];
+                List<byte[]> entries = new java.util.ArrayList<>();
+                try {
+                    for (LogEntry e : SlotMove.copy(server.engine(), slots, server.engine().now(), keysAndBytes)) entries.add(e.encode());
+                } catch (IOException | RuntimeException e) {
+                    moveFailed(source.index, target, e);
+                    return;
+                }
+                admin.execute(() -> {
+                    try {
+                        ClusterMap now = placement.map();
+                        r.send(MultiRaft.group(MultiRaft.dataGroupId(target), now.groups.get(target).members(), raftAddresses(now)), entries);
+                        var reply = r.proposePlacement(PlacementStateMachine.switchSlots(source.index, target)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                        if (!reply.isSuccess()) throw new IOException("switch refused: " + reply.getException());
+                        Log.notice("Raft shards: moved %d slots from shard %d to shard %d: %d keys, %d bytes in %d ms", slots.cardinality(),
+                                source.index, target, keysAndBytes[0], keysAndBytes[1], System.currentTimeMillis() - start);
+                        mainLoopExecute(() -> {
+                            movesDone++;
+                            movesInFlight.remove(source.index);
+                        });
+                    } catch (Exception e) {
+                        mainLoopExecute(() -> moveFailed(source.index, target, e));
+                    }
+                });
+            }));
+        }
+    }
+
+    /** The move runs again from its fence at the next cron here, or under the source's next leader. */
+    private void moveFailed(int source, int target, Object why) {
+        movesInFlight.remove(source);
+        Log.warning("Raft shards: moving slots from shard %d to shard %d failed, it will be retried: %s", source, target, why);
+    }
+
+    /** A node keeps only the keys of slots whose owner (or reshard target) it replicates: a moved slot's keys go. */
+    private void dropForeignSlots(ClusterMap m) {
+        Engine engine = server.engine();
+        for (int s = 0; s < HashSlot.SLOTS; s++) {
+            if (local.containsKey(m.groupOf(s)) || local.containsKey(m.targetOf(s))) continue;
+            for (int i = 0; i < engine.dbCount(); i++) {
+                var db = engine.db(i);
+                if (db.slotIndex().countKeysInSlot(s) == 0) continue;
+                List<byte[]> keys = new java.util.ArrayList<>();
+                db.slotIndex().forEachKeyInSlot(s, keys::add);
+                for (byte[] k : keys) db.delete(k);
+            }
+        }
+    }
+
     /* ---------------- INFO ---------------- */
 
     @Override
@@ -317,6 +454,14 @@ public final class ShardedRaftModule implements ServerModule {
         int led = 0;
         for (DataGroup g : local.values()) if (g.isLeaderReady()) led++;
         field(out, "shards_led", String.valueOf(led));
+        List<int[]> moves = m.pendingMoves();
+        field(out, "resharding", m.resharding() ? "1" : "0");
+        field(out, "moves_pending", String.valueOf(moves.size()));
+        field(out, "moves_driven_here", String.valueOf(movesDone));
+        for (int i = 0; i < moves.size(); i++) {
+            int[] mv = moves.get(i);
+            field(out, "move" + i, "from=" + mv[0] + ",to=" + mv[1] + ",slots=" + mv[2] + ",running_here=" + (movesInFlight.contains(mv[0]) ? 1 : 0));
+        }
         for (ClusterMap.Group g : m.groups) {
             DataGroup d = local.get(g.index());
             String leader = leaderOf(g.index());
@@ -341,6 +486,7 @@ public final class ShardedRaftModule implements ServerModule {
     public void shutdown() {
         MultiRaft r = raft;
         if (r != null) r.close();
+        admin.shutdownNow();
     }
 
     static RaftGroupId placementGroupId() {

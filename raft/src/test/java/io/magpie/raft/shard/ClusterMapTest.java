@@ -42,6 +42,45 @@ class ClusterMapTest {
     }
 
     @Test
+    void raftShardsSevenAddsAGroupAndItsMovesEndInTheRebalancedTable() {
+        ClusterMap six = ClusterMap.bootstrap(members(3), 6, 3, SlotPlacement.Kind.SLOTS, 0);
+        ClusterMap m = PlacementStateMachine.apply(six, PlacementStateMachine.reshard(7));
+        assertThat(m.groups).hasSize(7);
+        assertThat(m.groups.get(6).members()).hasSize(3).doesNotHaveDuplicates();
+        assertThat(m.resharding()).isTrue();
+        // Until a move switches, the slots stay where they are; the moves all go into the new group.
+        assertThat(m.slotTable()).isEqualTo(six.slotTable());
+        assertThat(m.pendingMoves()).hasSize(6).allSatisfy(mv -> assertThat(mv[1]).isEqualTo(6));
+        assertThat(ClusterMap.decode(m.encode()).pendingMoves()).hasSize(6);
+        assertThat(PlacementStateMachine.apply(m, PlacementStateMachine.reshard(8))).isSameAs(m);
+        for (int[] mv : m.pendingMoves()) {
+            m = PlacementStateMachine.apply(m, PlacementStateMachine.switchSlots(mv[0], mv[1]));
+            m = PlacementStateMachine.apply(m, PlacementStateMachine.switchSlots(mv[0], mv[1])); // a retried switch changes nothing
+        }
+        assertThat(m.resharding()).isFalse();
+        assertThat(m.slotTable()).isEqualTo(SlotPlacement.rebalance(six.slotTable(), 7));
+        assertThat(PlacementStateMachine.apply(m, PlacementStateMachine.reshard(7))).isSameAs(m);
+    }
+
+    @Test
+    void aRingGrowsToTheRingOfMoreGroups() {
+        ClusterMap m = ClusterMap.bootstrap(members(3), 6, 3, SlotPlacement.Kind.RING, 64).withReshard(7);
+        for (int[] mv : m.pendingMoves()) m = m.withSwitch(mv[0], mv[1]);
+        assertThat(m.resharding()).isFalse();
+        assertThat(m.slotTable()).isEqualTo(SlotPlacement.ring(7, 64));
+    }
+
+    @Test
+    void aFenceEntryNamesItsSlotsAndNoOtherEntryIsOne() {
+        java.util.BitSet slots = new java.util.BitSet();
+        slots.set(0);
+        slots.set(5000, 5003);
+        assertThat(SlotMove.fencedSlots(SlotMove.fence(slots, 1))).isEqualTo(slots);
+        byte[][] set = {"SET".getBytes(), "MAGPIE.FENCE".getBytes()};
+        assertThat(SlotMove.fencedSlots(io.magpie.raft.LogEntry.write("n1", 1, 0, 1, 1, false, java.util.List.<byte[][]>of(set)))).isNull();
+    }
+
+    @Test
     void placementEntriesBootstrapOnceAndKeepTheLeaderOfTheLatestTerm() {
         ClusterMap first = ClusterMap.bootstrap(members(3), 6, 3, SlotPlacement.Kind.SLOTS, 0);
         ClusterMap other = ClusterMap.bootstrap(members(3), 3, 3, SlotPlacement.Kind.SLOTS, 0);

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisCluster;
@@ -33,11 +33,15 @@ import redis.clients.jedis.exceptions.JedisDataException;
 class ShardedRaftClusterTest {
     private static final Duration START = Duration.ofSeconds(120);
 
-    @ParameterizedTest(name = "placement {0}")
-    @ValueSource(strings = {"slots", "ring"})
-    void clusterClientsWriteAndReadThroughSixGroupsOnThreeNodesThenSevenGroups(String placement) throws Exception {
+    /**
+     * slots with 3 replicas per group (every node in every group), ring with 2 (a node outside a
+     * group routes by the leader the placement map reports, and drops a moved slot's keys).
+     */
+    @ParameterizedTest(name = "placement {0}, {1} replicas")
+    @CsvSource({"slots, 3", "ring, 2"})
+    void clusterClientsWriteAndReadThroughSixGroupsOnThreeNodesThenSevenGroups(String placement, int replicas) throws Exception {
         try (RaftGroup cluster = RaftGroup.start(Files.createTempDirectory("raft-shards"), 3, "--raft-shards", "6",
-                "--raft-replication", "3", "--raft-placement", placement, "--raft-ring-vnodes", "64")) {
+                "--raft-replication", String.valueOf(replicas), "--raft-placement", placement, "--raft-ring-vnodes", "64")) {
             List<RaftGroup.Member> nodes = cluster.members();
             awaitClusterOk(cluster, nodes);
 
@@ -101,7 +105,7 @@ class ShardedRaftClusterTest {
                 client.shutdown();
             }
 
-            growToSevenGroupsUnderWrites(cluster, nodes);
+            growToSevenGroupsUnderWrites(cluster, nodes, replicas);
         }
     }
 
@@ -110,7 +114,7 @@ class ShardedRaftClusterTest {
      * (fenced on their source, copied, switched by one placement entry), and every acknowledged
      * write, before or during the moves, reads back afterwards from the group that owns it now.
      */
-    private static void growToSevenGroupsUnderWrites(RaftGroup cluster, List<RaftGroup.Member> nodes) throws Exception {
+    private static void growToSevenGroupsUnderWrites(RaftGroup cluster, List<RaftGroup.Member> nodes, int replicas) throws Exception {
         Map<String, String> acked = new java.util.concurrent.ConcurrentHashMap<>();
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         java.util.concurrent.atomic.AtomicInteger retried = new java.util.concurrent.atomic.AtomicInteger();
@@ -168,6 +172,17 @@ class ShardedRaftClusterTest {
                 assertThat(retrying(() -> jc.get(key))).isEqualTo("value:" + i);
             }
         }
+        // Each key is held by exactly its group's replicas: a node outside a moved slot's new group dropped its keys.
+        long keys = 600 + 3 + 100 + acked.size();
+        await().atMost(START).untilAsserted(() -> {
+            long held = 0;
+            for (RaftGroup.Member m : nodes) {
+                try (Jedis j = m.jedis()) {
+                    held += j.dbSize();
+                }
+            }
+            assertThat(held).isEqualTo(replicas * keys);
+        });
     }
 
     /**

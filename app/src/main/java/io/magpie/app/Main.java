@@ -8,6 +8,7 @@ import io.magpie.server.commands.InfoCommand;
 import io.magpie.cluster.node.ClusterModule;
 import io.magpie.cluster.node.ClusterParams;
 import io.magpie.raft.RaftModule;
+import io.magpie.raft.shard.ShardedRaftModule;
 import io.magpie.sentinel.SentinelModule;
 
 /**
@@ -63,7 +64,10 @@ public final class Main {
             return;
         }
         // raft-enabled yes (in the file or as --raft-enabled yes) adds the Raft group's module and its raft-* parameters.
-        if (sentinel == null && RaftModule.requested(text)) server.modules().add(new RaftModule(server));
+        if (sentinel == null && RaftModule.requested(text)) {
+            // raft-shards above 0: many groups behind a placement group, routed by slot.
+            server.modules().add(ShardedRaftModule.requested(text) ? new ShardedRaftModule(server) : new RaftModule(server));
+        }
         try {
             if (sentinel != null) text = sentinel.takeConfigLines(text);
             ConfigLoader.load(registry, text);

@@ -18,11 +18,21 @@ import java.util.Map;
  * pipeline as an obeyed client. On the member whose client proposed the write, the parked
  * client itself runs it and gets the reply of this apply; then it is unparked.
  */
-final class RaftApply {
+public final class RaftApply {
+    /** The member this applies for: its id (whose proposals it answers) and where ADDRESS entries go. */
+    public interface Member {
+        String id();
+
+        void address(String member, String clientAddress);
+
+        /** Runs task on the keyspace thread after the current one (a held pipelined command). */
+        void execute(Runnable task);
+    }
+
     private static final byte[][] MULTI = {"MULTI".getBytes(StandardCharsets.US_ASCII)};
     private static final byte[][] EXEC = {"EXEC".getBytes(StandardCharsets.US_ASCII)};
 
-    private final RaftModule module;
+    private final Member module;
     private final Engine engine;
     private final CommandPipeline pipeline;
     /** Parked clients of this member by proposal sequence. */
@@ -57,8 +67,27 @@ final class RaftApply {
 
     private final WatchVersions watchVersions = new WatchVersions();
     private final RaftScripts scripts;
+    /** SCRIPT LOAD and FLUSH go through this group's log (the single group; not a sharded data group). */
+    private boolean scriptCacheLogged;
 
     RaftApply(RaftModule module, Engine engine, CommandPipeline pipeline) {
+        this(new Member() {
+            @Override public String id() {
+                return module.config().id.value();
+            }
+
+            @Override public void address(String member, String clientAddress) {
+                module.clientAddresses.put(member, clientAddress);
+            }
+
+            @Override public void execute(Runnable task) {
+                module.mainLoopExecute(task);
+            }
+        }, engine, pipeline);
+        this.scriptCacheLogged = true;
+    }
+
+    public RaftApply(Member module, Engine engine, CommandPipeline pipeline) {
         this.module = module;
         this.engine = engine;
         this.pipeline = pipeline;
@@ -73,8 +102,12 @@ final class RaftApply {
         return scripts;
     }
 
+    boolean scriptCacheLogged() {
+        return scriptCacheLogged;
+    }
+
     /** Remembers a parked client; returns the sequence its entry carries. */
-    long park(Client c) {
+    public long park(Client c) {
         long seq = register(c);
         pipeline.park(c);
         return seq;
@@ -94,6 +127,14 @@ final class RaftApply {
 
     void setBlocking(RaftBlocking blocking) {
         this.blocking = blocking;
+    }
+
+    /**
+     * Whether blocking commands wait on the leader and pop through the log here (the single
+     * group's {@link RaftBlocking}); a sharded data group has none yet and refuses them.
+     */
+    public boolean servesBlocking() {
+        return blocking != null;
     }
 
     /** Whether the client has pipelined writes whose replies have not all left. */
@@ -137,7 +178,7 @@ final class RaftApply {
         if (q.holding) {
             // After this apply (its pinned time is not the held command's), before the client
             // reads on: unpark schedules that for later on this same thread.
-            module.mainLoopExecute(() -> {
+            module.execute(() -> {
                 if (!c.blocked || engine.clients().get(c.id) != c) return;
                 pipeline.unpark(c);
                 pipeline.process(c); // the held command, from its first stage
@@ -151,14 +192,14 @@ final class RaftApply {
     }
 
     /** The proposal failed (not committed here): the client gets the error if it still waits. */
-    void fail(long seq, String error) {
+    public void fail(long seq, String error) {
         if (pipelined.containsKey(seq)) {
             deliver(seq, errorReply(error));
             return;
         }
         Client c = proposed.remove(seq);
         if (c == null || !c.blocked) return;
-        blocking.forget(c);
+        if (blocking != null) blocking.forget(c);
         if (c.multi) engine.discardTransaction(c);
         c.writer().error(error);
         pipeline.unpark(c);
@@ -171,12 +212,12 @@ final class RaftApply {
      * termBound or earlier that will ever commit has applied before it, Raft's log matching),
      * and the reply of the entry itself if it applies first.
      */
-    void undecided(long seq, long termBound, long nowMs) {
+    public void undecided(long seq, long termBound, long nowMs) {
         if (proposed.containsKey(seq) || pipelined.containsKey(seq)) undecided.put(seq, new long[] {termBound, nowMs});
     }
 
     /** An entry of this term applied here: undecided proposals of earlier terms will never apply. */
-    void termApplied(long term) {
+    public void termApplied(long term) {
         if (undecided.isEmpty()) return;
         for (var it = undecided.entrySet().iterator(); it.hasNext(); ) {
             var u = it.next();
@@ -188,7 +229,7 @@ final class RaftApply {
     }
 
     /** A member cut off from the group never learns the fate: after a bound the client hears so. */
-    void expireUndecided(long nowMs) {
+    public void expireUndecided(long nowMs) {
         if (undecided.isEmpty()) return;
         for (var it = undecided.entrySet().iterator(); it.hasNext(); ) {
             var u = it.next();
@@ -199,9 +240,9 @@ final class RaftApply {
         }
     }
 
-    void apply(LogEntry e, long index) {
+    public void apply(LogEntry e, long index) {
         switch (e.type()) {
-            case LogEntry.ADDRESS -> module.clientAddresses.put(e.member(), e.clientAddress());
+            case LogEntry.ADDRESS -> module.address(e.member(), e.clientAddress());
             case LogEntry.EXPIRE -> expire(e);
             case LogEntry.EVICT -> {
                 RaftEviction.apply(engine, e);
@@ -220,19 +261,19 @@ final class RaftApply {
         engine.reseed(e.seed());
         try {
             Client c = null;
-            if (e.origin().equals(module.config().id.value()) && pipelined.containsKey(e.seq())) {
+            if (e.origin().equals(module.id()) && pipelined.containsKey(e.seq())) {
                 undecided.remove(e.seq());
                 deliver(e.seq(), runForReply(e, pipelined.get(e.seq()).resp()));
                 return;
             }
-            if (e.origin().equals(module.config().id.value())) {
+            if (e.origin().equals(module.id())) {
                 c = proposed.remove(e.seq());
                 undecided.remove(e.seq());
             }
             // Every member decides alike whether the EXEC's WATCHed keys changed since its client saw them.
             boolean watchesHold = watchVersions.unchanged(engine, e.watches());
             List<byte[][]> commands = e.commands();
-            if (c != null && blocking.isWaiting(c)) {
+            if (c != null && blocking != null && blocking.isWaiting(c)) {
                 blocking.serve(c, commands.get(0));
             } else if (c != null && c.blocked) {
                 if (c.multi) {
@@ -248,7 +289,7 @@ final class RaftApply {
                 pipeline.call(c);
                 pipeline.propagate();
                 // A blocking command that found nothing: its client waits on its keys here.
-                if (c.blockingState != parked) blocking.blocked(c, commands.get(0));
+                if (c.blockingState != parked && blocking != null) blocking.blocked(c, commands.get(0));
                 else pipeline.unpark(c);
             } else if (watchesHold) {
                 Client a = applier();

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
@@ -22,9 +24,18 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
  * forwards; with no leader it answers CLUSTERDOWN, during an election TRYAGAIN. The write path
  * proposes a write unit as one log entry and parks the client until the entry applies here.
  * The read path parks a keyspace read until a ReadIndex round (or the leader's lease) confirms
- * this leader has applied everything committed before the read arrived.
+ * this leader has applied everything committed before the read arrived. Once routed, the
+ * parked write path and the read path are static over a {@link Target}, shared with sharded
+ * mode's data groups; pipelined plain writes (proposed without parking, batched per turn, their
+ * replies ordered by {@link #holdBack}) are the single group's.
  */
-final class RaftDispatch {
+public final class RaftDispatch {
+    /**
+     * Blocking pops: a group without the single group's {@link RaftBlocking} (a sharded data
+     * group) refuses them, as its applying client may not block on every member.
+     */
+    private static final Set<String> BLOCKING = Set.of("blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin",
+            "bzpopmax", "bzmpop");
     /** Not flagged write, but they write through the script they run: each is a write unit of its own. */
     private static final Set<String> SCRIPTS = Set.of("eval", "evalsha", "fcall");
     /**
@@ -32,10 +43,42 @@ final class RaftDispatch {
      * (an EVALSHA after a leader change finds the script): they go through the log too.
      */
     private static final Set<String> SCRIPT_CACHE = Set.of("script|load", "script|flush");
+    private static final String NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+
+    /**
+     * A group a write or a keyed read goes to once routed: the one group of Raft mode, or the
+     * data group owning the keys' slot in sharded mode (which shares these paths).
+     */
+    public interface Target {
+        RaftApply apply();
+
+        CompletableFuture<RaftClientReply> propose(LogEntry entry);
+
+        CompletableFuture<RaftClientReply> confirmRead();
+
+        long term();
+    }
 
     private final RaftModule module;
     private final Engine engine;
     private final RaftApply apply;
+    private final Target group = new Target() {
+        @Override public RaftApply apply() {
+            return apply;
+        }
+
+        @Override public CompletableFuture<RaftClientReply> propose(LogEntry entry) {
+            return module.node().propose(entry);
+        }
+
+        @Override public CompletableFuture<RaftClientReply> confirmRead() {
+            return module.node().confirmRead();
+        }
+
+        @Override public long term() {
+            return module.node().term();
+        }
+    };
 
     RaftDispatch(RaftModule module, Engine engine, RaftApply apply) {
         this.module = module;
@@ -123,11 +166,25 @@ final class RaftDispatch {
             return;
         }
         if (refuseOrForward(c, pipeline)) return;
+        write(c, pipeline, engine, module.config().id.value(), group, module::mainLoopExecute);
+    }
+
+    /**
+     * The write path once routed to target (shared by sharded mode): one entry proposed, the
+     * client parked until it applies here. An EXEC carries the versions of its WATCHed keys
+     * (checked when it applies, on every member alike); EVALSHA is logged as EVAL of the script.
+     */
+    public static void write(Client c, CommandPipeline pipeline, Engine engine, String memberId, Target target, Executor mainLoop) {
+        RaftApply apply = target.apply();
         boolean exec = c.multi;
         if (exec && (c.dirtyExec || c.dirtyCas || engine.anyWatchedKeyExpired(c))) {
             // A queued command was refused, or a WATCHed key changed here already: the EXEC
             // aborts and writes nothing (logged, the other members would run the queue).
             pipeline.call(c);
+            return;
+        }
+        if (!exec && !apply.servesBlocking() && BLOCKING.contains(c.cmd.fullName)) {
+            c.writer().error("ERR blocking commands are not served by a raft shard yet; use the non-blocking form");
             return;
         }
         List<byte[][]> commands = new ArrayList<>();
@@ -136,12 +193,20 @@ final class RaftDispatch {
         } else {
             commands.add(apply.scripts().evalshaAsEval(Arrays.copyOf(c.argv, c.argc)));
         }
+        if (!apply.scriptCacheLogged() && callsEvalsha(commands)) {
+            // A script loaded on this node only (SCRIPT LOAD is not logged here) may be unknown to
+            // the group's other replicas: NOSCRIPT, and clients fall back to EVAL, whose entry
+            // teaches the group the body, so later EVALSHAs are logged as EVAL.
+            if (exec) engine.discardTransaction(c);
+            c.writer().error(exec ? "EXECABORT Transaction discarded because of: " + NOSCRIPT : NOSCRIPT);
+            return;
+        }
         long now = engine.now();
-        LogEntry entry = LogEntry.write(module.config().id.value(), 0, c.db.id, now, ThreadLocalRandom.current().nextLong(), exec, commands);
+        LogEntry entry = LogEntry.write(memberId, 0, c.db.id, now, ThreadLocalRandom.current().nextLong(), exec, commands);
         // The versions of the WATCHed keys as this client saw them: unchanged since WATCH, as the check above says.
         if (exec && !c.watchedKeys.isEmpty()) entry = entry.watching(apply.watchVersions().of(c.watchedKeys));
         long seq = apply.park(c);
-        propose(entry.withSeq(seq), seq);
+        propose(target, mainLoop, engine, entry.withSeq(seq), seq);
     }
 
     /**
@@ -150,8 +215,8 @@ final class RaftDispatch {
      */
     void proposeServe(Client c, byte[][] argv) {
         long seq = apply.register(c);
-        propose(LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(), ThreadLocalRandom.current().nextLong(), false,
-                List.<byte[][]>of(argv)), seq);
+        propose(group, module::mainLoopExecute, engine, LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(),
+                ThreadLocalRandom.current().nextLong(), false, List.<byte[][]>of(argv)), seq);
     }
 
     private void proposePipelined(Client c) {
@@ -171,8 +236,8 @@ final class RaftDispatch {
                 List.<byte[][]>of(Arrays.copyOf(c.argv, c.argc))));
     }
 
-    private void propose(LogEntry entry, long seq) {
-        module.node().propose(entry).whenComplete((reply, error) -> settle(seq, reply, error));
+    private static void propose(Target target, Executor mainLoop, Engine engine, LogEntry entry, long seq) {
+        target.propose(entry).whenComplete((reply, error) -> settle(target, mainLoop, engine, seq, reply, error));
     }
 
     /** Most pipelined writes one BATCH entry carries. */
@@ -196,21 +261,22 @@ final class RaftDispatch {
         List<LogEntry> writes = new ArrayList<>(batch);
         batch.clear();
         LogEntry entry = writes.size() == 1 ? writes.get(0) : LogEntry.batch(writes);
-        module.node().propose(entry).whenComplete((reply, error) -> {
-            for (LogEntry w : writes) settle(w.seq(), reply, error);
+        group.propose(entry).whenComplete((reply, error) -> {
+            for (LogEntry w : writes) settle(group, module::mainLoopExecute, engine, w.seq(), reply, error);
         });
     }
 
     /** A proposal's outcome when it did not apply here: failed for sure, or left for the log to decide. */
-    private void settle(long seq, RaftClientReply reply, Throwable error) {
+    private static void settle(Target target, Executor mainLoop, Engine engine, long seq, RaftClientReply reply, Throwable error) {
         String failure = failure(reply, error);
         if (failure == null) return;
+        RaftApply apply = target.apply();
         if (refusedBeforeAppend(reply, error)) {
-            module.mainLoopExecute(() -> apply.fail(seq, failure));
+            mainLoop.execute(() -> apply.fail(seq, failure));
         } else {
             // The entry may be in the followers' logs: the next leader may commit it.
-            long termBound = module.node().term();
-            module.mainLoopExecute(() -> apply.undecided(seq, termBound, engine.now()));
+            long termBound = target.term();
+            mainLoop.execute(() -> apply.undecided(seq, termBound, engine.now()));
         }
     }
 
@@ -233,17 +299,23 @@ final class RaftDispatch {
     /* ---------------- reads ---------------- */
 
     boolean read(Client c, RedisCommand cmd, CommandPipeline pipeline) {
-        if (writesThroughScript(c, cmd)) {
+        if (writesThroughScript(c, cmd) || changesScriptCache(c, cmd)) {
             write(c, pipeline);
             return true;
         }
         if (!cmd.readonly && !c.multi) return false;
         if (staleReadAllowed(c, cmd)) return false;
         if (refuseOrForward(c, pipeline)) return true;
+        read(c, pipeline, engine, group, module::mainLoopExecute);
+        return true;
+    }
+
+    /** The read path once routed to target (shared by sharded mode): the client parked until a ReadIndex round confirms the leader. */
+    public static void read(Client c, CommandPipeline pipeline, Engine engine, Target target, Executor mainLoop) {
         pipeline.park(c);
-        module.node().confirmRead().whenComplete((reply, error) -> {
+        target.confirmRead().whenComplete((reply, error) -> {
             String failure = failure(reply, error);
-            module.mainLoopExecute(() -> {
+            mainLoop.execute(() -> {
                 if (!c.blocked) return;
                 if (failure == null) {
                     Object parked = c.blockingState;
@@ -257,7 +329,6 @@ final class RaftDispatch {
                 pipeline.unpark(c);
             });
         });
-        return true;
     }
 
     /** A READONLY connection to a follower reads the follower's own keyspace, as a cluster replica serves it. */
@@ -266,10 +337,29 @@ final class RaftDispatch {
         return c.readonlyMode && cmd.readonly && !c.multi && n != null && !n.isLeader();
     }
 
-    private static boolean writesThroughScript(Client c, RedisCommand cmd) {
-        if (SCRIPTS.contains(cmd.fullName) || SCRIPT_CACHE.contains(cmd.fullName)) return true;
+    /** An EVALSHA left as it is (its body not loaded through this group's log). */
+    private static boolean callsEvalsha(List<byte[][]> commands) {
+        for (byte[][] argv : commands) if (argv.length > 0 && RaftScripts.is(argv[0], "evalsha")) return true;
+        return false;
+    }
+
+    /** EVAL, EVALSHA, FCALL, or an EXEC that queued one: a write unit of its own. */
+    public static boolean writesThroughScript(Client c, RedisCommand cmd) {
+        return any(c, cmd, SCRIPTS);
+    }
+
+    /**
+     * SCRIPT LOAD / FLUSH, or an EXEC that queued one: through the single group's log. (A
+     * sharded node keeps them local: no one data group's log orders them for every node.)
+     */
+    private static boolean changesScriptCache(Client c, RedisCommand cmd) {
+        return any(c, cmd, SCRIPT_CACHE);
+    }
+
+    private static boolean any(Client c, RedisCommand cmd, Set<String> names) {
+        if (names.contains(cmd.fullName)) return true;
         if (!c.multi) return false;
-        for (RedisCommand q : c.multiCommands) if (SCRIPTS.contains(q.fullName) || SCRIPT_CACHE.contains(q.fullName)) return true;
+        for (RedisCommand q : c.multiCommands) if (names.contains(q.fullName)) return true;
         return false;
     }
 

@@ -11,13 +11,18 @@ import java.util.List;
  * EXPIRE entry naming them, and every member expires them when it applies the entry, at the
  * entry's time (a key written again meanwhile is no longer due and stays).
  */
-final class RaftExpiry {
+public final class RaftExpiry {
     private static final int KEYS_PER_ENTRY = 64;
 
     private RaftExpiry() {}
 
     /** An EXPIRE entry for keys of one db that are due now, or null when none is found. */
     static LogEntry collect(Engine engine) {
+        return collect(engine, key -> true);
+    }
+
+    /** The same for the keys that keep accepts only (the keys of one shard's slots). */
+    public static LogEntry collect(Engine engine, java.util.function.Predicate<byte[]> keep) {
         engine.updateCachedTime();
         long now = engine.now();
         for (int i = 0; i < engine.dbCount(); i++) {
@@ -29,7 +34,7 @@ final class RaftExpiry {
             int buckets = 0;
             do {
                 cursor = expires.scan(cursor, e -> {
-                    if ((Long) e.value() < now && due.size() < KEYS_PER_ENTRY) due.add(e.key());
+                    if ((Long) e.value() < now && due.size() < KEYS_PER_ENTRY && keep.test(e.key())) due.add(e.key());
                 });
             } while (cursor != 0 && due.size() < KEYS_PER_ENTRY && ++buckets < 400);
             db.expiresCursor = cursor;

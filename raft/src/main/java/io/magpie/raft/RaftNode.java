@@ -27,10 +27,8 @@ import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
-import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -64,35 +62,9 @@ final class RaftNode {
         for (var m : members.entrySet()) peers.add(RaftPeer.newBuilder().setId(m.getKey()).setAddress(m.getValue()).build());
         // A node not among the initial members starts with an empty group and waits for RAFT ADDNODE.
         this.group = members.containsKey(id) ? RaftGroup.valueOf(GROUP_ID, peers) : RaftGroup.valueOf(GROUP_ID);
-        properties = new RaftProperties();
-        RaftServerConfigKeys.setStorageDir(properties, List.of(storageDir));
-        GrpcConfigKeys.Server.setPort(properties, port);
+        properties = RaftSettings.properties(storageDir, port, readLease, snapshotThreshold, segmentSize);
         // One TLS configuration for every link: the server side, its links to peers, the admin client.
         if (tls != null) GrpcConfigKeys.TLS.setConf(parameters, tls);
-        RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, readLease);
-        RaftServerConfigKeys.Log.setUnsafeFlushEnabled(properties, false);
-        RaftServerConfigKeys.Log.setAsyncFlushEnabled(properties, false);
-        RaftServerConfigKeys.Log.setSegmentSizeMax(properties, SizeInBytes.valueOf(segmentSize));
-        long writeBuffer = Math.min(segmentSize, 8L << 20);
-        RaftServerConfigKeys.Log.setWriteBufferSize(properties, SizeInBytes.valueOf(writeBuffer));
-        // Ratis requires an append batch to fit the write buffer.
-        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(properties, SizeInBytes.valueOf(Math.min(4L << 20, writeBuffer - 8)));
-        RaftServerConfigKeys.Log.setPreallocatedSize(properties, SizeInBytes.valueOf(Math.min(segmentSize, 4L << 20)));
-        // Compaction: every snapshot purges the closed segments it covers; a member that lags
-        // behind the purged log is sent the snapshot.
-        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
-        RaftServerConfigKeys.Log.setPurgeGap(properties, 1);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
-        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotThreshold);
-        // A snapshot at stop would need the keyspace thread, which is stopping: the log is durable anyway.
-        RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(properties, false);
-        RaftServerConfigKeys.Snapshot.setTriggerWhenRemoveEnabled(properties, false);
-        // Elections: wide enough that a loaded machine's pauses do not depose a healthy leader,
-        // short enough that a dead leader is replaced within about a second.
-        RaftServerConfigKeys.Rpc.setTimeoutMin(properties, TimeDuration.valueOf(400, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(5, TimeUnit.SECONDS));
         this.server = RaftServer.newBuilder().setServerId(me).setGroup(group).setStateMachine(stateMachine)
                 .setProperties(properties).setParameters(parameters).setOption(RaftStorage.StartupOption.RECOVER).build();
     }
@@ -147,44 +119,33 @@ final class RaftNode {
     /* ---------------- state ---------------- */
 
     boolean isLeader() {
-        RaftServer.Division d = division();
-        return d != null && d.getInfo().isLeader();
+        return DivisionState.isLeader(division());
     }
 
     /** The leader's first entry of its term is committed: it may serve (RedisRaft's Jepsen bug #19). */
     boolean isLeaderReady() {
-        RaftServer.Division d = division();
-        return d != null && d.getInfo().isLeader() && d.getInfo().isLeaderReady();
+        return DivisionState.isLeaderReady(division());
     }
 
     String role() {
-        RaftServer.Division d = division();
-        if (d == null) return "follower";
-        RaftPeerRole r = d.getInfo().getCurrentRole();
-        if (r == RaftPeerRole.LISTENER) return "learner";
-        return r == null ? "follower" : r.name().toLowerCase(java.util.Locale.ROOT);
+        return DivisionState.role(division());
     }
 
     /** The leader's id, or null when none is known. */
     String leaderId() {
-        RaftServer.Division d = division();
-        RaftPeerId id = d == null ? null : d.getInfo().getLeaderId();
-        return id == null ? null : id.toString();
+        return DivisionState.leaderId(division());
     }
 
     long term() {
-        RaftServer.Division d = division();
-        return d == null ? 0 : d.getInfo().getCurrentTerm();
+        return DivisionState.term(division());
     }
 
     long commitIndex() {
-        RaftServer.Division d = division();
-        return d == null ? -1 : d.getRaftLog().getLastCommittedIndex();
+        return DivisionState.commitIndex(division());
     }
 
     long appliedIndex() {
-        RaftServer.Division d = division();
-        return d == null ? -1 : d.getInfo().getLastAppliedIndex();
+        return DivisionState.appliedIndex(division());
     }
 
     long snapshotIndex() {

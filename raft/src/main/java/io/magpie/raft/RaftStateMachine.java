@@ -32,9 +32,9 @@ import org.apache.ratis.util.MD5FileUtil;
  * runs after every entry up to its read index applied) and its snapshots (taken once every
  * applied future completed) see the keyspace exactly at the snapshot's index.
  */
-final class RaftStateMachine extends BaseStateMachine {
+public final class RaftStateMachine extends BaseStateMachine {
     /** The keyspace side, run on the keyspace thread. */
-    interface Keyspace {
+    public interface Keyspace {
         /** Applies one committed entry at log index. */
         void apply(LogEntry entry, long index);
 
@@ -58,11 +58,11 @@ final class RaftStateMachine extends BaseStateMachine {
     private final Keyspace keyspace;
     private volatile long snapshotIndex = -1;
 
-    RaftStateMachine(Keyspace keyspace) {
+    public RaftStateMachine(Keyspace keyspace) {
         this.keyspace = keyspace;
     }
 
-    long snapshotIndex() {
+    public long snapshotIndex() {
         return snapshotIndex;
     }
 

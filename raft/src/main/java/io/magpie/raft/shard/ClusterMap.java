@@ -1,0 +1,244 @@
+package io.magpie.raft.shard;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster map the placement group keeps: the nodes (raft and client addresses), the data
+ * groups (members, the leader last reported and its term), and the slot → group table with
+ * the placement that made it. Immutable: each placement entry applied makes the next map, so
+ * the keyspace thread reads one consistent map without locks. version counts the entries
+ * that changed it (CLUSTER INFO's current epoch).
+ */
+public final class ClusterMap {
+    public record Node(String id, String raftAddress, String clientAddress) {}
+
+    public record Group(int index, List<String> members, String leader, long leaderTerm) {}
+
+    public static final ClusterMap EMPTY = new ClusterMap(0, SlotPlacement.Kind.SLOTS, 0, Map.of(), List.of(), null);
+
+    public final long version;
+    public final SlotPlacement.Kind placement;
+    /** Ring points per group (ring placement). */
+    public final int vnodes;
+    /** By id, in the order of raft-members. */
+    public final Map<String, Node> nodes;
+    public final List<Group> groups;
+    /** Slot → group index; null while the map is empty. */
+    private final short[] slots;
+    /** The table a reshard in flight moves towards (slots move one source → target pair at a time); null when none. */
+    private final short[] target;
+
+    private ClusterMap(long version, SlotPlacement.Kind placement, int vnodes, Map<String, Node> nodes, List<Group> groups, short[] slots) {
+        this(version, placement, vnodes, nodes, groups, slots, null);
+    }
+
+    private ClusterMap(long version, SlotPlacement.Kind placement, int vnodes, Map<String, Node> nodes, List<Group> groups, short[] slots,
+            short[] target) {
+        this.version = version;
+        this.placement = placement;
+        this.vnodes = vnodes;
+        this.nodes = nodes;
+        this.groups = groups;
+        this.slots = slots;
+        this.target = target;
+    }
+
+    /**
+     * The map a new cluster starts with, the same on every node for the same settings: group
+     * g's replicas are the nodes g, g+1, ... (in raft-members order, wrapping), and node g is
+     * the one it prefers as leader, so leaders spread evenly over the nodes.
+     */
+    public static ClusterMap bootstrap(Map<String, String> raftMembers, int groupCount, int replication, SlotPlacement.Kind placement,
+            int vnodes) {
+        if (groupCount < 1) throw new IllegalArgumentException("raft-shards must be at least 1");
+        List<String> ids = new ArrayList<>(raftMembers.keySet());
+        if (ids.isEmpty()) throw new IllegalArgumentException("no raft members");
+        int r = Math.min(replication, ids.size());
+        Map<String, Node> nodes = new LinkedHashMap<>();
+        for (var e : raftMembers.entrySet()) nodes.put(e.getKey(), new Node(e.getKey(), e.getValue(), ""));
+        List<Group> groups = new ArrayList<>();
+        for (int g = 0; g < groupCount; g++) {
+            List<String> members = new ArrayList<>();
+            for (int k = 0; k < r; k++) members.add(ids.get((g + k) % ids.size()));
+            groups.add(new Group(g, List.copyOf(members), "", 0));
+        }
+        short[] table = placement == SlotPlacement.Kind.RING ? SlotPlacement.ring(groupCount, vnodes) : SlotPlacement.ranges(groupCount);
+        return new ClusterMap(1, placement, vnodes, Collections.unmodifiableMap(nodes), List.copyOf(groups), table);
+    }
+
+    public boolean isEmpty() {
+        return slots == null;
+    }
+
+    public int groupOf(int slot) {
+        return slots[slot];
+    }
+
+    /** A copy of the slot table. */
+    public short[] slotTable() {
+        return slots.clone();
+    }
+
+    /** The node's client address is known ("host:port"); the same map when nothing changes. */
+    public ClusterMap withClientAddress(String id, String clientAddress) {
+        Node n = nodes.get(id);
+        if (n == null || n.clientAddress().equals(clientAddress)) return this;
+        Map<String, Node> next = new LinkedHashMap<>(nodes);
+        next.put(id, new Node(id, n.raftAddress(), clientAddress));
+        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(next), groups, slots, target);
+    }
+
+    /** A leader reported for group g in term; ignored when the map knows a leader of a later term. */
+    public ClusterMap withLeader(int g, String leader, long term) {
+        if (g < 0 || g >= groups.size()) return this;
+        Group old = groups.get(g);
+        if (term < old.leaderTerm() || (term == old.leaderTerm() && leader.equals(old.leader()))) return this;
+        List<Group> next = new ArrayList<>(groups);
+        next.set(g, new Group(g, old.members(), leader, term));
+        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, target);
+    }
+
+    /* ---------------- resharding ---------------- */
+
+    public boolean resharding() {
+        return target != null;
+    }
+
+    /** The group slot moves to in the reshard in flight, or its owner when it does not move. */
+    public int targetOf(int slot) {
+        return target == null ? slots[slot] : target[slot];
+    }
+
+    /**
+     * RAFT SHARDS n: n groups, the new ones placed on the nodes holding the fewest replicas,
+     * and the table to reach (the slots table rebalanced with the fewest moves, or the ring of
+     * n groups). Ignored (the same map) while a reshard runs or when n is not more groups.
+     */
+    public ClusterMap withReshard(int n) {
+        if (isEmpty() || target != null || n <= groups.size()) return this;
+        List<String> ids = new ArrayList<>(nodes.keySet());
+        List<List<String>> members = new ArrayList<>();
+        for (Group g : groups) members.add(g.members());
+        List<Group> next = new ArrayList<>(groups);
+        for (int g = groups.size(); g < n; g++) {
+            List<String> m = ReplicaPlacement.addGroup(members, ids, groups.get(0).members().size());
+            members.add(m);
+            next.add(new Group(g, List.copyOf(m), "", 0));
+        }
+        short[] to = placement == SlotPlacement.Kind.RING ? SlotPlacement.ring(n, vnodes) : SlotPlacement.rebalance(slots, n);
+        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, to);
+    }
+
+    /** The slots of source that move to target now belong to target; the reshard ends with its last move. */
+    public ClusterMap withSwitch(int source, int to) {
+        if (target == null) return this;
+        short[] next = slots.clone();
+        boolean done = true;
+        for (int s = 0; s < next.length; s++) {
+            if (next[s] == source && target[s] == to) next[s] = (short) to;
+            if (next[s] != target[s]) done = false;
+        }
+        return new ClusterMap(version + 1, placement, vnodes, nodes, groups, next, done ? null : target);
+    }
+
+    /** The moves a reshard still has to make: {source, target, slots} each. */
+    public List<int[]> pendingMoves() {
+        List<int[]> out = new ArrayList<>();
+        if (target == null) return out;
+        Map<Long, int[]> byPair = new LinkedHashMap<>();
+        for (int s = 0; s < slots.length; s++) {
+            if (slots[s] == target[s]) continue;
+            byPair.computeIfAbsent(((long) slots[s] << 32) | target[s], k -> new int[3]);
+            int[] m = byPair.get(((long) slots[s] << 32) | target[s]);
+            m[0] = slots[s];
+            m[1] = target[s];
+            m[2]++;
+        }
+        out.addAll(byPair.values());
+        return out;
+    }
+
+    /** The slot ranges of group g, as {start, end} pairs in slot order. */
+    public List<int[]> ranges(int g) {
+        List<int[]> out = new ArrayList<>();
+        for (int[] run : SlotPlacement.runs(slots)) if (run[2] == g) out.add(new int[] {run[0], run[1]});
+        return out;
+    }
+
+    /* ---------------- encoding (placement entries and snapshots) ---------------- */
+
+    public byte[] encode() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(SlotPlacement.SLOTS * 2 + 256);
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeLong(version);
+            out.writeUTF(placement.name());
+            out.writeInt(vnodes);
+            out.writeInt(nodes.size());
+            for (Node n : nodes.values()) {
+                out.writeUTF(n.id());
+                out.writeUTF(n.raftAddress());
+                out.writeUTF(n.clientAddress());
+            }
+            out.writeInt(groups.size());
+            for (Group g : groups) {
+                out.writeInt(g.members().size());
+                for (String m : g.members()) out.writeUTF(m);
+                out.writeUTF(g.leader());
+                out.writeLong(g.leaderTerm());
+            }
+            out.writeBoolean(slots != null);
+            if (slots != null) for (short s : slots) out.writeShort(s);
+            out.writeBoolean(target != null);
+            if (target != null) for (short s : target) out.writeShort(s);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ClusterMap decode(byte[] data) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+            long version = in.readLong();
+            SlotPlacement.Kind placement = SlotPlacement.Kind.valueOf(in.readUTF());
+            int vnodes = in.readInt();
+            Map<String, Node> nodes = new LinkedHashMap<>();
+            for (int i = in.readInt(); i > 0; i--) {
+                Node n = new Node(in.readUTF(), in.readUTF(), in.readUTF());
+                nodes.put(n.id(), n);
+            }
+            List<Group> groups = new ArrayList<>();
+            int count = in.readInt();
+            for (int g = 0; g < count; g++) {
+                List<String> members = new ArrayList<>();
+                for (int i = in.readInt(); i > 0; i--) members.add(in.readUTF());
+                groups.add(new Group(g, List.copyOf(members), in.readUTF(), in.readLong()));
+            }
+            short[] slots = null;
+            if (in.readBoolean()) {
+                slots = new short[SlotPlacement.SLOTS];
+                for (int s = 0; s < slots.length; s++) slots[s] = in.readShort();
+            }
+            short[] target = null;
+            if (in.readBoolean()) {
+                target = new short[SlotPlacement.SLOTS];
+                for (int s = 0; s < target.length; s++) target[s] = in.readShort();
+            }
+            return new ClusterMap(version, placement, vnodes, Collections.unmodifiableMap(nodes), List.copyOf(groups), slots, target);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

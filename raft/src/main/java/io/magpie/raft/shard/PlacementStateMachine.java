@@ -1,0 +1,154 @@
+package io.magpie.raft.shard;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.MD5FileUtil;
+
+/**
+ * The placement group's state machine (TiKV's PD in small): the {@link ClusterMap}. Its
+ * entries are BOOTSTRAP (the first map, proposed by the first placement leader; later ones
+ * are ignored), NODE (where a node serves clients), LEADER (a data group's leader, reported
+ * by the leader itself with its term), RESHARD (RAFT SHARDS: more groups and the table to
+ * reach) and SWITCH (a move's slots now belong to its target group). Applied on Ratis's thread: the map is immutable and
+ * published through a volatile field. A snapshot is the encoded map.
+ */
+final class PlacementStateMachine extends BaseStateMachine {
+    static final byte BOOTSTRAP = 1, NODE = 2, LEADER = 3, RESHARD = 4, SWITCH = 5;
+
+    private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private volatile ClusterMap map = ClusterMap.EMPTY;
+
+    ClusterMap map() {
+        return map;
+    }
+
+    static byte[] bootstrap(ClusterMap m) {
+        return entry(BOOTSTRAP, out -> out.write(m.encode()));
+    }
+
+    static byte[] node(String id, String clientAddress) {
+        return entry(NODE, out -> {
+            out.writeUTF(id);
+            out.writeUTF(clientAddress);
+        });
+    }
+
+    static byte[] leader(int group, String id, long term) {
+        return entry(LEADER, out -> {
+            out.writeInt(group);
+            out.writeUTF(id);
+            out.writeLong(term);
+        });
+    }
+
+    static byte[] reshard(int groups) {
+        return entry(RESHARD, out -> out.writeInt(groups));
+    }
+
+    static byte[] switchSlots(int source, int target) {
+        return entry(SWITCH, out -> {
+            out.writeInt(source);
+            out.writeInt(target);
+        });
+    }
+
+    private interface Body {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] entry(byte type, Body body) {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            DataOutputStream out = new DataOutputStream(bytes);
+            out.writeByte(type);
+            body.write(out);
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The map after one entry. */
+    static ClusterMap apply(ClusterMap m, byte[] data) {
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+            byte type = in.readByte();
+            return switch (type) {
+                case BOOTSTRAP -> m.isEmpty() ? ClusterMap.decode(in.readAllBytes()) : m;
+                case NODE -> m.isEmpty() ? m : m.withClientAddress(in.readUTF(), in.readUTF());
+                case LEADER -> m.isEmpty() ? m : m.withLeader(in.readInt(), in.readUTF(), in.readLong());
+                case RESHARD -> m.withReshard(in.readInt());
+                case SWITCH -> m.isEmpty() ? m : m.withSwitch(in.readInt(), in.readInt());
+                default -> throw new IllegalArgumentException("unknown placement entry type " + type);
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        storage.init(raftStorage);
+        loadLatest();
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        loadLatest();
+    }
+
+    private void loadLatest() throws IOException {
+        SingleFileSnapshotInfo s = storage.loadLatestSnapshot();
+        if (s == null) return;
+        map = ClusterMap.decode(Files.readAllBytes(s.getFile().getPath()));
+        setLastAppliedTermIndex(s.getTermIndex());
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        var proto = trx.getLogEntry();
+        map = apply(map, proto.getStateMachineLogEntry().getLogData().toByteArray());
+        updateLastAppliedTermIndex(proto.getTerm(), proto.getIndex());
+        return CompletableFuture.completedFuture(Message.EMPTY);
+    }
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        ClusterMap m = map;
+        TermIndex last = getLastAppliedTermIndex();
+        if (last == null || last.getIndex() <= 0) return RaftLog.INVALID_LOG_INDEX;
+        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        File tmp = new File(file.getPath() + ".tmp");
+        Files.write(tmp.toPath(), m.encode());
+        Files.move(tmp.toPath(), file.toPath(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        var md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last.getTerm(), last.getIndex()));
+        return last.getIndex();
+    }
+}

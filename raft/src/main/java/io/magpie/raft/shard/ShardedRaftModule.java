@@ -1,0 +1,501 @@
+package io.magpie.raft.shard;
+
+import io.magpie.commands.HashSlot;
+import io.magpie.engine.Engine;
+import io.magpie.engine.dispatch.CommandPipeline;
+import io.magpie.raft.LogEntry;
+import io.magpie.raft.RaftApply;
+import io.magpie.raft.RaftConfig;
+import io.magpie.raft.RaftExpiry;
+import io.magpie.raft.RaftStateMachine;
+import io.magpie.server.Log;
+import io.magpie.server.MagpieServer;
+import io.magpie.server.module.ModuleHost;
+import io.magpie.server.module.ServerModule;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.statemachine.StateMachine;
+
+/**
+ * Sharded Raft mode ({@code raft-enabled yes} with {@code raft-shards N}): the node runs one
+ * Ratis server ({@link MultiRaft}) hosting the placement group, which keeps the
+ * {@link ClusterMap}, and the data groups it is a replica of. Each data group owns some of the
+ * 16384 slots and keeps their keys in this node's one keyspace. Any node answers any client:
+ * the group leader serves, every other node answers MOVED to it ({@link ShardDispatch}), and
+ * CLUSTER SLOTS/SHARDS/NODES/INFO are generated from the map ({@link ShardClusterCommands}),
+ * so Redis Cluster clients route directly. Placement entries are proposed from cron: the first
+ * placement leader bootstraps the map, each node reports its client address, and each data
+ * group leader reports itself with its term.
+ */
+public final class ShardedRaftModule implements ServerModule {
+    private final MagpieServer server;
+    final RaftConfig config;
+    final ShardConfig shardConfig;
+    private Map<String, String> raftMembers;
+    /** The map this node's settings bootstrap; the placement group's map replaces it once applied. */
+    private ClusterMap initial = ClusterMap.EMPTY;
+    private final PlacementStateMachine placement = new PlacementStateMachine();
+    /** The data groups this node is a replica of, by group index. */
+    private final Map<Integer, DataGroup> local = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile MultiRaft raft;
+    private boolean placementInFlight;
+    private CommandPipeline pipeline;
+    /** Source groups whose move this node drives now (keyspace thread). */
+    private final java.util.Set<Integer> movesInFlight = new java.util.HashSet<>();
+    private long movesDone, cronTicks;
+    /** Group additions and slot copies wait on Ratis: they run here, off the keyspace thread. */
+    private final java.util.concurrent.ExecutorService admin = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "magpie-raft-shards");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Registers the raft-* parameters of both modes; call before the config is loaded. */
+    public ShardedRaftModule(MagpieServer server) {
+        this.server = server;
+        this.config = new RaftConfig(server.registry());
+        this.shardConfig = new ShardConfig(server.registry());
+        try {
+            server.registry().find("save").set("");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static boolean requested(String configText) {
+        return ShardConfig.requested(configText);
+    }
+
+    @Override
+    public String name() {
+        return "raft-shards";
+    }
+
+    @Override
+    public void attach(ModuleHost host) {
+        try (InputStream in = RaftConfig.class.getResourceAsStream("raft-commands.json")) {
+            if (in == null) throw new IllegalStateException("missing resource raft-commands.json");
+            host.defineCommands(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /* ---------------- what the dispatch and commands ask ---------------- */
+
+    String myId() {
+        return config.id.value();
+    }
+
+    /** The cluster map: the placement group's once bootstrapped, else the one this node's settings make. */
+    ClusterMap map() {
+        ClusterMap m = placement.map();
+        return m.isEmpty() ? initial : m;
+    }
+
+    /** This node's replica of the group owning slot, or null when it holds none. */
+    DataGroup groupOfSlot(int slot) {
+        return local.get(map().groupOf(slot));
+    }
+
+    /** Group g's leader: as this node's replica knows it (freshest), else as the map last heard. */
+    String leaderOf(int g) {
+        DataGroup d = local.get(g);
+        String leader = d == null ? null : d.leaderId();
+        if (leader != null) return leader;
+        ClusterMap m = map();
+        String reported = g < m.groups.size() ? m.groups.get(g).leader() : "";
+        return reported.isEmpty() ? null : reported;
+    }
+
+    /** Where a node serves clients ("host:port"), or "" when not known yet. */
+    String clientAddress(String id) {
+        if (id.equals(myId())) return myClientAddress();
+        ClusterMap.Node n = map().nodes.get(id);
+        return n == null ? "" : n.clientAddress();
+    }
+
+    String myClientAddress() {
+        String raftAddress = raftMembers == null ? null : raftMembers.get(myId());
+        int colon = raftAddress == null ? -1 : raftAddress.lastIndexOf(':');
+        return (colon < 0 ? "127.0.0.1" : raftAddress.substring(0, colon)) + ":" + server.port();
+    }
+
+    Map<Integer, DataGroup> localGroups() {
+        return local;
+    }
+
+    Engine engine() {
+        return server.engine();
+    }
+
+    /** Null when this node serves slot now (it leads the owning group, ready); else the error (MOVED, TRYAGAIN, CLUSTERDOWN). */
+    String refusal(int slot) {
+        int g = map().groupOf(slot);
+        DataGroup d = local.get(g);
+        if (d != null && d.isLeader()) return d.isLeaderReady() ? null : "TRYAGAIN Raft leader is not ready yet";
+        String leader = leaderOf(g);
+        if (leader == null || leader.equals(myId())) {
+            return d != null && "candidate".equals(d.role()) ? "TRYAGAIN Raft election in progress" : "CLUSTERDOWN No raft leader";
+        }
+        String address = clientAddress(leader);
+        if (address.isEmpty()) return "TRYAGAIN Raft leader address not known yet";
+        return "MOVED " + slot + " " + address;
+    }
+
+    void mainLoopExecute(Runnable task) {
+        server.mainLoop().execute(task);
+    }
+
+    /* ---------------- start ---------------- */
+
+    @Override
+    public void start() {
+        if (myId().isEmpty()) throw new IllegalStateException("raft-enabled yes needs raft-id");
+        // Its links would run in plain text: refused rather than silently unencrypted.
+        if (config.tls.value()) throw new IllegalStateException("raft-tls yes is not supported with raft-shards yet");
+        raftMembers = RaftConfig.parseMembers(config.members.value());
+        if (!raftMembers.containsKey(myId())) throw new IllegalStateException("raft-members does not name " + myId());
+        initial = ClusterMap.bootstrap(raftMembers, (int) shardConfig.shards.value(), (int) shardConfig.replication.value(),
+                shardConfig.placement.value(), (int) shardConfig.ringVnodes.value());
+        int port = (int) config.port.value();
+        if (port == 0) {
+            String mine = raftMembers.get(myId());
+            port = Integer.parseInt(mine.substring(mine.lastIndexOf(':') + 1));
+        }
+        Engine engine = server.engine();
+        engine.enableSlotIndex();
+        engine.activeExpireEnabled = false;
+        engine.expireOnlyWhilePinned = true;
+        CommandPipeline pipeline = engine.pipeline();
+        this.pipeline = pipeline;
+        ShardDispatch dispatch = new ShardDispatch(this, engine);
+        pipeline.setTopologyGuard(dispatch::check);
+        pipeline.setWritePath(dispatch::write);
+        pipeline.setReadPath(dispatch::read);
+        new ShardClusterCommands(this).register();
+        for (ClusterMap.Group g : initial.groups) {
+            if (g.members().contains(myId())) local.put(g.index(), newGroup(g.index(), pipeline));
+        }
+        File storage = server.config().dir.resolve("raft-" + myId()).toFile();
+        int raftPort = port;
+        Thread starter = new Thread(() -> {
+            try {
+                MultiRaft r = new MultiRaft(myId(), raftPort, storage, MultiRaft.group(MultiRaft.PLACEMENT, List.copyOf(raftMembers.keySet()),
+                        raftMembers), config.snapshotThreshold.value(), config.logSegmentSize.value(), config.readLease.value(), registry());
+                r.start();
+                List<org.apache.ratis.protocol.RaftGroup> mine = new java.util.ArrayList<>();
+                for (ClusterMap.Group g : initial.groups) {
+                    if (g.members().contains(myId())) mine.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftMembers));
+                }
+                r.addGroups(mine);
+                raft = r;
+                Log.notice("Raft shards: member %s on port %d, %d data groups (%d here), placement by %s", myId(), raftPort,
+                        initial.groups.size(), local.size(), initial.placement.name().toLowerCase(java.util.Locale.ROOT));
+            } catch (IOException | RuntimeException e) {
+                Log.warning("Raft member %s failed to start: %s", myId(), e);
+            }
+        }, "magpie-raft-start");
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    /** The state machine of each group id Ratis finds or is asked to add. */
+    private StateMachine.Registry registry() {
+        return id -> {
+            if (id.equals(MultiRaft.PLACEMENT)) return placement;
+            for (DataGroup g : local.values()) if (g.id.equals(id)) return g.stateMachine;
+            // A group a reshard added, found in storage on a restart before the map is known again.
+            for (int index = 0; index < ShardConfig.MAX_SHARDS; index++) {
+                if (MultiRaft.dataGroupId(index).equals(id)) return local.computeIfAbsent(index, i -> newGroup(i, pipeline)).stateMachine;
+            }
+            throw new IllegalStateException("raft group " + id + " is not one of this node's groups");
+        };
+    }
+
+    private DataGroup newGroup(int index, CommandPipeline pipeline) {
+        RaftApply apply = new RaftApply(new RaftApply.Member() {
+            @Override public String id() {
+                return myId();
+            }
+
+            @Override public void address(String member, String clientAddress) {
+                // Sharded mode learns client addresses from the placement group.
+            }
+
+            @Override public void execute(Runnable task) {
+                mainLoopExecute(task);
+            }
+        }, server.engine(), pipeline);
+        java.util.BitSet fenced = new java.util.BitSet();
+        return new DataGroup(index, () -> raft, apply, fenced, new RaftStateMachine.Keyspace() {
+            @Override public void apply(LogEntry entry, long logIndex) {
+                java.util.BitSet fence = SlotMove.fencedSlots(entry);
+                if (fence != null) {
+                    fenced.or(fence);
+                } else if (SlotMove.touches(server.engine(), entry, fenced)) {
+                    // Ordered after the fence: refused alike on every replica, its client may send it again.
+                    if (entry.origin().equals(myId())) apply.fail(entry.seq(), SlotMove.FENCED);
+                } else {
+                    apply.apply(entry, logIndex);
+                }
+            }
+
+            @Override public void termApplied(long term) {
+                apply.termApplied(term);
+            }
+
+            @Override public void load(Path rdb) {
+                DataGroup.loadSlots(server.engine(), rdb, slot -> map().groupOf(slot) == index || map().targetOf(slot) == index);
+            }
+
+            @Override public String snapshot(Path target, Consumer<Boolean> done) {
+                return server.persistence().snapshotTo(target, done);
+            }
+
+            @Override public <T> T onKeyspaceThread(Callable<T> task) throws Exception {
+                return server.onMainThread(task);
+            }
+
+            @Override public void execute(Runnable task) {
+                server.mainLoop().execute(task);
+            }
+        });
+    }
+
+    /* ---------------- cron: placement reports, expiry ---------------- */
+
+    @Override
+    public void cron(long nowMs) {
+        for (DataGroup g : local.values()) g.apply.expireUndecided(nowMs);
+        MultiRaft r = raft;
+        if (r == null) return;
+        reportToPlacement(r);
+        ClusterMap m = placement.map();
+        if (!m.isEmpty()) {
+            ensureGroups(r, m);
+            driveMoves(r, m);
+            if (++cronTicks % 10 == 0) dropForeignSlots(m);
+        }
+        for (DataGroup g : local.values()) {
+            if (g.expiryInFlight || !g.isLeaderReady()) continue;
+            int index = g.index;
+            LogEntry e = RaftExpiry.collect(server.engine(), key -> map().groupOf(HashSlot.keyHashSlot(key)) == index);
+            if (e == null) continue;
+            g.expiryInFlight = true;
+            g.propose(e).whenComplete((reply, t) -> mainLoopExecute(() -> g.expiryInFlight = false));
+        }
+    }
+
+    /** One placement entry at a time: the bootstrap, this node's client address, or a leadership it holds that the map lacks. */
+    private void reportToPlacement(MultiRaft r) {
+        if (placementInFlight) return;
+        ClusterMap m = placement.map();
+        byte[] entry = null;
+        if (m.isEmpty()) {
+            var d = r.division(MultiRaft.PLACEMENT);
+            if (d != null && d.getInfo().isLeader() && d.getInfo().isLeaderReady()) entry = PlacementStateMachine.bootstrap(initial);
+        } else if (m.nodes.containsKey(myId()) && !m.nodes.get(myId()).clientAddress().equals(myClientAddress())) {
+            entry = PlacementStateMachine.node(myId(), myClientAddress());
+        } else {
+            for (DataGroup g : local.values()) {
+                if (g.index >= m.groups.size() || !g.isLeaderReady()) continue;
+                ClusterMap.Group known = m.groups.get(g.index);
+                long term = g.term();
+                if (!known.leader().equals(myId()) || known.leaderTerm() != term) {
+                    entry = PlacementStateMachine.leader(g.index, myId(), term);
+                    break;
+                }
+            }
+        }
+        if (entry == null) return;
+        placementInFlight = true;
+        r.proposePlacement(entry).whenComplete((reply, t) -> mainLoopExecute(() -> placementInFlight = false));
+    }
+
+    /* ---------------- resharding ---------------- */
+
+    /** RAFT SHARDS n: proposes the reshard; done once the placement group applied it (the moves follow). */
+    java.util.concurrent.CompletableFuture<String> reshard(int n) {
+        ClusterMap m = map();
+        MultiRaft r = raft;
+        if (r == null || placement.map().isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture("CLUSTERDOWN The raft cluster map is not known yet");
+        if (m.resharding()) return java.util.concurrent.CompletableFuture.completedFuture("ERR a reshard is already in progress");
+        if (n <= m.groups.size()) {
+            return java.util.concurrent.CompletableFuture.completedFuture("ERR the number of raft shards can only grow (now " + m.groups.size() + ")");
+        }
+        return r.proposePlacement(PlacementStateMachine.reshard(n)).handle((reply, t) -> t != null ? "ERR " + t.getMessage()
+                : reply.isSuccess() ? null : "ERR " + reply.getException());
+    }
+
+    /** Starts the data groups the map gives this node that it does not run yet (a reshard's new groups). */
+    private void ensureGroups(MultiRaft r, ClusterMap m) {
+        List<org.apache.ratis.protocol.RaftGroup> added = new java.util.ArrayList<>();
+        for (ClusterMap.Group g : m.groups) {
+            if (!g.members().contains(myId()) || local.containsKey(g.index())) continue;
+            local.put(g.index(), newGroup(g.index(), pipeline));
+            added.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m)));
+        }
+        if (added.isEmpty()) return;
+        admin.execute(() -> {
+            try {
+                r.addGroups(added);
+                Log.notice("Raft shards: started %d new data group(s) here", added.size());
+            } catch (IOException | RuntimeException e) {
+                Log.warning("Raft shards: starting new data groups failed: %s", e);
+            }
+        });
+    }
+
+    private static Map<String, String> raftAddresses(ClusterMap m) {
+        Map<String, String> out = new HashMap<>();
+        for (ClusterMap.Node n : m.nodes.values()) out.put(n.id(), n.raftAddress());
+        return out;
+    }
+
+    /** The leader of a move's source group drives it ({@link SlotMove}): one move per source at a time. */
+    private void driveMoves(MultiRaft r, ClusterMap m) {
+        for (int[] move : m.pendingMoves()) {
+            DataGroup source = local.get(move[0]);
+            int target = move[1];
+            if (source == null || !source.isLeaderReady() || movesInFlight.contains(move[0]) || leaderOf(target) == null) continue;
+            movesInFlight.add(move[0]);
+            java.util.BitSet slots = new java.util.BitSet(HashSlot.SLOTS);
+            for (int s = 0; s < HashSlot.SLOTS; s++) if (m.groupOf(s) == move[0] && m.targetOf(s) == target) slots.set(s);
+            long start = System.currentTimeMillis();
+            source.propose(SlotMove.fence(slots, server.engine().now())).whenComplete((fenceReply, fenceError) -> mainLoopExecute(() -> {
+                if (fenceError != null || !fenceReply.isSuccess()) {
+                    moveFailed(source.index, target, fenceError != null ? fenceError : fenceReply.getException());
+                    return;
+                }
+                // The fence applied here: the moving keys are final.
+                long[] keysAndBytes = new long[2];
+                List<byte[]> entries = new java.util.ArrayList<>();
+                try {
+                    for (LogEntry e : SlotMove.copy(server.engine(), slots, server.engine().now(), keysAndBytes)) entries.add(e.encode());
+                } catch (IOException | RuntimeException e) {
+                    moveFailed(source.index, target, e);
+                    return;
+                }
+                admin.execute(() -> {
+                    try {
+                        ClusterMap now = placement.map();
+                        r.send(MultiRaft.group(MultiRaft.dataGroupId(target), now.groups.get(target).members(), raftAddresses(now)), entries);
+                        var reply = r.proposePlacement(PlacementStateMachine.switchSlots(source.index, target)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                        if (!reply.isSuccess()) throw new IOException("switch refused: " + reply.getException());
+                        Log.notice("Raft shards: moved %d slots from shard %d to shard %d: %d keys, %d bytes in %d ms", slots.cardinality(),
+                                source.index, target, keysAndBytes[0], keysAndBytes[1], System.currentTimeMillis() - start);
+                        mainLoopExecute(() -> {
+                            movesDone++;
+                            movesInFlight.remove(source.index);
+                        });
+                    } catch (Exception e) {
+                        mainLoopExecute(() -> moveFailed(source.index, target, e));
+                    }
+                });
+            }));
+        }
+    }
+
+    /** The move runs again from its fence at the next cron here, or under the source's next leader. */
+    private void moveFailed(int source, int target, Object why) {
+        movesInFlight.remove(source);
+        Log.warning("Raft shards: moving slots from shard %d to shard %d failed, it will be retried: %s", source, target, why);
+    }
+
+    /** A node keeps only the keys of slots whose owner (or reshard target) it replicates: a moved slot's keys go. */
+    private void dropForeignSlots(ClusterMap m) {
+        Engine engine = server.engine();
+        for (int s = 0; s < HashSlot.SLOTS; s++) {
+            if (local.containsKey(m.groupOf(s)) || local.containsKey(m.targetOf(s))) continue;
+            for (int i = 0; i < engine.dbCount(); i++) {
+                var db = engine.db(i);
+                if (db.slotIndex().countKeysInSlot(s) == 0) continue;
+                List<byte[]> keys = new java.util.ArrayList<>();
+                db.slotIndex().forEachKeyInSlot(s, keys::add);
+                for (byte[] k : keys) db.delete(k);
+            }
+        }
+    }
+
+    /* ---------------- INFO ---------------- */
+
+    @Override
+    public List<String> infoSections() {
+        return List.of("raft");
+    }
+
+    @Override
+    public boolean infoByDefault() {
+        return true;
+    }
+
+    @Override
+    public void info(String section, StringBuilder out) {
+        out.append("# Raft\r\n");
+        infoFields(out);
+    }
+
+    /** INFO raft and RAFT INFO: this node, the placement group, and each data group it replicates. */
+    void infoFields(StringBuilder out) {
+        ClusterMap m = map();
+        MultiRaft r = raft;
+        field(out, "raft_id", myId());
+        field(out, "raft_shards", String.valueOf(m.groups.size()));
+        field(out, "placement", m.placement.name().toLowerCase(java.util.Locale.ROOT));
+        field(out, "map_version", String.valueOf(placement.map().version));
+        var pd = r == null ? null : r.division(MultiRaft.PLACEMENT);
+        field(out, "placement_role", pd == null ? "starting" : String.valueOf(pd.getInfo().getCurrentRole()).toLowerCase(java.util.Locale.ROOT));
+        var pl = pd == null ? null : pd.getInfo().getLeaderId();
+        field(out, "placement_leader", pl == null ? "" : pl.toString());
+        int led = 0;
+        for (DataGroup g : local.values()) if (g.isLeaderReady()) led++;
+        field(out, "shards_led", String.valueOf(led));
+        List<int[]> moves = m.pendingMoves();
+        field(out, "resharding", m.resharding() ? "1" : "0");
+        field(out, "moves_pending", String.valueOf(moves.size()));
+        field(out, "moves_driven_here", String.valueOf(movesDone));
+        for (int i = 0; i < moves.size(); i++) {
+            int[] mv = moves.get(i);
+            field(out, "move" + i, "from=" + mv[0] + ",to=" + mv[1] + ",slots=" + mv[2] + ",running_here=" + (movesInFlight.contains(mv[0]) ? 1 : 0));
+        }
+        for (ClusterMap.Group g : m.groups) {
+            DataGroup d = local.get(g.index());
+            String leader = leaderOf(g.index());
+            int slots = 0;
+            for (int[] range : m.ranges(g.index())) slots += range[1] - range[0] + 1;
+            StringBuilder v = new StringBuilder();
+            v.append("role=").append(d == null ? "none" : d.role()).append(",leader=").append(leader == null ? "" : leader)
+                    .append(",members=").append(String.join("|", g.members())).append(",slots=").append(slots);
+            if (d != null) {
+                v.append(",term=").append(d.term()).append(",commit_index=").append(d.commitIndex()).append(",applied_index=")
+                        .append(d.appliedIndex()).append(",snapshot_index=").append(d.stateMachine.snapshotIndex());
+            }
+            field(out, "shard" + g.index(), v.toString());
+        }
+    }
+
+    private static void field(StringBuilder out, String name, String value) {
+        out.append(name).append(':').append(value).append("\r\n");
+    }
+
+    @Override
+    public void shutdown() {
+        MultiRaft r = raft;
+        if (r != null) r.close();
+        admin.shutdownNow();
+    }
+
+    static RaftGroupId placementGroupId() {
+        return MultiRaft.PLACEMENT;
+    }
+}

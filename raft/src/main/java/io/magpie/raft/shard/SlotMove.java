@@ -1,0 +1,107 @@
+package io.magpie.raft.shard;
+
+import io.magpie.commands.HashSlot;
+import io.magpie.commands.KeyExtraction;
+import io.magpie.commands.KeyReferences;
+import io.magpie.commands.RedisCommand;
+import io.magpie.engine.Engine;
+import io.magpie.engine.keyspace.Database;
+import io.magpie.persistence.DumpPayload;
+import io.magpie.raft.LogEntry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Moving slots from a source group to a target group, driven by the source's leader:
+ * <ol>
+ *   <li>FENCE: an entry in the source's log names the moving slots. Every source replica
+ *       applies it in log order: from there on the source applies no write to those slots (a
+ *       write ordered after the fence is refused alike everywhere, its client told TRYAGAIN),
+ *       so their keys are final;</li>
+ *   <li>copy: the leader DUMPs those keys (on the keyspace thread, after the fence applied)
+ *       and proposes them to the target's log as atomic batches of RESTORE ... REPLACE ABSTTL,
+ *       which every target replica applies;</li>
+ *   <li>switch: one placement entry gives the slots to the target; from then on every node
+ *       routes them there, and the source, fenced, can never answer a stale write.</li>
+ * </ol>
+ * Every step is idempotent, so a move that fails (a leader lost, the target unreachable) is
+ * simply run again by the source's next leader: a fence again, a copy again (RESTORE
+ * REPLACE), and the switch once. Writes to the moving slots are refused from the fence to the
+ * switch: the time the copy takes.
+ */
+final class SlotMove {
+    /** The command name a fence entry carries: not a command of the table, so never a client's. */
+    static final byte[] FENCE = "MAGPIE.FENCE".getBytes(StandardCharsets.US_ASCII);
+    static final String FENCED = "TRYAGAIN Slot is moving to another raft shard";
+    private static final int KEYS_PER_ENTRY = 200;
+
+    private SlotMove() {}
+
+    /** The fence entry of these slots. */
+    static LogEntry fence(BitSet slots, long nowMs) {
+        List<byte[]> argv = new ArrayList<>();
+        argv.add(FENCE);
+        for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) argv.add(Integer.toString(s).getBytes(StandardCharsets.US_ASCII));
+        return LogEntry.write("", 0, 0, nowMs, 0, false, List.<byte[][]>of(argv.toArray(new byte[0][])));
+    }
+
+    /** The slots a fence entry names, or null when the entry is not a fence. */
+    static BitSet fencedSlots(LogEntry e) {
+        if (e.type() != LogEntry.WRITE || e.commands().size() != 1) return null;
+        byte[][] argv = e.commands().get(0);
+        if (argv.length == 0 || !java.util.Arrays.equals(argv[0], FENCE)) return null;
+        BitSet slots = new BitSet(HashSlot.SLOTS);
+        for (int i = 1; i < argv.length; i++) slots.set(Integer.parseInt(new String(argv[i], StandardCharsets.US_ASCII)));
+        return slots;
+    }
+
+    /** Whether a write entry touches a key of a fenced slot. */
+    static boolean touches(Engine engine, LogEntry e, BitSet fenced) {
+        if (fenced.isEmpty() || e.type() != LogEntry.WRITE) return false;
+        KeyReferences keys = new KeyReferences();
+        for (byte[][] argv : e.commands()) {
+            RedisCommand cmd = engine.commands.lookup(argv[0]);
+            // A container command's subcommand holds the key specs.
+            if (cmd != null && cmd.hasSubcommands() && argv.length > 1 && cmd.subcommand(argv[1]) != null) cmd = cmd.subcommand(argv[1]);
+            if (cmd == null || !KeyExtraction.hasKeys(cmd)) continue;
+            keys.clear();
+            KeyExtraction.getKeys(cmd, argv, 0, argv.length, keys);
+            for (int i = 0; i < keys.count(); i++) if (fenced.get(HashSlot.keyHashSlot(argv[keys.position(i)]))) return true;
+        }
+        return false;
+    }
+
+    /**
+     * The RESTORE entries that copy the keys of slots (as this replica holds them, fenced) into
+     * another group: per db, atomic batches of RESTORE key abs-expire payload REPLACE ABSTTL.
+     */
+    static List<LogEntry> copy(Engine engine, BitSet slots, long nowMs, long[] keysAndBytes) throws IOException {
+        List<LogEntry> out = new ArrayList<>();
+        for (int i = 0; i < engine.dbCount(); i++) {
+            Database db = engine.db(i);
+            List<byte[]> keys = new ArrayList<>();
+            for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) db.slotIndex().forEachKeyInSlot(s, keys::add);
+            List<byte[][]> batch = new ArrayList<>();
+            for (byte[] key : keys) {
+                Object value = db.lookupNoTouch(key);
+                if (value == null) continue;
+                long expire = db.getExpire(key);
+                byte[] payload = DumpPayload.create(value, false, 128);
+                batch.add(new byte[][] {"RESTORE".getBytes(StandardCharsets.US_ASCII), key,
+                        Long.toString(Math.max(expire, 0)).getBytes(StandardCharsets.US_ASCII), payload,
+                        "REPLACE".getBytes(StandardCharsets.US_ASCII), "ABSTTL".getBytes(StandardCharsets.US_ASCII)});
+                keysAndBytes[0]++;
+                keysAndBytes[1] += key.length + payload.length;
+                if (batch.size() == KEYS_PER_ENTRY) {
+                    out.add(LogEntry.write("", 0, i, nowMs, 0, true, batch));
+                    batch = new ArrayList<>();
+                }
+            }
+            if (!batch.isEmpty()) out.add(LogEntry.write("", 0, i, nowMs, 0, true, batch));
+        }
+        return out;
+    }
+}

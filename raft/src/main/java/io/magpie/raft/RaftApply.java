@@ -60,7 +60,13 @@ public final class RaftApply {
         boolean holding;
     }
 
-    private long nextSeq;
+    /**
+     * The sequence of this member's last proposal. Entries of an earlier run of this member
+     * (same origin) can still apply after a restart, so each run numbers from its own start
+     * time (ms, shifted past any count of proposals a millisecond could hold), never from 0,
+     * and an old entry cannot be taken for a waiting client's.
+     */
+    private long nextSeq = System.currentTimeMillis() << 16;
     private RaftBlocking blocking;
     /** The obeyed client entries of other members (and of disconnected clients) run as. */
     private Client applier;

@@ -1,5 +1,7 @@
 package io.magpie.app;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.magpie.protocol.RespClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -137,23 +139,19 @@ class DebugCommandDifferentialTest {
     }
 
     /**
-     * redis-server's STRINGMATCH-TEST runs ten million random globs before it answers: seconds on
-     * a quiet core, half a minute on a loaded one. So it runs once, with a reply timeout sized
-     * for that, not in the script above that runs twice under the usual 30 s timeout.
+     * DEBUG STRINGMATCH-TEST answers as redis-server 7.0.15 does when its glob fuzz test
+     * survives: the status captured from it byte for byte. redis-server cannot be the live
+     * oracle here: its own fuzz test reads past its buffer and segfaults in about one run in
+     * five (signal 11 in stringmatchlen_fuzz_test, seen in CI and reproduced by hand), and it
+     * runs ten million globs, seconds of a loaded core, when it survives. Magpie's glob
+     * matching itself is compared with redis-server's by the KEYS/SCAN MATCH differential
+     * scripts and GlobAttackTest.
      */
     @org.junit.jupiter.api.Test
-    void stringmatchTestAsRedis() {
-        try (RespClient r = redis.client(); RespClient m = magpie.client()) {
-            r.setTimeout(300_000);
-            long started = System.nanoTime();
-            try {
-                new Differential(r, m).run("debug-stringmatch", "DEBUG STRINGMATCH-TEST\n");
-            } catch (AssertionError e) {
-                // Once seen failing on redis-server's side with no cause in the report: say how long
-                // it ran and what the process and its log say.
-                throw new AssertionError(e.getMessage() + " after " + (System.nanoTime() - started) / 1_000_000 + " ms; "
-                        + redis.describe(), e);
-            }
+    void stringmatchTestAnswersAsRedis() {
+        try (RespClient m = magpie.client()) {
+            assertThat(new String(m.call("DEBUG", "STRINGMATCH-TEST").raw(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                    .isEqualTo("+Apparently Redis did not crash: test passed\r\n");
         }
     }
 

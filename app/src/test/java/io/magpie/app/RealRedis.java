@@ -71,17 +71,6 @@ public final class RealRedis implements AutoCloseable {
         return dir;
     }
 
-    /** For a failure message: whether the process still runs, and the last lines of its log. */
-    public String describe() {
-        String state = process.isAlive() ? "running" : "exited with " + process.exitValue();
-        try {
-            List<String> lines = Files.readAllLines(dir.resolve("redis.log"), java.nio.charset.StandardCharsets.ISO_8859_1);
-            return "redis-server " + state + ", log tail:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return "redis-server " + state + ", log unreadable: " + e;
-        }
-    }
-
     public RespClient client() {
         return new RespClient(port);
     }

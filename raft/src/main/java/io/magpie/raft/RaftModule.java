@@ -49,7 +49,11 @@ public final class RaftModule implements ServerModule {
         this.initialMembers = new java.util.LinkedHashMap<>();
         server.observability().metrics().register(new RaftMetrics(server, this));
         server.observability().statusPage().addSection("raft", () -> RaftStatus.section(this));
-        // The group's log and snapshots are the node's data: no dump.rdb or AOF of its own.
+        noDumpFile(server);
+    }
+
+    /** A Raft node's log and snapshots are its data: no dump.rdb of its own (save ""), single group or sharded. */
+    public static void noDumpFile(MagpieServer server) {
         try {
             server.registry().find("save").set("");
         } catch (Exception e) {

@@ -7,6 +7,7 @@ import io.magpie.raft.LogEntry;
 import io.magpie.raft.RaftApply;
 import io.magpie.raft.RaftConfig;
 import io.magpie.raft.RaftExpiry;
+import io.magpie.raft.RaftModule;
 import io.magpie.raft.RaftStateMachine;
 import io.magpie.server.Log;
 import io.magpie.server.MagpieServer;
@@ -64,11 +65,7 @@ public final class ShardedRaftModule implements ServerModule {
         this.server = server;
         this.config = new RaftConfig(server.registry());
         this.shardConfig = new ShardConfig(server.registry());
-        try {
-            server.registry().find("save").set("");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        RaftModule.noDumpFile(server);
     }
 
     public static boolean requested(String configText) {

@@ -200,6 +200,8 @@ public final class ShardedRaftModule implements ServerModule {
                         initial.groups.size(), local.size(), initial.placement.name().toLowerCase(java.util.Locale.ROOT));
             } catch (IOException | RuntimeException e) {
                 Log.warning("Raft member %s failed to start: %s", myId(), e);
+                Log.warning("Failed to start Raft on port %d, aborting.", raftPort); // as RaftModule
+                System.exit(1);
             }
         }, "magpie-raft-start");
         starter.setDaemon(true);

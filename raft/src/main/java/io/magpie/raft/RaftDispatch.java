@@ -423,8 +423,12 @@ public final class RaftDispatch {
         byte[][] select = {"SELECT".getBytes(StandardCharsets.US_ASCII), Integer.toString(c.db.id).getBytes(StandardCharsets.US_ASCII)};
         commands.add(0, select);
         pipeline.park(c);
-        module.forwarder().forward(address, commands, reply -> module.mainLoopExecute(() -> {
-            if (!c.blocked) return;
+        boolean blocking = !c.multi && c.cmd.flags.contains("blocking"); // in MULTI nothing blocks
+        module.forwarder().forward(c, address, c.resp(), blocking, commands, reply -> module.mainLoopExecute(() -> {
+            if (!c.blocked) {
+                module.forwarder().clientClosed(c); // gone meanwhile: its connection to the leader goes too
+                return;
+            }
             if (c.multi) engine.discardTransaction(c);
             c.writer().raw(reply);
             pipeline.unpark(c);

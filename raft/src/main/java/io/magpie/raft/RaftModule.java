@@ -107,6 +107,7 @@ public final class RaftModule implements ServerModule {
     @Override
     public void start() {
         if (config.id.value().isEmpty()) throw new IllegalStateException("raft-enabled yes needs raft-id");
+        server.onClientClosed(forwarder::clientClosed);
         initialMembers.putAll(RaftConfig.parseMembers(config.members.value()));
         int port = (int) config.port.value();
         if (port == 0) {

@@ -42,7 +42,7 @@ class RaftCrashTest {
     @Order(1)
     void aFollowerWithProxyOnForwardsCommandsToTheLeaderAndRelaysTheReplies() {
         RaftGroup.Member leader = group.awaitLeader(ELECTION);
-        RaftGroup.Member follower = group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+        RaftGroup.Member follower = followerOf(leader);
         try (Jedis f = follower.jedis(); Jedis l = leader.jedis()) {
             await().atMost(ELECTION).ignoreExceptions().until(() -> "OK".equals(f.set("p", "1")));
             assertThat(f.incr("p")).isEqualTo(2);
@@ -53,6 +53,10 @@ class RaftCrashTest {
             l.select(2);
             assertThat(l.get("in-db-2")).isEqualTo("x");
         }
+    }
+
+    private RaftGroup.Member followerOf(RaftGroup.Member leader) {
+        return group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
     }
 
     /** blocked_clients of a member's INFO clients. */
@@ -69,7 +73,7 @@ class RaftCrashTest {
     @Order(1)
     void blockingCommandsThroughAFollowerWaitOnTheLeaderWithoutHoldingOtherClientsForwarding() throws Exception {
         RaftGroup.Member leader = group.awaitLeader(ELECTION);
-        RaftGroup.Member follower = group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+        RaftGroup.Member follower = followerOf(leader);
         long before = blocked(leader);
         int waiters = 12; // more than the forwarder once had threads
         var pool = java.util.concurrent.Executors.newFixedThreadPool(waiters);
@@ -101,7 +105,7 @@ class RaftCrashTest {
     @Order(1)
     void aClientThatLeavesWhileBlockedThroughAFollowerHasNothingPoppedForIt() throws Exception {
         RaftGroup.Member leader = group.awaitLeader(ELECTION);
-        RaftGroup.Member follower = group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+        RaftGroup.Member follower = followerOf(leader);
         long before = blocked(leader);
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", follower.port)) {
             s.getOutputStream().write("*3\r\n$5\r\nBLPOP\r\n$6\r\ngone-q\r\n$1\r\n0\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -119,7 +123,7 @@ class RaftCrashTest {
     @Order(1)
     void aResp3ClientOfAFollowerGetsTheLeadersRepliesInResp3() throws Exception {
         RaftGroup.Member leader = group.awaitLeader(ELECTION);
-        RaftGroup.Member follower = group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+        RaftGroup.Member follower = followerOf(leader);
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", follower.port)) {
             s.setSoTimeout(60_000);
             var out = s.getOutputStream();

@@ -4,7 +4,9 @@ import static io.magpie.app.raft.ShardedRaftClusterTest.raftInfo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.magpie.app.RealRedis;
 import io.magpie.proxy.ProxyConfig;
+import io.magpie.proxy.ProxyDifferential;
 import io.magpie.proxy.ProxyServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -50,6 +52,55 @@ class ProxyOverRaftShardsTest {
     @Test
     void soakFiveReshardsAndTwoLeaderKillsUnderProxyLoad() throws Exception {
         run(5);
+    }
+
+    /**
+     * A single Raft group (no raft-shards) has no CLUSTER SLOTS: the proxy maps every slot to the
+     * leader RAFT INFO names, and follows the followers' MOVED when leadership is handed over
+     * (RAFT TRANSFER-LEADER) and when the new leader is killed. Then the proxy's differential
+     * script gives redis-server's replies. (Over sharded Raft it cannot: a sharded node refuses
+     * FLUSHALL, keyless EVAL and blocking pops.) Under soak: three more processes cost ~40 s.
+     */
+    @Tag("soak")
+    @Test
+    void aSingleRaftGroupThroughTheProxyKeepsEveryAcknowledgedWriteThroughATransferAndAKilledLeader() throws Exception {
+        try (RaftGroup group = RaftGroup.start(Files.createTempDirectory("proxy-raft1"), 3)) {
+            List<RaftGroup.Member> nodes = group.members();
+            RaftGroup.Member first = group.awaitLeader(BOUND);
+            StringBuilder seeds = new StringBuilder();
+            for (RaftGroup.Member m : nodes) seeds.append(seeds.length() == 0 ? "" : ",").append("127.0.0.1:").append(m.port);
+            ProxyServer proxy = new ProxyServer(ProxyConfig.parse(new String[] {"--port", "0", "--backend", "raft", "--seeds",
+                seeds.toString(), "--cluster-refresh-interval", "1000"})).start();
+            Load load = new Load(proxy.port(), 3);
+            try {
+                load.awaitProgress("before any change");
+                RaftGroup.Member next = nodes.stream().filter(m -> m != first).findFirst().orElseThrow();
+                try (Jedis j = first.jedis()) {
+                    j.getClient().setSoTimeout(60_000);
+                    Object reply = j.sendCommand(() -> "RAFT".getBytes(StandardCharsets.US_ASCII), "TRANSFER-LEADER", next.id);
+                    assertThat(new String((byte[]) reply, StandardCharsets.UTF_8)).isEqualTo("OK");
+                }
+                await().atMost(BOUND).until(() -> group.awaitLeader(BOUND) == next);
+                load.awaitProgress("after the leadership went to " + next);
+                group.kill(next);
+                load.awaitProgress("after the leader " + next + " was killed");
+            } finally {
+                load.close();
+            }
+            assertThat(load.unexpected).as("errors a plain client cannot handle").isEmpty();
+            try (Jedis c = new Jedis("127.0.0.1", proxy.port(), 60_000)) {
+                load.verify(c);
+            }
+            // Every command the proxy serves, replied as a single redis-server replies, over the group's new leader.
+            try (RealRedis single = new RealRedis()) {
+                for (int resp : new int[] {2, 3}) {
+                    assertThat(ProxyDifferential.mismatches(single.port(), proxy.port(), resp))
+                            .as("RESP%d replies through the proxy over a single Raft group that differ from redis-server's", resp).isEmpty();
+                }
+            } finally {
+                proxy.close();
+            }
+        }
     }
 
     private void run(int rounds) throws Exception {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.magpie.app.RealRedis;
+import io.magpie.commands.HashSlot;
 import io.magpie.proxy.ProxyConfig;
 import io.magpie.proxy.ProxyDifferential;
 import io.magpie.proxy.ProxyServer;
@@ -67,10 +68,7 @@ class ProxyOverRaftShardsTest {
         try (RaftGroup group = RaftGroup.start(Files.createTempDirectory("proxy-raft1"), 3)) {
             List<RaftGroup.Member> nodes = group.members();
             RaftGroup.Member first = group.awaitLeader(BOUND);
-            StringBuilder seeds = new StringBuilder();
-            for (RaftGroup.Member m : nodes) seeds.append(seeds.length() == 0 ? "" : ",").append("127.0.0.1:").append(m.port);
-            ProxyServer proxy = new ProxyServer(ProxyConfig.parse(new String[] {"--port", "0", "--backend", "raft", "--seeds",
-                seeds.toString(), "--cluster-refresh-interval", "1000"})).start();
+            ProxyServer proxy = proxyOver(nodes);
             Load load = new Load(proxy.port(), 3);
             try {
                 load.awaitProgress("before any change");
@@ -107,10 +105,7 @@ class ProxyOverRaftShardsTest {
         try (RaftGroup cluster = RaftGroup.start(Files.createTempDirectory("proxy-raft"), 3, "--raft-shards", "3")) {
             List<RaftGroup.Member> nodes = cluster.members();
             awaitEveryNodeLeadsOneGroup(cluster, nodes);
-            StringBuilder seeds = new StringBuilder();
-            for (RaftGroup.Member m : nodes) seeds.append(seeds.length() == 0 ? "" : ",").append("127.0.0.1:").append(m.port);
-            ProxyServer proxy = new ProxyServer(ProxyConfig.parse(new String[] {"--port", "0", "--backend", "raft", "--seeds",
-                seeds.toString(), "--cluster-refresh-interval", "1000"})).start();
+            ProxyServer proxy = proxyOver(nodes);
             Load load = new Load(proxy.port(), 3);
             try {
                 load.awaitProgress("before any change");
@@ -118,12 +113,20 @@ class ProxyOverRaftShardsTest {
                 for (int round = 0; round < rounds; round++) {
                     // (a) Slots move online between groups: a new group count, applied to the map by the placement group.
                     shards = shards == 3 ? 5 : shards - 1;
+                    int[] before = shardOfEverySlot(nodes.get(1));
+                    long drivenBefore = movesDriven(nodes);
                     try (Jedis j = nodes.get(1).jedis()) {
                         j.getClient().setSoTimeout(120_000);
                         Object reply = j.sendCommand(() -> "RAFT".getBytes(StandardCharsets.US_ASCII), "SHARDS", String.valueOf(shards));
                         assertThat(new String((byte[]) reply, StandardCharsets.UTF_8)).isEqualTo("OK");
                     }
                     awaitShards(cluster, nodes, shards);
+                    // Each move (a source group to a target) driven once: driven again after its switch, a
+                    // move copied its fenced keys over the writes the target had taken since.
+                    int[] after = shardOfEverySlot(nodes.get(1));
+                    java.util.Set<Long> moves = new java.util.HashSet<>();
+                    for (int s = 0; s < after.length; s++) if (before[s] != after[s]) moves.add(((long) before[s] << 32) | after[s]);
+                    assertThat(movesDriven(nodes) - drivenBefore).as("moves driven for RAFT SHARDS %d", shards).isEqualTo(moves.size());
                     load.awaitProgress("after RAFT SHARDS " + shards);
 
                     // (b) A node that leads groups is killed: their followers elect, the proxy follows the new leaders.
@@ -268,6 +271,37 @@ class ProxyOverRaftShardsTest {
             stop.set(true);
             for (Thread t : threads) t.join(120_000);
         }
+    }
+
+    /** magpie-proxy in this JVM, backend raft, every node a seed; its map refreshed every second. */
+    private static ProxyServer proxyOver(List<RaftGroup.Member> nodes) throws Exception {
+        StringBuilder seeds = new StringBuilder();
+        for (RaftGroup.Member m : nodes) seeds.append(seeds.length() == 0 ? "" : ",").append("127.0.0.1:").append(m.port);
+        return new ProxyServer(ProxyConfig.parse(new String[] {"--port", "0", "--backend", "raft", "--seeds", seeds.toString(),
+            "--cluster-refresh-interval", "1000"})).start();
+    }
+
+    /** The position in CLUSTER SHARDS of the shard that owns each slot. */
+    @SuppressWarnings("unchecked")
+    private static int[] shardOfEverySlot(RaftGroup.Member m) {
+        int[] owner = new int[HashSlot.SLOTS];
+        try (Jedis j = m.jedis()) {
+            List<Object> shards = (List<Object>) j.sendCommand(() -> "CLUSTER".getBytes(StandardCharsets.US_ASCII), "SHARDS");
+            for (int index = 0; index < shards.size(); index++) {
+                List<Object> slots = (List<Object>) ((List<Object>) shards.get(index)).get(1);
+                for (int i = 0; i < slots.size(); i += 2) {
+                    for (long s = (Long) slots.get(i); s <= (Long) slots.get(i + 1); s++) owner[(int) s] = index;
+                }
+            }
+        }
+        return owner;
+    }
+
+    /** RAFT INFO's moves_driven_here summed over the live nodes: moves whose switch their driver saw acknowledged. */
+    private static long movesDriven(List<RaftGroup.Member> nodes) {
+        long sum = 0;
+        for (RaftGroup.Member m : nodes) if (m.alive()) sum += Long.parseLong(raftInfo(m).getOrDefault("moves_driven_here", "0"));
+        return sum;
     }
 
     private static void awaitEveryNodeLeadsOneGroup(RaftGroup cluster, List<RaftGroup.Member> nodes) {

@@ -251,6 +251,7 @@ final class ClusterRouter implements Router {
     private void install(List<?> slots) {
         SlotMap m = new SlotMap();
         Set<Backend> masters = new LinkedHashSet<>();
+        List<List<Backend>> groups = new ArrayList<>(); // each range's master and replicas
         StringBuilder text = new StringBuilder();
         for (Object o : slots) {
             List<?> range = (List<?>) o;
@@ -265,6 +266,9 @@ final class ClusterRouter implements Router {
                 m.replicas[s] = repArray;
             }
             masters.add(master);
+            List<Backend> group = new ArrayList<>(reps);
+            group.add(master);
+            groups.add(group);
             text.append(from).append('-').append(to).append(' ').append(master.address);
             for (Backend r : reps) text.append(" replica ").append(r.address);
             text.append('\n');
@@ -272,7 +276,7 @@ final class ClusterRouter implements Router {
         List<Backend> list = new ArrayList<>(masters);
         list.sort(Comparator.comparing(b -> b.address));
         m.masterList = List.copyOf(list);
-        m.keyspaces = raft ? RaftRouting.oneKeyspace(m.masterList, m.masters, m.replicas) : m.masterList;
+        m.keyspaces = raft ? RaftRouting.oneKeyspace(m.masterList, groups) : m.masterList;
         m.text = text.toString();
         map = m;
         refreshes.increment();

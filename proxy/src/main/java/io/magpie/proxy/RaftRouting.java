@@ -2,7 +2,6 @@ package io.magpie.proxy;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -57,21 +56,13 @@ final class RaftRouting {
      * member of every group answers for all. When no node is (replication below the node count),
      * the leaders, each counted whole.
      */
-    static List<Backend> oneKeyspace(List<Backend> leaders, Backend[] masters, Backend[][] replicas) {
-        Set<Backend> everywhere = new LinkedHashSet<>(leaders);
-        for (Backend[] r : replicas) {
-            if (r == null) continue;
-            for (Backend b : r) everywhere.add(b);
-        }
-        for (int slot = 0; slot < masters.length && !everywhere.isEmpty(); slot++) {
-            if (masters[slot] == null) continue;
-            Set<Backend> members = new LinkedHashSet<>(List.of(replicas[slot]));
-            members.add(masters[slot]);
-            everywhere.retainAll(members);
-        }
+    static List<Backend> oneKeyspace(List<Backend> leaders, List<List<Backend>> groups) {
+        Set<Backend> everywhere = new LinkedHashSet<>();
+        for (List<Backend> g : groups) everywhere.addAll(g);
+        for (List<Backend> g : groups) everywhere.retainAll(g);
         if (everywhere.isEmpty()) return leaders;
         // A leader first (its keyspace is the freshest), else any member of every group.
         for (Backend b : leaders) if (everywhere.contains(b)) return List.of(b);
-        return List.of(new ArrayList<>(everywhere).get(0));
+        return List.of(everywhere.iterator().next());
     }
 }

@@ -2,9 +2,7 @@ package io.magpie.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.magpie.commands.HashSlot;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -40,22 +38,13 @@ class RaftRoutingTest {
 
     @Test
     void keylessReadsAskOneNodeThatIsAMemberOfEveryGroup() {
-        Backend[] masters = new Backend[HashSlot.SLOTS];
-        Backend[][] replicas = new Backend[HashSlot.SLOTS][];
-        // Three groups of three replicas: every node holds every group, n2 leads two of them.
-        fill(masters, replicas, 0, 5000, n2, n1, n3);
-        fill(masters, replicas, 5001, 10000, n3, n1, n2);
-        fill(masters, replicas, 10001, HashSlot.SLOTS - 1, n2, n3, n1);
-        assertThat(RaftRouting.oneKeyspace(List.of(n2, n3), masters, replicas)).containsExactly(n2);
-        // Two replicas per group: no node holds all, so the leaders each answer for their own.
-        fill(masters, replicas, 0, 5000, n1, n2);
-        fill(masters, replicas, 5001, 10000, n2, n3);
-        fill(masters, replicas, 10001, HashSlot.SLOTS - 1, n3, n1);
-        assertThat(RaftRouting.oneKeyspace(List.of(n1, n2, n3), masters, replicas)).containsExactly(n1, n2, n3);
-    }
-
-    private static void fill(Backend[] masters, Backend[][] replicas, int from, int to, Backend leader, Backend... followers) {
-        Arrays.fill(masters, from, to + 1, leader);
-        Arrays.fill(replicas, from, to + 1, followers);
+        // Three groups of three replicas (each leader first): every node holds every group, n2 leads two of them.
+        assertThat(RaftRouting.oneKeyspace(List.of(n2, n3), List.of(List.of(n2, n1, n3), List.of(n3, n1, n2), List.of(n2, n3, n1))))
+                .containsExactly(n2);
+        // Followers only in common: one of them.
+        assertThat(RaftRouting.oneKeyspace(List.of(n1, n2), List.of(List.of(n1, n3), List.of(n2, n3)))).containsExactly(n3);
+        // Two replicas per group, no node in all: the leaders each answer for their own.
+        assertThat(RaftRouting.oneKeyspace(List.of(n1, n2, n3), List.of(List.of(n1, n2), List.of(n2, n3), List.of(n3, n1))))
+                .containsExactly(n1, n2, n3);
     }
 }

@@ -53,6 +53,12 @@ import java.util.concurrent.TimeUnit;
 final class MigrateSlots {
     /** Snapshot bytes waiting for the socket above which the copy pauses (bounds its memory). */
     static final long MAX_UNSENT = 16L << 20;
+    /**
+     * Commands the target has not answered above which the copy pauses: the target reads a
+     * connection's input in large batches, so a deep backlog there would keep its other clients
+     * waiting.
+     */
+    static final long MAX_IN_FLIGHT = 5_000;
     /** Writes kept aside during the snapshot above which the migration gives up (client-output-buffer-limit's role). */
     static final long MAX_KEPT_BYTES = 256L << 20;
     /** Replies the target may owe when the fence starts. */
@@ -179,7 +185,7 @@ final class MigrateSlots {
         private ArrayDeque<ByteBuf> kept;
         private long keptCommands, keptBytes;
         private boolean tapped, driving;
-        private long keysCopied, writesStreamed, keysAtSwitch;
+        private long keysCopied, writesStreamed, keysAtSwitch, fencedAtMs;
 
         Run(ClusterModule m, Client client, ClusterNode target, int[] slots, long timeoutMs) {
             this.m = m;
@@ -232,10 +238,12 @@ final class MigrateSlots {
                 case SEND_KEPT_WRITES -> {
                     for (ByteBuf b : kept) link.writeRaw(b);
                     link.flush();
-                    sm.sent(keptCommands);
                     kept = null;
                 }
-                case FENCE -> m.fence.fence(slots);
+                case FENCE -> {
+                    fencedAtMs = now();
+                    m.fence.fence(slots);
+                }
                 case SWITCH -> {
                     // Nothing more to stream: clients are held, and the target expires keys on its own (the
                     // same absolute TTLs). Deletions after this are this node dropping slots the target
@@ -278,7 +286,7 @@ final class MigrateSlots {
 
         private void step() {
             if (snapshot == null || sm.finished()) return;
-            if (link.pendingBytes() > MAX_UNSENT) {
+            if (link.pendingBytes() > MAX_UNSENT || sm.outstanding() > MAX_IN_FLIGHT) {
                 scheduleStep(1_000_000);
                 return;
             }
@@ -287,7 +295,7 @@ final class MigrateSlots {
                 long deadline = System.nanoTime() + 1_000_000;
                 do {
                     done = snapshot.step(512);
-                } while (!done && System.nanoTime() < deadline && link.pendingBytes() <= MAX_UNSENT);
+                } while (!done && System.nanoTime() < deadline && sm.outstanding() <= MAX_IN_FLIGHT);
             } catch (RuntimeException e) {
                 sm.failed("the snapshot failed: " + e.getMessage(), now());
                 drive();
@@ -300,7 +308,7 @@ final class MigrateSlots {
             }
             snapshot = null;
             m.server.persistence().setReplicationChild(null);
-            sm.snapshotDone(now());
+            sm.snapshotDone(keptCommands, now());
             drive();
         }
 
@@ -421,10 +429,12 @@ final class MigrateSlots {
 
         private void finish() {
             stopCopying();
+            long t0 = System.nanoTime();
             m.giveUpSlots(slots, target.name()); // (the bus may have told this node already)
             long moved = keysAtSwitch;
-            Log.notice("MIGRATESLOTS: %d slots, %d keys moved to %s (%d copied, %d writes streamed)", slots.length, moved,
-                    target.name(), keysCopied, writesStreamed);
+            Log.notice("MIGRATESLOTS: %d slots, %d keys moved to %s (%d copied, %d writes streamed; fenced %d ms, copies deleted"
+                    + " in %d ms)", slots.length, moved, target.name(), keysCopied, writesStreamed, now() - fencedAtMs,
+                    (System.nanoTime() - t0) / 1_000_000);
             reply(null, moved);
         }
 

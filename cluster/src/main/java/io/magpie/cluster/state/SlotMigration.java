@@ -35,7 +35,7 @@ public final class SlotMigration {
         OPEN_SLOTS,
         /** Start the snapshot of the slots and keep their writes aside; report {@link #snapshotStarted} if it could. */
         START_SNAPSHOT,
-        /** Send the writes kept aside, then stream each new one as it happens. */
+        /** Send the writes kept aside (counted by {@link #snapshotDone}), then stream each new one as it happens. */
         SEND_KEPT_WRITES,
         /** Hold every command on the slots until FINISH or ABORT. */
         FENCE,
@@ -134,10 +134,11 @@ public final class SlotMigration {
         if (phase == Phase.SNAPSHOT_WAIT) phase = Phase.SNAPSHOT;
     }
 
-    /** Every key of the slots as of the snapshot's instant has been sent. */
-    public void snapshotDone(long now) {
+    /** Every key of the slots as of the snapshot's instant has been sent; kept writes were kept aside meanwhile. */
+    public void snapshotDone(long kept, long now) {
         if (phase != Phase.SNAPSHOT) return;
         phase = Phase.CATCH_UP;
+        outstanding += kept;
         ready.add(Action.of(Kind.SEND_KEPT_WRITES));
         advance(now);
     }

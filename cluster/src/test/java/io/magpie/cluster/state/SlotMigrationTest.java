@@ -26,7 +26,7 @@ class SlotMigrationTest {
         assertThat(kinds(m)).containsExactly(Kind.START_SNAPSHOT);
         m.snapshotStarted(3);
         m.sent(owed);
-        m.snapshotDone(4);
+        m.snapshotDone(0, 4);
         return m;
     }
 
@@ -49,6 +49,19 @@ class SlotMigrationTest {
         m.replied(null, 7);
         assertThat(kinds(m)).containsExactly(Kind.FINISH);
         assertThat(m.phase()).isEqualTo(Phase.DONE);
+    }
+
+    @Test
+    void theWritesKeptDuringTheSnapshotCountBeforeTheFence() {
+        SlotMigration m = new SlotMigration(SLOTS, 0, 10_000, 1_000, 2);
+        m.connected(1);
+        m.replied(null, 2);
+        m.snapshotStarted(3);
+        m.ready();
+        m.snapshotDone(5, 4); // every key answered already, five kept writes still to send
+        assertThat(kinds(m)).containsExactly(Kind.SEND_KEPT_WRITES);
+        for (int i = 0; i < 3; i++) m.replied(null, 5);
+        assertThat(kinds(m)).containsExactly(Kind.FENCE);
     }
 
     @Test

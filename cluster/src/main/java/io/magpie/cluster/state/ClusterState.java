@@ -1426,9 +1426,10 @@ public final class ClusterState {
     }
 
     /**
-     * The switch of an atomic migration: this node takes every slot at once, with one new
-     * configEpoch (without agreement, as SETSLOT NODE after an import) so that its claim wins,
-     * announced at once; refused as a whole unless every slot is importing.
+     * The switch of an atomic migration: this node takes every slot at once, with a new
+     * configEpoch unless its own is already the greatest (without agreement, as SETSLOT NODE after
+     * an import) so that its claim wins, announced at once; refused as a whole unless every slot
+     * is importing.
      */
     public void takeImportedSlots(int[] slotList) {
         requireMasterForSetSlot();

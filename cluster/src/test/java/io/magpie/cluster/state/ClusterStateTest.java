@@ -472,13 +472,19 @@ class ClusterStateTest {
         assertThat(a.state.ready().actions()).contains(new ClusterAction.RemoveChannelsInSlot(9));
     }
 
+    /** Masters a and b, the slots split between them, cluster ok. */
+    private static FakeNetwork twoMasters() {
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b");
+        net.assignSlots(net.node("a"), net.node("b"));
+        net.runUntil("cluster ok everywhere", net::allOk, 10_000);
+        return net;
+    }
+
     @Test
     void anAtomicImportTakesEverySlotAtOnceWithTheGreatestEpochAndTheSourceLearnsIt() {
-        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b");
+        FakeNetwork net = twoMasters();
         FakeNetwork.Node a = net.node("a");
         FakeNetwork.Node b = net.node("b");
-        net.assignSlots(a, b);
-        net.runUntil("cluster ok everywhere", net::allOk, 10_000);
         int[] moving = {0, 1, 2, 100};
         assertThatThrownBy(() -> b.state.takeImportedSlots(moving)).hasMessage("ERR Slot 0 is not being imported");
         assertThatThrownBy(() -> b.state.openImport(new int[] {0, 9000}, a.id()))
@@ -504,11 +510,9 @@ class ClusterStateTest {
 
     @Test
     void aDroppedImportClosesEverySlotAndTheyStayWithTheSource() {
-        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b");
+        FakeNetwork net = twoMasters();
         FakeNetwork.Node a = net.node("a");
         FakeNetwork.Node b = net.node("b");
-        net.assignSlots(a, b);
-        net.runUntil("cluster ok everywhere", net::allOk, 10_000);
         b.state.openImport(new int[] {5, 6}, a.id());
         b.state.dropImport(new int[] {5, 6});
         assertThat(b.state.importingFrom(5)).isNull();

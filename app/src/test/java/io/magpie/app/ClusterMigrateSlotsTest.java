@@ -361,7 +361,8 @@ class ClusterMigrateSlotsTest {
 
     /**
      * The target's side, by hand: the import stream is served whole where an ASKING client gets
-     * TRYAGAIN; TAKE and DROP are refused as a whole. (Part of the OOM test, to share its nodes.)
+     * TRYAGAIN; TAKE and DROP are refused as a whole; an import whose link closes before TAKE is
+     * dropped. (Part of the OOM test, to share its nodes.)
      */
     void theImportStreamIsServedWholeWhereAnAskingClientGetsTryagain() {
         String tag = "{" + keyInMovedSlots("s") + "}";
@@ -384,6 +385,15 @@ class ClusterMigrateSlotsTest {
             assertThat(stream.value("CLUSTER", "IMPORTSLOTS", "DROP", "SLOTSRANGE", "9000", "9000").toString())
                     .isEqualTo("(error) ERR I'm already the owner of hash slot 9000");
             assertThat(stream.value("CLUSTER", "IMPORTSLOTS", "MOVE", "SLOTSRANGE", "1", "2").toString()).isEqualTo("(error) ERR syntax error");
+        }
+        // A source gone before the switch: the target drops the import by itself when the link closes.
+        try (RespClient stream = b.client()) {
+            stream.call("CLUSTER", "IMPORTSLOTS", "START", aId, "SLOTSRANGE", "0", String.valueOf(LAST_MOVED));
+            assertThat(stream.value("SET", tag + "a", "1")).hasToString("OK");
+        }
+        try (RespClient cb = b.client()) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
+                    (Long) cb.value("DBSIZE") == 0 && !cb.value("CLUSTER", "NODES").toString().contains("-<-"));
         }
     }
 

@@ -48,8 +48,11 @@ public final class ClusterModule implements ServerModule {
     /** Targets still to clean after migrations that stopped short. */
     final List<TargetCleanup> cleanups = new ArrayList<>();
     SlotFence fence;
-    /** Links of slot migrations from other nodes (CLUSTER IMPORTSLOTS START): served whole on importing slots. */
-    final java.util.Set<io.magpie.engine.Client> importStreams = java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+    /**
+     * Links of slot migrations from other nodes (CLUSTER IMPORTSLOTS START) and their slots, until
+     * TAKE or DROP: served whole on importing slots; dropped when the link closes first.
+     */
+    final java.util.Map<io.magpie.engine.Client, int[]> imports = new java.util.HashMap<>();
 
     /**
      * clusterInit: loads cluster-config-file, or creates a new node when there is none.
@@ -122,7 +125,7 @@ public final class ClusterModule implements ServerModule {
         }
         ClusterCommands.register(this);
         engine.pipeline().setTopologyGuard(new ClusterGuard(state, engine.db(0), params.allowReadsWhenDown::value,
-                params.allowPubsubshardWhenDown::value, importStreams::contains));
+                params.allowPubsubshardWhenDown::value, imports::containsKey));
         fence = new SlotFence(engine, server.mainLoop());
         engine.pipeline().setHoldBack(fence::holdBack);
     }
@@ -179,6 +182,7 @@ public final class ClusterModule implements ServerModule {
             if (migration != null) migration.tick();
             for (TargetCleanup c : cleanups) c.tick(now);
             cleanups.removeIf(TargetCleanup::done);
+            if (!imports.isEmpty()) dropImportsOfClosedLinks();
         } catch (RuntimeException e) {
             Log.warning("Error in cluster cron: %s", e);
         }
@@ -290,6 +294,33 @@ public final class ClusterModule implements ServerModule {
         afterInput();
         fence.lift(slots);
         return moved;
+    }
+
+    /**
+     * The target's side of a source gone before the switch (killed, or its link broken): nothing
+     * stays half-imported here. (A source that is still up also sends IMPORTSLOTS DROP: the same.)
+     */
+    private void dropImportsOfClosedLinks() {
+        for (var it = imports.entrySet().iterator(); it.hasNext();) {
+            var e = it.next();
+            io.magpie.engine.Client c = e.getKey();
+            if (engine.clients().get(c.id) == c) continue;
+            it.remove();
+            try {
+                Log.warning("MIGRATESLOTS: an import stream closed before the switch: dropped %d keys", dropImport(e.getValue()));
+            } catch (io.magpie.cluster.state.ClusterException ex) {
+                Log.warning("MIGRATESLOTS: an import stream closed: %s", ex.getMessage()); // (a slot is this node's now)
+            }
+        }
+    }
+
+    /** IMPORTSLOTS DROP: the slots closed, the keys imported into them deleted (a DEL each to replicas and AOF). */
+    long dropImport(int[] slots) {
+        state.dropImport(slots);
+        long dropped = 0;
+        for (int s : slots) dropped += deleteKeysInSlot(s);
+        afterInput();
+        return dropped;
     }
 
     /** Has the target of a migration that stopped short drop what it imported of slots. */

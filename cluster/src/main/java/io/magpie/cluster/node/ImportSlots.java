@@ -20,6 +20,8 @@ import java.util.List;
  * to this node's replicas and AOF) and the slots closed; refused with "I'm already the owner"
  * when the slots are this node's. Replies the number of keys deleted.</li>
  * </ul>
+ * An import stream that closes before TAKE is dropped the same way (the cluster cron notices):
+ * a source killed mid-move leaves nothing half-imported here.
  */
 final class ImportSlots {
     private ImportSlots() {}
@@ -40,18 +42,17 @@ final class ImportSlots {
         switch (verb) {
             case "START" -> {
                 m.state.openImport(slots, source);
-                m.importStreams.add(c);
+                m.imports.put(c, slots);
                 c.addReplyOk();
             }
             case "TAKE" -> {
                 m.state.takeImportedSlots(slots);
+                m.imports.remove(c);
                 c.addReplyOk();
             }
             default -> {
-                m.state.dropImport(slots);
-                long dropped = 0;
-                for (int s : slots) dropped += m.deleteKeysInSlot(s);
-                c.addReplyLongLong(dropped);
+                c.addReplyLongLong(m.dropImport(slots));
+                m.imports.remove(c);
             }
         }
     }

@@ -264,7 +264,11 @@ final class MigrateSlots {
             Persistence p = m.server.persistence();
             // The keyspace has one snapshot at a time: wait for BGSAVE, a rewrite or a full sync to end.
             if (p.bgsaveInProgress() || p.aof().rewriteInProgress()) return;
-            snapshot = KeyspaceSnapshot.start(m.engine, this);
+            try {
+                snapshot = KeyspaceSnapshot.start(m.engine, this);
+            } catch (IllegalStateException e) {
+                return; // another snapshot holds the keyspace: the tick tries again
+            }
             p.setReplicationChild(() -> {
                 // FLUSHALL, SHUTDOWN: the snapshot is killed as a child would be.
                 if (snapshot != null) snapshot.abort();

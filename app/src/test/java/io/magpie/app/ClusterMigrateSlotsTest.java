@@ -43,6 +43,11 @@ class ClusterMigrateSlotsTest {
     Path dir;
     final List<MagpieProcess> started = new CopyOnWriteArrayList<>();
     MagpieProcess a, b;
+    /**
+     * Two masters: a node stalled for longer (a loaded machine, a full GC, a slow fsync) puts the
+     * other in the minority, which refuses commands (CLUSTERDOWN) until it answers again.
+     */
+    long nodeTimeoutMs = 2000;
     String aId, bId;
     int bBusPort;
 
@@ -60,7 +65,7 @@ class ClusterMigrateSlotsTest {
     MagpieProcess startNode(String name, int port, int busPort, String... extra) throws Exception {
         Path d = Files.createDirectories(dir.resolve(name));
         List<String> args = new ArrayList<>(List.of("--cluster-enabled", "yes", "--cluster-port", String.valueOf(busPort),
-                "--cluster-node-timeout", "2000", "--cluster-require-full-coverage", "no", "--save", ""));
+                "--cluster-node-timeout", String.valueOf(nodeTimeoutMs), "--cluster-require-full-coverage", "no", "--save", ""));
         args.addAll(List.of(extra));
         MagpieProcess p = MagpieProcess.launch(d.resolve("log.txt"), Map.of(), port, args.toArray(new String[0]));
         started.add(p);
@@ -135,6 +140,7 @@ class ClusterMigrateSlotsTest {
     @Test
     @Tag("soak")
     void soakMigrationsBackAndForthUnderLoad() throws Exception {
+        nodeTimeoutMs = 15_000; // (the minute of load and copies is about the moves, not failure detection)
         twoMasters("--appendonly", "no");
         Result r = migrateUnderLoad(this, 300_000, 20, Duration.ofSeconds(5), 6);
         r.print("MIGRATESLOTS soak");

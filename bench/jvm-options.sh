@@ -23,8 +23,8 @@ c1only: $base -XX:TieredStopAtLevel=1
 arenas: $base -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1
 malloc2: MALLOC_ARENA_MAX=2 $base
 trim: $base -XX:TrimNativeHeapInterval=5000
-xms8: ${base/-Xms32m/-Xms8m} -XX:G1HeapRegionSize=1m
-combined: MALLOC_ARENA_MAX=2 ${base/-Xms32m/-Xms8m} -XX:G1HeapRegionSize=1m -XX:TrimNativeHeapInterval=5000}"
+former: -XX:+UseG1GC -Xms32m -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000
+r1m: ${base/-XX:G1HeapRegionSize=2m/-XX:G1HeapRegionSize=1m}}"
 
 rport="$(free_port)"
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$workdir" --daemonize no >/dev/null &
@@ -40,15 +40,9 @@ rps() { # port test pipeline
 printf '%-10s %10s %8s %8s %8s %8s %s\n' name idle_rss set_p1 get_p1 set_p16 get_p16 options
 while IFS= read -r line; do
   [ -z "${line// /}" ] && continue
-  name="${line%%:*}"; rest="${line#*: }"
-  envs=(); opts=()
-  for w in $rest; do
-    if [ ${#opts[@]} -eq 0 ] && [[ "$w" =~ ^[A-Z_]+= ]]; then envs+=("$w"); else opts+=("$w"); fi
-  done
   mport="$(free_port)"
-  env "${envs[@]}" java "${opts[@]}" -jar "$jar" --port "$mport" --bind 127.0.0.1 --save "" --appendonly no --dir "$workdir" \
-    >"$workdir/$name.log" 2>&1 &
-  mpid=$!; pids+=("$mpid")
+  start_candidate "$line" "$mport"
+  name="$cand_name" rest="$cand_rest" mpid="$cand_pid"
   wait_ready "$mport" "$mpid"
   redis-benchmark -p "$mport" -t set,get -n "$N" -c "$CLIENTS" -P 16 -q >/dev/null 2>&1 || true # warm-up
   redis-benchmark -p "$mport" -t set,get -n "$N" -c "$CLIENTS" -q >/dev/null 2>&1 || true

@@ -2,7 +2,7 @@
 # directory and the servers' pids cleaned up on exit, free loopback ports, readiness, RSS.
 here="$(cd "$(dirname "${BASH_SOURCE[1]}")/.." && pwd)"
 jar="${MAGPIE_JAR:-$here/app/target/magpie.jar}" # MAGPIE_JAR: another build, to compare
-MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseG1GC -Xms32m -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000}"
+MAGPIE_JAVA_OPTS="${MAGPIE_JAVA_OPTS:--XX:+UseG1GC -Xms8m -XX:G1PeriodicGCInterval=5000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -XX:G1HeapRegionSize=2m}"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" # as ./magpie-server
 
 if [ ! -f "$jar" ]; then
@@ -82,4 +82,19 @@ for pipeline in ("1", "16"):
     g = med["magpie", pipeline][1] / med["redis", pipeline][1]
     print(f"-P {pipeline:2} magpie/redis   SET {s:.2f}  GET {g:.2f}")
 PY
+}
+
+# start_candidate LINE PORT: a Magpie on PORT with a candidate line "name: [VAR=value ...] JVM
+# options" (the assignments set for that JVM only), nothing to save; sets cand_name,
+# cand_rest (all after "name: ") and cand_pid, and does not wait for it to answer.
+start_candidate() {
+  local w envs=() opts=()
+  cand_name="${1%%:*}"; cand_rest="${1#*: }"
+  for w in $cand_rest; do
+    if [ ${#opts[@]} -eq 0 ] && [[ "$w" =~ ^[A-Z_]+= ]]; then envs+=("$w"); else opts+=("$w"); fi
+  done
+  env "${envs[@]}" java "${opts[@]}" -jar "$jar" --port "$2" --bind 127.0.0.1 --save "" --appendonly no --dir "$workdir" \
+    >"$workdir/$cand_name.log" 2>&1 &
+  cand_pid=$!
+  pids+=("$cand_pid")
 }

@@ -21,7 +21,7 @@ import java.util.Set;
  */
 public final class ShardMapPage {
     /** Seconds between reloads of the page (a meta refresh: the page has no script). */
-    static final int REFRESH_SECONDS = 5;
+    static final int REFRESH_SECONDS = 10;
     private static final int BAR_WIDTH = 1024, BAR_HEIGHT = 36;
     private static final double RING_CENTER = 260, RING_RADIUS = 200, TARGET_RADIUS = 168, POINT_RADIUS = 236;
 
@@ -238,9 +238,13 @@ public final class ShardMapPage {
 
     /* ---------------- helpers ---------------- */
 
-    /** Group g's colour: hues a golden angle apart, so that neighbours differ however many groups there are. */
+    /** Tableau's ten categorical colours, told apart at a glance (and by most colour-blind readers). */
+    private static final String[] PALETTE = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+        "#9c755f", "#bab0ac"};
+
+    /** Group g's colour: the palette, then hues a golden angle apart, darker, so that neighbours differ however many groups there are. */
     static String colour(int g) {
-        return "hsl(" + fmt((g * 137.508) % 360) + ",62%,52%)";
+        return g < PALETTE.length ? PALETTE[g] : "hsl(" + fmt((g * 137.508) % 360) + ",55%,38%)";
     }
 
     static String esc(String s) {

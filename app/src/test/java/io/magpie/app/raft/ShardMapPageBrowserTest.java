@@ -125,6 +125,15 @@ class ShardMapPageBrowserTest {
                 if (replicas == 3) assertThat(dbsize).isEqualTo(100);
             });
 
+            // Only the page is served there; HEAD gets its headers.
+            HttpResponse<String> missing = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(missing.statusCode()).isEqualTo(404);
+            HttpResponse<String> head = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.body()).isEmpty();
+
             Map<Integer, String[]> before = groupsByRaftInfo(n1);
             String dom = Chromium.render("http://127.0.0.1:" + port + "/", OUTPUT, "shard-map-" + placement, "1280,1500");
             Map<Integer, String[]> after = groupsByRaftInfo(n1);

@@ -7,16 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.magpie.app.TestServer;
 import io.magpie.protocol.RespClient;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -35,35 +30,6 @@ class StatusPageBrowserTest {
         try (InputStream in = r.body()) {
             return JSON.readTree(in);
         }
-    }
-
-    private static String chromium() {
-        for (String dir : System.getenv("PATH").split(":")) {
-            for (String name : new String[] {"chromium", "chromium-browser"}) {
-                if (Files.isExecutable(Path.of(dir, name))) return Path.of(dir, name).toString();
-            }
-        }
-        throw new AssertionError("chromium is not installed: this test needs Debian's chromium package (apt-get install chromium)");
-    }
-
-    /** Runs headless Chromium on the page with extra flags; returns its standard output. */
-    private static String runChromium(String url, Path profile, String... flags) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--no-first-run", "--user-data-dir=" + profile, "--virtual-time-budget=5000"));
-        cmd.addAll(List.of(flags));
-        cmd.add(url);
-        Path out = Files.createTempFile(OUTPUT, "chromium", ".out");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(false).redirectOutput(out.toFile())
-                .redirectError(OUTPUT.resolve("chromium-stderr.txt").toFile()).start();
-        try {
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("chromium finished within 2 minutes").isTrue();
-        } finally {
-            p.destroyForcibly();
-        }
-        assertThat(p.exitValue()).as("chromium's exit status (stderr in " + OUTPUT.resolve("chromium-stderr.txt") + ")").isZero();
-        String dom = Files.readString(out, StandardCharsets.UTF_8);
-        Files.delete(out);
-        return dom;
     }
 
     @Test
@@ -95,22 +61,9 @@ class StatusPageBrowserTest {
         }
     }
 
-    /**
-     * Loads the page in headless Chromium: returns the DOM after its script ran (kept as
-     * {@code name}.html) and keeps a screenshot ({@code name}.png), which must be a rendered page.
-     */
+    /** The page in headless Chromium: its DOM after its script ran, kept with a screenshot in target/status-page/. */
     private static String renderInChromium(int metricsPort, String name) throws Exception {
-        Files.createDirectories(OUTPUT);
-        String url = "http://127.0.0.1:" + metricsPort + "/";
-        Path profile = Files.createTempDirectory("chromium-profile");
-        String dom = runChromium(url, profile, "--dump-dom");
-        Files.writeString(OUTPUT.resolve(name + ".html"), dom);
-        Path screenshot = OUTPUT.resolve(name + ".png").toAbsolutePath();
-        Files.deleteIfExists(screenshot);
-        runChromium(url, profile, "--screenshot=" + screenshot, "--window-size=1280,1400", "--hide-scrollbars");
-        assertThat(screenshot).exists();
-        assertThat(Files.size(screenshot)).isGreaterThan(10_000); // a rendered page, not a blank one
-        return dom;
+        return Chromium.render("http://127.0.0.1:" + metricsPort + "/", OUTPUT, name, "1280,1400");
     }
 
     @Test

@@ -63,10 +63,22 @@ public final class RaftGroup implements AutoCloseable {
 
     /** Starts n members n1..nN; peerAddress(id, raftPort) is the address the others reach it at. */
     public static RaftGroup start(Path dir, int n, BiFunction<String, Integer, String> peerAddress, String... extraArgs) {
+        return start(dir, n, peerAddress, id -> List.of(), extraArgs);
+    }
+
+    /** Starts n members n1..nN, each with extraArgs and the arguments memberArgs gives it (a port of its own). */
+    public static RaftGroup startEach(Path dir, int n, java.util.function.Function<String, List<String>> memberArgs, String... extraArgs) {
+        return start(dir, n, (id, port) -> "127.0.0.1:" + port, memberArgs, extraArgs);
+    }
+
+    private static RaftGroup start(Path dir, int n, BiFunction<String, Integer, String> peerAddress,
+            java.util.function.Function<String, List<String>> memberArgs, String... extraArgs) {
         RaftGroup g = new RaftGroup(dir);
         StringBuilder spec = new StringBuilder();
         for (int i = 1; i <= n; i++) {
-            Member m = g.newMember("n" + i, extraArgs);
+            List<String> args = new ArrayList<>(List.of(extraArgs));
+            args.addAll(memberArgs.apply("n" + i));
+            Member m = g.newMember("n" + i, args.toArray(String[]::new));
             if (spec.length() > 0) spec.append(',');
             spec.append(m.id).append('=').append(peerAddress.apply(m.id, m.raftPort));
         }

@@ -236,7 +236,7 @@ class ShardedRaftClusterTest {
         return m.startsWith("TRYAGAIN") || m.startsWith("CLUSTERDOWN");
     }
 
-    private static void awaitClusterOk(RaftGroup cluster, List<RaftGroup.Member> nodes) {
+    static void awaitClusterOk(RaftGroup cluster, List<RaftGroup.Member> nodes) {
         try {
             await().atMost(START).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
                 for (RaftGroup.Member m : nodes) {

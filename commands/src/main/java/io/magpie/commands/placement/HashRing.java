@@ -40,6 +40,16 @@ public final class HashRing implements Distribution {
         return new HashRing(Points.values(points), Points.owners(points));
     }
 
+    /** The points in ring order (unsigned), for drawing the ring: each point's value. */
+    public int[] pointValues() {
+        return values.clone();
+    }
+
+    /** The node index of each point, in the order of {@link #pointValues()}. */
+    public int[] pointOwners() {
+        return owners.clone();
+    }
+
     @Override
     public int node(int hash) {
         return Points.successor(values, owners, hash);

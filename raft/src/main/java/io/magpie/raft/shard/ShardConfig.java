@@ -20,6 +20,8 @@ public final class ShardConfig {
     public final EnumParam<SlotPlacement.Kind> placement;
     /** Ring points per group, with ring placement. */
     public final LongParam ringVnodes;
+    /** The port of the map page ({@link ShardMapServer}); 0, the default, is off. */
+    public final LongParam httpPort;
 
     public ShardConfig(Config c) {
         shards = register(c, new LongParam("raft-shards", 0, 0, MAX_SHARDS, false));
@@ -27,6 +29,7 @@ public final class ShardConfig {
         placement = register(c, new EnumParam<>("raft-placement", SlotPlacement.Kind.SLOTS, SlotPlacement.Kind.values(),
                 k -> k.name().toLowerCase(Locale.ROOT)));
         ringVnodes = register(c, new LongParam("raft-ring-vnodes", 256, 1, 65536, false));
+        httpPort = register(c, new LongParam("raft-http-port", 0, 0, 65535, false));
     }
 
     private static <P extends Param> P register(Config c, P p) {

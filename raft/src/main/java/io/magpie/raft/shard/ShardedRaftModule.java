@@ -48,6 +48,8 @@ public final class ShardedRaftModule implements ServerModule {
     /** The data groups this node is a replica of, by group index. */
     private final Map<Integer, DataGroup> local = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile MultiRaft raft;
+    /** The map page on raft-http-port; null when off. */
+    private ShardMapServer mapPage;
     private boolean placementInFlight;
     private CommandPipeline pipeline;
     /** Source groups whose move this node drives now (keyspace thread). */
@@ -186,6 +188,7 @@ public final class ShardedRaftModule implements ServerModule {
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);
         new ShardClusterCommands(this).register();
+        mapPage = ShardMapServer.start(server, this);
         for (ClusterMap.Group g : initial.groups) {
             if (g.members().contains(myId())) local.put(g.index(), newGroup(g.index(), pipeline));
         }
@@ -503,6 +506,7 @@ public final class ShardedRaftModule implements ServerModule {
     @Override
     public void shutdown() {
         MultiRaft r = raft;
+        if (mapPage != null) mapPage.stop();
         if (r != null) r.close();
         admin.shutdownNow();
     }

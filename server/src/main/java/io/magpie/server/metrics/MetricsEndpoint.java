@@ -39,10 +39,20 @@ public final class MetricsEndpoint {
     public void start(List<String> bind, int port, HttpHandler pages) throws IOException {
         JvmMetrics.builder().register(registry); // only for a node that serves metrics: it costs startup time
         HTTPServer.Builder b = HTTPServer.builder().port(port).registry(registry).defaultHandler(pages);
+        InetAddress address = listenAddress(bind);
+        if (address != null) b.inetAddress(address);
+        http = b.buildAndStart();
+    }
+
+    /**
+     * The address an HTTP listener of the node takes: the first of its bind addresses, null for
+     * "*" and "::*" (every address). Shared with the other pages a mode serves on a port of its
+     * own (sharded Raft's map on raft-http-port).
+     */
+    public static InetAddress listenAddress(List<String> bind) throws IOException {
         String address = bind.isEmpty() ? "*" : bind.get(0);
         if (address.startsWith("-")) address = address.substring(1);
-        if (!address.equals("*") && !address.equals("::*")) b.inetAddress(InetAddress.getByName(address));
-        http = b.buildAndStart();
+        return address.equals("*") || address.equals("::*") ? null : InetAddress.getByName(address);
     }
 
     /** The port listened on (the one asked for, or the one picked for port 0 in tests). */

@@ -144,7 +144,8 @@ public final class StatusPage implements HttpHandler {
         return m;
     }
 
-    private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
+    /** Sends a whole response, never cached (the figures are of the moment); HEAD gets the headers only. */
+    public static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", type);
         exchange.getResponseHeaders().set("Cache-Control", "no-store");

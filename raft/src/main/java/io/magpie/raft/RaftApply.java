@@ -131,20 +131,13 @@ public final class RaftApply {
         return proposed.containsValue(c);
     }
 
-    void setBlocking(RaftBlocking blocking) {
+    /** Blocking commands wait on the leader and pop through the log ({@link RaftBlocking}, one per group). */
+    public void setBlocking(RaftBlocking blocking) {
         this.blocking = blocking;
     }
 
-    /**
-     * Whether blocking commands wait on the leader and pop through the log here (the single
-     * group's {@link RaftBlocking}); a sharded data group has none yet and refuses them.
-     */
-    public boolean servesBlocking() {
-        return blocking != null;
-    }
-
     /** Whether the client has pipelined writes whose replies have not all left. */
-    boolean hasInFlight(Client c) {
+    public boolean hasInFlight(Client c) {
         return queues.containsKey(c);
     }
 
@@ -161,7 +154,7 @@ public final class RaftApply {
     }
 
     /** Parks c's next command until its pipelined writes have all replied; it is processed then. */
-    void hold(Client c) {
+    public void hold(Client c) {
         queues.get(c).holding = true;
         pipeline.park(c);
     }

@@ -11,6 +11,8 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
 
 /**
  * Blocking commands in a Raft group (BLPOP, BLMOVE, BZPOPMIN, BLMPOP, XREADGROUP BLOCK...).
@@ -23,8 +25,10 @@ import java.util.Set;
  * member alike. If another client took the element first, the entry finds nothing and the
  * client keeps waiting. Timeouts are Redis's, kept while a serving entry is in flight (its
  * outcome decides). XREAD BLOCK writes nothing and is served here as in a standalone server.
+ * One per group: the single group's is the engine's gate; a sharded node's gate asks each of
+ * its data groups' (a blocking command's keys share one slot, so one group).
  */
-final class RaftBlocking implements Blocking.Gate {
+public final class RaftBlocking implements Blocking.Gate {
     private static final String STATE_CHANGED = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
 
     /** A client blocked on keys here: its blocking state (to tell a later one apart) and its command. */
@@ -32,17 +36,26 @@ final class RaftBlocking implements Blocking.Gate {
 
     private final Engine engine;
     private final CommandPipeline pipeline;
-    private final RaftDispatch dispatch;
     private final RaftApply apply;
+    /** This member leads the group, ready: it may propose the entries that serve its waiters. */
+    private final BooleanSupplier leading;
+    private final RaftDispatch.Target group;
+    private final String memberId;
+    private final Executor mainLoop;
     private final Map<Client, Waiting> waiting = new LinkedHashMap<>();
     /** Clients whose serving entry is proposed and not applied yet. */
     private final Set<Client> inFlight = new HashSet<>();
 
-    RaftBlocking(Engine engine, CommandPipeline pipeline, RaftDispatch dispatch, RaftApply apply) {
+    /** The blocking commands of group (the single group, or one sharded data group), whose entries apply through its RaftApply. */
+    public RaftBlocking(Engine engine, CommandPipeline pipeline, RaftDispatch.Target group, BooleanSupplier leading, String memberId,
+            Executor mainLoop) {
         this.engine = engine;
         this.pipeline = pipeline;
-        this.dispatch = dispatch;
-        this.apply = apply;
+        this.group = group;
+        this.apply = group.apply();
+        this.leading = leading;
+        this.memberId = memberId;
+        this.mainLoop = mainLoop;
     }
 
     /** This member's client applied its blocking command and blocked on its keys. */
@@ -71,7 +84,7 @@ final class RaftBlocking implements Blocking.Gate {
         if (c.cmd == null || !c.cmd.write) return false; // XREAD: a read, served here
         if (!isWaiting(c)) return false;
         // A member that no longer leads serves nobody: its cron unblocks the client.
-        if (dispatch.leading() && inFlight.add(c)) dispatch.proposeServe(c, waiting.get(c).argv());
+        if (leading.getAsBoolean() && inFlight.add(c)) RaftDispatch.proposeServe(c, waiting.get(c).argv(), engine, memberId, group, mainLoop);
         return true;
     }
 
@@ -115,7 +128,7 @@ final class RaftBlocking implements Blocking.Gate {
     }
 
     /** A member that no longer leads cannot serve its waiting clients: as a Redis master turned replica, it unblocks them. */
-    void cron(boolean leading) {
+    public void cron(boolean leading) {
         if (leading || waiting.isEmpty()) return;
         for (Client c : new ArrayList<>(waiting.keySet())) {
             if (!isWaiting(c) || inFlight.contains(c)) continue;

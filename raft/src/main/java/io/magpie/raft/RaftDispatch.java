@@ -29,16 +29,10 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
  * The read path parks a keyspace read until a ReadIndex round (or the leader's lease) confirms
  * this leader has applied everything committed before the read arrived. Once routed, the
  * parked write path and the read path are static over a {@link Target}, shared with sharded
- * mode's data groups; pipelined plain writes (proposed without parking, batched per turn, their
- * replies ordered by {@link #holdBack}) are the single group's.
+ * mode's data groups, and so are pipelined plain writes (proposed without parking, batched per
+ * turn by the group's {@link WriteBatcher}, their replies ordered by the hold-back).
  */
 public final class RaftDispatch {
-    /**
-     * Blocking pops: a group without the single group's {@link RaftBlocking} (a sharded data
-     * group) refuses them, as its applying client may not block on every member.
-     */
-    private static final Set<String> BLOCKING = Set.of("blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin",
-            "bzpopmax", "bzmpop");
     /** Not flagged write, but they write through the script they run: each is a write unit of its own. */
     private static final Set<String> SCRIPTS = Set.of("eval", "evalsha", "fcall");
     /**
@@ -60,11 +54,15 @@ public final class RaftDispatch {
         CompletableFuture<RaftClientReply> confirmRead();
 
         long term();
+
+        /** Where the group's pipelined writes wait for the next BATCH entry. */
+        WriteBatcher batcher();
     }
 
     private final RaftModule module;
     private final Engine engine;
     private final RaftApply apply;
+    private final WriteBatcher batcher;
     private final Target group = new Target() {
         @Override public RaftApply apply() {
             return apply;
@@ -81,12 +79,17 @@ public final class RaftDispatch {
         @Override public long term() {
             return module.node().term();
         }
+
+        @Override public WriteBatcher batcher() {
+            return batcher;
+        }
     };
 
     RaftDispatch(RaftModule module, Engine engine, RaftApply apply) {
         this.module = module;
         this.engine = engine;
         this.apply = apply;
+        this.batcher = new WriteBatcher(group, engine, module::mainLoopExecute);
     }
 
     /* ---------------- topology ---------------- */
@@ -99,6 +102,11 @@ public final class RaftDispatch {
         if (refusal.isEmpty()) return null; // a forwarding follower: the paths forward it
         int slot = keys.count() > 0 ? TopologyGuard.slot(c, keys, 0) : 0;
         return refusal.startsWith("MOVED") ? "MOVED " + slot + refusal.substring("MOVED".length()) : refusal;
+    }
+
+    /** The one group, as the target of the shared paths. */
+    Target group() {
+        return group;
     }
 
     /** This member is the leader, ready to serve. */
@@ -142,7 +150,7 @@ public final class RaftDispatch {
      * so the client's next pipelined writes are proposed too; the leader appends them in the
      * order they came and their replies leave in that order ({@link RaftApply#pipeline}).
      */
-    private static boolean pipelinable(Client c, RedisCommand cmd) {
+    public static boolean pipelinable(Client c, RedisCommand cmd) {
         return !c.multi && cmd.write && !SCRIPTS.contains(cmd.fullName) && !cmd.flags.contains("blocking")
                 && !cmd.fullName.equals("evalsha");
     }
@@ -154,13 +162,22 @@ public final class RaftDispatch {
      */
     boolean holdBack(Client c) {
         if (!apply.hasInFlight(c)) return false;
-        RedisCommand cmd = engine.commands.lookup(c.argv[0]);
-        boolean proposedInTurn = cmd != null && !cmd.hasSubcommands() && cmd.arityOk(c.argc) && pipelinable(c, cmd)
-                && c.authenticated && (c.aclUser == null || c.aclUser.unrestricted) && !c.isSubscribed()
-                && engine.eviction().memoryToFree() == 0 && notServingHere() == null;
-        if (proposedInTurn) return false;
+        if (proposedInTurn(c, engine) != null && notServingHere() == null) return false;
         apply.hold(c);
         return true;
+    }
+
+    /**
+     * c's next command (looked up from its argv) when it is a plain write that no stage of the
+     * pipeline will refuse (arity, auth, ACL, subscribed context, memory): it may be proposed
+     * behind c's pipelined writes where the group it goes to serves here; else null.
+     */
+    public static RedisCommand proposedInTurn(Client c, Engine engine) {
+        RedisCommand cmd = engine.commands.lookup(c.argv[0]);
+        boolean inTurn = cmd != null && !cmd.hasSubcommands() && cmd.arityOk(c.argc) && pipelinable(c, cmd)
+                && c.authenticated && (c.aclUser == null || c.aclUser.unrestricted) && !c.isSubscribed()
+                && engine.eviction().memoryToFree() == 0;
+        return inTurn ? cmd : null;
     }
 
     void write(Client c, CommandPipeline pipeline) {
@@ -184,10 +201,6 @@ public final class RaftDispatch {
             // A queued command was refused, or a WATCHed key changed here already: the EXEC
             // aborts and writes nothing (logged, the other members would run the queue).
             pipeline.call(c);
-            return;
-        }
-        if (!exec && !apply.servesBlocking() && BLOCKING.contains(c.cmd.fullName)) {
-            c.writer().error("ERR blocking commands are not served by a raft shard yet; use the non-blocking form");
             return;
         }
         List<byte[][]> commands = new ArrayList<>();
@@ -216,9 +229,9 @@ public final class RaftDispatch {
      * A key of c's blocking command may serve it now (a write applied here made it ready): its
      * command is proposed again, and pops, or finds nothing and waits on, when that entry applies.
      */
-    void proposeServe(Client c, byte[][] argv) {
-        long seq = apply.register(c);
-        propose(group, module::mainLoopExecute, engine, LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(),
+    static void proposeServe(Client c, byte[][] argv, Engine engine, String memberId, Target target, Executor mainLoop) {
+        long seq = target.apply().register(c);
+        propose(target, mainLoop, engine, LogEntry.write(memberId, seq, c.db.id, engine.now(),
                 ThreadLocalRandom.current().nextLong(), false, List.<byte[][]>of(argv)), seq);
     }
 
@@ -228,14 +241,25 @@ public final class RaftDispatch {
             refuseOrForward(c, engine.pipeline());
             return;
         }
+        pipelined(c, engine, module.config().id.value(), group, refusal == null ? null
+                : refusal.startsWith("MOVED") ? "MOVED 0" + refusal.substring("MOVED".length())
+                : refusal.isEmpty() ? "TRYAGAIN Raft leader changed" : refusal);
+    }
+
+    /**
+     * A plain write proposed without parking its client (shared by sharded mode): it waits in
+     * the client's reply queue and goes into the target's next BATCH entry. refusal: why this
+     * member may not propose it after all (leadership went between the hold-back and here),
+     * answered in its turn; null when it may.
+     */
+    public static void pipelined(Client c, Engine engine, String memberId, Target target, String refusal) {
+        RaftApply apply = target.apply();
         long seq = apply.pipeline(c);
         if (refusal != null) {
-            // leadership went between holdBack and here: refused in its turn
-            apply.fail(seq, refusal.startsWith("MOVED") ? "MOVED 0" + refusal.substring("MOVED".length())
-                    : refusal.isEmpty() ? "TRYAGAIN Raft leader changed" : refusal);
+            apply.fail(seq, refusal);
             return;
         }
-        batch(LogEntry.write(module.config().id.value(), seq, c.db.id, engine.now(), ThreadLocalRandom.current().nextLong(), false,
+        target.batcher().add(LogEntry.write(memberId, seq, c.db.id, engine.now(), ThreadLocalRandom.current().nextLong(), false,
                 List.<byte[][]>of(Arrays.copyOf(c.argv, c.argc))));
     }
 
@@ -243,47 +267,8 @@ public final class RaftDispatch {
         target.propose(entry).whenComplete((reply, error) -> settle(target, mainLoop, engine, seq, reply, error));
     }
 
-    /** Most pipelined writes one BATCH entry carries. */
-    private static final int BATCH_MAX = 256;
-    /**
-     * Most BATCH entries in flight (proposed, not yet applied or failed). While that many are
-     * in flight, the writes that arrive wait and go out together in one entry when one lands:
-     * under load a round carries all that came during the last one (group commit, as etcd
-     * batches), instead of one small entry per turn each paying Ratis's per-entry round.
-     */
-    private static final int BATCHES_IN_FLIGHT_MAX = 2;
-    /** The pipelined writes not proposed yet: those of this turn, and those held while the rounds are full. */
-    private final List<LogEntry> batch = new ArrayList<>();
-    private int batchesInFlight;
-
-    /**
-     * Pipelined writes that arrive in one turn of the keyspace thread (the commands of the
-     * reads it served) become one BATCH entry: one append, one replication round and one fsync
-     * for all, instead of one each (Ratis's own batching still pays per entry).
-     */
-    private void batch(LogEntry entry) {
-        batch.add(entry);
-        if (batch.size() == 1) module.mainLoopExecute(this::proposeBatch);
-    }
-
-    private void proposeBatch() {
-        while (!batch.isEmpty() && batchesInFlight < BATCHES_IN_FLIGHT_MAX) {
-            List<LogEntry> writes = new ArrayList<>(batch.subList(0, Math.min(batch.size(), BATCH_MAX)));
-            batch.subList(0, writes.size()).clear();
-            LogEntry entry = writes.size() == 1 ? writes.get(0) : LogEntry.batch(writes);
-            batchesInFlight++;
-            group.propose(entry).whenComplete((reply, error) -> {
-                for (LogEntry w : writes) settle(group, module::mainLoopExecute, engine, w.seq(), reply, error);
-                module.mainLoopExecute(() -> {
-                    batchesInFlight--;
-                    proposeBatch();
-                });
-            });
-        }
-    }
-
     /** A proposal's outcome when it did not apply here: failed for sure, or left for the log to decide. */
-    private static void settle(Target target, Executor mainLoop, Engine engine, long seq, RaftClientReply reply, Throwable error) {
+    static void settle(Target target, Executor mainLoop, Engine engine, long seq, RaftClientReply reply, Throwable error) {
         String failure = failure(reply, error);
         if (failure == null) return;
         RaftApply apply = target.apply();
@@ -391,10 +376,10 @@ public final class RaftDispatch {
     }
 
     /**
-     * SCRIPT LOAD / FLUSH, or an EXEC that queued one: through the single group's log. (A
-     * sharded node keeps them local: no one data group's log orders them for every node.)
+     * SCRIPT LOAD / FLUSH, or an EXEC that queued one: through the log (the single group's; a
+     * sharded node's, of every data group it leads).
      */
-    private static boolean changesScriptCache(Client c, RedisCommand cmd) {
+    public static boolean changesScriptCache(Client c, RedisCommand cmd) {
         return any(c, cmd, SCRIPT_CACHE);
     }
 

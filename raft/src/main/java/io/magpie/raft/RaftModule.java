@@ -122,11 +122,12 @@ public final class RaftModule implements ServerModule {
         engine.expireOnlyWhilePinned = true;
         apply = new RaftApply(this, engine, pipeline);
         dispatch = new RaftDispatch(this, engine, apply);
-        blocking = new RaftBlocking(engine, pipeline, dispatch, apply);
+        blocking = new RaftBlocking(engine, pipeline, dispatch.group(), dispatch::leading, config.id.value(), this::mainLoopExecute);
         apply.setBlocking(blocking);
         engine.blocking.setGate(blocking);
         // Followers never evict; the leader proposes what it evicts (EVICT entries).
-        engine.eviction().setEvictor(new RaftEviction(this, engine));
+        engine.eviction().setEvictor(new RaftEviction(engine, key -> dispatch.leading() ? dispatch.group() : null, dispatch::leading,
+                this::mainLoopExecute));
         pipeline.setTopologyGuard(dispatch::check);
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);

@@ -60,7 +60,7 @@ class ProxyOverRaftShardsTest {
      * leader RAFT INFO names, and follows the followers' MOVED when leadership is handed over
      * (RAFT TRANSFER-LEADER) and when the new leader is killed. Then the proxy's differential
      * script gives redis-server's replies. (Over sharded Raft it cannot: a sharded node refuses
-     * FLUSHALL, keyless EVAL and blocking pops.) Under soak: three more processes cost ~40 s.
+     * FLUSHALL and keyless EVAL.) Under soak: three more processes cost ~40 s.
      */
     @Tag("soak")
     @Test

@@ -8,9 +8,12 @@ import io.magpie.persistence.rdb.RdbLoader;
 import io.magpie.persistence.rdb.RdbReader;
 import io.magpie.raft.DivisionState;
 import io.magpie.raft.LogEntry;
+import io.magpie.engine.dispatch.CommandPipeline;
 import io.magpie.raft.RaftApply;
+import io.magpie.raft.RaftBlocking;
 import io.magpie.raft.RaftDispatch;
 import io.magpie.raft.RaftStateMachine;
+import io.magpie.raft.WriteBatcher;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.IntPredicate;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -29,7 +33,9 @@ import org.apache.ratis.server.RaftServer;
  * One data group (a shard) as this node, one of its replicas, sees it. Its state is the keys
  * of the slots it owns, held in the node's one keyspace beside the keys of the other groups
  * this node replicates (their slots are disjoint, so they never touch). Entries apply through
- * the single group's {@link RaftApply} (parked clients, time and seed of the entry). A
+ * the single group's {@link RaftApply} (parked clients, time and seed of the entry), its
+ * pipelined writes go out in BATCH entries through its own {@link WriteBatcher} and its
+ * blocking commands wait through its own {@link RaftBlocking}, as the single group's do. A
  * snapshot is the node's fork-free RDB; installing one replaces only this group's slots: its
  * keys are deleted and the file's keys of its slots loaded, the others skipped.
  */
@@ -38,6 +44,10 @@ final class DataGroup implements RaftDispatch.Target {
     final RaftGroupId id;
     final RaftApply apply;
     final RaftStateMachine stateMachine;
+    /** This group's pipelined writes on their way into its log. */
+    private final WriteBatcher batcher;
+    /** This group's blocking commands: clients blocked here on keys of its slots. */
+    final RaftBlocking blocking;
     private final java.util.function.Supplier<MultiRaft> raft;
     /** A proposal of this group's active expiry is in flight. */
     boolean expiryInFlight;
@@ -45,13 +55,16 @@ final class DataGroup implements RaftDispatch.Target {
     final java.util.BitSet fenced;
 
     DataGroup(int index, java.util.function.Supplier<MultiRaft> raft, RaftApply apply, java.util.BitSet fenced,
-            RaftStateMachine.Keyspace keyspace) {
+            RaftStateMachine.Keyspace keyspace, Engine engine, CommandPipeline pipeline, String memberId, Executor mainLoop) {
         this.index = index;
         this.fenced = fenced;
         this.id = MultiRaft.dataGroupId(index);
         this.raft = raft;
         this.apply = apply;
         this.stateMachine = new RaftStateMachine(keyspace);
+        this.batcher = new WriteBatcher(this, engine, mainLoop);
+        this.blocking = new RaftBlocking(engine, pipeline, this, this::isLeaderReady, memberId, mainLoop);
+        apply.setBlocking(blocking);
     }
 
     private RaftServer.Division division() {
@@ -104,6 +117,11 @@ final class DataGroup implements RaftDispatch.Target {
     @Override
     public CompletableFuture<RaftClientReply> confirmRead() {
         return raft.get().confirmRead(id);
+    }
+
+    @Override
+    public WriteBatcher batcher() {
+        return batcher;
     }
 
     /**

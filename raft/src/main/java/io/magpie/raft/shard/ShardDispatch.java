@@ -7,8 +7,16 @@ import io.magpie.commands.RedisCommand;
 import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.dispatch.CommandPipeline;
+import io.magpie.engine.Blocking;
+import io.magpie.raft.LogEntry;
 import io.magpie.raft.RaftDispatch;
+import io.magpie.raft.RaftEviction;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.ratis.protocol.RaftClientReply;
 
 /**
  * The dispatch ports of a sharded node. The topology guard finds the slot of the command's
@@ -16,9 +24,12 @@ import java.util.Arrays;
  * cluster map, and serves the command only where this node is that group's ready leader;
  * anywhere else it answers {@code MOVED <slot> <leader host:port>}, so cluster clients learn
  * the owner. Once routed, a write or keyed read takes the single group's paths
- * ({@link RaftDispatch#write}, {@link RaftDispatch#read}) with the owning group as target.
- * Commands without keys run on this node's keyspace (DBSIZE, SCAN: this node's copy of every
- * group it replicates) except keyless writes (FLUSHALL), which no one group can order.
+ * ({@link RaftDispatch#write}, {@link RaftDispatch#read}) with the owning group as target;
+ * a client's pipelined plain writes are proposed without parking it, batched per group, as
+ * the single group's are. Commands without keys run on this node's keyspace (DBSIZE, SCAN:
+ * this node's copy of every group it replicates) except keyless writes (FLUSHALL), which no
+ * one group can order, and SCRIPT LOAD / FLUSH, which go through the log of every group this
+ * node leads (as a Redis Cluster master's script cache reaches its replicas).
  */
 final class ShardDispatch {
     static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
@@ -36,6 +47,8 @@ final class ShardDispatch {
     /* ---------------- topology ---------------- */
 
     String check(Client c, RedisCommand cmd, KeyReferences ignored) {
+        // The hold-back let only a write to the group of c's pipelined writes through: the write path refuses it in its turn.
+        if (groupWithPipelined(c) != null) return null;
         int slot = slotOf(c);
         if (slot == CROSS) return CROSSSLOT;
         if (slot == NO_KEYS) return null;
@@ -46,13 +59,17 @@ final class ShardDispatch {
 
     /** The slot all keys of the command (of the queued commands, for EXEC) share; NO_KEYS or CROSS. */
     int slotOf(Client c) {
+        return slotOf(c, c.cmd);
+    }
+
+    private int slotOf(Client c, RedisCommand cmd) {
         int slot = NO_KEYS;
-        if (c.cmd.fullName.equals("exec")) {
+        if (cmd.fullName.equals("exec")) {
             if (!c.multi) return NO_KEYS;
             for (int i = 0; i < c.multiCommands.size() && slot != CROSS; i++) slot = commonSlot(c.multiCommands.get(i), c.multiQueue.get(i), slot);
             return slot;
         }
-        return commonSlot(c.cmd, Arrays.copyOf(c.argv, c.argc), slot);
+        return commonSlot(cmd, Arrays.copyOf(c.argv, c.argc), slot);
     }
 
     private int commonSlot(RedisCommand cmd, byte[][] argv, int slot) {
@@ -89,8 +106,47 @@ final class ShardDispatch {
         return true;
     }
 
+    /* ---------------- pipelined writes ---------------- */
+
+    /** The data group c has pipelined writes in flight in (at most one: the hold-back keeps it so), or null. */
+    private DataGroup groupWithPipelined(Client c) {
+        for (DataGroup g : module.localGroups().values()) if (g.apply.hasInFlight(c)) return g;
+        return null;
+    }
+
+    /**
+     * Before any stage: a client with pipelined writes in flight goes on only with a plain
+     * write to the same group that it leads here (proposed in turn, behind them); any other
+     * command, whose reply would overtake theirs, waits until they have replied. A write to
+     * another group waits too: the two groups' logs would not order the replies.
+     */
+    boolean holdBack(Client c) {
+        DataGroup g = groupWithPipelined(c);
+        if (g == null) return false;
+        RedisCommand cmd = RaftDispatch.proposedInTurn(c, engine);
+        if (cmd != null) {
+            int slot = slotOf(c, cmd);
+            if (slot >= 0 && module.groupOfSlot(slot) == g && module.refusal(slot) == null && !g.fenced.get(slot)) return false;
+        }
+        g.apply.hold(c);
+        return true;
+    }
+
+    /** A plain write of a client on a connection: proposed without parking the client; false when it takes the parked path. */
+    private boolean proposePipelined(Client c, int slot) {
+        if (c.multi || c.conn == null || slot < 0 || !RaftDispatch.pipelinable(c, c.cmd)) return false;
+        DataGroup g = module.groupOfSlot(slot);
+        String refusal = module.refusal(slot);
+        if (refusal == null && g.fenced.get(slot)) refusal = SlotMove.FENCED;
+        if (refusal != null && !g.apply.hasInFlight(c)) return false; // answered now, as any refused command
+        // Refused after the hold-back let it through (leadership went since): answered in its turn.
+        RaftDispatch.pipelined(c, engine, module.myId(), g, refusal);
+        return true;
+    }
+
     void write(Client c, CommandPipeline pipeline) {
         int slot = slotOf(c);
+        if (proposePipelined(c, slot)) return;
         if (refuse(c, slot) != null || refuseFenced(c, slot)) return;
         RaftDispatch.write(c, pipeline, engine, module.myId(), module.groupOfSlot(slot), module::mainLoopExecute);
     }
@@ -100,6 +156,7 @@ final class ShardDispatch {
             write(c, pipeline);
             return true;
         }
+        if (!c.multi && RaftDispatch.changesScriptCache(c, cmd)) return changeScriptCache(c, pipeline);
         if (!cmd.readonly && !c.multi) return false;
         int slot = slotOf(c);
         if (slot < 0) return false; // no keys: this node's keyspace
@@ -107,6 +164,74 @@ final class ShardDispatch {
         if (c.readonlyMode && !c.multi && g != null && !g.isLeader()) return false;
         if (refuse(c, slot) != null || refuseFenced(c, slot)) return true;
         RaftDispatch.read(c, pipeline, engine, g, module::mainLoopExecute);
+        return true;
+    }
+
+    /* ---------------- blocking commands, eviction ---------------- */
+
+    /**
+     * The engine's gate for blocking commands: the data group whose keys a client waits on (a
+     * blocking command's keys share one slot) proposes the entry that serves it.
+     */
+    Blocking.Gate blockingGate() {
+        return new Blocking.Gate() {
+            @Override public boolean serveElsewhere(Client c) {
+                for (DataGroup g : module.localGroups().values()) if (g.blocking.serveElsewhere(c)) return true;
+                return false;
+            }
+
+            @Override public boolean holdTimeout(Client c) {
+                for (DataGroup g : module.localGroups().values()) if (g.blocking.holdTimeout(c)) return true;
+                return false;
+            }
+        };
+    }
+
+    /** Eviction through the log of the key's group, where this node leads it; a follower's keys are evicted by their leader. */
+    RaftEviction evictor() {
+        return new RaftEviction(engine, key -> {
+            DataGroup g = module.groupOfSlot(HashSlot.keyHashSlot(key));
+            return g != null && g.isLeaderReady() ? g : null;
+        }, () -> {
+            for (DataGroup g : module.localGroups().values()) if (g.isLeaderReady()) return true;
+            return false;
+        }, module::mainLoopExecute);
+    }
+
+    /* ---------------- scripts ---------------- */
+
+    /**
+     * SCRIPT LOAD / FLUSH: one entry in the log of every data group this node leads, so each
+     * of their replicas holds the same scripts, and an EVALSHA of a key of those groups, here
+     * or under a later leader, is logged as EVAL of the body. As in Redis Cluster, where the
+     * script cache is per node and clients send SCRIPT LOAD to every master, the groups other
+     * nodes lead do not learn it here (their EVALSHA answers NOSCRIPT). The client's own reply
+     * is the command run here once every entry applied. A node that leads no group runs it
+     * locally, as a Redis replica does.
+     */
+    private boolean changeScriptCache(Client c, CommandPipeline pipeline) {
+        List<DataGroup> led = new ArrayList<>();
+        for (DataGroup g : module.localGroups().values()) if (g.isLeaderReady()) led.add(g);
+        if (led.isEmpty()) return false;
+        LogEntry entry = LogEntry.write(module.myId(), 0, c.db.id, engine.now(), ThreadLocalRandom.current().nextLong(), false,
+                List.<byte[][]>of(Arrays.copyOf(c.argv, c.argc)));
+        pipeline.park(c);
+        List<CompletableFuture<RaftClientReply>> proposals = new ArrayList<>();
+        for (DataGroup g : led) proposals.add(g.propose(entry));
+        CompletableFuture.allOf(proposals.toArray(new CompletableFuture<?>[0])).whenComplete((done, error) -> module.mainLoopExecute(() -> {
+            if (!c.blocked) return;
+            String failure = null;
+            for (CompletableFuture<RaftClientReply> p : proposals) {
+                RaftClientReply reply = p.isCompletedExceptionally() ? null : p.join();
+                if (reply == null || !reply.isSuccess()) failure = "TRYAGAIN Raft request failed, the script cache may be changed in some shards only";
+            }
+            if (failure == null) {
+                pipeline.call(c);
+            } else {
+                c.writer().error(failure);
+            }
+            pipeline.unpark(c);
+        }));
         return true;
     }
 }

@@ -187,6 +187,9 @@ public final class ShardedRaftModule implements ServerModule {
         pipeline.setTopologyGuard(dispatch::check);
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);
+        pipeline.setHoldBack(dispatch::holdBack);
+        engine.blocking.setGate(dispatch.blockingGate());
+        engine.eviction().setEvictor(dispatch.evictor());
         new ShardClusterCommands(this).register();
         mapPage = ShardMapServer.start(server, this);
         for (ClusterMap.Group g : initial.groups) {
@@ -250,11 +253,16 @@ public final class ShardedRaftModule implements ServerModule {
                 java.util.BitSet fence = SlotMove.fencedSlots(entry);
                 if (fence != null) {
                     fenced.or(fence);
-                } else if (SlotMove.touches(server.engine(), entry, fenced)) {
-                    // Ordered after the fence: refused alike on every replica, its client may send it again.
-                    if (entry.origin().equals(myId())) apply.fail(entry.seq(), SlotMove.FENCED);
-                } else {
-                    apply.apply(entry, logIndex);
+                    return;
+                }
+                // A BATCH's writes each: one of a fenced slot is refused, the others apply.
+                for (LogEntry e : entry.type() == LogEntry.BATCH && !fenced.isEmpty() ? entry.writes() : List.of(entry)) {
+                    if (SlotMove.touches(server.engine(), e, fenced)) {
+                        // Ordered after the fence: refused alike on every replica, its client may send it again.
+                        if (e.origin().equals(myId())) apply.fail(e.seq(), SlotMove.FENCED);
+                    } else {
+                        apply.apply(e, logIndex);
+                    }
                 }
             }
 
@@ -277,14 +285,17 @@ public final class ShardedRaftModule implements ServerModule {
             @Override public void execute(Runnable task) {
                 server.mainLoop().execute(task);
             }
-        });
+        }, server.engine(), pipeline, myId(), this::mainLoopExecute);
     }
 
     /* ---------------- cron: placement reports, expiry ---------------- */
 
     @Override
     public void cron(long nowMs) {
-        for (DataGroup g : local.values()) g.apply.expireUndecided(nowMs);
+        for (DataGroup g : local.values()) {
+            g.apply.expireUndecided(nowMs);
+            g.blocking.cron(g.isLeader()); // a group no longer led here unblocks its waiters, as a master turned replica
+        }
         MultiRaft r = raft;
         if (r == null) return;
         reportToPlacement(r);

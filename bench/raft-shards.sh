@@ -49,10 +49,11 @@ need_load_jar
 load() { echo "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
 # shard_nodes groups: 3 fresh Magpie nodes in sharded Raft mode with that many data groups,
-# every group led and every node's map complete before it returns; sets cport, rpid.
+# every group led and every node's map complete before it returns (else it fails after 300 s);
+# sets cport, rpid.
 shard_nodes() {
   start_raft_group 3 "$workdir/shards$1-$RANDOM-" --raft-shards "$1"
-  local deadline=$(( $(date +%s) + 180 )) i n led ok
+  local deadline=$(( $(date +%s) + 300 )) i n led ok
   while :; do
     led=0; ok=0
     for i in 1 2 3; do
@@ -61,7 +62,7 @@ shard_nodes() {
       n="$(raft_field "${cport[$i]}" shards_led)"; led=$((led + ${n:-0}))
     done
     [ "$ok" = 3 ] && [ "$led" = "$1" ] && return 0
-    if [ "$(date +%s)" -gt "$deadline" ]; then echo "the $1 groups did not all get a leader in 180 s" >&2; exit 1; fi
+    if [ "$(date +%s)" -gt "$deadline" ]; then echo "the $1 groups did not all get a leader in 300 s" >&2; return 1; fi
     sleep 0.2
   done
 }
@@ -78,7 +79,7 @@ scaling() {
   local redis_port="$cluster_port" groups round order kind pipeline t results="$workdir/scaling"
   echo "Scaling: ShardLoad bench, $CLIENTS clients, $KEYSPACE keys x $VALUE_SIZE B, ${SECONDS_PER_RUN} s a run, $ROUNDS rounds; $(load)"
   for groups in $GROUP_COUNTS; do
-    shard_nodes "$groups"
+    shard_nodes "$groups" || exit 1
     run "${cport[1]}" set 16 "$WARMUP_SECONDS" >/dev/null
     run "${cport[1]}" get 16 "$WARMUP_SECONDS" >/dev/null
     for round in $(seq 1 "$ROUNDS"); do
@@ -124,11 +125,43 @@ PY
   grep -v '^SLF4J' "$workdir/load.err" | sort | uniq -c | sort -rn | head -5 >&2 || true
 }
 
+# move_table results: the move rounds so far, the probe's latency before and during each move, medians.
+move_table() {
+  python3 - "$1" "$BEFORE" <<'PY'
+import statistics, sys
+before_ms = float(sys.argv[2]) * 1000
+def stats(lat):
+    lat = sorted(lat)
+    if not lat:
+        return (0, 0, 0, 0)
+    return (len(lat), lat[len(lat) // 2] / 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1000, lat[-1] / 1000)
+lines = []
+print(f"{'round':>5} {'keys':>8} {'moved':>7} {'move s':>7} {'keys/s':>8} | {'probe before: n p50 p99 max (ms)':>34} | {'during: n p50 p99 max (ms)':>34} | {'p99 ratio':>9} {'retries':>7}")
+for round, keys, fill_rate, slots, moved, t_cmd, t_done, probe in (l.split() for l in open(sys.argv[1])):
+    t_cmd, t_done = float(t_cmd), float(t_done)
+    recs = [tuple(map(int, l.split())) for l in open(probe) if len(l.split()) == 3]
+    b = stats([us for t, us, r in recs if t_cmd - before_ms <= t < t_cmd])
+    d = stats([us for t, us, r in recs if t_cmd <= t <= t_done])
+    retries = sum(r for t, us, r in recs if t_cmd <= t <= t_done)
+    secs = (t_done - t_cmd) / 1000
+    rate = int(moved) / secs
+    ratio = d[2] / b[2] if b[2] else 0
+    lines.append((rate, secs, b[2], d[2], ratio))
+    print(f"{round:>5} {keys:>8} {moved:>7} {secs:>7.1f} {rate:>8.0f} | {b[0]:>5} {b[1]:>8.1f} {b[2]:>8.1f} {b[3]:>9.1f} | {d[0]:>5} {d[1]:>8.1f} {d[2]:>8.1f} {d[3]:>9.1f} | {ratio:>9.1f} {retries:>7}")
+med = [statistics.median(c) for c in zip(*lines)]
+print(f"median: {med[0]:.0f} keys/s, move {med[1]:.1f} s, probe p99 before {med[2]:.1f} ms, during {med[3]:.1f} ms (ratio {med[4]:.1f})")
+PY
+}
+
 move() {
   local round probe_pid t_cmd t_done moved results="$workdir/move"
   echo "Movement: RAFT SHARDS 6 -> 7 on 3 nodes, $MOVE_KEYS keys x $VALUE_SIZE B, probe $PROBE_RATE SET/GET a second; $(load)"
   for round in $(seq 1 "$MOVE_ROUNDS"); do
-    shard_nodes 6
+    if ! shard_nodes 6; then
+      stop_pids "${rpid[@]}"
+      echo "  round $round: skipped (no leader for every group); $(load)"
+      continue
+    fi
     read -r keys fill_s fill_rate fill_retries <<<"$(java -cp "$load_jar" io.magpie.bench.ShardLoad fill "127.0.0.1:${cport[1]}" \
       "$MOVE_KEYS" "$VALUE_SIZE" "$FILL_THREADS" 2>>"$workdir/load.err")"
     java -cp "$load_jar" io.magpie.bench.ShardLoad probe "127.0.0.1:${cport[1]}" "$MOVE_KEYS" "$PROBE_RATE" "$workdir/probe$round" \
@@ -155,31 +188,8 @@ move() {
     echo "$round $keys $fill_rate $slots $moved $t_cmd $t_done $workdir/probe$round" >>"$results"
     echo "  round $round: filled $keys keys at $fill_rate keys/s ($fill_retries retries); moved $moved keys of $slots slots in $((t_done - t_cmd)) ms; $(load)"
     stop_pids "${rpid[@]}"
+    move_table "$results" # after each round: a round's probe file goes with the work directory
   done
-  python3 - "$results" "$BEFORE" <<'PY'
-import statistics, sys
-before_ms = float(sys.argv[2]) * 1000
-def stats(lat):
-    lat = sorted(lat)
-    if not lat:
-        return (0, 0, 0, 0)
-    return (len(lat), lat[len(lat) // 2] / 1000, lat[min(len(lat) - 1, int(len(lat) * 0.99))] / 1000, lat[-1] / 1000)
-lines = []
-print(f"{'round':>5} {'keys':>8} {'moved':>7} {'move s':>7} {'keys/s':>8} | {'probe before: n p50 p99 max (ms)':>34} | {'during: n p50 p99 max (ms)':>34} | {'p99 ratio':>9} {'retries':>7}")
-for round, keys, fill_rate, slots, moved, t_cmd, t_done, probe in (l.split() for l in open(sys.argv[1])):
-    t_cmd, t_done = float(t_cmd), float(t_done)
-    recs = [tuple(map(int, l.split())) for l in open(probe) if len(l.split()) == 3]
-    b = stats([us for t, us, r in recs if t_cmd - before_ms <= t < t_cmd])
-    d = stats([us for t, us, r in recs if t_cmd <= t <= t_done])
-    retries = sum(r for t, us, r in recs if t_cmd <= t <= t_done)
-    secs = (t_done - t_cmd) / 1000
-    rate = int(moved) / secs
-    ratio = d[2] / b[2] if b[2] else 0
-    lines.append((rate, secs, b[2], d[2], ratio))
-    print(f"{round:>5} {keys:>8} {moved:>7} {secs:>7.1f} {rate:>8.0f} | {b[0]:>5} {b[1]:>8.1f} {b[2]:>8.1f} {b[3]:>9.1f} | {d[0]:>5} {d[1]:>8.1f} {d[2]:>8.1f} {d[3]:>9.1f} | {ratio:>9.1f} {retries:>7}")
-med = [statistics.median(c) for c in zip(*lines)]
-print(f"median: {med[0]:.0f} keys/s, move {med[1]:.1f} s, probe p99 before {med[2]:.1f} ms, during {med[3]:.1f} ms (ratio {med[4]:.1f})")
-PY
   grep -v '^SLF4J' "$workdir/load.err" | sort | uniq -c | sort -rn | head -5 >&2 || true
 }
 

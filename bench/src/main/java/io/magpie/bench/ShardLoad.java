@@ -221,15 +221,21 @@ public final class ShardLoad {
                     int n = 0;
                     for (long t0 = System.nanoTime(); t0 < end; t0 = System.nanoTime()) {
                         try {
+                            int failed = 0;
                             if (pipeline == 1) {
                                 String key = "key:" + random.nextInt(keyspace);
                                 if (get) jc.get(key); else jc.set(key, value);
                             } else {
-                                errors.addAndGet(pipelined(slots, mine, get, pipeline, keyspace, value, random));
+                                failed = pipelined(slots, mine, get, pipeline, keyspace, value, random);
+                                errors.addAndGet(failed);
                             }
-                            done.addAndGet(pipeline);
+                            done.addAndGet(pipeline - failed); // error replies are not counted as served
                         } catch (RuntimeException e) {
                             if (errors.getAndAdd(pipeline) == 0) System.err.println("first error: " + e);
+                            if (pipeline > 1) { // a timed-out or broken connection: start the next round on fresh ones
+                                for (SendingConnection c : mine.values()) c.close();
+                                mine.clear();
+                            }
                         }
                         if (n == lat.length) lat = java.util.Arrays.copyOf(lat, n * 2);
                         lat[n++] = System.nanoTime() - t0;

@@ -22,6 +22,12 @@ CLIENTS="${CLIENTS:-50}"
 PIPELINE_DEEP="${PIPELINE_DEEP:-16}"
 WARMUP="${WARMUP:-20000}"
 
+# bench port pipeline: "rps p99"
+bench() {
+  redis-benchmark -p "$1" -t set -n "$N" -c "$CLIENTS" -P "$2" -r 100000 --csv 2>>"$workdir/bench.err" \
+    | tee -a "$workdir/bench.csv" | awk -F, 'NR==2 {gsub(/"/,""); print $2, $7}'
+}
+
 # --- the Raft group
 start_raft_group 3 "$workdir/raft"
 find_leader

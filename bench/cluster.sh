@@ -16,37 +16,10 @@ N="${N:-200000}"
 CLIENTS="${CLIENTS:-50}"
 WARMUP="${WARMUP:-200000}"
 
-# start_node kind: one cluster node on a free port with its bus on another; sets node_port
-# and node_pid (a child of this shell, so that the cleanup waits for it).
-start_node() {
-  local bus dir
-  node_port="$(free_port)"; bus="$(free_port)"; dir="$workdir/$1-$node_port"
-  mkdir -p "$dir"
-  if [ "$1" = redis ]; then
-    redis-server --port "$node_port" --cluster-enabled yes --cluster-port "$bus" --bind 127.0.0.1 --save '' --appendonly no \
-      --dir "$dir" --logfile "$dir/log" --daemonize no &
-  else
-    # shellcheck disable=SC2086
-    java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$node_port" --cluster-enabled yes --cluster-port "$bus" --bind 127.0.0.1 \
-      --save "" --appendonly no --dir "$dir" >"$dir/log" 2>&1 &
-  fi
-  node_pid=$!
-  pids+=("$node_pid")
-}
-
 declare -A first
 for kind in redis magpie; do
-  nodes=()
-  for i in 1 2 3; do
-    start_node "$kind"
-    nodes+=("127.0.0.1:$node_port")
-    wait_ready "$node_port" "$node_pid" 120
-  done
-  redis-cli --cluster create "${nodes[@]}" --cluster-yes >/dev/null
-  for n in "${nodes[@]}"; do
-    until redis-cli -h 127.0.0.1 -p "${n#*:}" cluster info | grep -q 'cluster_state:ok'; do sleep 0.2; done
-  done
-  first[$kind]="${nodes[0]#*:}"
+  start_cluster "$kind"
+  first[$kind]="$cluster_port"
 done
 
 redis-benchmark --cluster -h 127.0.0.1 -p "${first[magpie]}" -t set,get -n "$WARMUP" -P 16 -q >/dev/null 2>&1

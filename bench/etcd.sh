@@ -19,10 +19,7 @@ CLIENTS="${CLIENTS:-50}"
 VALUE_SIZE="${VALUE_SIZE:-3}"
 ROUNDS="${ROUNDS:-2}"
 command -v etcd >/dev/null || { echo "etcd is not installed (apt-get install etcd-server)" >&2; exit 1; }
-load_jar="$here/bench/target/benchmarks.jar"
-if [ ! -f "$load_jar" ]; then
-  (cd "$here" && mvn -B -q -o package -DskipTests -pl bench -am) >&2
-fi
+need_load_jar
 
 # --- etcd: three members
 declare -a eclient epeer
@@ -48,31 +45,8 @@ done
 ETCDCTL_API=3 etcdctl --endpoints "$endpoints" endpoint health >&2
 
 # --- Magpie: a three-member Raft group
-raft_field() { redis-cli -p "$1" raft info 2>/dev/null | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'; }
-declare -a rport cport rpid
-members=""
-for i in 1 2 3; do
-  rport[$i]="$(free_port)"; cport[$i]="$(free_port)"
-  members+="${members:+,}n$i=127.0.0.1:${rport[$i]}"
-done
-for i in 1 2 3; do
-  mkdir -p "$workdir/raft$i"
-  # shellcheck disable=SC2086
-  java $MAGPIE_JAVA_OPTS -jar "$jar" --port "${cport[$i]}" --bind 127.0.0.1 --dir "$workdir/raft$i" \
-    --raft-enabled yes --raft-id "n$i" --raft-port "${rport[$i]}" --raft-members "$members" >"$workdir/raft$i.log" 2>&1 &
-  rpid[$i]=$!
-  pids+=("$!")
-done
-for i in 1 2 3; do wait_ready "${cport[$i]}" "${rpid[$i]}"; done
-leader=""
-for _ in $(seq 1 600); do
-  for i in 1 2 3; do
-    if [ "$(raft_field "${cport[$i]}" role)" = leader ] && [ "$(raft_field "${cport[$i]}" leader_ready)" = 1 ]; then leader=$i; fi
-  done
-  [ -n "$leader" ] && break
-  sleep 0.1
-done
-[ -n "$leader" ] || { echo "no raft leader" >&2; exit 1; }
+start_raft_group 3 "$workdir/raft"
+find_leader
 
 load() { java -cp "$load_jar" io.magpie.bench.ClosedLoopLoad "$@" "$CLIENTS" "$N" "$VALUE_SIZE" 2>>"$workdir/load.err"; }
 

@@ -98,3 +98,96 @@ start_candidate() {
   cand_pid=$!
   pids+=("$cand_pid")
 }
+
+# start_magpie port dir args...: a Magpie on port with its files in dir (made) and its log in
+# dir/magpie.log, nothing saved unless args say so; sets last_pid.
+start_magpie() {
+  local port="$1" dir="$2"; shift 2
+  mkdir -p "$dir"
+  # shellcheck disable=SC2086
+  java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$port" --bind 127.0.0.1 --appendonly no --dir "$dir" "$@" \
+    >"$dir/magpie.log" 2>&1 &
+  last_pid=$!
+  pids+=("$last_pid")
+}
+
+# stop_pids pid...: kills those servers, waits for them and forgets them (the cleanup then
+# leaves their ids alone).
+stop_pids() {
+  local p q keep=()
+  for p in "$@"; do kill "$p" 2>/dev/null || true; done
+  for p in "$@"; do wait "$p" 2>/dev/null || true; done
+  for q in "${pids[@]:-}"; do
+    for p in "$@"; do [ "$q" = "$p" ] && continue 2; done
+    keep+=("$q")
+  done
+  pids=("${keep[@]:-}")
+}
+
+raft_field() { redis-cli -p "$1" raft info 2>/dev/null | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'; }
+
+# start_raft_group n dirprefix args...: n Magpie nodes in Raft mode (n1..nn, every one a member),
+# each in dirprefix<i>, answering PING before it returns; sets cport[i], rport[i], rpid[i].
+start_raft_group() {
+  local n="$1" prefix="$2" i members=""; shift 2
+  cport=(); rport=(); rpid=()
+  for i in $(seq 1 "$n"); do
+    rport[$i]="$(free_port)"; cport[$i]="$(free_port)"
+    members+="${members:+,}n$i=127.0.0.1:${rport[$i]}"
+  done
+  for i in $(seq 1 "$n"); do
+    start_magpie "${cport[$i]}" "$prefix$i" --raft-enabled yes --raft-id "n$i" --raft-port "${rport[$i]}" --raft-members "$members" "$@"
+    rpid[$i]=$last_pid
+  done
+  for i in $(seq 1 "$n"); do wait_ready "${cport[$i]}" "${rpid[$i]}" 120; done
+}
+
+# find_leader: sets leader to the member of the single Raft group (cport) that leads now, its
+# term's first entry committed; a minute at most.
+find_leader() {
+  local i
+  leader=""
+  for _ in $(seq 1 600); do
+    for i in "${!cport[@]}"; do
+      if [ "$(raft_field "${cport[$i]}" role)" = leader ] && [ "$(raft_field "${cport[$i]}" leader_ready)" = 1 ]; then leader=$i; fi
+    done
+    [ -n "$leader" ] && return 0
+    sleep 0.1
+  done
+  echo "no raft leader" >&2; exit 1
+}
+
+# need_load_jar: sets load_jar to the bench module's jar (ClosedLoopLoad, ShardLoad), built if missing.
+need_load_jar() {
+  load_jar="$here/bench/target/benchmarks.jar"
+  if [ ! -f "$load_jar" ]; then
+    (cd "$here" && mvn -B -q -o package -DskipTests -pl bench -am) >&2
+  fi
+}
+
+# start_cluster redis|magpie: three masters (no replicas) on free ports, made one cluster by
+# redis-cli --cluster create, each saying cluster_state:ok before it returns; sets cluster_port
+# (the first node's) and cluster_pids.
+start_cluster() {
+  local i port bus dir nodes=()
+  cluster_pids=()
+  for i in 1 2 3; do
+    port="$(free_port)"; bus="$(free_port)"; dir="$workdir/$1-$port"
+    mkdir -p "$dir"
+    if [ "$1" = redis ]; then
+      redis-server --port "$port" --cluster-enabled yes --cluster-port "$bus" --bind 127.0.0.1 --save '' --appendonly no \
+        --dir "$dir" --logfile "$dir/log" --daemonize no &
+      pids+=("$!"); last_pid=$!
+    else
+      start_magpie "$port" "$dir" --cluster-enabled yes --cluster-port "$bus" --save ""
+    fi
+    cluster_pids+=("$last_pid")
+    nodes+=("127.0.0.1:$port")
+    wait_ready "$port" "$last_pid" 120
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-yes >/dev/null
+  for i in "${nodes[@]}"; do
+    until redis-cli -h 127.0.0.1 -p "${i#*:}" cluster info | grep -q 'cluster_state:ok'; do sleep 0.2; done
+  done
+  cluster_port="${nodes[0]#*:}"
+}

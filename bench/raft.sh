@@ -22,18 +22,6 @@ CLIENTS="${CLIENTS:-50}"
 PIPELINE_DEEP="${PIPELINE_DEEP:-16}"
 WARMUP="${WARMUP:-20000}"
 
-start_magpie() { # port dir args...
-  local port="$1" dir="$2"; shift 2
-  mkdir -p "$dir"
-  # shellcheck disable=SC2086
-  java $MAGPIE_JAVA_OPTS -jar "$jar" --port "$port" --bind 127.0.0.1 --appendonly no --dir "$dir" "$@" \
-    >"$dir/magpie.log" 2>&1 &
-  pids+=("$!")
-  last_pid=$!
-}
-
-raft_field() { redis-cli -p "$1" raft info 2>/dev/null | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'; }
-
 # bench port pipeline: "rps p99"
 bench() {
   redis-benchmark -p "$1" -t set -n "$N" -c "$CLIENTS" -P "$2" -r 100000 --csv 2>>"$workdir/bench.err" \
@@ -41,29 +29,7 @@ bench() {
 }
 
 # --- the Raft group
-declare -a rport cport rpid
-members=""
-for i in 1 2 3; do
-  rport[$i]="$(free_port)"; cport[$i]="$(free_port)"
-  members+="${members:+,}n$i=127.0.0.1:${rport[$i]}"
-done
-for i in 1 2 3; do
-  start_magpie "${cport[$i]}" "$workdir/raft$i" --raft-enabled yes --raft-id "n$i" --raft-port "${rport[$i]}" --raft-members "$members"
-  rpid[$i]=$last_pid
-done
-for i in 1 2 3; do wait_ready "${cport[$i]}" "${rpid[$i]}"; done
-# find_leader: sets leader to the member that leads now (its term's first entry committed)
-find_leader() {
-  leader=""
-  for _ in $(seq 1 600); do
-    for i in 1 2 3; do
-      if [ "$(raft_field "${cport[$i]}" role)" = leader ] && [ "$(raft_field "${cport[$i]}" leader_ready)" = 1 ]; then leader=$i; fi
-    done
-    [ -n "$leader" ] && return 0
-    sleep 0.1
-  done
-  echo "no raft leader" >&2; exit 1
-}
+start_raft_group 3 "$workdir/raft"
 find_leader
 
 # --- async master + 2 replicas (Magpie)

@@ -244,9 +244,11 @@ public final class ShardedRaftModule implements ServerModule {
         java.util.BitSet fenced = new java.util.BitSet();
         return new DataGroup(index, () -> raft, apply, fenced, new RaftStateMachine.Keyspace() {
             @Override public void apply(LogEntry entry, long logIndex) {
-                java.util.BitSet fence = SlotMove.fencedSlots(entry);
+                java.util.BitSet fence = SlotMove.fencedSlots(entry), accepted = SlotMove.acceptedSlots(entry);
                 if (fence != null) {
                     fenced.or(fence);
+                } else if (accepted != null) {
+                    fenced.andNot(accepted);
                 } else if (SlotMove.touches(server.engine(), entry, fenced)) {
                     // Ordered after the fence: refused alike on every replica, its client may send it again.
                     if (entry.origin().equals(myId())) apply.fail(entry.seq(), SlotMove.FENCED);
@@ -329,15 +331,13 @@ public final class ShardedRaftModule implements ServerModule {
 
     /* ---------------- resharding ---------------- */
 
-    /** RAFT SHARDS n: proposes the reshard; done once the placement group applied it (the moves follow). */
+    /** RAFT SHARDS n (more or fewer): proposes the reshard; done once the placement group applied it (the moves follow). */
     java.util.concurrent.CompletableFuture<String> reshard(int n) {
         ClusterMap m = map();
         MultiRaft r = raft;
         if (r == null || placement.map().isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture("CLUSTERDOWN The raft cluster map is not known yet");
         if (m.resharding()) return java.util.concurrent.CompletableFuture.completedFuture("ERR a reshard is already in progress");
-        if (n <= m.groups.size()) {
-            return java.util.concurrent.CompletableFuture.completedFuture("ERR the number of raft shards can only grow (now " + m.groups.size() + ")");
-        }
+        if (n == m.shards()) return java.util.concurrent.CompletableFuture.completedFuture("ERR there are " + n + " raft shards already");
         return r.proposePlacement(PlacementStateMachine.reshard(n)).handle((reply, t) -> t != null ? "ERR " + t.getMessage()
                 : reply.isSuccess() ? null : "ERR " + reply.getException());
     }
@@ -391,6 +391,7 @@ public final class ShardedRaftModule implements ServerModule {
                 // The fence applied here: the moving keys are final.
                 long[] keysAndBytes = new long[2];
                 List<byte[]> entries = new java.util.ArrayList<>();
+                entries.add(SlotMove.accept(slots, server.engine().now()).encode());
                 try {
                     for (LogEntry e : SlotMove.copy(server.engine(), slots, server.engine().now(), keysAndBytes)) entries.add(e.encode());
                 } catch (IOException | RuntimeException e) {
@@ -462,7 +463,7 @@ public final class ShardedRaftModule implements ServerModule {
         ClusterMap m = map();
         MultiRaft r = raft;
         field(out, "raft_id", myId());
-        field(out, "raft_shards", String.valueOf(m.groups.size()));
+        field(out, "raft_shards", String.valueOf(m.shards()));
         field(out, "placement", m.placement.name().toLowerCase(java.util.Locale.ROOT));
         field(out, "map_version", String.valueOf(placement.map().version));
         var pd = r == null ? null : r.division(MultiRaft.PLACEMENT);

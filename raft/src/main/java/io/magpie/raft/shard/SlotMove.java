@@ -22,8 +22,9 @@ import java.util.List;
  *       write ordered after the fence is refused alike everywhere, its client told TRYAGAIN),
  *       so their keys are final;</li>
  *   <li>copy: the leader DUMPs those keys (on the keyspace thread, after the fence applied)
- *       and proposes them to the target's log as atomic batches of RESTORE ... REPLACE ABSTTL,
- *       which every target replica applies;</li>
+ *       and proposes them to the target's log, after an ACCEPT entry that lifts a fence of
+ *       those slots the target may have from moving them away before, as atomic batches of
+ *       RESTORE ... REPLACE ABSTTL, which every target replica applies;</li>
  *   <li>switch: one placement entry gives the slots to the target; from then on every node
  *       routes them there, and the source, fenced, can never answer a stale write.</li>
  * </ol>
@@ -35,6 +36,11 @@ import java.util.List;
 final class SlotMove {
     /** The command name a fence entry carries: not a command of the table, so never a client's. */
     static final byte[] FENCE = "MAGPIE.FENCE".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * The command name of the entry that opens a move's slots in the target's log: a group
+     * that moved them away once (to fewer shards and back, say) still has them fenced.
+     */
+    static final byte[] ACCEPT = "MAGPIE.ACCEPT".getBytes(StandardCharsets.US_ASCII);
     static final String FENCED = "TRYAGAIN Slot is moving to another raft shard";
     private static final int KEYS_PER_ENTRY = 200;
 
@@ -42,17 +48,35 @@ final class SlotMove {
 
     /** The fence entry of these slots. */
     static LogEntry fence(BitSet slots, long nowMs) {
-        List<byte[]> argv = new ArrayList<>();
-        argv.add(FENCE);
-        for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) argv.add(Integer.toString(s).getBytes(StandardCharsets.US_ASCII));
-        return LogEntry.write("", 0, 0, nowMs, 0, false, List.<byte[][]>of(argv.toArray(new byte[0][])));
+        return slotsEntry(FENCE, slots, nowMs);
     }
 
     /** The slots a fence entry names, or null when the entry is not a fence. */
     static BitSet fencedSlots(LogEntry e) {
+        return slotsOf(e, FENCE);
+    }
+
+    /** The accept entry of these slots, the first the target's log gets of a move. */
+    static LogEntry accept(BitSet slots, long nowMs) {
+        return slotsEntry(ACCEPT, slots, nowMs);
+    }
+
+    /** The slots an accept entry names, or null when the entry is not one. */
+    static BitSet acceptedSlots(LogEntry e) {
+        return slotsOf(e, ACCEPT);
+    }
+
+    private static LogEntry slotsEntry(byte[] name, BitSet slots, long nowMs) {
+        List<byte[]> argv = new ArrayList<>();
+        argv.add(name);
+        for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) argv.add(Integer.toString(s).getBytes(StandardCharsets.US_ASCII));
+        return LogEntry.write("", 0, 0, nowMs, 0, false, List.<byte[][]>of(argv.toArray(new byte[0][])));
+    }
+
+    private static BitSet slotsOf(LogEntry e, byte[] name) {
         if (e.type() != LogEntry.WRITE || e.commands().size() != 1) return null;
         byte[][] argv = e.commands().get(0);
-        if (argv.length == 0 || !java.util.Arrays.equals(argv[0], FENCE)) return null;
+        if (argv.length == 0 || !java.util.Arrays.equals(argv[0], name)) return null;
         BitSet slots = new BitSet(HashSlot.SLOTS);
         for (int i = 1; i < argv.length; i++) slots.set(Integer.parseInt(new String(argv[i], StandardCharsets.US_ASCII)));
         return slots;

@@ -43,8 +43,8 @@ public final class ShardedRaftCluster extends RaftCluster {
 
     /**
      * Whole: every node alive, naming the same placement leader, with the same number of
-     * shards and no reshard in flight; every data group led by a ready leader (the shards the
-     * nodes lead add up) that every node names; and every node's CLUSTER INFO ok (each slot's
+     * shards and no reshard in flight; every data group (those left without slots by fewer
+     * shards too) led by a ready leader (the groups the nodes lead add up) that every node names; and every node's CLUSTER INFO ok (each slot's
      * leader has a known client address), so that clients are routed.
      */
     @Override
@@ -70,7 +70,7 @@ public final class ShardedRaftCluster extends RaftCluster {
                 return false;
             }
         }
-        return led == Integer.parseInt(shards);
+        return led == leaders.size();
     }
 
     /** shard index → leader as one node's INFO names it ("" when it knows none). */

@@ -10,7 +10,8 @@ import java.util.function.Function;
  * The loop of a soak test: schedules with seeds base, base+1, ... on a fresh cluster every
  * {@code perCluster} schedules (and after one that could not finish); every schedule runs and
  * the anomalies are collected, each with its seed and the nodes' log tails, for the test to
- * assert on at the end.
+ * assert on at the end. Surefire keeps a test's output until it ends; {@code -Djepsen.log=FILE}
+ * has each schedule's report appended there as it comes, to follow a long run.
  */
 final class ScheduleSoak<C extends RaftCluster> {
     /** One schedule on the cluster. */
@@ -36,12 +37,12 @@ final class ScheduleSoak<C extends RaftCluster> {
                 long seed = base + i;
                 try {
                     Outcome o = schedule.run(cluster, seed);
-                    System.out.println(o.report());
+                    progress(o.report());
                     soak.ops += o.ops();
                     if (!o.ok()) soak.bad.add(o.report() + "\n" + cluster.logTails());
                 } catch (RuntimeException e) {
                     soak.bad.add("schedule seed " + seed + " did not finish: " + e);
-                    System.out.println("schedule seed " + seed + " did not finish: " + e);
+                    progress("schedule seed " + seed + " did not finish: " + e);
                     cluster.close();
                     cluster = start.apply(dir.resolve("cluster" + i + "b"));
                 }
@@ -50,7 +51,18 @@ final class ScheduleSoak<C extends RaftCluster> {
         } finally {
             if (cluster != null) cluster.close();
         }
-        System.out.println(name + ": " + soak.run + " schedules, " + soak.ops + " operations, " + soak.bad.size() + " anomalies or failures");
+        progress(name + ": " + soak.run + " schedules, " + soak.ops + " operations, " + soak.bad.size() + " anomalies or failures");
         return soak;
+    }
+
+    private static void progress(String line) {
+        System.out.println(line);
+        String log = System.getProperty("jepsen.log");
+        if (log == null) return;
+        try {
+            java.nio.file.Files.writeString(Path.of(log), line + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            System.out.println("jepsen.log " + log + ": " + e);
+        }
     }
 }

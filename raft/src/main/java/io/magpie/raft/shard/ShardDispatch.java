@@ -78,12 +78,12 @@ final class ShardDispatch {
     }
 
     /**
-     * A moving slot (fenced here, not switched yet) serves nothing: its writes would be lost, and
+     * A moving slot (fenced here, not switched yet; or moved in, not open yet) serves nothing: its writes would be lost, and
      * once the target owns it a read here could miss the target's writes. The client retries;
      * after the switch it is sent on with MOVED.
      */
     private boolean refuseFenced(Client c, int slot) {
-        if (!module.groupOfSlot(slot).fenced.get(slot)) return false;
+        if (!module.groupOfSlot(slot).moves.refuses(slot)) return false;
         if (c.multi) engine.discardTransaction(c);
         c.writer().error(SlotMove.FENCED);
         return true;

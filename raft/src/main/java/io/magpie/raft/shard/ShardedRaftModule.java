@@ -241,15 +241,13 @@ public final class ShardedRaftModule implements ServerModule {
                 mainLoopExecute(task);
             }
         }, server.engine(), pipeline);
-        java.util.BitSet fenced = new java.util.BitSet();
-        return new DataGroup(index, () -> raft, apply, fenced, new RaftStateMachine.Keyspace() {
+        SlotMove.GroupSlots moves = new SlotMove.GroupSlots();
+        return new DataGroup(index, () -> raft, apply, moves, new RaftStateMachine.Keyspace() {
             @Override public void apply(LogEntry entry, long logIndex) {
-                java.util.BitSet fence = SlotMove.fencedSlots(entry), accepted = SlotMove.acceptedSlots(entry);
-                if (fence != null) {
-                    fenced.or(fence);
-                } else if (accepted != null) {
-                    fenced.andNot(accepted);
-                } else if (SlotMove.touches(server.engine(), entry, fenced)) {
+                if (moves.apply(entry)) return;
+                if (SlotMove.isCopy(entry)) {
+                    if (moves.copyApplies(server.engine(), entry)) apply.apply(entry, logIndex);
+                } else if (SlotMove.touches(server.engine(), entry, moves.refused())) {
                     // Ordered after the fence: refused alike on every replica, its client may send it again.
                     if (entry.origin().equals(myId())) apply.fail(entry.seq(), SlotMove.FENCED);
                 } else {
@@ -292,6 +290,7 @@ public final class ShardedRaftModule implements ServerModule {
             ensureGroups(r, m);
             driveMoves(r, m);
             if (++cronTicks % 10 == 0) dropForeignSlots(m);
+            openMovedIn(m);
         }
         for (DataGroup g : local.values()) {
             if (g.expiryInFlight || !g.isLeaderReady()) continue;
@@ -416,6 +415,18 @@ public final class ShardedRaftModule implements ServerModule {
                     }
                 });
             }));
+        }
+    }
+
+    /** A group this node leads opens the slots a move gave it (the switch applied here) once they are copied in. */
+    private void openMovedIn(ClusterMap m) {
+        for (DataGroup g : local.values()) {
+            if (g.moves.accepting.isEmpty() || g.moves.openInFlight || !g.isLeaderReady()) continue;
+            java.util.BitSet open = new java.util.BitSet(HashSlot.SLOTS);
+            for (int s = g.moves.accepting.nextSetBit(0); s >= 0; s = g.moves.accepting.nextSetBit(s + 1)) if (m.groupOf(s) == g.index) open.set(s);
+            if (open.isEmpty()) continue;
+            g.moves.openInFlight = true;
+            g.propose(SlotMove.open(open, server.engine().now())).whenComplete((reply, t) -> mainLoopExecute(() -> g.moves.openInFlight = false));
         }
     }
 

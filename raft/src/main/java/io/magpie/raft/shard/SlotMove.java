@@ -41,10 +41,76 @@ final class SlotMove {
      * that moved them away once (to fewer shards and back, say) still has them fenced.
      */
     static final byte[] ACCEPT = "MAGPIE.ACCEPT".getBytes(StandardCharsets.US_ASCII);
+    /** The command name of the entry after which the target serves a move's slots. */
+    static final byte[] OPEN = "MAGPIE.OPEN".getBytes(StandardCharsets.US_ASCII);
     static final String FENCED = "TRYAGAIN Slot is moving to another raft shard";
     private static final int KEYS_PER_ENTRY = 200;
 
     private SlotMove() {}
+
+    /** The open entry of these slots: their target's leader serves them from there on. */
+    static LogEntry open(BitSet slots, long nowMs) {
+        return slotsEntry(OPEN, slots, nowMs);
+    }
+
+    /**
+     * A group's state of the slots moving in and out of it, changed by the entries of its log in
+     * order, so alike on every replica (keyspace thread): FENCE (moving away: no more writes),
+     * ACCEPT (moving in: the copy's RESTOREs apply, clients are refused), OPEN (moved in: the
+     * leader serves them, and copies are dropped). A copy that arrives after the OPEN (its
+     * sender, a source leader cut off and deposed, retried it after the move ended under the
+     * next leader) would overwrite the writes the target took since: it is dropped.
+     */
+    static final class GroupSlots {
+        final BitSet fenced = new BitSet(), accepting = new BitSet(), opened = new BitSet();
+        /** An OPEN proposal of this group is in flight (its leader). */
+        boolean openInFlight;
+
+        /** Applies a FENCE, ACCEPT or OPEN entry; false when the entry is none of them. */
+        boolean apply(LogEntry e) {
+            BitSet fence = fencedSlots(e), accept = slotsOf(e, ACCEPT), open = slotsOf(e, OPEN);
+            if (fence != null) {
+                fenced.or(fence);
+                accepting.andNot(fence);
+                opened.andNot(fence);
+            } else if (accept != null) {
+                accept.andNot(opened); // a stale copy's ACCEPT after the slots opened
+                accepting.or(accept);
+                fenced.andNot(accept);
+            } else if (open != null) {
+                open.and(accepting);
+                accepting.andNot(open);
+                opened.or(open);
+            } else {
+                return false;
+            }
+            return true;
+        }
+
+        /** Clients are refused on the slot: it is moving away or in. */
+        boolean refuses(int slot) {
+            return fenced.get(slot) || accepting.get(slot);
+        }
+
+        BitSet refused() {
+            BitSet b = (BitSet) fenced.clone();
+            b.or(accepting);
+            return b;
+        }
+
+        /** A move's copy entry (RESTOREs from no client) that may apply: every key's slot is accepting. */
+        boolean copyApplies(Engine engine, LogEntry e) {
+            BitSet notAccepting = (BitSet) accepting.clone();
+            notAccepting.flip(0, HashSlot.SLOTS);
+            return !touches(engine, e, notAccepting);
+        }
+    }
+
+    /** Whether the entry is a move's copy: RESTOREs proposed by no client. */
+    static boolean isCopy(LogEntry e) {
+        return e.type() == LogEntry.WRITE && e.origin().isEmpty() && !e.commands().isEmpty() && e.commands().get(0).length > 0
+                && java.util.Arrays.equals(e.commands().get(0)[0], "RESTORE".getBytes(StandardCharsets.US_ASCII));
+    }
 
     /** The fence entry of these slots. */
     static LogEntry fence(BitSet slots, long nowMs) {

@@ -125,9 +125,15 @@ public final class ShardedRaftCluster extends RaftCluster {
         return out;
     }
 
-    /** The number of data groups the map has (the target of a reshard in flight). */
+    /** The number of shards the map has (the target of a reshard in flight), as the placement leader answers within 120 s. */
     public int shards() {
-        return Integer.parseInt(raftInfo(awaitLeader(120_000)).get("raft_shards"));
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            String shards = raftInfo(awaitLeader(120_000)).get("raft_shards"); // null: INFO not answered in time (a loaded machine)
+            if (shards != null) return Integer.parseInt(shards);
+            ServerProcess.sleep(50);
+        }
+        throw new IllegalStateException("no placement leader answered INFO raft within 120 s\n" + logTails());
     }
 
     /** RAFT SHARDS n on the placement leader: "OK" once the reshard is in the map (the moves follow), else the error. */

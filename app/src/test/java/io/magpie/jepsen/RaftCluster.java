@@ -14,7 +14,7 @@ import redis.clients.jedis.util.SafeEncoder;
  * between two of them through its own fault proxy ({@link Network}), and the faults a schedule
  * needs by node id: partitions, kill -9 and restart, SIGSTOP and SIGCONT, membership changes.
  */
-public final class RaftCluster implements AutoCloseable {
+public class RaftCluster implements AutoCloseable {
     private final Path dir;
     private final Map<String, ServerProcess> nodes = new LinkedHashMap<>();
     private final Map<String, Integer> clientPorts = new LinkedHashMap<>();
@@ -24,8 +24,15 @@ public final class RaftCluster implements AutoCloseable {
 
     /** Starts nodes n1..n{size} together and waits for a leader. */
     public RaftCluster(Path dir, int size, String... extraArgs) {
+        this(dir, size, List.of(extraArgs));
+        awaitLeader(60_000);
+        awaitWholeGroup(60_000);
+    }
+
+    /** Starts nodes n1..n{size} together and waits until each answers PING; a subclass waits for what it calls ready. */
+    protected RaftCluster(Path dir, int size, List<String> extraArgs) {
         this.dir = dir;
-        this.extraArgs = List.of(extraArgs);
+        this.extraArgs = List.copyOf(extraArgs);
         for (int i = 1; i <= size; i++) {
             String id = "n" + i;
             clientPorts.put(id, ServerProcess.freePort());
@@ -43,8 +50,6 @@ public final class RaftCluster implements AutoCloseable {
             close();
             throw e;
         }
-        awaitLeader(60_000);
-        awaitWholeGroup(60_000);
     }
 
     /**
@@ -52,7 +57,7 @@ public final class RaftCluster implements AutoCloseable {
      * from one that lost a member at start-up unnoticed (a Raft member exits when it cannot
      * bind its port, which happens after it has answered PING).
      */
-    private void awaitWholeGroup(long millis) {
+    protected void awaitWholeGroup(long millis) {
         long deadline = System.currentTimeMillis() + millis;
         while (System.currentTimeMillis() < deadline) {
             if (isWhole()) return;
@@ -65,7 +70,7 @@ public final class RaftCluster implements AutoCloseable {
         throw new IllegalStateException(sb.toString());
     }
 
-    private boolean isWhole() {
+    protected boolean isWhole() {
         String leader = leader();
         if (leader == null) return false;
         for (String id : nodes.keySet()) {

@@ -47,24 +47,47 @@ public final class RaftSchedule {
      * this schedule's own.
      */
     public static Outcome run(RaftCluster cluster, long seed, int faults, List<Fault> allowed, int clients) throws InterruptedException {
-        Random rnd = new Random(seed);
         Workload workload = new Workload("s" + Long.toHexString(seed) + ":", 2, 2, 2);
-        History history = new History();
-        Recorder rec = new Recorder(history, workload, cluster.clientPorts(), clients, seed, 1500, 2);
-        List<String> done = new ArrayList<>();
-        rec.start();
-        try {
-            Thread.sleep(300);
+        return record(cluster, seed, workload, clients, 2, false, (rnd, done) -> {
             for (int i = 0; i < faults; i++) {
                 Fault f = allowed.get(rnd.nextInt(allowed.size()));
                 done.add(inject(cluster, f, rnd));
                 Thread.sleep(300 + rnd.nextInt(500));
             }
+        });
+    }
+
+    /** What a schedule does to the cluster while the clients run; it adds a line per fault to {@code done}. */
+    public interface Faults {
+        void inject(Random rnd, List<String> done) throws InterruptedException;
+    }
+
+    /**
+     * The frame of every schedule: {@code clients} clients (each pausing {@code pauseMillis}
+     * between operations; {@link Recorder#routeByKey} if asked) on the workload while {@code faults} run, then every fault healed
+     * ({@link RaftCluster#recover}), a little load on the healed cluster, the final reads and
+     * the checks. The faults draw from the seed's random.
+     */
+    public static Outcome record(RaftCluster cluster, long seed, Workload workload, int clients, int pauseMillis, boolean routeByKey,
+            Faults faults)
+            throws InterruptedException {
+        Random rnd = new Random(seed);
+        History history = new History();
+        Recorder rec = new Recorder(history, workload, cluster.clientPorts(), clients, seed, 1500, pauseMillis);
+        if (routeByKey) rec.routeByKey();
+        List<String> done = new ArrayList<>();
+        rec.start();
+        try {
+            try {
+                Thread.sleep(300);
+                faults.inject(rnd, done);
+            } finally {
+                cluster.recover();
+            }
+            Thread.sleep(300); // a little load on the healed group
         } finally {
-            cluster.recover();
+            rec.stop();
         }
-        Thread.sleep(300); // a little load on the healed group
-        rec.stop();
         rec.finalReads(60_000);
         Result result = workload.checker().check(history);
         List<String> lost = AcknowledgedWrites.lost(history.ops(), workload);

@@ -2,7 +2,9 @@ package io.magpie.jepsen;
 
 import io.magpie.jepsen.Workload.Invocation;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -19,15 +21,17 @@ import redis.clients.jedis.exceptions.JedisRedirectionException;
  * is fail; a timeout, a broken connection or any other error is info, since the
  * write may still happen, and the worker carries on as a new process on a new connection, as
  * Jepsen's clients do. A worker follows MOVED to the node named, and moves to the next node
- * when its node cannot be reached.
+ * when its node cannot be reached (per key with {@link #routeByKey}).
  */
 public final class Recorder implements AutoCloseable {
     /**
      * Error prefixes of a command that was certainly not executed. TRYAGAIN is not one: a Raft
-     * node may answer it for a write it proposed and lost track of, which may still commit.
+     * node may answer it for a write it proposed and lost track of, which may still commit. A
+     * sharded Raft node's "Slot is moving" is: the write was refused before it was proposed, or
+     * its entry came after the slot's fence in the log, where every replica refuses it.
      */
     private static final List<String> DEFINITE = List.of("MOVED", "ASK", "CLUSTERDOWN", "READONLY", "NOREPLICAS",
-            "LOADING", "MASTERDOWN", "MISCONF", "OOM", "NOAUTH", "WRONGTYPE", "BUSY");
+            "LOADING", "MASTERDOWN", "MISCONF", "OOM", "NOAUTH", "WRONGTYPE", "BUSY", "TRYAGAIN Slot is moving");
 
     /** Final reads use process ids from here on, apart from the workers'. */
     private static final int FINAL_READER = 1_000_000;
@@ -43,6 +47,7 @@ public final class Recorder implements AutoCloseable {
     private final AtomicLong invoked = new AtomicLong();
     private volatile boolean stopped;
     private boolean spread = true;
+    private boolean routeByKey;
 
     /**
      * @param ports the nodes, on 127.0.0.1; worker i starts on ports[i % n]
@@ -57,6 +62,17 @@ public final class Recorder implements AutoCloseable {
         this.seed = seed;
         this.timeoutMillis = timeoutMillis;
         this.pauseMillis = pauseMillis;
+    }
+
+    /**
+     * Each worker sends an operation to the node that MOVED last named for its key (a
+     * connection per node), as a cluster client keeps a slot table, rather than to the node
+     * of its last operation: with keys spread over the groups of sharded Raft, most operations
+     * would otherwise be a MOVED first.
+     */
+    public Recorder routeByKey() {
+        routeByKey = true;
+        return this;
     }
 
     /** Every worker starts on the first node (a master), not spread over the nodes. */
@@ -97,34 +113,48 @@ public final class Recorder implements AutoCloseable {
     private void run(int worker) {
         Random rnd = new Random(seed * 1_000_003L + worker);
         int process = worker;
-        int port = ports.get(spread ? worker % ports.size() : 0);
-        Jedis jedis = null;
+        int home = ports.get(spread ? worker % ports.size() : 0);
+        Map<Integer, Jedis> connections = new HashMap<>();
+        Map<String, Integer> routes = new HashMap<>(); // key → the node MOVED last named for it (routing by key)
+        Invocation inv = null;
         long n = 0;
         while (!stopped) {
+            if (inv == null) inv = workload.next(rnd, "w" + worker + "-" + n++);
+            int port = routeByKey ? routes.getOrDefault(inv.key(), home) : home;
+            Jedis jedis = connections.get(port);
             if (jedis == null) {
                 try {
                     jedis = connect(port);
+                    connections.put(port, jedis);
                 } catch (JedisConnectionException e) {
-                    port = nextPort(port); // nothing was sent: no operation to record
+                    // nothing was sent: no operation to record
+                    if (routeByKey) routes.put(inv.key(), nextPort(port));
+                    else home = nextPort(port);
                     pause(50);
                     continue;
                 }
             }
-            Invocation inv = workload.next(rnd, "w" + worker + "-" + n++);
             invoked.incrementAndGet();
             Outcome o = execute(jedis, process, inv);
+            String key = inv.key();
+            inv = null;
             if (o.redirect > 0) {
-                port = o.redirect;
-                jedis = closeQuietly(jedis);
+                if (routeByKey) {
+                    routes.put(key, o.redirect);
+                } else {
+                    home = o.redirect;
+                    closeQuietly(connections.remove(port));
+                }
             } else if (o.broken) {
                 process += clients; // the old process may still be running its operation
-                jedis = closeQuietly(jedis);
-                port = nextPort(port);
+                closeQuietly(connections.remove(port));
+                if (routeByKey) routes.put(key, nextPort(port));
+                else home = nextPort(port);
             }
             if (o.backoff) pause(20);
             if (pauseMillis > 0) pause(pauseMillis);
         }
-        closeQuietly(jedis);
+        connections.values().forEach(Recorder::closeQuietly);
     }
 
     /** What an operation's end means for the worker. */

@@ -120,12 +120,26 @@ public final class ClusterMap {
     }
 
     /**
-     * RAFT SHARDS n: n groups, the new ones placed on the nodes holding the fewest replicas,
-     * and the table to reach (the slots table rebalanced with the fewest moves, or the ring of
-     * n groups). Ignored (the same map) while a reshard runs or when n is not more groups.
+     * The number of shards: the groups that own slots (or will, once the reshard in flight
+     * ends). Groups are never taken away, so after RAFT SHARDS to fewer the groups past the
+     * count stay, owning no slots, and a later growth gives slots to them again.
+     */
+    public int shards() {
+        if (isEmpty()) return groups.size();
+        short[] table = target != null ? target : slots;
+        int max = 0;
+        for (short g : table) max = Math.max(max, g);
+        return max + 1;
+    }
+
+    /**
+     * RAFT SHARDS n: n shards, the groups that do not exist yet placed on the nodes holding the
+     * fewest replicas, and the table to reach (the slots table rebalanced with the fewest moves,
+     * or the ring of n groups); to fewer shards, the slots of groups n and up move to the
+     * others. Ignored (the same map) while a reshard runs or when n is the shard count now.
      */
     public ClusterMap withReshard(int n) {
-        if (isEmpty() || target != null || n <= groups.size()) return this;
+        if (isEmpty() || target != null || n < 1 || n == shards()) return this;
         List<String> ids = new ArrayList<>(nodes.keySet());
         List<List<String>> members = new ArrayList<>();
         for (Group g : groups) members.add(g.members());

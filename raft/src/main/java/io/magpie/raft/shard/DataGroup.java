@@ -51,13 +51,13 @@ final class DataGroup implements RaftDispatch.Target {
     private final java.util.function.Supplier<MultiRaft> raft;
     /** A proposal of this group's active expiry is in flight. */
     boolean expiryInFlight;
-    /** Slots this group applies no more writes to: they are moving away ({@link SlotMove}); keyspace thread. */
-    final java.util.BitSet fenced;
+    /** Slots moving away from this group or into it ({@link SlotMove.GroupSlots}); keyspace thread. */
+    final SlotMove.GroupSlots moves;
 
-    DataGroup(int index, java.util.function.Supplier<MultiRaft> raft, RaftApply apply, java.util.BitSet fenced,
+    DataGroup(int index, java.util.function.Supplier<MultiRaft> raft, RaftApply apply, SlotMove.GroupSlots moves,
             RaftStateMachine.Keyspace keyspace, Engine engine, CommandPipeline pipeline, String memberId, Executor mainLoop) {
         this.index = index;
-        this.fenced = fenced;
+        this.moves = moves;
         this.id = MultiRaft.dataGroupId(index);
         this.raft = raft;
         this.apply = apply;

@@ -214,7 +214,7 @@ final class ShardClusterCommands {
         sb.append("cluster_slots_pfail:0\r\n");
         sb.append("cluster_slots_fail:").append(HashSlot.SLOTS - ok).append("\r\n");
         sb.append("cluster_known_nodes:").append(known).append("\r\n");
-        sb.append("cluster_size:").append(m.groups.size()).append("\r\n");
+        sb.append("cluster_size:").append(m.shards()).append("\r\n");
         sb.append("cluster_current_epoch:").append(m.version).append("\r\n");
         sb.append("cluster_my_epoch:").append(m.version).append("\r\n");
         sb.append("cluster_stats_messages_sent:0\r\n");

@@ -95,12 +95,12 @@ final class ShardDispatch {
     }
 
     /**
-     * A moving slot (fenced here, not switched yet) serves nothing: its writes would be lost, and
+     * A moving slot (fenced here, not switched yet; or moved in, not open yet) serves nothing: its writes would be lost, and
      * once the target owns it a read here could miss the target's writes. The client retries;
      * after the switch it is sent on with MOVED.
      */
     private boolean refuseFenced(Client c, int slot) {
-        if (!module.groupOfSlot(slot).fenced.get(slot)) return false;
+        if (!module.groupOfSlot(slot).moves.refuses(slot)) return false;
         if (c.multi) engine.discardTransaction(c);
         c.writer().error(SlotMove.FENCED);
         return true;
@@ -126,7 +126,7 @@ final class ShardDispatch {
         RedisCommand cmd = RaftDispatch.proposedInTurn(c, engine);
         if (cmd != null) {
             int slot = slotOf(c, cmd);
-            if (slot >= 0 && module.groupOfSlot(slot) == g && module.refusal(slot) == null && !g.fenced.get(slot)) return false;
+            if (slot >= 0 && module.groupOfSlot(slot) == g && module.refusal(slot) == null && !g.moves.refuses(slot)) return false;
         }
         g.apply.hold(c);
         return true;
@@ -137,7 +137,7 @@ final class ShardDispatch {
         if (c.multi || c.conn == null || slot < 0 || !RaftDispatch.pipelinable(c, c.cmd)) return false;
         DataGroup g = module.groupOfSlot(slot);
         String refusal = module.refusal(slot);
-        if (refusal == null && g.fenced.get(slot)) refusal = SlotMove.FENCED;
+        if (refusal == null && g.moves.refuses(slot)) refusal = SlotMove.FENCED;
         if (refusal != null && !g.apply.hasInFlight(c)) return false; // answered now, as any refused command
         // Refused after the hold-back let it through (leadership went since): answered in its turn.
         RaftDispatch.pipelined(c, engine, module.myId(), g, refusal);

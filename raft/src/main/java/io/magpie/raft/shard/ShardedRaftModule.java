@@ -247,17 +247,18 @@ public final class ShardedRaftModule implements ServerModule {
                 mainLoopExecute(task);
             }
         }, server.engine(), pipeline);
-        java.util.BitSet fenced = new java.util.BitSet();
-        return new DataGroup(index, () -> raft, apply, fenced, new RaftStateMachine.Keyspace() {
+        SlotMove.GroupSlots moves = new SlotMove.GroupSlots();
+        return new DataGroup(index, () -> raft, apply, moves, new RaftStateMachine.Keyspace() {
             @Override public void apply(LogEntry entry, long logIndex) {
-                java.util.BitSet fence = SlotMove.fencedSlots(entry);
-                if (fence != null) {
-                    fenced.or(fence);
+                if (moves.apply(entry)) return;
+                if (SlotMove.isCopy(entry)) {
+                    if (moves.copyApplies(server.engine(), entry)) apply.apply(entry, logIndex);
                     return;
                 }
-                // A BATCH's writes each: one of a fenced slot is refused, the others apply.
-                for (LogEntry e : entry.type() == LogEntry.BATCH && !fenced.isEmpty() ? entry.writes() : List.of(entry)) {
-                    if (SlotMove.touches(server.engine(), e, fenced)) {
+                java.util.BitSet refused = moves.refused();
+                // A BATCH's writes each: one of a refused slot is refused, the others apply.
+                for (LogEntry e : entry.type() == LogEntry.BATCH && !refused.isEmpty() ? entry.writes() : List.of(entry)) {
+                    if (SlotMove.touches(server.engine(), e, refused)) {
                         // Ordered after the fence: refused alike on every replica, its client may send it again.
                         if (e.origin().equals(myId())) apply.fail(e.seq(), SlotMove.FENCED);
                     } else {
@@ -304,6 +305,7 @@ public final class ShardedRaftModule implements ServerModule {
             ensureGroups(r, m);
             driveMoves(r, m);
             if (++cronTicks % 10 == 0) dropForeignSlots(m);
+            openMovedIn(m);
         }
         for (DataGroup g : local.values()) {
             if (g.expiryInFlight || !g.isLeaderReady()) continue;
@@ -343,15 +345,13 @@ public final class ShardedRaftModule implements ServerModule {
 
     /* ---------------- resharding ---------------- */
 
-    /** RAFT SHARDS n: proposes the reshard; done once the placement group applied it (the moves follow). */
+    /** RAFT SHARDS n (more or fewer): proposes the reshard; done once the placement group applied it (the moves follow). */
     java.util.concurrent.CompletableFuture<String> reshard(int n) {
         ClusterMap m = map();
         MultiRaft r = raft;
         if (r == null || placement.map().isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture("CLUSTERDOWN The raft cluster map is not known yet");
         if (m.resharding()) return java.util.concurrent.CompletableFuture.completedFuture("ERR a reshard is already in progress");
-        if (n <= m.groups.size()) {
-            return java.util.concurrent.CompletableFuture.completedFuture("ERR the number of raft shards can only grow (now " + m.groups.size() + ")");
-        }
+        if (n == m.shards()) return java.util.concurrent.CompletableFuture.completedFuture("ERR there are " + n + " raft shards already");
         return r.proposePlacement(PlacementStateMachine.reshard(n)).handle((reply, t) -> t != null ? "ERR " + t.getMessage()
                 : reply.isSuccess() ? null : "ERR " + reply.getException());
     }
@@ -405,6 +405,7 @@ public final class ShardedRaftModule implements ServerModule {
                 // The fence applied here: the moving keys are final.
                 long[] keysAndBytes = new long[2];
                 List<byte[]> entries = new java.util.ArrayList<>();
+                entries.add(SlotMove.accept(slots, server.engine().now()).encode());
                 try {
                     for (LogEntry e : SlotMove.copy(server.engine(), slots, server.engine().now(), keysAndBytes)) entries.add(e.encode());
                 } catch (IOException | RuntimeException e) {
@@ -429,6 +430,18 @@ public final class ShardedRaftModule implements ServerModule {
                     }
                 });
             }));
+        }
+    }
+
+    /** A group this node leads opens the slots a move gave it (the switch applied here) once they are copied in. */
+    private void openMovedIn(ClusterMap m) {
+        for (DataGroup g : local.values()) {
+            if (g.moves.accepting.isEmpty() || g.moves.openInFlight || !g.isLeaderReady()) continue;
+            java.util.BitSet open = new java.util.BitSet(HashSlot.SLOTS);
+            for (int s = g.moves.accepting.nextSetBit(0); s >= 0; s = g.moves.accepting.nextSetBit(s + 1)) if (m.groupOf(s) == g.index) open.set(s);
+            if (open.isEmpty()) continue;
+            g.moves.openInFlight = true;
+            g.propose(SlotMove.open(open, server.engine().now())).whenComplete((reply, t) -> mainLoopExecute(() -> g.moves.openInFlight = false));
         }
     }
 
@@ -476,7 +489,7 @@ public final class ShardedRaftModule implements ServerModule {
         ClusterMap m = map();
         MultiRaft r = raft;
         field(out, "raft_id", myId());
-        field(out, "raft_shards", String.valueOf(m.groups.size()));
+        field(out, "raft_shards", String.valueOf(m.shards()));
         field(out, "placement", m.placement.name().toLowerCase(java.util.Locale.ROOT));
         field(out, "map_version", String.valueOf(placement.map().version));
         var pd = r == null ? null : r.division(MultiRaft.PLACEMENT);

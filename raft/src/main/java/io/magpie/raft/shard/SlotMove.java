@@ -22,8 +22,9 @@ import java.util.List;
  *       write ordered after the fence is refused alike everywhere, its client told TRYAGAIN),
  *       so their keys are final;</li>
  *   <li>copy: the leader DUMPs those keys (on the keyspace thread, after the fence applied)
- *       and proposes them to the target's log as atomic batches of RESTORE ... REPLACE ABSTTL,
- *       which every target replica applies;</li>
+ *       and proposes them to the target's log, after an ACCEPT entry that lifts a fence of
+ *       those slots the target may have from moving them away before, as atomic batches of
+ *       RESTORE ... REPLACE ABSTTL, which every target replica applies;</li>
  *   <li>switch: one placement entry gives the slots to the target; from then on every node
  *       routes them there, and the source, fenced, can never answer a stale write.</li>
  * </ol>
@@ -35,24 +36,113 @@ import java.util.List;
 final class SlotMove {
     /** The command name a fence entry carries: not a command of the table, so never a client's. */
     static final byte[] FENCE = "MAGPIE.FENCE".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * The command name of the entry that opens a move's slots in the target's log: a group
+     * that moved them away once (to fewer shards and back, say) still has them fenced.
+     */
+    static final byte[] ACCEPT = "MAGPIE.ACCEPT".getBytes(StandardCharsets.US_ASCII);
+    /** The command name of the entry after which the target serves a move's slots. */
+    static final byte[] OPEN = "MAGPIE.OPEN".getBytes(StandardCharsets.US_ASCII);
     static final String FENCED = "TRYAGAIN Slot is moving to another raft shard";
     private static final int KEYS_PER_ENTRY = 200;
 
     private SlotMove() {}
 
+    /** The open entry of these slots: their target's leader serves them from there on. */
+    static LogEntry open(BitSet slots, long nowMs) {
+        return slotsEntry(OPEN, slots, nowMs);
+    }
+
+    /**
+     * A group's state of the slots moving in and out of it, changed by the entries of its log in
+     * order, so alike on every replica (keyspace thread): FENCE (moving away: no more writes),
+     * ACCEPT (moving in: the copy's RESTOREs apply, clients are refused), OPEN (moved in: the
+     * leader serves them, and copies are dropped). A copy that arrives after the OPEN (its
+     * sender, a source leader cut off and deposed, retried it after the move ended under the
+     * next leader) would overwrite the writes the target took since: it is dropped.
+     */
+    static final class GroupSlots {
+        final BitSet fenced = new BitSet(), accepting = new BitSet(), opened = new BitSet();
+        /** An OPEN proposal of this group is in flight (its leader). */
+        boolean openInFlight;
+
+        /** Applies a FENCE, ACCEPT or OPEN entry; false when the entry is none of them. */
+        boolean apply(LogEntry e) {
+            BitSet fence = fencedSlots(e), accept = slotsOf(e, ACCEPT), open = slotsOf(e, OPEN);
+            if (fence != null) {
+                fenced.or(fence);
+                accepting.andNot(fence);
+                opened.andNot(fence);
+            } else if (accept != null) {
+                accept.andNot(opened); // a stale copy's ACCEPT after the slots opened
+                accepting.or(accept);
+                fenced.andNot(accept);
+            } else if (open != null) {
+                open.and(accepting);
+                accepting.andNot(open);
+                opened.or(open);
+            } else {
+                return false;
+            }
+            return true;
+        }
+
+        /** Clients are refused on the slot: it is moving away or in. */
+        boolean refuses(int slot) {
+            return fenced.get(slot) || accepting.get(slot);
+        }
+
+        BitSet refused() {
+            BitSet b = (BitSet) fenced.clone();
+            b.or(accepting);
+            return b;
+        }
+
+        /** A move's copy entry (RESTOREs from no client) that may apply: every key's slot is accepting. */
+        boolean copyApplies(Engine engine, LogEntry e) {
+            BitSet notAccepting = (BitSet) accepting.clone();
+            notAccepting.flip(0, HashSlot.SLOTS);
+            return !touches(engine, e, notAccepting);
+        }
+    }
+
+    /** Whether the entry is a move's copy: RESTOREs proposed by no client. */
+    static boolean isCopy(LogEntry e) {
+        return e.type() == LogEntry.WRITE && e.origin().isEmpty() && !e.commands().isEmpty() && e.commands().get(0).length > 0
+                && java.util.Arrays.equals(e.commands().get(0)[0], "RESTORE".getBytes(StandardCharsets.US_ASCII));
+    }
+
     /** The fence entry of these slots. */
     static LogEntry fence(BitSet slots, long nowMs) {
-        List<byte[]> argv = new ArrayList<>();
-        argv.add(FENCE);
-        for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) argv.add(Integer.toString(s).getBytes(StandardCharsets.US_ASCII));
-        return LogEntry.write("", 0, 0, nowMs, 0, false, List.<byte[][]>of(argv.toArray(new byte[0][])));
+        return slotsEntry(FENCE, slots, nowMs);
     }
 
     /** The slots a fence entry names, or null when the entry is not a fence. */
     static BitSet fencedSlots(LogEntry e) {
+        return slotsOf(e, FENCE);
+    }
+
+    /** The accept entry of these slots, the first the target's log gets of a move. */
+    static LogEntry accept(BitSet slots, long nowMs) {
+        return slotsEntry(ACCEPT, slots, nowMs);
+    }
+
+    /** The slots an accept entry names, or null when the entry is not one. */
+    static BitSet acceptedSlots(LogEntry e) {
+        return slotsOf(e, ACCEPT);
+    }
+
+    private static LogEntry slotsEntry(byte[] name, BitSet slots, long nowMs) {
+        List<byte[]> argv = new ArrayList<>();
+        argv.add(name);
+        for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) argv.add(Integer.toString(s).getBytes(StandardCharsets.US_ASCII));
+        return LogEntry.write("", 0, 0, nowMs, 0, false, List.<byte[][]>of(argv.toArray(new byte[0][])));
+    }
+
+    private static BitSet slotsOf(LogEntry e, byte[] name) {
         if (e.type() != LogEntry.WRITE || e.commands().size() != 1) return null;
         byte[][] argv = e.commands().get(0);
-        if (argv.length == 0 || !java.util.Arrays.equals(argv[0], FENCE)) return null;
+        if (argv.length == 0 || !java.util.Arrays.equals(argv[0], name)) return null;
         BitSet slots = new BitSet(HashSlot.SLOTS);
         for (int i = 1; i < argv.length; i++) slots.set(Integer.parseInt(new String(argv[i], StandardCharsets.US_ASCII)));
         return slots;

@@ -63,6 +63,59 @@ class ClusterMapTest {
     }
 
     @Test
+    void raftShardsToFewerMovesTheSlotsOfTheGroupsPastTheCountAndKeepsTheGroupsForALaterGrowth() {
+        ClusterMap five = ClusterMap.bootstrap(members(3), 5, 3, SlotPlacement.Kind.SLOTS, 0);
+        ClusterMap m = PlacementStateMachine.apply(five, PlacementStateMachine.reshard(3));
+        assertThat(m.resharding()).isTrue();
+        assertThat(m.shards()).isEqualTo(3);
+        assertThat(m.groups).isEqualTo(five.groups);
+        assertThat(m.pendingMoves()).allSatisfy(mv -> assertThat(mv[0]).isGreaterThanOrEqualTo(3)).allSatisfy(mv -> assertThat(mv[1]).isLessThan(3));
+        for (int[] mv : m.pendingMoves()) m = m.withSwitch(mv[0], mv[1]);
+        assertThat(m.resharding()).isFalse();
+        assertThat(m.slotTable()).isEqualTo(SlotPlacement.rebalance(five.slotTable(), 3));
+        assertThat(m.ranges(3)).isEmpty();
+        assertThat(PlacementStateMachine.apply(m, PlacementStateMachine.reshard(3))).isSameAs(m);
+
+        ClusterMap grown = m.withReshard(4);
+        assertThat(grown.groups).hasSize(5);
+        assertThat(grown.pendingMoves()).allSatisfy(mv -> assertThat(mv[1]).isEqualTo(3));
+        for (int[] mv : grown.pendingMoves()) grown = grown.withSwitch(mv[0], mv[1]);
+        assertThat(grown.shards()).isEqualTo(4);
+        assertThat(grown.ranges(4)).isEmpty();
+    }
+
+    @Test
+    void aSlotMovedInIsRefusedUntilOpenAndAStaleAcceptAfterTheOpenChangesNothing() {
+        java.util.BitSet slots = new java.util.BitSet();
+        slots.set(100, 102);
+        SlotMove.GroupSlots g = new SlotMove.GroupSlots();
+        assertThat(g.apply(SlotMove.accept(slots, 1))).isTrue();
+        assertThat(g.refuses(100)).isTrue();
+        assertThat(g.accepting).isEqualTo(slots);
+        g.apply(SlotMove.open(slots, 2));
+        assertThat(g.refuses(100)).isFalse();
+        assertThat(g.accepting.isEmpty()).isTrue();
+        g.apply(SlotMove.accept(slots, 3)); // a deposed source leader's copy, retried after the move ended
+        assertThat(g.accepting.isEmpty()).isTrue();
+        assertThat(g.refuses(101)).isFalse();
+        g.apply(SlotMove.fence(slots, 4)); // moving away again, then back: accepted anew
+        assertThat(g.refuses(100)).isTrue();
+        g.apply(SlotMove.accept(slots, 5));
+        assertThat(g.accepting).isEqualTo(slots);
+        assertThat(g.fenced.isEmpty()).isTrue();
+        assertThat(g.apply(io.magpie.raft.LogEntry.write("n1", 1, 0, 1, 1, false, java.util.List.<byte[][]>of(new byte[][] {"SET".getBytes(), "k".getBytes(), "v".getBytes()})))).isFalse();
+    }
+
+    @Test
+    void anAcceptEntryNamesItsSlotsAndIsNoFence() {
+        java.util.BitSet slots = new java.util.BitSet();
+        slots.set(7, 9);
+        assertThat(SlotMove.acceptedSlots(SlotMove.accept(slots, 1))).isEqualTo(slots);
+        assertThat(SlotMove.fencedSlots(SlotMove.accept(slots, 1))).isNull();
+        assertThat(SlotMove.acceptedSlots(SlotMove.fence(slots, 1))).isNull();
+    }
+
+    @Test
     void aRingGrowsToTheRingOfMoreGroups() {
         ClusterMap m = ClusterMap.bootstrap(members(3), 6, 3, SlotPlacement.Kind.RING, 64).withReshard(7);
         for (int[] mv : m.pendingMoves()) m = m.withSwitch(mv[0], mv[1]);

@@ -165,7 +165,7 @@ public final class RaftModule implements ServerModule {
         // thread, so it starts off this thread.
         Thread starter = new Thread(() -> {
             try {
-                RaftNode n = new RaftNode(config.id.value(), raftPort, initialMembers, storage, config.readLease.value(),
+                RaftNode n = new RaftNode(config.id.value(), RaftSettings.listenHost(server.config().bind.addresses()), raftPort, initialMembers, storage, config.readLease.value(),
                         config.snapshotThreshold.value(), config.logSegmentSize.value(), config.adminTimeout.value(), tls, sm);
                 n.start();
                 node = n;

@@ -53,7 +53,7 @@ final class RaftNode {
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
 
-    RaftNode(String id, int port, Map<String, String> members, File storageDir, boolean readLease, long snapshotThreshold,
+    RaftNode(String id, String host, int port, Map<String, String> members, File storageDir, boolean readLease, long snapshotThreshold,
             long segmentSize, long adminDeadlineMs, GrpcTlsConfig tls, RaftStateMachine stateMachine) throws IOException {
         this.me = RaftPeerId.valueOf(id);
         this.adminDeadlineMs = adminDeadlineMs;
@@ -62,7 +62,7 @@ final class RaftNode {
         for (var m : members.entrySet()) peers.add(RaftPeer.newBuilder().setId(m.getKey()).setAddress(m.getValue()).build());
         // A node not among the initial members starts with an empty group and waits for RAFT ADDNODE.
         this.group = members.containsKey(id) ? RaftGroup.valueOf(GROUP_ID, peers) : RaftGroup.valueOf(GROUP_ID);
-        properties = RaftSettings.properties(storageDir, port, readLease, snapshotThreshold, segmentSize);
+        properties = RaftSettings.properties(storageDir, host, port, readLease, snapshotThreshold, segmentSize);
         // One TLS configuration for every link: the server side, its links to peers, the admin client.
         if (tls != null) GrpcConfigKeys.TLS.setConf(parameters, tls);
         this.server = RaftServer.newBuilder().setServerId(me).setGroup(group).setStateMachine(stateMachine)

@@ -1,6 +1,9 @@
 package io.magpie.raft;
 
+import io.magpie.server.metrics.MetricsEndpoint;
 import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
@@ -18,9 +21,11 @@ import org.apache.ratis.util.TimeDuration;
 public final class RaftSettings {
     private RaftSettings() {}
 
-    public static RaftProperties properties(File storageDir, int port, boolean readLease, long snapshotThreshold, long segmentSize) {
+    public static RaftProperties properties(File storageDir, String host, int port, boolean readLease, long snapshotThreshold,
+            long segmentSize) {
         RaftProperties properties = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(properties, List.of(storageDir));
+        if (host != null) GrpcConfigKeys.Server.setHost(properties, host);
         GrpcConfigKeys.Server.setPort(properties, port);
         RaftServerConfigKeys.Read.setOption(properties, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         RaftServerConfigKeys.Read.setLeaderLeaseEnabled(properties, readLease);
@@ -47,5 +52,18 @@ public final class RaftSettings {
         RaftServerConfigKeys.Rpc.setTimeoutMax(properties, TimeDuration.valueOf(800, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(5, TimeUnit.SECONDS));
         return properties;
+    }
+
+    /**
+     * The address the Raft port listens on: the node's first {@code bind} address, as Redis's
+     * cluster bus listens where the node does; null (every address, Ratis's default) for "*".
+     */
+    public static String listenHost(List<String> bind) {
+        try {
+            InetAddress address = MetricsEndpoint.listenAddress(bind);
+            return address == null ? null : address.getHostAddress();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("bind address: " + e.getMessage(), e);
+        }
     }
 }

@@ -52,11 +52,11 @@ final class MultiRaft {
     private final RaftGroup placementGroup;
     private volatile RaftClient placementClient;
 
-    MultiRaft(String id, int port, File storageDir, RaftGroup placementGroup, long snapshotThreshold, long segmentSize, boolean readLease,
+    MultiRaft(String id, String host, int port, File storageDir, RaftGroup placementGroup, long snapshotThreshold, long segmentSize, boolean readLease,
             StateMachine.Registry registry) throws IOException {
         this.me = RaftPeerId.valueOf(id);
         this.placementGroup = placementGroup;
-        properties = RaftSettings.properties(storageDir, port, readLease, snapshotThreshold, segmentSize);
+        properties = RaftSettings.properties(storageDir, host, port, readLease, snapshotThreshold, segmentSize);
         this.server = RaftServer.newBuilder().setServerId(me).setGroup(placementGroup).setStateMachineRegistry(registry)
                 .setProperties(properties).setOption(RaftStorage.StartupOption.RECOVER).build();
     }

@@ -7,6 +7,7 @@ import io.magpie.raft.LogEntry;
 import io.magpie.raft.RaftApply;
 import io.magpie.raft.RaftConfig;
 import io.magpie.raft.RaftExpiry;
+import io.magpie.raft.RaftSettings;
 import io.magpie.raft.RaftModule;
 import io.magpie.raft.RaftStateMachine;
 import io.magpie.server.Log;
@@ -199,7 +200,7 @@ public final class ShardedRaftModule implements ServerModule {
         int raftPort = port;
         Thread starter = new Thread(() -> {
             try {
-                MultiRaft r = new MultiRaft(myId(), raftPort, storage, MultiRaft.group(MultiRaft.PLACEMENT, List.copyOf(raftMembers.keySet()),
+                MultiRaft r = new MultiRaft(myId(), RaftSettings.listenHost(server.config().bind.addresses()), raftPort, storage, MultiRaft.group(MultiRaft.PLACEMENT, List.copyOf(raftMembers.keySet()),
                         raftMembers), config.snapshotThreshold.value(), config.logSegmentSize.value(), config.readLease.value(), registry());
                 r.start();
                 List<org.apache.ratis.protocol.RaftGroup> mine = new java.util.ArrayList<>();

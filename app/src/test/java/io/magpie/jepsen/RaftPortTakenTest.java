@@ -36,8 +36,9 @@ class RaftPortTakenTest {
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> !started.isAlive());
                 // Ratis ends the process itself when its gRPC server cannot bind; other start-up
-                // failures end it in RaftModule. Either way the log names the port.
-                assertThat(started.logTail()).containsAnyOf("Failed to bind to address 0.0.0.0/0.0.0.0:" + raftPort,
+                // failures end it in RaftModule. Either way the log names the port (on the node's
+                // bind address, 127.0.0.1 here: the Raft port listens where the node does).
+                assertThat(started.logTail()).containsAnyOf("Failed to bind to address /127.0.0.1:" + raftPort,
                         "Failed to start Raft on port " + raftPort + ", aborting.");
             } finally {
                 started.close();

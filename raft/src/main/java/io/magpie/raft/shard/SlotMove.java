@@ -63,6 +63,8 @@ final class SlotMove {
      */
     static final class GroupSlots {
         final BitSet fenced = new BitSet(), accepting = new BitSet(), opened = new BitSet();
+        /** fenced | accepting, kept as they change: every applied entry is checked against it. */
+        private final BitSet refused = new BitSet();
         /** An OPEN proposal of this group is in flight (its leader). */
         boolean openInFlight;
 
@@ -84,6 +86,9 @@ final class SlotMove {
             } else {
                 return false;
             }
+            refused.clear();
+            refused.or(fenced);
+            refused.or(accepting);
             return true;
         }
 
@@ -92,10 +97,9 @@ final class SlotMove {
             return fenced.get(slot) || accepting.get(slot);
         }
 
+        /** The slots clients are refused on; read only (it is the state itself, not a copy). */
         BitSet refused() {
-            BitSet b = (BitSet) fenced.clone();
-            b.or(accepting);
-            return b;
+            return refused;
         }
 
         /** A move's copy entry (RESTOREs from no client) that may apply: every key's slot is accepting. */

@@ -118,6 +118,20 @@ public final class Node implements AutoCloseable {
         client = connect();
     }
 
+    /**
+     * Waits until the node has loaded its dataset (PING answers PONG, not -LOADING): start-up
+     * returns as soon as the node listens, and a command sent while it loads gets -LOADING, as
+     * from redis-server.
+     */
+    public void awaitLoaded() {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (!String.valueOf(call("PING")).contains("LOADING")) return;
+            sleep(25);
+        }
+        throw new IllegalStateException(this + " still loading after 120 s:\n" + logTail());
+    }
+
     private void waitReady() {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {

@@ -40,6 +40,7 @@ class TlsReplicationInteropTest {
             writer.writeNow(1_000); // carried by the full sync, through the TLS link
             int replicaTls = Node.freePort();
             Node replica = t.start(replicaKind, "replica", tlsArgs(replicaTls, "--tls-replication", "yes").toArray(String[]::new));
+            replica.awaitLoaded();
             replica.ok("REPLICAOF", "127.0.0.1", String.valueOf(masterTls));
             writer.rate(1_000).limit(1_000 + 1_500).start(); // and the stream after it
             replica.awaitLinkUp();

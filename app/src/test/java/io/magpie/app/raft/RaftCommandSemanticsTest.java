@@ -170,7 +170,7 @@ class RaftCommandSemanticsTest {
             assertThat(unblockedReply(leader().port, block, unblock)).isEqualTo(unblockedReply(redis.port(), block, unblock));
         }
         RaftGroup.Member leader = leader();
-        RaftGroup.Member follower = group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+        RaftGroup.Member follower = group.awaitFollowerOf(leader, ELECTION);
         try (RespClient f = new RespClient(follower.port)) {
             assertThat(f.call("BLPOP", "bl-none", "0").value().toString()).matches("\\(error\\) MOVED \\d+ 127\\.0\\.0\\.1:" + leader.port);
         }

@@ -56,7 +56,7 @@ class RaftCrashTest {
     }
 
     private RaftGroup.Member followerOf(RaftGroup.Member leader) {
-        return group.members().stream().filter(m -> m != leader).findFirst().orElseThrow();
+        return group.awaitFollowerOf(leader, ELECTION);
     }
 
     /** blocked_clients of a member's INFO clients. */

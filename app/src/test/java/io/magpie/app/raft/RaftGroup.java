@@ -210,6 +210,26 @@ public final class RaftGroup implements AutoCloseable {
         throw new IllegalStateException(sb.toString());
     }
 
+    /**
+     * A running member other than {@code leader} that knows the leader and its client address, so that it
+     * forwards or redirects instead of answering TRYAGAIN (a follower learns the leader's address from the
+     * leader's first entry of its term, a little after the leader itself is ready).
+     */
+    public Member awaitFollowerOf(Member leader, Duration timeout) {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            for (Member m : members.values()) {
+                if (m == leader || !m.alive()) continue;
+                Map<String, String> info = raftInfo(m);
+                if (leader.id.equals(info.get("leader")) && !info.getOrDefault("leader_address", "").isEmpty()) return m;
+            }
+            sleep(50);
+        }
+        StringBuilder sb = new StringBuilder("no follower of " + leader + " knew its address within " + timeout);
+        for (Member m : members.values()) sb.append('\n').append(m).append(": ").append(raftInfo(m));
+        throw new IllegalStateException(sb.toString());
+    }
+
     public String logTail(Member m) {
         try {
             List<String> lines = Files.readAllLines(m.dir.resolve(m.id + ".log"));

@@ -330,10 +330,16 @@ public final class Persistence {
      * whether it was written. Returns null, or why it could not start (another snapshot runs).
      */
     public String snapshotTo(Path target, java.util.function.Consumer<Boolean> onDone) {
+        return snapshotTo(target, java.util.Map.of(), onDone);
+    }
+
+    /** {@link #snapshotTo(Path, java.util.function.Consumer)} with aux fields of the caller's after Redis's. */
+    public String snapshotTo(Path target, java.util.Map<String, String> extraAux, java.util.function.Consumer<Boolean> onDone) {
         if (bgsaveInProgress() || aof.rewriteInProgress()) return "another snapshot is running";
+        RdbSaver.Aux aux = aux(false).withExtra(extraAux);
         try {
             new BackgroundSnapshot(engine, mainThread, target.resolveSibling(target.getFileName() + ".tmp"), target, "magpie-raft-snapshot",
-                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(), aux(false)),
+                    out -> new RdbSaver(new RdbWriter(rdbcompression.value(), out, FLUSH_AT).listFill(listFill()), rdbchecksum.value(), aux),
                     (b, ok) -> onDone.accept(ok)).start();
         } catch (IOException | RuntimeException e) {
             return String.valueOf(e.getMessage());

@@ -52,11 +52,30 @@ public final class RaftStateMachine extends BaseStateMachine {
 
         /** Runs a task on the keyspace thread, after what is queued there. */
         void execute(Runnable task);
+
+        /**
+         * What the entry must wait for before it (and every entry after it) applies, or null to
+         * apply it now; asked on Ratis's apply thread, in log order. A sharded group's copy of
+         * moved slots waits for this node's replica of their source to have applied the fence.
+         */
+        default CompletableFuture<Void> gate(LogEntry entry) {
+            return null;
+        }
+
+        /** What the entries after a snapshot just loaded must wait for (as {@link #gate}), or null. */
+        default CompletableFuture<Void> gateAfterLoad() {
+            return null;
+        }
     }
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final Keyspace keyspace;
     private volatile long snapshotIndex = -1;
+    /**
+     * Applies waiting on a gate, in log order (Ratis's apply thread); null while none waits, the
+     * common case, in which entries go to the keyspace thread at once.
+     */
+    private volatile CompletableFuture<Void> gated;
 
     public RaftStateMachine(Keyspace keyspace) {
         this.keyspace = keyspace;
@@ -121,6 +140,19 @@ public final class RaftStateMachine extends BaseStateMachine {
         }
         setLastAppliedTermIndex(s.getTermIndex());
         snapshotIndex = s.getIndex();
+        CompletableFuture<Void> gate = keyspace.gateAfterLoad();
+        gated = gate == null || gate.isDone() ? null : gate;
+    }
+
+    /** Runs the task on the keyspace thread after what gates this group's entries (in log order). */
+    private void inOrder(CompletableFuture<Void> gate, Runnable task) {
+        if (gated != null && gated.isDone()) gated = null;
+        if (gated == null && (gate == null || gate.isDone())) {
+            keyspace.execute(task);
+            return;
+        }
+        CompletableFuture<Void> before = gated == null ? CompletableFuture.completedFuture(null) : gated;
+        gated = (gate == null ? before : before.thenCompose(v -> gate)).thenRun(() -> keyspace.execute(task));
     }
 
     @Override
@@ -132,11 +164,11 @@ public final class RaftStateMachine extends BaseStateMachine {
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto proto = trx.getLogEntry();
         TermIndex ti = TermIndex.valueOf(proto);
-        byte[] data = proto.getStateMachineLogEntry().getLogData().toByteArray();
+        LogEntry entry = LogEntry.decode(proto.getStateMachineLogEntry().getLogData().toByteArray());
         CompletableFuture<Message> applied = new CompletableFuture<>();
-        keyspace.execute(() -> {
+        inOrder(keyspace.gate(entry), () -> {
             try {
-                keyspace.apply(LogEntry.decode(data), ti.getIndex());
+                keyspace.apply(entry, ti.getIndex());
             } finally {
                 updateLastAppliedTermIndex(ti);
                 keyspace.termApplied(ti.getTerm());
@@ -149,7 +181,7 @@ public final class RaftStateMachine extends BaseStateMachine {
     /** A configuration or no-op entry: it moves the applied index, in order with the applies. */
     @Override
     public void notifyTermIndexUpdated(long term, long index) {
-        keyspace.execute(() -> {
+        inOrder(null, () -> {
             updateLastAppliedTermIndex(term, index);
             keyspace.termApplied(term);
         });

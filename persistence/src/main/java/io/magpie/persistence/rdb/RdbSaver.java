@@ -18,10 +18,23 @@ import java.io.UncheckedIOException;
 public final class RdbSaver implements KeyspaceSnapshot.Sink {
     /** The aux fields Redis 7.0 writes (rdbSaveInfoAuxFields). */
     public record Aux(String redisVer, long ctimeSeconds, long usedMem, boolean aofBase, String replId, long replOffset, int replStreamDb,
-                      java.util.List<byte[]> functionLibraries) {
+                      java.util.List<byte[]> functionLibraries, java.util.Map<String, String> extra) {
         /** Aux fields of an RDB without FUNCTION libraries. */
         public Aux(String redisVer, long ctimeSeconds, long usedMem, boolean aofBase, String replId, long replOffset, int replStreamDb) {
             this(redisVer, ctimeSeconds, usedMem, aofBase, replId, replOffset, replStreamDb, java.util.List.of());
+        }
+
+        public Aux(String redisVer, long ctimeSeconds, long usedMem, boolean aofBase, String replId, long replOffset, int replStreamDb,
+                java.util.List<byte[]> functionLibraries) {
+            this(redisVer, ctimeSeconds, usedMem, aofBase, replId, replOffset, replStreamDb, functionLibraries, java.util.Map.of());
+        }
+
+        /**
+         * These fields and more of Magpie's own after Redis's (a Raft shard's slot state): a loader
+         * ignores aux fields it does not know, as Redis's does (rdbLoadRio).
+         */
+        public Aux withExtra(java.util.Map<String, String> more) {
+            return new Aux(redisVer, ctimeSeconds, usedMem, aofBase, replId, replOffset, replStreamDb, functionLibraries, more);
         }
     }
 
@@ -47,6 +60,7 @@ public final class RdbSaver implements KeyspaceSnapshot.Sink {
             out.writeAux("repl-offset", aux.replOffset());
         }
         out.writeAux("aof-base", aux.aofBase() ? 1 : 0);
+        aux.extra().forEach(out::writeAux);
         // FUNCTION libraries come before the dbs, one FUNCTION2 opcode and the code each (rdbSaveFunctions).
         for (byte[] code : aux.functionLibraries()) {
             out.writeByte(Rdb.OPCODE_FUNCTION2);

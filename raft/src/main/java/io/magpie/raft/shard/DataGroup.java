@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.IntPredicate;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -125,24 +124,46 @@ final class DataGroup implements RaftDispatch.Target {
     }
 
     /**
-     * Replaces this group's slots with the snapshot's keys of those slots (on the keyspace
-     * thread). The RDB holds the whole keyspace of the node that wrote it; keys of other
-     * slots belong to other groups and are skipped.
+     * Replaces slots with the snapshot's keys of those slots (on the keyspace thread). The RDB
+     * holds the whole keyspace of the node that wrote it; keys of other slots belong to other
+     * groups and are skipped. Which slots is decided from the file's {@link GroupSnapshot#AUX}
+     * field (null when it has none), read before any key, so the slots' keys here are deleted
+     * before the file's are added.
      */
-    static void loadSlots(Engine engine, Path rdb, IntPredicate owned) {
+    static void loadSlots(Engine engine, Path rdb, java.util.function.Function<String, java.util.BitSet> decide) {
+        java.util.BitSet[] replace = new java.util.BitSet[1];
+        java.util.function.Consumer<String> decideOnce = aux -> {
+            if (replace[0] != null) return;
+            replace[0] = decide.apply(aux);
+            deleteSlots(engine, replace[0]);
+        };
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(rdb), 1 << 16)) {
+            new RdbLoader(engine, false, true).target(new RdbLoader.KeyTarget() {
+                @Override public void add(Database db, byte[] key, Object value, long expireMs, long lruIdle, long lfuFreq, long offset)
+                        throws IOException {
+                    decideOnce.accept(null);
+                    if (replace[0].get(HashSlot.keyHashSlot(key))) RdbLoader.addKey(engine, db, key, value, expireMs, lruIdle, lfuFreq, offset);
+                }
+
+                @Override public void aux(String key, String value) {
+                    if (key.equals(GroupSnapshot.AUX)) decideOnce.accept(value);
+                }
+            }).load(new RdbReader(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException("loading raft shard snapshot " + rdb, e);
+        }
+        decideOnce.accept(null); // a file without keys
+    }
+
+    /** Deletes the keys of these slots here, in every db. */
+    static void deleteSlots(Engine engine, java.util.BitSet slots) {
+        if (slots.isEmpty()) return;
         for (int i = 0; i < engine.dbCount(); i++) {
             Database db = engine.db(i);
             SlotIndex index = db.slotIndex();
             List<byte[]> keys = new ArrayList<>();
-            for (int s = 0; s < HashSlot.SLOTS; s++) if (owned.test(s)) index.forEachKeyInSlot(s, keys::add);
+            for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) index.forEachKeyInSlot(s, keys::add);
             for (byte[] k : keys) db.delete(k);
-        }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(rdb), 1 << 16)) {
-            new RdbLoader(engine, false, true).target((db, key, value, expireMs, lruIdle, lfuFreq, offset) -> {
-                if (owned.test(HashSlot.keyHashSlot(key))) RdbLoader.addKey(engine, db, key, value, expireMs, lruIdle, lfuFreq, offset);
-            }).load(new RdbReader(in));
-        } catch (IOException e) {
-            throw new UncheckedIOException("loading raft shard snapshot " + rdb, e);
         }
     }
 }

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.statemachine.StateMachine;
@@ -62,6 +63,14 @@ public final class ShardedRaftModule implements ServerModule {
      */
     private final Map<Long, Long> switchedNotApplied = new HashMap<>();
     private long movesDone, cronTicks;
+    /** Which group writes each slot's keys here (keyspace thread); made at start from the bootstrap map. */
+    private SlotCustody custody;
+    /** Polls the applied index of a group others wait on ({@link #appliedHere}). */
+    private final java.util.concurrent.ScheduledExecutorService gates = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "magpie-raft-shard-gates");
+        t.setDaemon(true);
+        return t;
+    });
     /** Group additions and slot copies wait on Ratis: they run here, off the keyspace thread. */
     private final java.util.concurrent.ExecutorService admin = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "magpie-raft-shards");
@@ -173,6 +182,7 @@ public final class ShardedRaftModule implements ServerModule {
         if (!raftMembers.containsKey(myId())) throw new IllegalStateException("raft-members does not name " + myId());
         initial = ClusterMap.bootstrap(raftMembers, (int) shardConfig.shards.value(), (int) shardConfig.replication.value(),
                 shardConfig.placement.value(), (int) shardConfig.ringVnodes.value());
+        custody = new SlotCustody(initial, this::movesOf);
         int port = (int) config.port.value();
         if (port == 0) {
             String mine = raftMembers.get(myId());
@@ -250,7 +260,15 @@ public final class ShardedRaftModule implements ServerModule {
         }, server.engine(), pipeline);
         SlotMove.GroupSlots moves = new SlotMove.GroupSlots();
         return new DataGroup(index, () -> raft, apply, moves, new RaftStateMachine.Keyspace() {
+            /** What this group's entries after the snapshot just loaded wait for; null when nothing. */
+            private CompletableFuture<Void> afterLoad;
+
             @Override public void apply(LogEntry entry, long logIndex) {
+                SlotMove.Accept accept = SlotMove.acceptOf(entry);
+                if (accept != null) {
+                    acceptHere(index, moves, accept);
+                    return;
+                }
                 if (moves.apply(entry)) return;
                 if (SlotMove.isCopy(entry)) {
                     if (moves.copyApplies(server.engine(), entry)) apply.apply(entry, logIndex);
@@ -273,11 +291,59 @@ public final class ShardedRaftModule implements ServerModule {
             }
 
             @Override public void load(Path rdb) {
-                DataGroup.loadSlots(server.engine(), rdb, slot -> map().groupOf(slot) == index || map().targetOf(slot) == index);
+                afterLoad = null;
+                DataGroup.loadSlots(server.engine(), rdb, aux -> {
+                    java.util.BitSet replace = new java.util.BitSet();
+                    if (aux == null) { // a snapshot from before custody: the map decides
+                        for (int s = 0; s < HashSlot.SLOTS; s++) if (map().groupOf(s) == index || map().targetOf(s) == index) replace.set(s);
+                        return replace;
+                    }
+                    GroupSnapshot snap = GroupSnapshot.decode(aux);
+                    moves.restore(snap.fenced(), snap.opened(), snap.accepts());
+                    // Slots coming in from a group replicated here too: its replica here may not have
+                    // applied the fence yet, and its keys will be the copy's; custody waits for it, as
+                    // the ACCEPT does (their keys are not loaded, or its replay would land on them).
+                    java.util.BitSet deferred = new java.util.BitSet();
+                    CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+                    for (SlotMove.Accept a : moves.accepts) {
+                        if (a.source() == index || !local.containsKey(a.source())) continue;
+                        deferred.or(a.slots());
+                        CompletableFuture<Void> fenced = appliedHere(a.source(), a.fenceIndex());
+                        SlotMove.Accept held = a.withSlots((java.util.BitSet) a.slots().clone());
+                        gate = (fenced == null ? gate : gate.thenCompose(v -> fenced))
+                                .thenCompose(v -> onKeyspace(() -> custody.take(index, held.slots(), held.rank())));
+                    }
+                    if (!deferred.isEmpty()) afterLoad = gate;
+                    java.util.BitSet unclaimed = new java.util.BitSet();
+                    unclaimed.set(0, HashSlot.SLOTS);
+                    unclaimed.andNot(deferred);
+                    for (var claim : snap.claims().entrySet()) {
+                        java.util.BitSet slots = (java.util.BitSet) claim.getValue().clone();
+                        unclaimed.andNot(slots);
+                        slots.andNot(deferred);
+                        replace.or(custody.take(index, slots, claim.getKey()));
+                    }
+                    // Held here but not by the snapshot: another group opened them where it was taken.
+                    java.util.BitSet released = new java.util.BitSet();
+                    for (int s = unclaimed.nextSetBit(0); s >= 0; s = unclaimed.nextSetBit(s + 1)) if (custody.holder(s) == index) released.set(s);
+                    custody.release(index, released);
+                    DataGroup.deleteSlots(server.engine(), released);
+                    return replace;
+                });
+            }
+
+            @Override public CompletableFuture<Void> gateAfterLoad() {
+                return afterLoad;
+            }
+
+            @Override public CompletableFuture<Void> gate(LogEntry entry) {
+                SlotMove.Accept a = SlotMove.acceptOf(entry);
+                return a == null || a.source() == index ? null : appliedHere(a.source(), a.fenceIndex());
             }
 
             @Override public String snapshot(Path target, Consumer<Boolean> done) {
-                return server.persistence().snapshotTo(target, done);
+                String state = GroupSnapshot.of(index, moves, custody, ShardedRaftModule.this::movesOf).encode();
+                return server.persistence().snapshotTo(target, Map.of(GroupSnapshot.AUX, state), done);
             }
 
             @Override public <T> T onKeyspaceThread(Callable<T> task) throws Exception {
@@ -288,6 +354,59 @@ public final class ShardedRaftModule implements ServerModule {
                 server.mainLoop().execute(task);
             }
         }, server.engine(), pipeline, myId(), this::mainLoopExecute);
+    }
+
+    /** The move state of a group replicated here, or null. */
+    private SlotMove.GroupSlots movesOf(int group) {
+        DataGroup g = local.get(group);
+        return g == null ? null : g.moves;
+    }
+
+    /** An ACCEPT applied by group index here ({@link SlotCustody#accept}); keyspace thread. */
+    private void acceptHere(int index, SlotMove.GroupSlots moves, SlotMove.Accept a) {
+        DataGroup.deleteSlots(server.engine(), custody.accept(index, moves, a, local.containsKey(a.source())));
+    }
+
+    /**
+     * Completes once this node's replica of group has applied index; null when it has, or when
+     * this node does not replicate group (nothing here to order after). Polled: it waits only
+     * while a move's copy overtakes a lagging replica of its source.
+     */
+    private CompletableFuture<Void> appliedHere(int group, long index) {
+        if (!local.containsKey(group) || appliedIndexHere(group) >= index) return null;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long since = System.currentTimeMillis();
+        boolean[] logged = {false};
+        java.util.concurrent.ScheduledFuture<?>[] poll = new java.util.concurrent.ScheduledFuture<?>[1];
+        poll[0] = gates.scheduleWithFixedDelay(() -> {
+            if (!local.containsKey(group) || appliedIndexHere(group) >= index) {
+                done.complete(null);
+                poll[0].cancel(false);
+            } else if (!logged[0] && System.currentTimeMillis() - since > 10_000) {
+                logged[0] = true;
+                Log.notice("Raft shards: a copy into this node waits for its replica of shard %d to apply index %d (applied %d)", group,
+                        index, appliedIndexHere(group));
+            }
+        }, 5, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return done;
+    }
+
+    private long appliedIndexHere(int group) {
+        DataGroup g = local.get(group);
+        return g == null ? Long.MAX_VALUE : g.appliedIndex();
+    }
+
+    private <T> CompletableFuture<Void> onKeyspace(java.util.function.Supplier<T> task) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        mainLoopExecute(() -> {
+            try {
+                task.get();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
     }
 
     /* ---------------- cron: placement reports, expiry ---------------- */
@@ -406,7 +525,7 @@ public final class ShardedRaftModule implements ServerModule {
                 // The fence applied here: the moving keys are final.
                 long[] keysAndBytes = new long[2];
                 List<byte[]> entries = new java.util.ArrayList<>();
-                entries.add(SlotMove.accept(slots, server.engine().now()).encode());
+                entries.add(SlotMove.accept(new SlotMove.Accept(slots, m.version, source.index, fenceReply.getLogIndex()), server.engine().now()).encode());
                 try {
                     for (LogEntry e : SlotMove.copy(server.engine(), slots, server.engine().now(), keysAndBytes)) entries.add(e.encode());
                 } catch (IOException | RuntimeException e) {
@@ -532,6 +651,7 @@ public final class ShardedRaftModule implements ServerModule {
     public void shutdown() {
         MultiRaft r = raft;
         if (mapPage != null) mapPage.stop();
+        gates.shutdownNow();
         if (r != null) r.close();
         admin.shutdownNow();
     }

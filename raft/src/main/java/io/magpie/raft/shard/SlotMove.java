@@ -54,31 +54,48 @@ final class SlotMove {
     }
 
     /**
+     * An ACCEPT entry: the slots, the map version the move started at (its epoch: a later move
+     * of a slot always has a greater one), the source group and the index of the source's
+     * FENCE entry (this node's replica of the source must have applied it before the copy
+     * applies here: {@link SlotCustody}).
+     */
+    record Accept(BitSet slots, long epoch, int source, long fenceIndex) {
+        /** The custody rank the target takes the slots with. */
+        long rank() {
+            return SlotCustody.held(epoch);
+        }
+
+        Accept withSlots(BitSet s) {
+            return new Accept(s, epoch, source, fenceIndex);
+        }
+    }
+
+    /**
      * A group's state of the slots moving in and out of it, changed by the entries of its log in
      * order, so alike on every replica (keyspace thread): FENCE (moving away: no more writes),
      * ACCEPT (moving in: the copy's RESTOREs apply, clients are refused), OPEN (moved in: the
      * leader serves them, and copies are dropped). A copy that arrives after the OPEN (its
      * sender, a source leader cut off and deposed, retried it after the move ended under the
-     * next leader) would overwrite the writes the target took since: it is dropped.
+     * next leader) would overwrite the writes the target took since: it is dropped. Besides,
+     * {@code lost}: the slots another group holds on this node now ({@link SlotCustody}), whose
+     * writes this group's replica here must not apply, whatever its log says.
      */
     static final class GroupSlots {
-        final BitSet fenced = new BitSet(), accepting = new BitSet(), opened = new BitSet();
-        /** fenced | accepting, kept as they change: every applied entry is checked against it. */
+        final BitSet fenced = new BitSet(), accepting = new BitSet(), opened = new BitSet(), lost = new BitSet();
+        /** The ACCEPTs whose slots are still accepting (their source and fence, for a snapshot). */
+        final List<Accept> accepts = new ArrayList<>();
+        /** fenced | accepting | lost, kept as they change: every applied entry is checked against it. */
         private final BitSet refused = new BitSet();
         /** An OPEN proposal of this group is in flight (its leader). */
         boolean openInFlight;
 
-        /** Applies a FENCE, ACCEPT or OPEN entry; false when the entry is none of them. */
+        /** Applies a FENCE or OPEN entry; false when the entry is neither (an ACCEPT goes to {@link #accept}). */
         boolean apply(LogEntry e) {
-            BitSet fence = fencedSlots(e), accept = slotsOf(e, ACCEPT), open = slotsOf(e, OPEN);
+            BitSet fence = fencedSlots(e), open = slotsOf(e, OPEN, 1);
             if (fence != null) {
                 fenced.or(fence);
                 accepting.andNot(fence);
                 opened.andNot(fence);
-            } else if (accept != null) {
-                accept.andNot(opened); // a stale copy's ACCEPT after the slots opened
-                accepting.or(accept);
-                fenced.andNot(accept);
             } else if (open != null) {
                 open.and(accepting);
                 accepting.andNot(open);
@@ -86,10 +103,49 @@ final class SlotMove {
             } else {
                 return false;
             }
+            changed();
+            return true;
+        }
+
+        /** An ACCEPT of these slots (those this node gave the group custody of). */
+        void accept(Accept a) {
+            accepting.or(a.slots());
+            fenced.andNot(a.slots());
+            if (!a.slots().isEmpty()) accepts.add(a);
+            changed();
+        }
+
+        void lose(int slot) {
+            lost.set(slot);
+            refused.set(slot);
+        }
+
+        void regain(int slot) {
+            lost.clear(slot);
+            if (!fenced.get(slot) && !accepting.get(slot)) refused.clear(slot);
+        }
+
+        /** The state a snapshot recorded (keyspace thread, loading it). */
+        void restore(BitSet fenced, BitSet opened, List<Accept> accepts) {
+            this.fenced.clear();
+            this.fenced.or(fenced);
+            this.opened.clear();
+            this.opened.or(opened);
+            this.accepting.clear();
+            this.accepts.clear();
+            for (Accept a : accepts) accept(a);
+            changed();
+        }
+
+        private void changed() {
+            accepts.removeIf(a -> {
+                a.slots().and(accepting);
+                return a.slots().isEmpty();
+            });
             refused.clear();
             refused.or(fenced);
             refused.or(accepting);
-            return true;
+            refused.or(lost);
         }
 
         /** Clients are refused on the slot: it is moving away or in. */
@@ -97,7 +153,7 @@ final class SlotMove {
             return fenced.get(slot) || accepting.get(slot);
         }
 
-        /** The slots clients are refused on; read only (it is the state itself, not a copy). */
+        /** The slots whose writes this replica does not apply; read only (it is the state itself, not a copy). */
         BitSet refused() {
             return refused;
         }
@@ -123,32 +179,44 @@ final class SlotMove {
 
     /** The slots a fence entry names, or null when the entry is not a fence. */
     static BitSet fencedSlots(LogEntry e) {
-        return slotsOf(e, FENCE);
+        return slotsOf(e, FENCE, 1);
     }
 
-    /** The accept entry of these slots, the first the target's log gets of a move. */
-    static LogEntry accept(BitSet slots, long nowMs) {
-        return slotsEntry(ACCEPT, slots, nowMs);
+    /**
+     * The accept entry of a move, the first the target's log gets of it:
+     * {@code MAGPIE.ACCEPT epoch source fence-index slot...}.
+     */
+    static LogEntry accept(Accept a, long nowMs) {
+        return slotsEntry(ACCEPT, a.slots(), nowMs, Long.toString(a.epoch()), Integer.toString(a.source()), Long.toString(a.fenceIndex()));
     }
 
-    /** The slots an accept entry names, or null when the entry is not one. */
-    static BitSet acceptedSlots(LogEntry e) {
-        return slotsOf(e, ACCEPT);
+    /** The ACCEPT an entry is, or null when it is not one. */
+    static Accept acceptOf(LogEntry e) {
+        BitSet slots = slotsOf(e, ACCEPT, 4);
+        if (slots == null) return null;
+        byte[][] argv = e.commands().get(0);
+        return new Accept(slots, number(argv[1]), (int) number(argv[2]), number(argv[3]));
     }
 
-    private static LogEntry slotsEntry(byte[] name, BitSet slots, long nowMs) {
+    private static long number(byte[] arg) {
+        return Long.parseLong(new String(arg, StandardCharsets.US_ASCII));
+    }
+
+    private static LogEntry slotsEntry(byte[] name, BitSet slots, long nowMs, String... head) {
         List<byte[]> argv = new ArrayList<>();
         argv.add(name);
+        for (String h : head) argv.add(h.getBytes(StandardCharsets.US_ASCII));
         for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) argv.add(Integer.toString(s).getBytes(StandardCharsets.US_ASCII));
         return LogEntry.write("", 0, 0, nowMs, 0, false, List.<byte[][]>of(argv.toArray(new byte[0][])));
     }
 
-    private static BitSet slotsOf(LogEntry e, byte[] name) {
+    /** The slots of an entry named name whose slots start at argument first, or null. */
+    private static BitSet slotsOf(LogEntry e, byte[] name, int first) {
         if (e.type() != LogEntry.WRITE || e.commands().size() != 1) return null;
         byte[][] argv = e.commands().get(0);
-        if (argv.length == 0 || !java.util.Arrays.equals(argv[0], name)) return null;
+        if (argv.length < first || !java.util.Arrays.equals(argv[0], name)) return null;
         BitSet slots = new BitSet(HashSlot.SLOTS);
-        for (int i = 1; i < argv.length; i++) slots.set(Integer.parseInt(new String(argv[i], StandardCharsets.US_ASCII)));
+        for (int i = first; i < argv.length; i++) slots.set((int) number(argv[i]));
         return slots;
     }
 

@@ -85,37 +85,6 @@ class ClusterMapTest {
     }
 
     @Test
-    void aSlotMovedInIsRefusedUntilOpenAndAStaleAcceptAfterTheOpenChangesNothing() {
-        java.util.BitSet slots = new java.util.BitSet();
-        slots.set(100, 102);
-        SlotMove.GroupSlots g = new SlotMove.GroupSlots();
-        assertThat(g.apply(SlotMove.accept(slots, 1))).isTrue();
-        assertThat(g.refuses(100)).isTrue();
-        assertThat(g.accepting).isEqualTo(slots);
-        g.apply(SlotMove.open(slots, 2));
-        assertThat(g.refuses(100)).isFalse();
-        assertThat(g.accepting.isEmpty()).isTrue();
-        g.apply(SlotMove.accept(slots, 3)); // a deposed source leader's copy, retried after the move ended
-        assertThat(g.accepting.isEmpty()).isTrue();
-        assertThat(g.refuses(101)).isFalse();
-        g.apply(SlotMove.fence(slots, 4)); // moving away again, then back: accepted anew
-        assertThat(g.refuses(100)).isTrue();
-        g.apply(SlotMove.accept(slots, 5));
-        assertThat(g.accepting).isEqualTo(slots);
-        assertThat(g.fenced.isEmpty()).isTrue();
-        assertThat(g.apply(io.magpie.raft.LogEntry.write("n1", 1, 0, 1, 1, false, java.util.List.<byte[][]>of(new byte[][] {"SET".getBytes(), "k".getBytes(), "v".getBytes()})))).isFalse();
-    }
-
-    @Test
-    void anAcceptEntryNamesItsSlotsAndIsNoFence() {
-        java.util.BitSet slots = new java.util.BitSet();
-        slots.set(7, 9);
-        assertThat(SlotMove.acceptedSlots(SlotMove.accept(slots, 1))).isEqualTo(slots);
-        assertThat(SlotMove.fencedSlots(SlotMove.accept(slots, 1))).isNull();
-        assertThat(SlotMove.acceptedSlots(SlotMove.fence(slots, 1))).isNull();
-    }
-
-    @Test
     void aRingGrowsToTheRingOfMoreGroups() {
         ClusterMap m = ClusterMap.bootstrap(members(3), 6, 3, SlotPlacement.Kind.RING, 64).withReshard(7);
         for (int[] mv : m.pendingMoves()) m = m.withSwitch(mv[0], mv[1]);

@@ -1,0 +1,110 @@
+package io.magpie.raft.shard;
+
+import io.magpie.commands.HashSlot;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.IntFunction;
+
+/**
+ * A data group's slot state as its snapshot records it, in the RDB's aux field
+ * {@value #AUX}: the slots whose keys in the file are the group's (by custody rank, see
+ * {@link SlotCustody}) and its {@link SlotMove.GroupSlots} (fenced, opened, the ACCEPTs still
+ * accepting). Without it a snapshot's fences were lost on loading (a source replica that
+ * installed one mid-move took writes of moving slots again), and which slots to load came from
+ * the map, which a restarted node may not have replayed yet.
+ *
+ * <p>Text: {@code claims=RANK:SLOTS/...;fenced=SLOTS;opened=SLOTS;accepts=EPOCH:SOURCE:FENCE:SLOTS/...},
+ * SLOTS as runs {@code 0-5460+5470}.
+ */
+record GroupSnapshot(Map<Long, BitSet> claims, BitSet fenced, BitSet opened, List<SlotMove.Accept> accepts) {
+    static final String AUX = "magpie-shard";
+
+    /** What group's snapshot taken now records (keyspace thread). */
+    static GroupSnapshot of(int group, SlotMove.GroupSlots moves, SlotCustody custody, IntFunction<SlotMove.GroupSlots> groups) {
+        Map<Long, BitSet> claims = new TreeMap<>();
+        for (int s = 0; s < HashSlot.SLOTS; s++) {
+            int holder = custody.holder(s);
+            long rank;
+            if (holder == group) {
+                rank = custody.rank(s);
+            } else if (moves.fenced.get(s) && groups.apply(holder) != null && !groups.apply(holder).opened.get(s)) {
+                rank = SlotCustody.fencedFor(custody.rank(s)); // the target has its copy, no write yet: these keys are still ours, final
+            } else {
+                continue;
+            }
+            claims.computeIfAbsent(rank, r -> new BitSet()).set(s);
+        }
+        List<SlotMove.Accept> accepts = new ArrayList<>();
+        for (SlotMove.Accept a : moves.accepts) accepts.add(a.withSlots((BitSet) a.slots().clone()));
+        return new GroupSnapshot(claims, (BitSet) moves.fenced.clone(), (BitSet) moves.opened.clone(), accepts);
+    }
+
+    String encode() {
+        StringBuilder sb = new StringBuilder("claims=");
+        String sep = "";
+        for (var e : claims.entrySet()) {
+            sb.append(sep).append(e.getKey()).append(':').append(runs(e.getValue()));
+            sep = "/";
+        }
+        sb.append(";fenced=").append(runs(fenced)).append(";opened=").append(runs(opened)).append(";accepts=");
+        sep = "";
+        for (SlotMove.Accept a : accepts) {
+            sb.append(sep).append(a.epoch()).append(':').append(a.source()).append(':').append(a.fenceIndex()).append(':').append(runs(a.slots()));
+            sep = "/";
+        }
+        return sb.toString();
+    }
+
+    static GroupSnapshot decode(String text) {
+        Map<String, String> fields = new TreeMap<>();
+        for (String part : text.split(";", -1)) {
+            int eq = part.indexOf('=');
+            if (eq < 0) throw new IllegalArgumentException("bad " + AUX + " field: " + text);
+            fields.put(part.substring(0, eq), part.substring(eq + 1));
+        }
+        Map<Long, BitSet> claims = new TreeMap<>();
+        for (String item : items(fields.get("claims"))) {
+            String[] f = item.split(":", -1);
+            claims.put(Long.parseLong(f[0]), slots(f[1]));
+        }
+        List<SlotMove.Accept> accepts = new ArrayList<>();
+        for (String item : items(fields.get("accepts"))) {
+            String[] f = item.split(":", -1);
+            accepts.add(new SlotMove.Accept(slots(f[3]), Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2])));
+        }
+        return new GroupSnapshot(claims, slots(fields.get("fenced")), slots(fields.get("opened")), accepts);
+    }
+
+    private static List<String> items(String s) {
+        return s == null || s.isEmpty() ? List.of() : List.of(s.split("/"));
+    }
+
+    static String runs(BitSet slots) {
+        StringBuilder sb = new StringBuilder();
+        for (int s = slots.nextSetBit(0); s >= 0; ) {
+            int end = slots.nextClearBit(s) - 1;
+            if (sb.length() > 0) sb.append('+');
+            sb.append(s);
+            if (end > s) sb.append('-').append(end);
+            s = slots.nextSetBit(end + 1);
+        }
+        return sb.toString();
+    }
+
+    static BitSet slots(String runs) {
+        BitSet out = new BitSet();
+        if (runs == null || runs.isEmpty()) return out;
+        for (String run : runs.split("\\+")) {
+            int dash = run.indexOf('-');
+            if (dash < 0) {
+                out.set(Integer.parseInt(run));
+            } else {
+                out.set(Integer.parseInt(run.substring(0, dash)), Integer.parseInt(run.substring(dash + 1)) + 1);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,118 @@
+package io.magpie.raft.shard;
+
+import io.magpie.commands.HashSlot;
+import java.util.BitSet;
+import java.util.function.IntFunction;
+
+/**
+ * Which data group's log writes each slot's keys on this node.
+ *
+ * <p>All the groups a node replicates share its one keyspace, and each applies its own log at its
+ * own pace. So when a slot moves from group A to group B, this node's replica of A may still have
+ * writes of the slot from before A's fence to apply after B's copy landed here: a replica of A
+ * that lags, or a restart, where each group replays its log from its own snapshot. Applied then,
+ * they would land on the copy a second time (a list's elements pushed twice).
+ *
+ * <p>Custody of a slot passes from A to B when B's ACCEPT applies here, which the target's state
+ * machine holds back until this node's replica of A has applied A's FENCE (the slot's keys are
+ * then A's final ones, which the copy only repeats), or when a snapshot of B that claims the slot
+ * loads. From then on A's replica here applies no write of the slot (its {@code lost} slots): the
+ * keys are B's, and hold those writes' effect already.
+ *
+ * <p>Each custody has a rank, so that an older claim never takes a slot back: a stale ACCEPT (a
+ * deposed leader's copy retried after the slot moved on), or a snapshot of A loaded after a newer
+ * one of B. The rank is 2 × the map version the move started at ({@link #held}), +1 for the
+ * group whose slot it is; a source that keeps a slot fenced, its keys final, while the target has
+ * not opened it claims it in a snapshot at the target's rank − 1 ({@link #fencedFor}), under the
+ * target's own claim but over anything older. Keyspace thread only.
+ */
+final class SlotCustody {
+    private final short[] holder = new short[HashSlot.SLOTS];
+    private final long[] rank = new long[HashSlot.SLOTS];
+    /** A local group's move state, where lost slots are kept; null for a group not replicated here. */
+    private final IntFunction<SlotMove.GroupSlots> groups;
+
+    /** Every slot with its owner in the map a new cluster starts with. */
+    SlotCustody(ClusterMap initial, IntFunction<SlotMove.GroupSlots> groups) {
+        this.groups = groups;
+        for (int s = 0; s < HashSlot.SLOTS; s++) {
+            holder[s] = (short) initial.groupOf(s);
+            rank[s] = held(0);
+        }
+    }
+
+    /** The rank of the slots a move of this epoch gives its target (and of a bootstrap group, epoch 0). */
+    static long held(long epoch) {
+        return 2 * epoch + 1;
+    }
+
+    /** The rank a source's snapshot claims a fenced slot at while its target, of this rank, has not opened it. */
+    static long fencedFor(long targetRank) {
+        return targetRank - 1;
+    }
+
+    int holder(int slot) {
+        return holder[slot];
+    }
+
+    long rank(int slot) {
+        return rank[slot];
+    }
+
+    /**
+     * Gives group the slots whose rank is at most the given one; returns those it got (held
+     * already included). The group that held one before loses it.
+     */
+    BitSet take(int group, BitSet slots, long rank) {
+        BitSet taken = new BitSet();
+        SlotMove.GroupSlots gaining = groups.apply(group);
+        for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) {
+            if (rank < this.rank[s]) continue;
+            int before = holder[s];
+            if (before != group) {
+                SlotMove.GroupSlots losing = groups.apply(before);
+                if (losing != null) losing.lose(s);
+                if (gaining != null) gaining.regain(s);
+            }
+            holder[s] = (short) group;
+            this.rank[s] = rank;
+            taken.set(s);
+        }
+        return taken;
+    }
+
+    /**
+     * Group no longer holds these slots here, and nobody does until an ACCEPT takes them: a
+     * snapshot of the group that does not claim them (another group opened them where it was
+     * taken) replaced a state of them older than the fence, so their keys here are no one's.
+     */
+    void release(int group, BitSet slots) {
+        SlotMove.GroupSlots losing = groups.apply(group);
+        for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) {
+            if (holder[s] != group) continue;
+            holder[s] = -1;
+            if (losing != null) losing.lose(s);
+        }
+    }
+
+    /**
+     * An ACCEPT that group applied: it takes custody of the slots (those it has not opened
+     * already: a stale copy's ACCEPT after the move ended; and those no later move holds) and
+     * accepts them. Returns the slots whose keys here must go before the copy lands: all taken
+     * but those whose keys are the source's final ones (sourceHere: its replica here applied the
+     * fence, which the gate waited for) or the group's own from an earlier try of the move.
+     */
+    BitSet accept(int group, SlotMove.GroupSlots moves, SlotMove.Accept a, boolean sourceHere) {
+        BitSet want = (BitSet) a.slots().clone();
+        want.andNot(moves.opened);
+        BitSet keep = new BitSet();
+        for (int s = want.nextSetBit(0); s >= 0; s = want.nextSetBit(s + 1)) {
+            if (holder[s] == group || (holder[s] == a.source() && sourceHere)) keep.set(s);
+        }
+        BitSet taken = take(group, want, a.rank());
+        moves.accept(a.withSlots(taken));
+        BitSet clear = (BitSet) taken.clone();
+        clear.andNot(keep);
+        return clear;
+    }
+}

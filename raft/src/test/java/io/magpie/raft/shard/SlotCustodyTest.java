@@ -1,0 +1,172 @@
+package io.magpie.raft.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.magpie.raft.LogEntry;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Custody of slots on one node whose groups share its keyspace: the moves' state machines as a
+ * node applies them, with the groups' logs in the orders a lagging replica or a restart gives.
+ */
+class SlotCustodyTest {
+    /** Groups 0, 1 and 2 over 3 nodes, all replicated on this node; slots in three ranges. */
+    private final ClusterMap map = ClusterMap.bootstrap(members(3), 3, 3, SlotPlacement.Kind.SLOTS, 0);
+    private final Map<Integer, SlotMove.GroupSlots> groups = new HashMap<>();
+    private final SlotCustody custody;
+
+    SlotCustodyTest() {
+        for (int g = 0; g < 3; g++) groups.put(g, new SlotMove.GroupSlots());
+        custody = new SlotCustody(map, groups::get);
+    }
+
+    private static Map<String, String> members(int n) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 1; i <= n; i++) m.put("n" + i, "127.0.0.1:" + (17000 + i));
+        return m;
+    }
+
+    private static BitSet slots(int from, int to) {
+        BitSet b = new BitSet();
+        b.set(from, to);
+        return b;
+    }
+
+    private static LogEntry set(String key) {
+        return LogEntry.write("n1", 1, 0, 1, 1, false, List.<byte[][]>of(new byte[][] {"SET".getBytes(), key.getBytes(), "v".getBytes()}));
+    }
+
+    @Test
+    void everySlotStartsWithItsBootstrapGroup() {
+        assertThat(custody.holder(0)).isEqualTo(map.groupOf(0)).isZero();
+        assertThat(custody.holder(16383)).isEqualTo(2);
+        assertThat(groups.get(0).refused().isEmpty()).isTrue();
+    }
+
+    @Test
+    void anAcceptTakesTheSlotsAndTheSourceReplicaHereAppliesNoMoreOfTheirWrites() {
+        BitSet moving = slots(100, 102);
+        BitSet clear = custody.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), true);
+        assertThat(clear.isEmpty()).as("the source's final keys are kept: its replica here applied the fence").isTrue();
+        assertThat(custody.holder(100)).isEqualTo(1);
+        assertThat(groups.get(1).accepting).isEqualTo(moving);
+        // The source's replica here, replaying writes from before its fence, must not apply them now.
+        assertThat(groups.get(0).refused().get(100)).isTrue();
+        assertThat(groups.get(0).refuses(100)).as("its clients are told by its own log, not by this node's custody").isFalse();
+        assertThat(groups.get(0).refused().get(99)).isFalse();
+    }
+
+    @Test
+    void aCopyFromASourceNotReplicatedHereReplacesWhatTheSlotsHeldHere() {
+        BitSet moving = slots(100, 102);
+        assertThat(custody.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), false)).isEqualTo(moving);
+    }
+
+    @Test
+    void aStaleAcceptTakesNothingAndItsCopyDoesNotApply() {
+        BitSet moving = slots(100, 102);
+        custody.accept(1, groups.get(1), new SlotMove.Accept(moving, 7, 0, 40), true);
+        // A deposed leader's copy of an older move (epoch 5) into group 2, retried late.
+        assertThat(custody.accept(2, groups.get(2), new SlotMove.Accept(moving, 5, 0, 30), true).isEmpty()).isTrue();
+        assertThat(custody.holder(100)).isEqualTo(1);
+        assertThat(groups.get(2).accepting.isEmpty()).isTrue();
+        // A later move of the slots (epoch 9) does take them.
+        custody.accept(2, groups.get(2), new SlotMove.Accept(moving, 9, 1, 60), true);
+        assertThat(custody.holder(101)).isEqualTo(2);
+        assertThat(groups.get(1).refused().get(101)).isTrue();
+    }
+
+    @Test
+    void aSlotMovedInIsRefusedUntilOpenAndAStaleAcceptAfterTheOpenChangesNothing() {
+        BitSet moving = slots(100, 102);
+        SlotMove.GroupSlots g = groups.get(1);
+        custody.accept(1, g, new SlotMove.Accept(moving, 5, 0, 40), true);
+        assertThat(g.refuses(100)).isTrue();
+        assertThat(g.apply(SlotMove.open(moving, 2))).isTrue();
+        assertThat(g.refuses(100)).isFalse();
+        assertThat(g.accepting.isEmpty()).isTrue();
+        // A deposed source leader's copy, retried after the move ended, under the same epoch.
+        assertThat(custody.accept(1, g, new SlotMove.Accept(moving, 5, 0, 40), true).isEmpty()).isTrue();
+        assertThat(g.accepting.isEmpty()).isTrue();
+        assertThat(g.refuses(101)).isFalse();
+        g.apply(SlotMove.fence(moving, 4)); // moving away again, then back: accepted anew
+        assertThat(g.refuses(100)).isTrue();
+        custody.accept(1, g, new SlotMove.Accept(moving, 8, 2, 70), true);
+        assertThat(g.accepting).isEqualTo(moving);
+        assertThat(g.fenced.isEmpty()).isTrue();
+        assertThat(g.apply(set("k"))).isFalse();
+    }
+
+    @Test
+    void anAcceptEntryCarriesItsMoveAndIsNoFence() {
+        BitSet moving = slots(7, 9);
+        LogEntry e = SlotMove.accept(new SlotMove.Accept(moving, 12, 3, 456), 1);
+        assertThat(SlotMove.acceptOf(LogEntry.decode(e.encode()))).isEqualTo(new SlotMove.Accept(moving, 12, 3, 456));
+        assertThat(SlotMove.fencedSlots(e)).isNull();
+        assertThat(SlotMove.acceptOf(SlotMove.fence(moving, 1))).isNull();
+        assertThat(SlotMove.acceptOf(set("k"))).isNull();
+    }
+
+    @Test
+    void aSnapshotClaimsItsSlotsAndTheFencedOnesTheTargetHasNotOpened() {
+        BitSet moving = slots(100, 102);
+        groups.get(0).apply(SlotMove.fence(moving, 1));
+        custody.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), true);
+        GroupSnapshot source = GroupSnapshot.of(0, groups.get(0), custody, groups::get);
+        assertThat(source.claims().get(SlotCustody.held(0))).isEqualTo(without(map, 0, moving));
+        assertThat(source.claims().get(SlotCustody.fencedFor(SlotCustody.held(5)))).isEqualTo(moving);
+        GroupSnapshot back = GroupSnapshot.decode(source.encode());
+        assertThat(back).isEqualTo(source);
+        groups.get(1).apply(SlotMove.open(moving, 2));
+        assertThat(GroupSnapshot.of(0, groups.get(0), custody, groups::get).claims().get(SlotCustody.fencedFor(SlotCustody.held(5))))
+                .as("once the target opened them, the source's keys are no longer the slots'").isNull();
+        GroupSnapshot target = GroupSnapshot.decode(GroupSnapshot.of(1, groups.get(1), custody, groups::get).encode());
+        assertThat(target.claims().get(SlotCustody.held(5))).isEqualTo(moving);
+        assertThat(target.opened()).isEqualTo(moving);
+    }
+
+    private static BitSet without(ClusterMap m, int group, BitSet moved) {
+        BitSet b = new BitSet();
+        for (int s = 0; s < io.magpie.commands.HashSlot.SLOTS; s++) if (m.groupOf(s) == group) b.set(s);
+        b.andNot(moved);
+        return b;
+    }
+
+    @Test
+    void onARestartTheNewerSnapshotKeepsTheSlotsWhicheverLoadsFirst() {
+        BitSet moving = slots(100, 102);
+        long targetRank = SlotCustody.held(5);
+        for (boolean targetFirst : new boolean[] {true, false}) {
+            Map<Integer, SlotMove.GroupSlots> fresh = new HashMap<>();
+            for (int g = 0; g < 3; g++) fresh.put(g, new SlotMove.GroupSlots());
+            SlotCustody restarted = new SlotCustody(map, fresh::get);
+            BitSet byTarget = null, bySource;
+            if (targetFirst) byTarget = restarted.take(1, moving, targetRank);
+            bySource = restarted.take(0, without(map, 0, new BitSet()), SlotCustody.held(0)); // the source's snapshot from before the fence
+            if (!targetFirst) byTarget = restarted.take(1, moving, targetRank);
+            assertThat(byTarget).isEqualTo(moving);
+            assertThat(bySource.get(100)).isEqualTo(!targetFirst);
+            assertThat(restarted.holder(100)).isEqualTo(1);
+            // The source's log after its snapshot replays writes of the slots from before its fence: not applied.
+            assertThat(fresh.get(0).refused().get(100)).isTrue();
+        }
+    }
+
+    @Test
+    void aSourceReplicaReleasesSlotsItsInstalledSnapshotNoLongerClaimsAndTheCopyThenReplacesTheirKeys() {
+        BitSet moving = slots(100, 102);
+        // Where the snapshot was taken the target (1) had opened the slots: the source (0) claims them no more.
+        custody.release(0, moving);
+        assertThat(custody.holder(100)).isEqualTo(-1);
+        assertThat(groups.get(0).refused().get(100)).isTrue();
+        assertThat(GroupSnapshot.of(0, groups.get(0), custody, groups::get).claims().values()).noneMatch(b -> b.get(100));
+        // The target's ACCEPT, applied here after the source's fence: this replica's keys are older than the fence, so they go.
+        assertThat(custody.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), true)).isEqualTo(moving);
+        assertThat(custody.holder(101)).isEqualTo(1);
+    }
+}

@@ -28,11 +28,13 @@ import org.apache.ratis.util.MD5FileUtil;
  * entries are BOOTSTRAP (the first map, proposed by the first placement leader; later ones
  * are ignored), NODE (where a node serves clients), LEADER (a data group's leader, reported
  * by the leader itself with its term), RESHARD (RAFT SHARDS: more groups and the table to
- * reach) and SWITCH (a move's slots now belong to its target group). Applied on Ratis's thread: the map is immutable and
+ * reach), SWITCH (a move's slots now belong to its target group), JOIN (a node started with
+ * --raft-join), DRAIN (RAFT REMOVENODE), MEMBERS (a group's Ratis voters after its replicas
+ * moved) and FORGET (a drained node leaves the map). Applied on Ratis's thread: the map is immutable and
  * published through a volatile field. A snapshot is the encoded map.
  */
 final class PlacementStateMachine extends BaseStateMachine {
-    static final byte BOOTSTRAP = 1, NODE = 2, LEADER = 3, RESHARD = 4, SWITCH = 5;
+    static final byte BOOTSTRAP = 1, NODE = 2, LEADER = 3, RESHARD = 4, SWITCH = 5, JOIN = 6, DRAIN = 7, MEMBERS = 8, FORGET = 9;
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private volatile ClusterMap map = ClusterMap.EMPTY;
@@ -71,6 +73,30 @@ final class PlacementStateMachine extends BaseStateMachine {
         });
     }
 
+    static byte[] join(String id, String raftAddress, String clientAddress) {
+        return entry(JOIN, out -> {
+            out.writeUTF(id);
+            out.writeUTF(raftAddress);
+            out.writeUTF(clientAddress);
+        });
+    }
+
+    static byte[] drain(String id) {
+        return entry(DRAIN, out -> out.writeUTF(id));
+    }
+
+    static byte[] members(int group, java.util.List<String> members) {
+        return entry(MEMBERS, out -> {
+            out.writeInt(group);
+            out.writeInt(members.size());
+            for (String m : members) out.writeUTF(m);
+        });
+    }
+
+    static byte[] forget(String id) {
+        return entry(FORGET, out -> out.writeUTF(id));
+    }
+
     private interface Body {
         void write(DataOutputStream out) throws IOException;
     }
@@ -99,6 +125,15 @@ final class PlacementStateMachine extends BaseStateMachine {
                 case LEADER -> m.isEmpty() ? m : m.withLeader(in.readInt(), in.readUTF(), in.readLong());
                 case RESHARD -> m.withReshard(in.readInt());
                 case SWITCH -> m.isEmpty() ? m : m.withSwitch(in.readInt(), in.readInt());
+                case JOIN -> m.withJoin(in.readUTF(), in.readUTF(), in.readUTF());
+                case DRAIN -> m.withDrain(in.readUTF());
+                case MEMBERS -> {
+                    int g = in.readInt();
+                    java.util.List<String> members = new java.util.ArrayList<>();
+                    for (int i = in.readInt(); i > 0; i--) members.add(in.readUTF());
+                    yield m.isEmpty() ? m : m.withMembers(g, members);
+                }
+                case FORGET -> m.without(in.readUTF());
                 default -> throw new IllegalArgumentException("unknown placement entry type " + type);
             };
         } catch (IOException e) {

@@ -60,7 +60,8 @@ class ShardedRaftJoinTest {
     record Figures(long sent, long acked, long retried, long keys) {}
 
     private static Figures run(Path dir, int keys, Duration extraLoad) throws Exception {
-        try (RaftGroup cluster = RaftGroup.start(dir, 3, "--raft-shards", "6", "--raft-replication", "3")) {
+        // A low snapshot threshold: the log is compacted, so a replica moving to a node catches up from a snapshot.
+        try (RaftGroup cluster = RaftGroup.start(dir, 3, "--raft-shards", "6", "--raft-replication", "3", "--raft-snapshot-threshold", "50")) {
             List<RaftGroup.Member> nodes = new ArrayList<>(cluster.members());
             awaitSettled(cluster, nodes, 3);
             try (JedisCluster jc = client(nodes.get(0))) {
@@ -79,7 +80,7 @@ class ShardedRaftJoinTest {
             }
 
             // n4 joins through n1: the map names it, replicas move onto it, and it leads some groups.
-            RaftGroup.Member n4 = cluster.startShardJoiner("n4", nodes.get(0));
+            RaftGroup.Member n4 = cluster.startShardJoiner("n4", nodes.get(0), "--raft-snapshot-threshold", "50");
             nodes.add(n4);
             awaitSettled(cluster, nodes, 4);
             Map<String, String> info = raftInfo(n4);

@@ -78,22 +78,30 @@ final class MultiRaft {
 
     /**
      * Adds the data groups this node is a replica of, all at once (each formats its storage and
-     * starts its division); a group recovered from storage at start is already there.
+     * starts its division); a group recovered from storage at start is already there. Returns
+     * the groups that could not be added, with why.
      */
-    void addGroups(List<RaftGroup> groups) throws IOException {
-        List<CompletableFuture<RaftClientReply>> pending = new ArrayList<>();
+    Map<RaftGroupId, String> addGroups(List<RaftGroup> groups) {
+        Map<RaftGroupId, CompletableFuture<RaftClientReply>> pending = new java.util.LinkedHashMap<>();
         for (RaftGroup group : groups) {
             boolean present = false;
             for (RaftGroupId id : server.getGroupIds()) present |= id.equals(group.getGroupId());
             if (present) continue;
-            pending.add(server.groupManagementAsync(GroupManagementRequest.newAdd(clientId, me, callIds.incrementAndGet(), group, true)));
+            pending.put(group.getGroupId(),
+                    server.groupManagementAsync(GroupManagementRequest.newAdd(clientId, me, callIds.incrementAndGet(), group, true)));
         }
-        for (CompletableFuture<RaftClientReply> f : pending) {
-            RaftClientReply reply = f.join();
-            if (!reply.isSuccess() && reply.getException() != null && !String.valueOf(reply.getException()).contains("already")) {
-                throw new IOException("adding a raft group: " + reply.getException());
+        Map<RaftGroupId, String> failed = new java.util.LinkedHashMap<>();
+        for (var e : pending.entrySet()) {
+            String why;
+            try {
+                RaftClientReply reply = e.getValue().join();
+                why = reply.isSuccess() || reply.getException() == null ? null : String.valueOf(reply.getException());
+            } catch (RuntimeException x) {
+                why = String.valueOf(x);
             }
+            if (why != null && !why.contains("already")) failed.put(e.getKey(), why);
         }
+        return failed;
     }
 
     /** The group's members, preferred leader first (priority 1, the others 0: Ratis hands leadership to it when it can). */
@@ -218,6 +226,20 @@ final class MultiRaft {
     RaftClientReply transferLeadership(RaftGroupId id, String to) throws IOException {
         try (RaftClient client = adminClient(RaftGroup.valueOf(id, peers(id, RaftPeerRole.FOLLOWER)), me, 30_000)) {
             return client.admin().transferLeadership(RaftPeerId.valueOf(to), 10_000);
+        }
+    }
+
+    /**
+     * Whether the node at address runs its replica of group (started it from the map): a
+     * leader adds it as a learner only then, since a snapshot sent to a replica still starting
+     * races with its start in Ratis.
+     */
+    boolean hosts(String id, String address, RaftGroupId group) {
+        RaftPeer peer = RaftPeer.newBuilder().setId(id).setAddress(address).build();
+        try (RaftClient client = adminClient(RaftGroup.valueOf(group, peer), null, 5_000)) {
+            return client.getGroupManagementApi(peer.getId()).info(group).isSuccess();
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -21,6 +21,7 @@ import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 
 /**
@@ -146,11 +147,33 @@ final class PlacementStateMachine extends BaseStateMachine {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
         loadLatest();
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
     }
 
+    /**
+     * Ratis pauses the state machine before it installs a snapshot sent by the leader (a node
+     * joining after the log was compacted) and checks that it is paused before reinitialize:
+     * BaseStateMachine's pause does nothing, and the member's division would stop.
+     */
+    @Override
+    public void pause() {
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+            lc.transition(LifeCycle.State.PAUSING);
+            lc.transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** After a snapshot was installed from the leader: the map is the snapshot's. */
     @Override
     public void reinitialize() throws IOException {
         loadLatest();
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
+            lc.transition(LifeCycle.State.STARTING);
+            lc.transition(LifeCycle.State.RUNNING);
+        }
     }
 
     private void loadLatest() throws IOException {

@@ -103,6 +103,9 @@ final class ReplicaDriver {
         RaftGroupId id = g.id;
         return switch (step.kind()) {
             case ADD_LEARNER, PROMOTE, REMOVE, SET_PRIORITY -> {
+                if (step.kind() == ReplicaMoves.Kind.ADD_LEARNER && !r.hosts(step.node(), m.nodes.get(step.node()).raftAddress(), id)) {
+                    yield step.node() + " has not started its replica yet";
+                }
                 List<RaftPeer> seenVoters = r.peers(id, RaftPeerRole.FOLLOWER), seenLearners = r.peers(id, RaftPeerRole.LISTENER);
                 yield failure(r.setMembers(id, peers(m, step.voters(), step.preferred()), peers(m, step.learners(), null), seenVoters, seenLearners));
             }

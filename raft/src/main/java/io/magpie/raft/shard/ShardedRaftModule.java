@@ -210,7 +210,8 @@ public final class ShardedRaftModule implements ServerModule {
                 for (ClusterMap.Group g : initial.groups) {
                     if (g.members().contains(myId())) mine.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftMembers));
                 }
-                r.addGroups(mine);
+                var failed = r.addGroups(mine);
+                if (!failed.isEmpty()) throw new IOException("adding raft groups: " + failed);
                 raft = r;
                 if (joinVia != null) Log.notice("Raft shards: member %s on port %d, joining the cluster through %s", myId(), raftPort, joinVia);
                 else Log.notice("Raft shards: member %s on port %d, %d data groups (%d here), placement by %s", myId(), raftPort,
@@ -379,12 +380,11 @@ public final class ShardedRaftModule implements ServerModule {
         }
         if (added.isEmpty()) return;
         admin.execute(() -> {
-            try {
-                r.addGroups(added);
-                Log.notice("Raft shards: started %d new data group(s) here", added.size());
-            } catch (IOException | RuntimeException e) {
-                Log.warning("Raft shards: starting new data groups failed: %s", e);
-            }
+            var failed = r.addGroups(added);
+            if (failed.isEmpty()) Log.notice("Raft shards: started %d new data group(s) here", added.size());
+            else Log.warning("Raft shards: starting new data groups failed, they will be tried again: %s", failed);
+            // A group that did not start is forgotten here, so the next cron starts it again.
+            mainLoopExecute(() -> local.values().removeIf(d -> failed.containsKey(d.id)));
         });
     }
 

@@ -18,10 +18,8 @@ import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
-import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 
 /**
@@ -34,7 +32,7 @@ import org.apache.ratis.util.MD5FileUtil;
  * moved) and FORGET (a drained node leaves the map). Applied on Ratis's thread: the map is immutable and
  * published through a volatile field. A snapshot is the encoded map.
  */
-final class PlacementStateMachine extends BaseStateMachine {
+final class PlacementStateMachine extends io.magpie.raft.PausableStateMachine {
     static final byte BOOTSTRAP = 1, NODE = 2, LEADER = 3, RESHARD = 4, SWITCH = 5, JOIN = 6, DRAIN = 7, MEMBERS = 8, FORGET = 9;
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
@@ -147,33 +145,14 @@ final class PlacementStateMachine extends BaseStateMachine {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
         loadLatest();
-        getLifeCycle().transition(LifeCycle.State.STARTING);
-        getLifeCycle().transition(LifeCycle.State.RUNNING);
+        started();
     }
 
-    /**
-     * Ratis pauses the state machine before it installs a snapshot sent by the leader (a node
-     * joining after the log was compacted) and checks that it is paused before reinitialize:
-     * BaseStateMachine's pause does nothing, and the member's division would stop.
-     */
-    @Override
-    public void pause() {
-        LifeCycle lc = getLifeCycle();
-        if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
-            lc.transition(LifeCycle.State.PAUSING);
-            lc.transition(LifeCycle.State.PAUSED);
-        }
-    }
-
-    /** After a snapshot was installed from the leader: the map is the snapshot's. */
+    /** After a snapshot was installed from the leader (a node joining after the log was compacted): the map is the snapshot's. */
     @Override
     public void reinitialize() throws IOException {
         loadLatest();
-        LifeCycle lc = getLifeCycle();
-        if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
-            lc.transition(LifeCycle.State.STARTING);
-            lc.transition(LifeCycle.State.RUNNING);
-        }
+        resumed();
     }
 
     private void loadLatest() throws IOException {

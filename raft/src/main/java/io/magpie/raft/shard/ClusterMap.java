@@ -165,14 +165,23 @@ public final class ClusterMap {
      * another address, or one draining, is refused (the same map).
      */
     public ClusterMap withJoin(String id, String raftAddress, String clientAddress) {
-        if (isEmpty()) return this;
+        if (isEmpty() || joinRefusal(id, raftAddress) != null) return this;
         Node n = nodes.get(id);
-        if (n != null) return n.raftAddress().equals(raftAddress) && !n.draining() ? withClientAddress(id, clientAddress) : this;
+        if (n != null) return withClientAddress(id, clientAddress);
         Map<String, Node> next = new LinkedHashMap<>(nodes);
         next.put(id, new Node(id, raftAddress, clientAddress, false));
         List<String> active = new ArrayList<>(activeNodes());
         active.add(id);
         return withTargets(next, ReplicaPlacement.balanceLeaders(ReplicaPlacement.balanceReplicas(targets(), active), active));
+    }
+
+    /** Why a node may not join under id from raftAddress (Redis-style error), or null when it may. */
+    public String joinRefusal(String id, String raftAddress) {
+        Node n = nodes.get(id);
+        if (n == null) return null;
+        if (n.draining()) return "ERR raft node " + id + " is leaving the cluster; join under another id";
+        if (!n.raftAddress().equals(raftAddress)) return "ERR raft node " + id + " is already in the cluster at " + n.raftAddress();
+        return null;
     }
 
     /** RAFT REMOVENODE: the node drains; each of its replicas gets a new home on the node holding fewest. */

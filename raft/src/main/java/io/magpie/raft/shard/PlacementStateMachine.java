@@ -113,6 +113,17 @@ final class PlacementStateMachine extends io.magpie.raft.PausableStateMachine {
         }
     }
 
+    /** Why the map refuses an entry, sent back to its proposer (a JOIN under an id in use), or null. */
+    static String refusal(ClusterMap m, byte[] data) {
+        if (data.length == 0 || data[0] != JOIN || m.isEmpty()) return null;
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 1, data.length - 1));
+            return m.joinRefusal(in.readUTF(), in.readUTF());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The map after one entry. */
     static ClusterMap apply(ClusterMap m, byte[] data) {
         try {
@@ -170,9 +181,11 @@ final class PlacementStateMachine extends io.magpie.raft.PausableStateMachine {
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         var proto = trx.getLogEntry();
-        map = apply(map, proto.getStateMachineLogEntry().getLogData().toByteArray());
+        byte[] data = proto.getStateMachineLogEntry().getLogData().toByteArray();
+        String refusal = refusal(map, data);
+        map = apply(map, data);
         updateLastAppliedTermIndex(proto.getTerm(), proto.getIndex());
-        return CompletableFuture.completedFuture(Message.EMPTY);
+        return CompletableFuture.completedFuture(refusal == null ? Message.EMPTY : Message.valueOf(refusal));
     }
 
     @Override

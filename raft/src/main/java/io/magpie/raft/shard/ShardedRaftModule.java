@@ -422,8 +422,17 @@ public final class ShardedRaftModule implements ServerModule {
             String failure = null;
             try {
                 var reply = r.proposePlacement(PlacementStateMachine.join(myId(), raftAddress, clientAddress)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                String refused = reply.isSuccess() ? reply.getMessage().getContent().toStringUtf8() : "";
                 if (!reply.isSuccess()) failure = String.valueOf(reply.getException());
-                else {
+                else if (!refused.isEmpty()) {
+                    // A bad setting, not a fault: said once, and not sent again.
+                    Log.warning("Raft shards: the cluster refused %s joining: %s; fix raft-id and restart", myId(), refused);
+                    mainLoopExecute(() -> {
+                        joinInFlight = false;
+                        joinRetryAt = Long.MAX_VALUE;
+                    });
+                    return;
+                } else {
                     reply = r.joinPlacement(raftAddress);
                     if (!reply.isSuccess()) failure = String.valueOf(reply.getException());
                 }

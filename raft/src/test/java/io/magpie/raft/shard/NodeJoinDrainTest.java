@@ -44,9 +44,14 @@ class NodeJoinDrainTest {
             assertThat(g.target()).hasSize(3).doesNotHaveDuplicates();
             assertThat(g.members()).isEqualTo(m.groups.get(g.index()).members()); // nothing moved yet
         }
-        // A join sent again (a lost reply) changes nothing; the same id at another address is refused.
+        // A join sent again (a lost reply) changes nothing; the same id at another address is refused, and told why.
         assertThat(joined.withJoin("n4", "127.0.0.1:17004", "127.0.0.1:7004")).isSameAs(joined);
+        assertThat(joined.joinRefusal("n4", "127.0.0.1:17004")).isNull();
         assertThat(joined.withJoin("n4", "127.0.0.1:29999", "127.0.0.1:7004")).isSameAs(joined);
+        byte[] impostor = PlacementStateMachine.join("n4", "127.0.0.1:29999", "127.0.0.1:7009");
+        assertThat(PlacementStateMachine.refusal(joined, impostor)).isEqualTo("ERR raft node n4 is already in the cluster at 127.0.0.1:17004");
+        assertThat(PlacementStateMachine.refusal(joined.withDrain("n4"), PlacementStateMachine.join("n4", "127.0.0.1:17004", "")))
+                .isEqualTo("ERR raft node n4 is leaving the cluster; join under another id");
         // The targets survive encoding (a placement snapshot).
         ClusterMap back = ClusterMap.decode(joined.encode());
         assertThat(back.groups).isEqualTo(joined.groups);

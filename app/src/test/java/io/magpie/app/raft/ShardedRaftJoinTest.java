@@ -33,7 +33,7 @@ class ShardedRaftJoinTest {
 
     @Test
     void aFourthNodeJoinsAndTakesReplicasAndLeadersThenANodeDrainsUnderWritesWithNothingLost() throws Exception {
-        run(Files.createTempDirectory("raft-join"), 300, 1, Duration.ZERO);
+        run(Files.createTempDirectory("raft-join"), 300, 1, Duration.ZERO, false);
     }
 
     /** A raft-join that is not host:port stops the start as a bad config line does; raft-join with raft-members is refused. */
@@ -48,11 +48,14 @@ class ShardedRaftJoinTest {
         }
     }
 
-    /** The same under a longer client load from more clients: the writes counted, every acknowledged one read back. */
+    /**
+     * The same under a longer client load from more clients, and the joined node killed (-9) and
+     * restarted: the writes counted, every acknowledged one read back.
+     */
     @Tag("soak")
     @Test
     void soakJoinAndDrainUnderContinuousWrites() throws Exception {
-        Figures f = run(Files.createTempDirectory("raft-join-soak"), 2000, 4, Duration.ofSeconds(30));
+        Figures f = run(Files.createTempDirectory("raft-join-soak"), 2000, 4, Duration.ofSeconds(30), true);
         System.out.printf("raft join/drain soak: %d writes sent, %d acknowledged (all read back), %d with an unknown outcome, %d s%n", f.sent,
                 f.acked, f.unknown, f.seconds);
     }
@@ -103,7 +106,7 @@ class ShardedRaftJoinTest {
         }
     }
 
-    private static Figures run(Path dir, int keys, int clients, Duration extraLoad) throws Exception {
+    private static Figures run(Path dir, int keys, int clients, Duration extraLoad, boolean restartJoiner) throws Exception {
         long started = System.nanoTime();
         // A low snapshot threshold: the log is compacted, so a replica moving to a node catches up from a snapshot.
         try (RaftGroup cluster = RaftGroup.start(dir, 3, "--raft-shards", "6", "--raft-replication", "3", "--raft-snapshot-threshold", "50")) {
@@ -145,6 +148,14 @@ class ShardedRaftJoinTest {
                         String key = "key:" + i;
                         assertThat(retrying(() -> jc.get(key))).isEqualTo("value:" + i);
                     }
+                }
+
+                if (restartJoiner) {
+                    // kill -9 of the joined node: it comes back from its storage (the groups it holds now) and serves again.
+                    cluster.kill(n4);
+                    cluster.launch(n4);
+                    awaitSettled(cluster, nodes, 4);
+                    await().atMost(BOUND).untilAsserted(() -> assertThat(Long.parseLong(raftInfo(n4).get("shards_led"))).isPositive());
                 }
 
                 // A node joining under an id in use elsewhere is refused (and stays outside the map).

@@ -196,10 +196,13 @@ public final class ShardedRaftModule implements ServerModule {
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);
         new ShardClusterCommands(this).register();
-        for (ClusterMap.Group g : initial.groups) {
-            if (g.members().contains(myId())) local.put(g.index(), newGroup(g.index(), pipeline));
-        }
         File storage = server.config().dir.resolve("raft-" + myId()).toFile();
+        // A restarted node's groups are those in its storage (replicas may have moved since the
+        // bootstrap): Ratis recovers them, and the map, once replayed, starts any it lacks.
+        boolean fresh = !storage.exists();
+        for (ClusterMap.Group g : initial.groups) {
+            if (fresh && g.members().contains(myId())) local.put(g.index(), newGroup(g.index(), pipeline));
+        }
         int raftPort = port;
         Thread starter = new Thread(() -> {
             try {
@@ -208,7 +211,7 @@ public final class ShardedRaftModule implements ServerModule {
                 r.start();
                 List<org.apache.ratis.protocol.RaftGroup> mine = new java.util.ArrayList<>();
                 for (ClusterMap.Group g : initial.groups) {
-                    if (g.members().contains(myId())) mine.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftMembers));
+                    if (fresh && g.members().contains(myId())) mine.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftMembers));
                 }
                 var failed = r.addGroups(mine);
                 if (!failed.isEmpty()) throw new IOException("adding raft groups: " + failed);

@@ -20,7 +20,8 @@ import java.util.Map;
  *       preferred leaders, spread over the nodes by the map, become the leaders;</li>
  *   <li>only then a voter the target does not name is removed, after the leadership moved off
  *       it when it is the leader itself;</li>
- *   <li>last, the map records the voters reached as the group's members.</li>
+ *   <li>the map records the voters reached as the group's members;</li>
+ *   <li>last, a leader that is not the preferred one hands it leadership once it is caught up.</li>
  * </ol>
  */
 final class ReplicaMoves {
@@ -30,6 +31,8 @@ final class ReplicaMoves {
     static final long CATCH_UP_MS = 120_000;
     /** The pause after a failed change before the next try. */
     static final long RETRY_MS = 1_000;
+    /** The pause after handing leadership to the preferred leader (a transfer that did not happen is tried again after it). */
+    static final long TRANSFER_PAUSE_MS = 10_000;
 
     enum Kind { NONE, WAIT, ADD_LEARNER, PROMOTE, REMOVE, TRANSFER_LEADER, SET_PRIORITY, RECORD_MEMBERS }
 
@@ -92,10 +95,17 @@ final class ReplicaMoves {
         if (!target.get(0).equals(c.preferred())) return change(Kind.SET_PRIORITY, target.get(0), c.voters(), c.learners(), target.get(0));
         for (String v : c.voters()) {
             if (target.contains(v)) continue;
-            if (v.equals(c.self())) return new Step(Kind.TRANSFER_LEADER, target.get(0), c.voters(), c.learners(), preferred);
+            if (v.equals(c.self())) return new Step(Kind.TRANSFER_LEADER, successor(c, target), c.voters(), c.learners(), preferred);
             return change(Kind.REMOVE, v, without(c.voters(), v), c.learners(), preferred);
         }
         if (!recorded.equals(target)) return new Step(Kind.RECORD_MEMBERS, null, target, List.of(), target.get(0));
+        // Ratis hands leadership to the priority voter only when it finds it fully up to date, which a
+        // steady write load can postpone for ever: a caught-up preferred leader is given it explicitly.
+        String first = target.get(0);
+        if (!first.equals(c.self()) && c.commitIndex().getOrDefault(first, -1L) >= c.leaderCommit() - CATCH_UP_LAG) {
+            p.retryAt = now + TRANSFER_PAUSE_MS;
+            return new Step(Kind.TRANSFER_LEADER, first, c.voters(), c.learners(), first);
+        }
         return Step.NONE;
     }
 
@@ -115,6 +125,16 @@ final class ReplicaMoves {
         }
         if (c.learners().contains(node)) return new Step(Kind.REMOVE, node, c.voters(), without(c.learners(), node), null);
         return new Step(Kind.RECORD_MEMBERS, node, c.voters(), c.learners(), null);
+    }
+
+    /**
+     * Who takes over from a leader that must go: the first target node that is caught up (Ratis
+     * hands leadership only to an up-to-date voter; one that lags, a replica restarted behind a
+     * compacted log, say, would make the transfer fail again and again), else the preferred one.
+     */
+    private static String successor(Conf c, List<String> target) {
+        for (String t : target) if (c.commitIndex().getOrDefault(t, -1L) >= c.leaderCommit() - CATCH_UP_LAG) return t;
+        return target.get(0);
     }
 
     private static Step change(Kind kind, String node, List<String> voters, List<String> learners, String preferred) {

@@ -282,10 +282,17 @@ public final class ShardedRaftModule implements ServerModule {
             }
 
             @Override public void load(Path rdb) {
-                DataGroup.loadSlots(server.engine(), rdb, slot -> map().groupOf(slot) == index || map().targetOf(slot) == index);
+                java.util.BitSet slots = SnapshotSlots.read(rdb);
+                if (slots == null) {
+                    // A snapshot sent by the leader: this node, running, knows the map.
+                    slots = ownedSlots(index);
+                    SnapshotSlots.write(rdb, slots);
+                }
+                DataGroup.loadSlots(server.engine(), rdb, slots::get);
             }
 
             @Override public String snapshot(Path target, Consumer<Boolean> done) {
+                if (!map().isEmpty()) SnapshotSlots.write(target, ownedSlots(index));
                 return server.persistence().snapshotTo(target, done);
             }
 
@@ -297,6 +304,14 @@ public final class ShardedRaftModule implements ServerModule {
                 server.mainLoop().execute(task);
             }
         });
+    }
+
+    /** The slots group index owns now, or takes in the reshard in flight. */
+    private java.util.BitSet ownedSlots(int index) {
+        ClusterMap m = map();
+        java.util.BitSet out = new java.util.BitSet(HashSlot.SLOTS);
+        for (int s = 0; s < HashSlot.SLOTS; s++) if (m.groupOf(s) == index || m.targetOf(s) == index) out.set(s);
+        return out;
     }
 
     /* ---------------- cron: placement reports, expiry ---------------- */

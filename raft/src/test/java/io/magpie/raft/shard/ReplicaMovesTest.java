@@ -89,7 +89,16 @@ class ReplicaMovesTest {
         assertThat(s.kind()).isEqualTo(Kind.RECORD_MEMBERS);
         g.apply(s);
         assertThat(g.recorded).isEqualTo(target);
-        assertThat(ReplicaMoves.next(g.conf(), target, g.recorded, p, now).kind()).isEqualTo(Kind.NONE);
+        // Last, the preferred leader (caught up) is handed the leadership; then nothing is left to do.
+        s = ReplicaMoves.next(g.conf(), target, g.recorded, p, now);
+        assertThat(s.kind()).isEqualTo(Kind.TRANSFER_LEADER);
+        assertThat(s.node()).isEqualTo("n4");
+        g.apply(s);
+        assertThat(ReplicaMoves.next(g.conf(), target, g.recorded, new Progress(), now).kind()).isEqualTo(Kind.NONE);
+        // A preferred leader that lags is not handed leadership.
+        Group lagging = new Group("n1", List.of("n4", "n1", "n3"));
+        lagging.commits.put("n4", 3L);
+        assertThat(ReplicaMoves.next(lagging.conf(), target, target, new Progress(), now).kind()).isEqualTo(Kind.NONE);
     }
 
     @Test
@@ -106,6 +115,21 @@ class ReplicaMovesTest {
         assertThat(g.leader).isEqualTo("n3");
         assertThat(g.voters).containsExactlyInAnyOrder("n1", "n3", "n4");
         assertThat(g.recorded).isEqualTo(target);
+    }
+
+    @Test
+    void aLeaderThatMustGoHandsOverToACaughtUpTargetWhenThePreferredOneLags() {
+        Group g = new Group("n2", List.of("n4", "n1", "n2"));
+        g.preferred = "n4";
+        g.commits.put("n4", 3L); // restarted behind the leader's compacted log
+        Step s = ReplicaMoves.next(g.conf(), List.of("n4", "n1", "n3"), g.recorded, new Progress(), 0);
+        assertThat(s.kind()).isEqualTo(Kind.ADD_LEARNER);
+        g.apply(s);
+        g.commits.put("n3", g.committed);
+        g.apply(ReplicaMoves.next(g.conf(), List.of("n4", "n1", "n3"), g.recorded, new Progress(), 0)); // PROMOTE n3
+        s = ReplicaMoves.next(g.conf(), List.of("n4", "n1", "n3"), g.recorded, new Progress(), 0);
+        assertThat(s.kind()).isEqualTo(Kind.TRANSFER_LEADER);
+        assertThat(s.node()).isEqualTo("n1");
     }
 
     @Test

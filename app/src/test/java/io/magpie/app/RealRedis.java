@@ -3,7 +3,6 @@ package io.magpie.app;
 import io.magpie.protocol.RespClient;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,11 +54,8 @@ public final class RealRedis implements AutoCloseable {
         throw new IllegalStateException("server on port " + port + " did not start");
     }
 
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
+    public static int freePort() {
+        return TestPorts.freePort();
     }
 
     public int port() {

@@ -55,7 +55,7 @@ public final class NetProxy implements AutoCloseable {
                         accept(ch);
                     }
                 })
-                .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
+                .bind(new InetSocketAddress("127.0.0.1", io.magpie.app.TestPorts.freePort())).syncUninterruptibly().channel();
     }
 
     public int port() {

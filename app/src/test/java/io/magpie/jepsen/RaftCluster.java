@@ -44,6 +44,36 @@ public final class RaftCluster implements AutoCloseable {
             throw e;
         }
         awaitLeader(60_000);
+        awaitWholeGroup(60_000);
+    }
+
+    /**
+     * Every node alive and naming the same leader: a schedule starts from a whole group, not
+     * from one that lost a member at start-up unnoticed (a Raft member exits when it cannot
+     * bind its port, which happens after it has answered PING).
+     */
+    private void awaitWholeGroup(long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            if (isWhole()) return;
+            ServerProcess.sleep(50);
+        }
+        StringBuilder sb = new StringBuilder("the group is not whole within " + millis + " ms\n");
+        for (String id : nodes.keySet()) {
+            sb.append(id).append(nodes.get(id).isAlive() ? " " : " (exited) ").append(raftInfo(id)).append('\n').append(nodes.get(id).logTail());
+        }
+        throw new IllegalStateException(sb.toString());
+    }
+
+    private boolean isWhole() {
+        String leader = leader();
+        if (leader == null) return false;
+        for (String id : nodes.keySet()) {
+            if (!nodes.get(id).isAlive()) return false;
+            Map<String, String> info = raftInfo(id);
+            if (!id.equals(leader) && !("follower".equals(info.get("role")) && leader.equals(info.get("leader")))) return false;
+        }
+        return true;
     }
 
     private ServerProcess launch(String id, String members) {

@@ -290,8 +290,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             case "mget" -> keyedFanOut(cmd, argv, 1, FanOut.Merge.MGET);
             case "mset" -> keyedFanOut(cmd, argv, 2, FanOut.Merge.MSET);
             case "del", "unlink", "exists", "touch" -> keyedFanOut(cmd, argv, 1, FanOut.Merge.SUM);
-            case "dbsize" -> everyMaster(argv, FanOut.Merge.SUM);
-            case "keys" -> everyMaster(argv, FanOut.Merge.CONCAT);
+            case "dbsize" -> everyMaster(server.router.keyspaces(), argv, FanOut.Merge.SUM);
+            case "keys" -> everyMaster(server.router.keyspaces(), argv, FanOut.Merge.CONCAT);
             case "flushall", "flushdb" -> everyMaster(argv, FanOut.Merge.ALL_OK);
             case "scan" -> scan(argv);
             case "script", "function" -> scriptOrFunction(cmd, argv);
@@ -425,7 +425,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
     /** DBSIZE, KEYS, FLUSHALL...: the same command to every master. */
     private void everyMaster(byte[][] argv, FanOut.Merge merge) {
-        List<Backend> masters = server.router.masters();
+        everyMaster(server.router.masters(), argv, merge);
+    }
+
+    private void everyMaster(List<Backend> masters, byte[][] argv, FanOut.Merge merge) {
         if (masters.isEmpty()) {
             reply(error("ERR magpie-proxy: no live backend server"));
             return;
@@ -450,7 +453,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
      * cursor comes back 0 the walk moves to the next master; after the last, 0.
      */
     private void scan(byte[][] argv) {
-        List<Backend> masters = server.router.masters();
+        List<Backend> masters = server.router.keyspaces();
         int n = masters.size();
         if (n == 0) {
             reply(error("ERR magpie-proxy: no live backend server"));

@@ -28,10 +28,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and retry TRYAGAIN, CLUSTERDOWN and an unreachable node with a doubling back-off, a bounded
  * number of times, before the client sees the error. With read-from replica, read-only
  * commands go to a replica of the slot (its connections start with READONLY).
+ *
+ * <p>backend raft: Magpie's Raft nodes, through the same routing with three differences, see
+ * {@link RaftRouting}: a single Raft group (no CLUSTER SLOTS) is mapped whole to its leader,
+ * retries last through an election, and DBSIZE, KEYS and SCAN ask one node's keyspace.
  */
 final class ClusterRouter implements Router {
     private static final int MAX_REDIRECTS = 5;
-    private static final int MAX_RETRIES = 9; // 10 ms doubling: about 5 s in all
     private static final byte[] ASKING = "ASKING".getBytes(StandardCharsets.US_ASCII);
 
     /** One immutable view of the slots; MOVED patches the owner of one slot in place. */
@@ -39,11 +42,20 @@ final class ClusterRouter implements Router {
         final Backend[] masters = new Backend[HashSlot.SLOTS];
         final Backend[][] replicas = new Backend[HashSlot.SLOTS][];
         List<Backend> masterList = List.of();
+        /** Where DBSIZE, KEYS and SCAN go: every master (a cluster), or one Raft node holding every group. */
+        List<Backend> keyspaces = List.of();
+        /** A single Raft group: every slot has the one leader, so a MOVED moves them all. */
+        boolean oneGroup;
         String text = "";
     }
 
     private final ProxyConfig config;
     private final ProxyServer server;
+    /** backend raft (else a Redis Cluster). */
+    private final boolean raft;
+    /** 10 ms doubling up to maxDelayMs, maxRetries times: about 5 s for a cluster, 12 s through a Raft election. */
+    private final int maxRetries;
+    private final long maxDelayMs;
     private volatile SlotMap map = new SlotMap();
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cluster-refresh");
@@ -60,6 +72,9 @@ final class ClusterRouter implements Router {
     ClusterRouter(ProxyConfig config, ProxyServer server) {
         this.config = config;
         this.server = server;
+        this.raft = config.backend == ProxyConfig.BackendKind.RAFT;
+        this.maxRetries = raft ? RaftRouting.MAX_RETRIES : 9;
+        this.maxDelayMs = raft ? RaftRouting.MAX_DELAY_MS : 2560;
     }
 
     @Override
@@ -117,13 +132,19 @@ final class ClusterRouter implements Router {
 
         @Override
         public void reply(ByteBuf frame) {
-            if (!Replies.isError(frame) || attempt >= MAX_RETRIES) {
+            if (!Replies.isError(frame) || attempt >= maxRetries) {
                 target.reply(frame);
                 return;
             }
             if (Replies.isError(frame, "MOVED ") || Replies.isError(frame, "ASK ")) {
                 String[] parts = Replies.lineText(frame).split(" ");
                 Backend to = parts.length == 3 ? node(parts[2]) : null;
+                if (to != null && attempt >= MAX_REDIRECTS && raft) {
+                    // Raft nodes that disagree on the leader during an election: wait for them to agree.
+                    requestRefresh();
+                    retryLater(loop, slot, read, argv, resp, target, attempt + 1, frame);
+                    return;
+                }
                 if (to == null || attempt >= MAX_REDIRECTS) {
                     target.reply(frame);
                     return;
@@ -132,8 +153,9 @@ final class ClusterRouter implements Router {
                 BackendConnection c = loop.shared(to, resp);
                 if (parts[0].equals("MOVED")) {
                     movedFollowed.increment();
-                    int movedSlot = Integer.parseInt(parts[1]);
-                    map.masters[movedSlot] = to;
+                    SlotMap m = map;
+                    if (m.oneGroup) java.util.Arrays.fill(m.masters, to);
+                    else m.masters[Integer.parseInt(parts[1])] = to;
                     requestRefresh();
                 } else {
                     askFollowed.increment();
@@ -143,7 +165,8 @@ final class ClusterRouter implements Router {
                 return;
             }
             if (Replies.isError(frame, "TRYAGAIN") || Replies.isError(frame, "CLUSTERDOWN")
-                    || Replies.isError(frame, "ERR magpie-proxy: backend") && Replies.lineText(frame).contains(" unavailable (")) {
+                    || Replies.isError(frame, "ERR magpie-proxy: backend") && Replies.lineText(frame).contains(" unavailable (")
+                    || raft && RaftRouting.notSent(frame, read)) {
                 // Nothing was done: a slot mid-migration, a cluster without quorum, a node not
                 // reachable (the connection failed before the command was sent).
                 if (!Replies.isError(frame, "TRYAGAIN")) requestRefresh();
@@ -155,13 +178,13 @@ final class ClusterRouter implements Router {
     }
 
     private void retryLater(LoopState loop, int slot, boolean read, byte[][] argv, int resp, ReplyCallback cb, int attempt, ByteBuf lastError) {
-        if (attempt >= MAX_RETRIES) {
+        if (attempt >= maxRetries) {
             cb.reply(lastError);
             return;
         }
         lastError.release();
         retries.increment();
-        long delayMs = 10L << Math.min(attempt, 8);
+        long delayMs = Math.min(10L << Math.min(attempt, 8), maxDelayMs);
         loop.eventLoop.schedule(() -> {
             Backend b = backend(slot, read);
             if (b == null) retryLater(loop, slot, read, argv, resp, cb, attempt + 1, Resp.error("CLUSTERDOWN Hash slot not served"));
@@ -200,7 +223,18 @@ final class ClusterRouter implements Router {
         for (String c : candidates) {
             int colon = c.lastIndexOf(':');
             try {
-                Object reply = ask(c.substring(0, colon), Integer.parseInt(c.substring(colon + 1)), "CLUSTER", "SLOTS");
+                String host = c.substring(0, colon);
+                int port = Integer.parseInt(c.substring(colon + 1));
+                Object reply = ask(host, port, "CLUSTER", "SLOTS");
+                if (raft && RaftRouting.singleGroup(reply)) {
+                    String leader = RaftRouting.leaderAddress(ask(host, port, "RAFT", "INFO"));
+                    if (leader == null) {
+                        lastError = c + ": no raft leader known";
+                        continue;
+                    }
+                    installOneGroup(leader);
+                    return null;
+                }
                 if (reply instanceof Replies.Err e) {
                     lastError = c + ": " + e.text();
                     continue;
@@ -217,6 +251,7 @@ final class ClusterRouter implements Router {
     private void install(List<?> slots) {
         SlotMap m = new SlotMap();
         Set<Backend> masters = new LinkedHashSet<>();
+        List<List<Backend>> groups = new ArrayList<>(); // each range's master and replicas
         StringBuilder text = new StringBuilder();
         for (Object o : slots) {
             List<?> range = (List<?>) o;
@@ -231,6 +266,9 @@ final class ClusterRouter implements Router {
                 m.replicas[s] = repArray;
             }
             masters.add(master);
+            List<Backend> group = new ArrayList<>(reps);
+            group.add(master);
+            groups.add(group);
             text.append(from).append('-').append(to).append(' ').append(master.address);
             for (Backend r : reps) text.append(" replica ").append(r.address);
             text.append('\n');
@@ -238,7 +276,23 @@ final class ClusterRouter implements Router {
         List<Backend> list = new ArrayList<>(masters);
         list.sort(Comparator.comparing(b -> b.address));
         m.masterList = List.copyOf(list);
+        m.keyspaces = raft ? RaftRouting.oneKeyspace(m.masterList, groups) : m.masterList;
         m.text = text.toString();
+        map = m;
+        refreshes.increment();
+    }
+
+    /** A single Raft group: every slot to its leader. */
+    private void installOneGroup(String leaderAddress) {
+        Backend leader = node(leaderAddress);
+        if (leader == null) throw new IllegalArgumentException("bad raft leader address '" + leaderAddress + "'");
+        SlotMap m = new SlotMap();
+        java.util.Arrays.fill(m.masters, leader);
+        java.util.Arrays.fill(m.replicas, new Backend[0]);
+        m.masterList = List.of(leader);
+        m.keyspaces = m.masterList;
+        m.oneGroup = true;
+        m.text = "0-" + (HashSlot.SLOTS - 1) + " " + leader.address + " (single raft group)\n";
         map = m;
         refreshes.increment();
     }
@@ -292,6 +346,11 @@ final class ClusterRouter implements Router {
     }
 
     @Override
+    public List<Backend> keyspaces() {
+        return map.keyspaces;
+    }
+
+    @Override
     public Backend defaultBackend() {
         List<Backend> l = map.masterList;
         return l.isEmpty() ? null : l.get(0);
@@ -299,7 +358,7 @@ final class ClusterRouter implements Router {
 
     @Override
     public String describe() {
-        return "backend cluster read-from " + (config.readFromReplica ? "replica" : "master") + "\n" + map.text;
+        return "backend " + (raft ? "raft" : "cluster") + " read-from " + (config.readFromReplica ? "replica" : "master") + "\n" + map.text;
     }
 
     @Override

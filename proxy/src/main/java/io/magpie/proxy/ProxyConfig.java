@@ -19,7 +19,7 @@ import java.util.Locale;
  * written with '-' or '_' (twemproxy writes server_failure_limit, Redis writes read-from).
  */
 public final class ProxyConfig {
-    public enum BackendKind { SERVERS, CLUSTER }
+    public enum BackendKind { SERVERS, CLUSTER, RAFT }
 
     /** A backend server "host:port[:weight]": its name on the ketama continuum is "host:port". */
     public record Server(String host, int port, int weight) {
@@ -114,8 +114,8 @@ public final class ProxyConfig {
             case "backend" -> backend = switch (v.toLowerCase(Locale.ROOT)) {
                 case "servers" -> BackendKind.SERVERS;
                 case "cluster" -> BackendKind.CLUSTER;
-                case "raft" -> throw new IllegalArgumentException("backend raft is not available yet");
-                default -> throw new IllegalArgumentException("backend must be servers or cluster, got '" + v + "'");
+                case "raft" -> BackendKind.RAFT;
+                default -> throw new IllegalArgumentException("backend must be servers, cluster or raft, got '" + v + "'");
             };
             case "servers" -> {
                 for (String s : splitList(values)) servers.add(parseServer(s, true));
@@ -203,11 +203,13 @@ public final class ProxyConfig {
 
     private void validate() {
         if (backend == BackendKind.SERVERS && servers.isEmpty()) throw new IllegalArgumentException("backend servers needs a servers list");
-        if (backend == BackendKind.CLUSTER && seeds.isEmpty()) throw new IllegalArgumentException("backend cluster needs seeds");
+        if (backend != BackendKind.SERVERS && seeds.isEmpty()) {
+            throw new IllegalArgumentException("backend " + backend.name().toLowerCase(Locale.ROOT) + " needs seeds");
+        }
         if (ioThreads < 1) throw new IllegalArgumentException("io-threads must be at least 1");
         if (tlsPort < 0 || tlsPort > 65535) throw new IllegalArgumentException("invalid tls-port " + tlsPort);
-        if (backendTls && backend == BackendKind.CLUSTER) {
-            throw new IllegalArgumentException("backend-tls is not available with backend cluster yet");
+        if (backendTls && backend != BackendKind.SERVERS) {
+            throw new IllegalArgumentException("backend-tls is not available with backend " + backend.name().toLowerCase(Locale.ROOT) + " yet");
         }
     }
 

@@ -60,7 +60,7 @@ public final class ProxyServer implements AutoCloseable {
         this.boss = transport.group(1);
         this.workers = transport.group(config.ioThreads);
         for (EventExecutor e : workers) loops.put((EventLoop) e, new LoopState((EventLoop) e, this));
-        this.router = config.backend == ProxyConfig.BackendKind.CLUSTER ? new ClusterRouter(config, this) : new ServersRouter(config, this);
+        this.router = config.backend == ProxyConfig.BackendKind.SERVERS ? new ServersRouter(config, this) : new ClusterRouter(config, this);
     }
 
     public ProxyServer start() throws InterruptedException {

@@ -20,6 +20,11 @@ interface Router {
     /** Every master, in a stable order (fan-out to all: DBSIZE, KEYS, SCAN, FLUSHALL). */
     List<Backend> masters();
 
+    /** Where DBSIZE, KEYS and SCAN go: the masters, unless their keyspaces overlap (Raft nodes replicate groups). */
+    default List<Backend> keyspaces() {
+        return masters();
+    }
+
     /** Where keyless commands and pub/sub go. */
     Backend defaultBackend();
 

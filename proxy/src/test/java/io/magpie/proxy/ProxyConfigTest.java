@@ -43,6 +43,15 @@ class ProxyConfigTest {
         assertThatThrownBy(() -> ProxyConfig.parse(new String[] {"--servers", "127.0.0.1:7001", "--hash", "sha1"})).hasMessageContaining("unknown hash 'sha1'");
         assertThatThrownBy(() -> ProxyConfig.parse(new String[] {"--servers", "127.0.0.1:7001", "--distribution", "random"})).hasMessageContaining("modula, ketama or ring");
         assertThatThrownBy(() -> ProxyConfig.parse(new String[] {"--backend", "cluster"})).hasMessageContaining("needs seeds");
+        assertThatThrownBy(() -> ProxyConfig.parse(new String[] {"--backend", "raft"})).hasMessageContaining("backend raft needs seeds");
+        assertThatThrownBy(() -> ProxyConfig.parse(new String[] {"--backend", "etcd"})).hasMessageContaining("servers, cluster or raft");
         assertThatThrownBy(() -> ProxyConfig.parse(new String[] {"--servers", "127.0.0.1:7001", "--nope", "1"})).hasMessageContaining("unknown setting 'nope'");
+    }
+
+    @Test
+    void backendRaftTakesTheClientPortsOfRaftNodesAsSeeds() throws Exception {
+        ProxyConfig c = ProxyConfig.parse(new String[] {"--backend", "raft", "--seeds", "127.0.0.1:7001,127.0.0.1:7002"});
+        assertThat(c.backend).isEqualTo(ProxyConfig.BackendKind.RAFT);
+        assertThat(c.seeds).containsExactly(new ProxyConfig.Server("127.0.0.1", 7001, 1), new ProxyConfig.Server("127.0.0.1", 7002, 1));
     }
 }

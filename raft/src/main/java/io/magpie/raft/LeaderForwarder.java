@@ -1,5 +1,6 @@
 package io.magpie.raft;
 
+import io.magpie.engine.Client;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
@@ -9,37 +10,57 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 
 /**
  * raft-follower-proxy: a follower sends a client's command to the leader and relays the reply,
- * for clients that do not follow MOVED. Each forwarding thread keeps its own connection to the
- * leader (commands of one client run one at a time: the client is parked meanwhile). Replies
- * are relayed as the leader wrote them (RESP2).
+ * for clients that do not follow MOVED.
+ * <p>
+ * Each client has a connection of its own to the leader, opened at its first forwarded command
+ * and closed with the client ({@link #clientClosed}). The client is parked while its command is
+ * away, so its commands use that connection one at a time, and:
+ * <ul>
+ * <li>a blocking command (BLPOP 0) waits on the leader as long as the leader keeps it, holding
+ * only its own connection and thread, never another client's forwarding;
+ * <li>the connection speaks the client's protocol (HELLO 3 is sent on it when the client uses
+ * RESP3), so replies are relayed byte for byte as the leader wrote them for that client;
+ * <li>a client that goes away takes its connection with it: the leader sees its blocked client
+ * disconnect and pops nothing for nobody.
+ * </ul>
+ * Plain blocking socket I/O on a thread per command in flight (a cached pool): the count of
+ * forwarded commands in flight is the count of parked clients, and this path is for clients
+ * that cannot follow MOVED, not for throughput.
  */
 final class LeaderForwarder {
-    private final ExecutorService threads = Executors.newFixedThreadPool(8, r -> {
+    /** How long a non-blocking command may take on the leader before the client gets TRYAGAIN. */
+    private static final int REPLY_TIMEOUT_MS = 30_000;
+
+    private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "magpie-raft-forward");
         t.setDaemon(true);
         return t;
     });
-    private final ThreadLocal<Link> links = new ThreadLocal<>();
+    private final Map<Client, Link> links = new ConcurrentHashMap<>();
 
+    /** One client's connection to the leader, and the protocol it speaks there. */
     private static final class Link {
         final String address;
         final Socket socket;
         final InputStream in;
         final OutputStream out;
+        int resp = 2;
 
         Link(String address) throws IOException {
             this.address = address;
             int colon = address.lastIndexOf(':');
             socket = new Socket();
             socket.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 5000);
-            socket.setSoTimeout(30_000);
             socket.setTcpNoDelay(true);
             in = new BufferedInputStream(socket.getInputStream());
             out = socket.getOutputStream();
@@ -47,38 +68,60 @@ final class LeaderForwarder {
     }
 
     /**
-     * Sends the commands to the leader at address and hands the last one's reply (or an error
-     * reply) to done, on a forwarding thread. The replies before the last (MULTI's +OK, QUEUED)
-     * are read and dropped.
+     * Sends client c's commands to the leader at address, on c's connection, and hands the last
+     * one's reply (or an error reply) to done, on a forwarding thread. The replies before the
+     * last (HELLO's, SELECT's, MULTI's +OK, QUEUED) are read and dropped. A blocking command
+     * waits for the leader's reply however long the leader takes (its own timeout decides).
      */
-    void forward(String address, List<byte[][]> commands, Consumer<byte[]> done) {
+    void forward(Client c, String address, int resp, boolean blocking, List<byte[][]> commands, Consumer<byte[]> done) {
         threads.execute(() -> {
             byte[] reply;
             try {
-                reply = roundTrip(address, commands);
+                reply = roundTrip(c, address, resp, blocking, commands);
             } catch (IOException | RuntimeException e) {
-                Link l = links.get();
-                links.remove();
-                if (l != null) closeQuietly(l.socket);
-                reply = ("-TRYAGAIN Raft leader unreachable: " + e.getMessage() + "\r\n").replace("\n", " ").trim()
+                drop(c);
+                reply = ("-TRYAGAIN Raft leader unreachable: " + e.getMessage()).replace("\r", " ").replace("\n", " ")
                         .concat("\r\n").getBytes(StandardCharsets.UTF_8);
             }
             done.accept(reply);
         });
     }
 
-    private byte[] roundTrip(String address, List<byte[][]> commands) throws IOException {
-        Link link = links.get();
+    /** The client's connection closes with it (a forwarded command in flight ends with an error nobody reads). */
+    void clientClosed(Client c) {
+        drop(c);
+    }
+
+    /** Connections open to the leader now. */
+    int connections() {
+        return links.size();
+    }
+
+    private void drop(Client c) {
+        Link l = links.remove(c);
+        if (l != null) closeQuietly(l.socket);
+    }
+
+    private byte[] roundTrip(Client c, String address, int resp, boolean blocking, List<byte[][]> commands) throws IOException {
+        Link link = links.get(c);
         if (link == null || !link.address.equals(address) || link.socket.isClosed()) {
             if (link != null) closeQuietly(link.socket);
             link = new Link(address);
-            links.set(link);
+            links.put(c, link);
         }
+        List<byte[][]> all = commands;
+        if (link.resp != resp) {
+            all = new ArrayList<>();
+            all.add(new byte[][] {bytes("HELLO"), bytes(Integer.toString(resp))});
+            all.addAll(commands);
+            link.resp = resp;
+        }
+        link.socket.setSoTimeout(blocking ? 0 : REPLY_TIMEOUT_MS);
         ByteArrayOutputStream req = new ByteArrayOutputStream();
-        for (byte[][] argv : commands) {
-            req.write(("*" + argv.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (byte[][] argv : all) {
+            req.write(bytes("*" + argv.length + "\r\n"));
             for (byte[] a : argv) {
-                req.write(("$" + a.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                req.write(bytes("$" + a.length + "\r\n"));
                 req.write(a);
                 req.write('\r');
                 req.write('\n');
@@ -87,7 +130,7 @@ final class LeaderForwarder {
         link.out.write(req.toByteArray());
         link.out.flush();
         byte[] last = null;
-        for (int i = 0; i < commands.size(); i++) {
+        for (int i = 0; i < all.size(); i++) {
             ByteArrayOutputStream reply = new ByteArrayOutputStream();
             readReply(link.in, reply);
             last = reply.toByteArray();
@@ -95,15 +138,15 @@ final class LeaderForwarder {
         return last;
     }
 
-    /** Copies one RESP2 reply from in to out. */
+    /** Copies one RESP2 or RESP3 reply from in to out (an attribute, with the reply it comes before). */
     static void readReply(InputStream in, ByteArrayOutputStream out) throws IOException {
         int type = in.read();
         if (type < 0) throw new EOFException("connection closed by the leader");
         out.write(type);
         String line = readLine(in, out);
         switch (type) {
-            case '+', '-', ':' -> { }
-            case '$' -> {
+            case '+', '-', ':', '_', ',', '#', '(' -> { }
+            case '$', '!', '=' -> {
                 int len = Integer.parseInt(line);
                 if (len >= 0) {
                     byte[] data = in.readNBytes(len + 2);
@@ -111,9 +154,18 @@ final class LeaderForwarder {
                     out.write(data);
                 }
             }
-            case '*' -> {
+            case '*', '~', '>' -> {
                 int n = Integer.parseInt(line);
                 for (int i = 0; i < n; i++) readReply(in, out);
+            }
+            case '%' -> {
+                int n = Integer.parseInt(line);
+                for (int i = 0; i < 2 * n; i++) readReply(in, out);
+            }
+            case '|' -> {
+                int n = Integer.parseInt(line);
+                for (int i = 0; i < 2 * n; i++) readReply(in, out);
+                readReply(in, out);
             }
             default -> throw new IOException("unexpected reply type '" + (char) type + "' from the leader");
         }
@@ -131,6 +183,10 @@ final class LeaderForwarder {
         return sb.toString();
     }
 
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
     private static void closeQuietly(Socket s) {
         try {
             s.close();
@@ -141,5 +197,6 @@ final class LeaderForwarder {
 
     void shutdown() {
         threads.shutdownNow();
+        for (Client c : List.copyOf(links.keySet())) drop(c);
     }
 }

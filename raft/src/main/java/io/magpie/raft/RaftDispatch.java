@@ -10,10 +10,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiConsumer;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
@@ -242,8 +245,16 @@ public final class RaftDispatch {
 
     /** Most pipelined writes one BATCH entry carries. */
     private static final int BATCH_MAX = 256;
-    /** The pipelined writes of this turn of the keyspace thread, proposed together at its end. */
+    /**
+     * Most BATCH entries in flight (proposed, not yet applied or failed). While that many are
+     * in flight, the writes that arrive wait and go out together in one entry when one lands:
+     * under load a round carries all that came during the last one (group commit, as etcd
+     * batches), instead of one small entry per turn each paying Ratis's per-entry round.
+     */
+    private static final int BATCHES_IN_FLIGHT_MAX = 2;
+    /** The pipelined writes not proposed yet: those of this turn, and those held while the rounds are full. */
     private final List<LogEntry> batch = new ArrayList<>();
+    private int batchesInFlight;
 
     /**
      * Pipelined writes that arrive in one turn of the keyspace thread (the commands of the
@@ -253,17 +264,22 @@ public final class RaftDispatch {
     private void batch(LogEntry entry) {
         batch.add(entry);
         if (batch.size() == 1) module.mainLoopExecute(this::proposeBatch);
-        else if (batch.size() >= BATCH_MAX) proposeBatch();
     }
 
     private void proposeBatch() {
-        if (batch.isEmpty()) return;
-        List<LogEntry> writes = new ArrayList<>(batch);
-        batch.clear();
-        LogEntry entry = writes.size() == 1 ? writes.get(0) : LogEntry.batch(writes);
-        group.propose(entry).whenComplete((reply, error) -> {
-            for (LogEntry w : writes) settle(group, module::mainLoopExecute, engine, w.seq(), reply, error);
-        });
+        while (!batch.isEmpty() && batchesInFlight < BATCHES_IN_FLIGHT_MAX) {
+            List<LogEntry> writes = new ArrayList<>(batch.subList(0, Math.min(batch.size(), BATCH_MAX)));
+            batch.subList(0, writes.size()).clear();
+            LogEntry entry = writes.size() == 1 ? writes.get(0) : LogEntry.batch(writes);
+            batchesInFlight++;
+            group.propose(entry).whenComplete((reply, error) -> {
+                for (LogEntry w : writes) settle(group, module::mainLoopExecute, engine, w.seq(), reply, error);
+                module.mainLoopExecute(() -> {
+                    batchesInFlight--;
+                    proposeBatch();
+                });
+            });
+        }
     }
 
     /** A proposal's outcome when it did not apply here: failed for sure, or left for the log to decide. */
@@ -313,7 +329,7 @@ public final class RaftDispatch {
     /** The read path once routed to target (shared by sharded mode): the client parked until a ReadIndex round confirms the leader. */
     public static void read(Client c, CommandPipeline pipeline, Engine engine, Target target, Executor mainLoop) {
         pipeline.park(c);
-        target.confirmRead().whenComplete((reply, error) -> {
+        confirmRead(target, mainLoop, (reply, error) -> {
             String failure = failure(reply, error);
             mainLoop.execute(() -> {
                 if (!c.blocked) return;
@@ -329,6 +345,32 @@ public final class RaftDispatch {
                 pipeline.unpark(c);
             });
         });
+    }
+
+    /**
+     * Per target (compared by identity), the reads parked in this turn of its node's keyspace
+     * thread, which alone touches its list; concurrent only because a JVM may hold several nodes.
+     */
+    private static final Map<Target, List<BiConsumer<RaftClientReply, Throwable>>> readsThisTurn = new ConcurrentHashMap<>();
+
+    /**
+     * The reads parked in one turn of the keyspace thread share one ReadIndex round, sent at
+     * the turn's end: it starts after every one of them arrived, so it confirms each as its own
+     * round would (a read arriving later waits for a later round), at one round's cost.
+     */
+    private static void confirmRead(Target target, Executor mainLoop, BiConsumer<RaftClientReply, Throwable> done) {
+        List<BiConsumer<RaftClientReply, Throwable>> waiting = readsThisTurn.get(target);
+        if (waiting == null) {
+            waiting = new ArrayList<>();
+            readsThisTurn.put(target, waiting);
+            mainLoop.execute(() -> {
+                List<BiConsumer<RaftClientReply, Throwable>> reads = readsThisTurn.remove(target);
+                target.confirmRead().whenComplete((reply, error) -> {
+                    for (BiConsumer<RaftClientReply, Throwable> read : reads) read.accept(reply, error);
+                });
+            });
+        }
+        waiting.add(done);
     }
 
     /** A READONLY connection to a follower reads the follower's own keyspace, as a cluster replica serves it. */
@@ -381,8 +423,12 @@ public final class RaftDispatch {
         byte[][] select = {"SELECT".getBytes(StandardCharsets.US_ASCII), Integer.toString(c.db.id).getBytes(StandardCharsets.US_ASCII)};
         commands.add(0, select);
         pipeline.park(c);
-        module.forwarder().forward(address, commands, reply -> module.mainLoopExecute(() -> {
-            if (!c.blocked) return;
+        boolean blocking = !c.multi && c.cmd.flags.contains("blocking"); // in MULTI nothing blocks
+        module.forwarder().forward(c, address, c.resp(), blocking, commands, reply -> module.mainLoopExecute(() -> {
+            if (!c.blocked) {
+                module.forwarder().clientClosed(c); // gone meanwhile: its connection to the leader goes too
+                return;
+            }
             if (c.multi) engine.discardTransaction(c);
             c.writer().raw(reply);
             pipeline.unpark(c);

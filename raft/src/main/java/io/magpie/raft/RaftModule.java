@@ -107,6 +107,7 @@ public final class RaftModule implements ServerModule {
     @Override
     public void start() {
         if (config.id.value().isEmpty()) throw new IllegalStateException("raft-enabled yes needs raft-id");
+        server.onClientClosed(forwarder::clientClosed);
         initialMembers.putAll(RaftConfig.parseMembers(config.members.value()));
         int port = (int) config.port.value();
         if (port == 0) {
@@ -172,6 +173,11 @@ public final class RaftModule implements ServerModule {
                 Throwable root = e;
                 while (root.getCause() != null) root = root.getCause();
                 Log.warning("Raft member %s failed to start: %s (%s)", config.id.value(), e, root);
+                // As a Redis node whose cluster bus cannot listen: a member that cannot serve its
+                // group does not run. Left up, it would answer clients while its peers' traffic
+                // went to whatever holds its port.
+                Log.warning("Failed to start Raft on port %d, aborting.", raftPort);
+                System.exit(1);
             }
         }, "magpie-raft-start");
         starter.setDaemon(true);

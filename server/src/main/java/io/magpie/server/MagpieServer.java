@@ -73,6 +73,8 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
     private long pauseEndMs;
     private boolean pauseAll;
     private final List<ClientSession> postponed = new ArrayList<>();
+    /** Told on the main thread when a client's connection closes: a module's per-client state goes with it. */
+    private final List<java.util.function.Consumer<Client>> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     // Instantaneous metrics (trackInstantaneousMetric): 16 samples taken every 100 ms.
     private static final int METRIC_SAMPLES = 16;
@@ -680,6 +682,12 @@ public final class MagpieServer implements io.magpie.server.replication.Replicat
         sessions.remove(s);
         replication.clientClosed(s.client());
         postponed.remove(s);
+        for (java.util.function.Consumer<Client> l : closeListeners) l.accept(s.client());
+    }
+
+    /** Calls listener with each client whose connection closes, on the main thread. */
+    public void onClientClosed(java.util.function.Consumer<Client> listener) {
+        closeListeners.add(listener);
     }
 
     /** Sessions, for CLIENT LIST/KILL. Only on the main thread. */

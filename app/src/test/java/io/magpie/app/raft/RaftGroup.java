@@ -2,7 +2,6 @@ package io.magpie.app.raft;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -229,11 +228,8 @@ public final class RaftGroup implements AutoCloseable {
         for (Member m : members.values()) kill(m);
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
+    static int freePort() {
+        return io.magpie.app.TestPorts.freePort();
     }
 
     static void sleep(long ms) {

@@ -27,7 +27,7 @@ public final class LinkProxy implements AutoCloseable {
     public LinkProxy(int targetPort) {
         this.targetPort = targetPort;
         try {
-            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            server = new ServerSocket(io.magpie.app.TestPorts.freePort(), 50, InetAddress.getLoopbackAddress());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,7 +3,6 @@ package io.magpie.app.repl;
 import io.magpie.protocol.RespClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -134,11 +133,8 @@ public final class Node implements AutoCloseable {
         throw new IllegalStateException(this + " did not start:\n" + logTail());
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        }
+    static int freePort() {
+        return io.magpie.app.TestPorts.freePort();
     }
 
     static void sleep(long millis) {

@@ -124,6 +124,7 @@ final class ClusterCommands {
         });
         sub(t, m, "setslot", -4, ClusterCommands::setslot);
         ownSub(t, m, "migrateslots", -7, MigrateSlots::command);
+        ownSub(t, m, "importslots", -5, ImportSlots::command);
         sub(t, m, "bumpepoch", 2, (c, mod) -> c.addReplyStatus(mod.state.bumpEpoch()));
         sub(t, m, "info", 2, (c, mod) -> c.addReplyVerbatim(mod.state.clusterInfo(), "txt"));
         sub(t, m, "saveconfig", 2, (c, mod) -> {

@@ -11,6 +11,7 @@ import io.magpie.engine.dispatch.TopologyGuard;
 import io.magpie.engine.keyspace.Database;
 import java.util.Arrays;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * The topology guard of a cluster node: Redis 7.0's getNodeByQuery and clusterRedirectClient
@@ -33,11 +34,15 @@ final class ClusterGuard implements TopologyGuard {
     private final ClusterState state;
     private final Database db0;
     private final BooleanSupplier allowReadsWhenDown, allowPubsubshardWhenDown;
+    /** A slot migration's link (CLUSTER IMPORTSLOTS START): the source sent every key first, so none is missing. */
+    private final Predicate<Client> importStream;
     /** The keys of one queued command of a MULTI, reused. */
     private final KeyReferences queued = new KeyReferences();
 
-    ClusterGuard(ClusterState state, Database db0, BooleanSupplier allowReadsWhenDown, BooleanSupplier allowPubsubshardWhenDown) {
+    ClusterGuard(ClusterState state, Database db0, BooleanSupplier allowReadsWhenDown, BooleanSupplier allowPubsubshardWhenDown,
+            Predicate<Client> importStream) {
         this.state = state;
+        this.importStream = importStream;
         this.db0 = db0;
         this.allowReadsWhenDown = allowReadsWhenDown;
         this.allowPubsubshardWhenDown = allowPubsubshardWhenDown;
@@ -92,6 +97,8 @@ final class ClusterGuard implements TopologyGuard {
         ClusterNode myself = state.myself();
         // MIGRATE always works here while the slot is open: keys move freely between the two nodes.
         if ((migratingSlot || importingSlot) && cmd.fullName.equals("migrate")) return null;
+        // An atomic migration's stream: its writes apply as the source made them, keys missing or not.
+        if (importingSlot && importStream.test(c)) return null;
         if (migratingSlot && missingKeys > 0) {
             // Some keys here, some gone: neither node can serve them all now.
             return existingKeys > 0 ? TRYAGAIN : redirect("ASK", state.migratingTo(slot), c);

@@ -43,6 +43,16 @@ public final class ClusterModule implements ServerModule {
     private ScheduledFuture<?> timer;
     private boolean masterLinkWasUp;
     private long masterLinkChangedMs;
+    /** The slot migration this node runs as the source (CLUSTER MIGRATESLOTS), if any. */
+    MigrateSlots.Run migration;
+    /** Targets still to clean after migrations that stopped short. */
+    final List<TargetCleanup> cleanups = new ArrayList<>();
+    SlotFence fence;
+    /**
+     * Links of slot migrations from other nodes (CLUSTER IMPORTSLOTS START) and their slots, until
+     * TAKE or DROP: served whole on importing slots; dropped when the link closes first.
+     */
+    final java.util.Map<io.magpie.engine.Client, int[]> imports = new java.util.HashMap<>();
 
     /**
      * clusterInit: loads cluster-config-file, or creates a new node when there is none.
@@ -115,7 +125,9 @@ public final class ClusterModule implements ServerModule {
         }
         ClusterCommands.register(this);
         engine.pipeline().setTopologyGuard(new ClusterGuard(state, engine.db(0), params.allowReadsWhenDown::value,
-                params.allowPubsubshardWhenDown::value));
+                params.allowPubsubshardWhenDown::value, imports::containsKey));
+        fence = new SlotFence(engine, server.mainLoop());
+        engine.pipeline().setHoldBack(fence::holdBack);
     }
 
     @Override
@@ -153,6 +165,7 @@ public final class ClusterModule implements ServerModule {
 
     @Override
     public void shutdown() {
+        if (migration != null) migration.cancel();
         if (timer != null) timer.cancel(false);
         if (bus != null) bus.shutdown();
     }
@@ -166,6 +179,10 @@ public final class ClusterModule implements ServerModule {
             feedReplication(now);
             state.tick(now);
             afterInput();
+            if (migration != null) migration.tick();
+            for (TargetCleanup c : cleanups) c.tick(now);
+            cleanups.removeIf(TargetCleanup::done);
+            if (!imports.isEmpty()) dropImportsOfClosedLinks();
         } catch (RuntimeException e) {
             Log.warning("Error in cluster cron: %s", e);
         }
@@ -258,6 +275,65 @@ public final class ClusterModule implements ServerModule {
             engine.dirty++;
         }
         return keys.size();
+    }
+
+    /**
+     * After a slot migration: the target owns these slots; this node drops its copies (each a DEL
+     * to its replicas and AOF) and gives the slots up, then lets the commands held on them go on.
+     */
+    long giveUpSlots(int[] slots, String targetId) {
+        long moved = 0;
+        for (int s : slots) {
+            moved += deleteKeysInSlot(s);
+            try {
+                if (state.slotOwner(s) == state.myself()) state.setSlotNode(s, targetId, 0);
+            } catch (io.magpie.cluster.state.ClusterException e) {
+                Log.warning("MIGRATESLOTS: could not give slot %d up: %s", s, e.getMessage());
+            }
+        }
+        afterInput();
+        fence.lift(slots);
+        return moved;
+    }
+
+    /**
+     * The target's side of a source gone before the switch (killed, or its link broken): nothing
+     * stays half-imported here. (A source that is still up also sends IMPORTSLOTS DROP: the same.)
+     */
+    private void dropImportsOfClosedLinks() {
+        for (var it = imports.entrySet().iterator(); it.hasNext();) {
+            var e = it.next();
+            io.magpie.engine.Client c = e.getKey();
+            if (engine.clients().get(c.id) == c) continue;
+            it.remove();
+            try {
+                Log.warning("MIGRATESLOTS: an import stream closed before the switch: dropped %d keys", dropImport(e.getValue()));
+            } catch (io.magpie.cluster.state.ClusterException ex) {
+                Log.warning("MIGRATESLOTS: an import stream closed: %s", ex.getMessage()); // (a slot is this node's now)
+            }
+        }
+    }
+
+    /** IMPORTSLOTS DROP: the slots closed, the keys imported into them deleted (a DEL each to replicas and AOF). */
+    long dropImport(int[] slots) {
+        state.dropImport(slots);
+        long dropped = 0;
+        for (int s : slots) dropped += deleteKeysInSlot(s);
+        afterInput();
+        return dropped;
+    }
+
+    /** Has the target of a migration that stopped short drop what it imported of slots. */
+    void startCleanup(String targetId, int[] slots, boolean fenced) {
+        TargetCleanup c = new TargetCleanup(this, targetId, slots, fenced);
+        cleanups.add(c);
+        c.tick(0);
+    }
+
+    /** Whether a cleanup of slot on some target is still pending. */
+    boolean cleaning(int slot) {
+        for (TargetCleanup c : cleanups) if (c.covers(slot)) return true;
+        return false;
     }
 
     /** Keys of db 0 in a slot (countKeysInSlot). */

@@ -2,42 +2,68 @@ package io.magpie.cluster.node;
 
 import io.magpie.cluster.state.ClusterNode;
 import io.magpie.cluster.state.ClusterState;
+import io.magpie.cluster.state.SlotMigration;
+import io.magpie.cluster.state.SlotMigration.Action;
+import io.magpie.commands.HashSlot;
+import io.magpie.commands.KeyExtraction;
+import io.magpie.commands.KeyReferences;
+import io.magpie.commands.RedisCommand;
+import io.magpie.engine.Args;
+import io.magpie.engine.Blocking;
 import io.magpie.engine.Client;
 import io.magpie.engine.ReplyException;
+import io.magpie.engine.WriteStream;
+import io.magpie.engine.WriteUnit;
 import io.magpie.engine.keyspace.Database;
+import io.magpie.engine.keyspace.KeyspaceSnapshot;
 import io.magpie.persistence.DumpPayload;
+import io.magpie.persistence.Persistence;
 import io.magpie.server.Log;
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * CLUSTER MIGRATESLOTS SLOTSRANGE start end [start end ...] NODE node-id: moves whole slots to
- * another master so that no acknowledged write is lost or applied twice, in the spirit of
- * Valkey 9's atomic slot migration. It runs on the keyspace thread from start to end, so no
- * command of this node runs meanwhile: the copy is a consistent snapshot of the slots, no write
- * can land between the copy and the switch, and the switch is one fenced moment. Steps:
+ * CLUSTER MIGRATESLOTS SLOTSRANGE start end [start end ...] NODE node-id [TIMEOUT ms]: moves
+ * whole slots to another Magpie master so that no acknowledged write is lost or applied twice,
+ * in the spirit of Valkey 9's atomic slot migration, while this node keeps serving them. The
+ * phases are {@link SlotMigration}'s; this is their I/O:
  * <ol>
- * <li>the target opens the slots for import (CLUSTER SETSLOT slot IMPORTING me);</li>
- * <li>every key of the slots goes over as RESTORE-ASKING ... REPLACE with its DUMP payload and
- * remaining TTL (REPLACE: a leftover of an earlier try is overwritten, never doubled);</li>
- * <li>the target takes the slots (SETSLOT NODE, which bumps its epoch and tells the cluster),
- * then this node deletes its copies (propagated as DEL to its replicas) and gives the slots up.</li>
+ * <li>a link to the target, which opens the slots for import and takes the link as their import
+ * stream ({@link ImportSlots}: CLUSTER IMPORTSLOTS START);</li>
+ * <li>the fork-free snapshot ({@link KeyspaceSnapshot}, the one BGSAVE and full sync use) sends
+ * the slots' keys as of one instant as RESTORE ... REPLACE ABSTTL; from that same instant the
+ * write stream's commands on the slots are kept aside, in order, as a replica's buffer is
+ * during its full sync;</li>
+ * <li>then the kept writes, and each new write as the stream delivers it (a unit of several as
+ * MULTI/EXEC), until the target is close behind;</li>
+ * <li>the fence ({@link SlotFence}): commands on the slots wait; once the target has answered
+ * everything, it takes every slot in one command (IMPORTSLOTS TAKE, one configEpoch bump); then
+ * this node deletes its copies, gives the slots up, and the waiting commands get MOVED.</li>
  * </ol>
- * On a failure before the switch the target's copies are deleted and its slots closed again,
- * so nothing is left half-moved; this node never stopped owning the slots. The price of the
- * simplicity: clients of this node wait while the slots' data crosses (as with MIGRATE of many
- * keys), unlike a copy streamed beside the traffic.
+ * A failure before the switch cancels: the target drops what it imported ({@link TargetCleanup}:
+ * IMPORTSLOTS DROP, retried until the target answers), this node never stopped owning the slots. The client that
+ * sent MIGRATESLOTS waits for the outcome: the number of keys moved, or the error.
  */
 final class MigrateSlots {
-    private static final int BATCH = 256;
+    /** Snapshot bytes waiting for the socket above which the copy pauses (bounds its memory). */
+    static final long MAX_UNSENT = 16L << 20;
+    /**
+     * Commands the target has not answered above which the copy pauses: the target reads a
+     * connection's input in large batches, so a deep backlog there would keep its other clients
+     * waiting.
+     */
+    static final long MAX_IN_FLIGHT = 5_000;
+    /** Writes kept aside during the snapshot above which the migration gives up (client-output-buffer-limit's role). */
+    static final long MAX_KEPT_BYTES = 256L << 20;
+    /** Replies the target may owe when the fence starts. */
+    static final long FENCE_LAG = 1000;
+    static final long FENCE_TIMEOUT_MS = 5_000;
 
     private MigrateSlots() {}
 
@@ -46,22 +72,18 @@ final class MigrateSlots {
         int i = 2;
         if (!c.argIs(i++, "SLOTSRANGE")) throw new ReplyException("ERR syntax error");
         List<int[]> ranges = new ArrayList<>();
-        while (i + 1 < c.argc && !c.argIs(i, "NODE")) {
-            int a = slot(c.argString(i)), b = slot(c.argString(i + 1));
-            if (a > b) throw new ReplyException("ERR start slot number " + a + " is greater than end slot number " + b);
-            ranges.add(new int[] {a, b});
-            i += 2;
-        }
+        i = ranges(c, i, ranges);
         if (ranges.isEmpty() || i + 1 >= c.argc || !c.argIs(i, "NODE")) throw new ReplyException("ERR syntax error");
         String nodeId = c.argString(i + 1);
         i += 2;
-        long timeout = 10_000;
+        long timeout = 60_000;
         if (i + 1 < c.argc && c.argIs(i, "TIMEOUT")) {
-            timeout = io.magpie.engine.Args.parseLong(c.argv[i + 1]);
+            timeout = Args.parseLong(c.argv[i + 1]);
             if (timeout <= 0) throw new ReplyException("ERR timeout is not positive");
             i += 2;
         }
         if (i != c.argc) throw new ReplyException("ERR syntax error");
+        if (c.multi || c.inExec) throw new ReplyException("ERR MIGRATESLOTS is not allowed in a transaction");
 
         ClusterState state = m.state;
         ClusterNode target = state.lookupNode(nodeId);
@@ -71,18 +93,60 @@ final class MigrateSlots {
         if (target.failed()) throw new ReplyException("ERR Target node is failing");
         if (state.myself().isSlave()) throw new ReplyException("ERR Please use MIGRATESLOTS only with masters.");
         if (m.config.tlsCluster) throw new ReplyException("ERR MIGRATESLOTS over tls-cluster is not supported yet");
+        if (m.migration != null) throw new ReplyException("ERR A slot migration is already in progress");
+        BitSet seen = new BitSet();
         List<Integer> slots = new ArrayList<>();
         for (int[] r : ranges) {
             for (int s = r[0]; s <= r[1]; s++) {
                 if (state.slotOwner(s) != state.myself()) throw new ReplyException("ERR I'm not the owner of hash slot " + s);
-                if (state.migratingTo(s) != null || state.importingFrom(s) != null) {
+                if (state.migratingTo(s) != null || state.importingFrom(s) != null || m.fence.isFenced(s) || m.cleaning(s)) {
                     throw new ReplyException("ERR Slot " + s + " is already being migrated or imported");
                 }
-                if (!slots.contains(s)) slots.add(s);
+                if (!seen.get(s)) slots.add(s);
+                seen.set(s);
             }
         }
-        long moved = new MigrateSlots.Run(m, target, slots, timeout).run();
-        c.addReplyLongLong(moved);
+        Run run = new Run(m, c, target, slots.stream().mapToInt(Integer::intValue).toArray(), timeout);
+        m.migration = run;
+        // The client waits for the outcome, as WAIT's does; a CLIENT UNBLOCK answers without stopping the move.
+        m.engine.blocking.block(c, c.db, new byte[0][], 0, new Blocking.Waiter() {
+            @Override public boolean tryServe(Client cl, Database db, byte[] key) {
+                return false;
+            }
+
+            @Override public void timeout(Client cl) {
+                cl.addReplyError("ERR slot migration goes on in the background");
+            }
+        });
+        run.drive();
+    }
+
+    /** Reads "a b [a b ...]" pairs from argv[i] until NODE or the end; returns the index after them. */
+    static int ranges(Client c, int i, List<int[]> out) {
+        while (i + 1 < c.argc && !c.argIs(i, "NODE")) {
+            int a = slot(c.argString(i)), b = slot(c.argString(i + 1));
+            if (a > b) throw new ReplyException("ERR start slot number " + a + " is greater than end slot number " + b);
+            out.add(new int[] {a, b});
+            i += 2;
+        }
+        return i;
+    }
+
+    /** CLUSTER IMPORTSLOTS verb [source] SLOTSRANGE a b ...: the slots as ranges of consecutive ones. */
+    static byte[][] command(String verb, String source, int[] slots) {
+        List<String> words = new ArrayList<>(List.of("CLUSTER", "IMPORTSLOTS", verb));
+        if (source != null) words.add(source);
+        words.add("SLOTSRANGE");
+        int[] sorted = slots.clone();
+        java.util.Arrays.sort(sorted);
+        for (int k = 0; k < sorted.length;) {
+            int from = sorted[k];
+            while (k + 1 < sorted.length && sorted[k + 1] == sorted[k] + 1) k++;
+            words.add(Integer.toString(from));
+            words.add(Integer.toString(sorted[k]));
+            k++;
+        }
+        return args(words.toArray(new String[0]));
     }
 
     private static int slot(String s) {
@@ -96,178 +160,310 @@ final class MigrateSlots {
         return (int) v;
     }
 
-    /** One migration: its link to the target and the keys sent so far (to delete them there on a failure). */
-    private static final class Run {
-        private final ClusterModule m;
-        private final ClusterNode target;
-        private final List<Integer> slots;
-        private final long timeout;
-        private final List<byte[]> sent = new ArrayList<>();
-        private Socket socket;
-        private OutputStream out;
-        private InputStream in;
-
-        Run(ClusterModule m, ClusterNode target, List<Integer> slots, long timeout) {
-            this.m = m;
-            this.target = target;
-            this.slots = slots;
-            this.timeout = timeout;
-        }
-
-        /** The number of keys moved. */
-        long run() {
-            try {
-                socket = new Socket();
-                socket.setTcpNoDelay(true);
-                socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout));
-                socket.connect(new InetSocketAddress(target.ip(), target.port()), (int) Math.min(Integer.MAX_VALUE, timeout));
-                out = socket.getOutputStream();
-                in = new BufferedInputStream(socket.getInputStream());
-            } catch (IOException e) {
-                close();
-                throw new ReplyException("IOERR error or timeout connecting to the target node: " + e.getMessage());
-            }
-            boolean switched = false;
-            try {
-                String myId = m.state.myId();
-                List<byte[][]> open = new ArrayList<>();
-                for (int s : slots) open.add(args("CLUSTER", "SETSLOT", Integer.toString(s), "IMPORTING", myId));
-                exchange(open);
-                copyKeys();
-                List<byte[][]> take = new ArrayList<>();
-                for (int s : slots) take.add(args("CLUSTER", "SETSLOT", Integer.toString(s), "NODE", target.name()));
-                switched = true; // from here the target may own some of the slots: no cancel
-                exchange(take);
-            } catch (IOException | TargetError e) {
-                if (!switched) {
-                    cancel();
-                    close();
-                    throw new ReplyException("ERR slot migration cancelled, nothing moved: " + e.getMessage());
-                }
-                // The target may have taken some slots: those its SETSLOT NODE acknowledged are its own
-                // now; this node learns it through the bus (and then drops its copies) as after any move.
-                close();
-                throw new ReplyException("ERR slot migration failed while the target took the slots: " + e.getMessage());
-            }
-            close();
-            // The fenced moment: the target owns the slots; this node drops its copies and gives them up.
-            long moved = 0;
-            for (int s : slots) {
-                moved += m.deleteKeysInSlot(s);
-                m.state.setSlotNode(s, target.name(), 0);
-            }
-            Log.notice("MIGRATESLOTS: %d slots, %d keys moved to %s", slots.size(), moved, target.name());
-            return moved;
-        }
-
-        /** Every key of the slots as RESTORE-ASKING key ttl payload REPLACE, in pipelined batches. */
-        private void copyKeys() throws IOException, TargetError {
-            Database db = m.engine.db(0);
-            var p = m.server.persistence();
-            long now = m.engine.now();
-            List<byte[][]> batch = new ArrayList<>();
-            for (int s : slots) {
-                List<byte[]> keys = new ArrayList<>();
-                db.slotIndex().forEachKeyInSlot(s, keys::add);
-                for (byte[] key : keys) {
-                    Object value = db.lookupNoTouch(key);
-                    if (value == null) continue; // logically expired: not moved, deleted here at the switch
-                    long expireAt = db.getExpire(key);
-                    long ttl = expireAt == -1 ? 0 : Math.max(1, expireAt - now);
-                    byte[] payload;
-                    try {
-                        payload = DumpPayload.create(value, p.rdbcompression.value(), p.listFill());
-                    } catch (IllegalStateException e) {
-                        throw new TargetError("cannot serialize a key: " + e.getMessage());
-                    }
-                    batch.add(new byte[][] {ascii("RESTORE-ASKING"), key, ascii(Long.toString(ttl)), payload, ascii("REPLACE")});
-                    sent.add(key);
-                    if (batch.size() == BATCH) {
-                        exchange(batch);
-                        batch.clear();
-                    }
-                }
-            }
-            if (!batch.isEmpty()) exchange(batch);
-        }
-
-        /** Deletes on the target what was sent, then closes its slots again: nothing stays half-moved there. */
-        private void cancel() {
-            if (out == null) return;
-            try {
-                List<byte[][]> undo = new ArrayList<>();
-                for (byte[] key : sent) {
-                    undo.add(args("ASKING"));
-                    undo.add(new byte[][] {ascii("DEL"), key});
-                }
-                for (int s : slots) undo.add(args("CLUSTER", "SETSLOT", Integer.toString(s), "STABLE"));
-                for (int from = 0; from < undo.size(); from += BATCH) exchange(undo.subList(from, Math.min(undo.size(), from + BATCH)));
-            } catch (IOException | TargetError e) {
-                Log.warning("MIGRATESLOTS: could not undo the copy on %s: %s", target.name(), e.getMessage());
-            }
-        }
-
-        /** Sends the commands in one write and reads one reply each; an error reply is a TargetError. */
-        private void exchange(List<byte[][]> commands) throws IOException, TargetError {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            for (byte[][] cmd : commands) {
-                buf.write(ascii("*" + cmd.length + "\r\n"));
-                for (byte[] a : cmd) {
-                    buf.write(ascii("$" + a.length + "\r\n"));
-                    buf.write(a);
-                    buf.write('\r');
-                    buf.write('\n');
-                }
-            }
-            out.write(buf.toByteArray());
-            out.flush();
-            String error = null;
-            for (int j = 0; j < commands.size(); j++) {
-                String line = readLine();
-                if (line.startsWith("-") && error == null) error = line.substring(1);
-                else if (line.startsWith(":") || line.startsWith("+")) continue;
-                else if (!line.startsWith("-")) throw new IOException("unexpected reply " + line);
-            }
-            if (error != null) throw new TargetError("the target replied " + error);
-        }
-
-        private String readLine() throws IOException {
-            StringBuilder sb = new StringBuilder();
-            while (true) {
-                int b = in.read();
-                if (b < 0) throw new IOException("connection closed by the target");
-                if (b == '\n') {
-                    int n = sb.length();
-                    if (n > 0 && sb.charAt(n - 1) == '\r') sb.setLength(n - 1);
-                    return sb.toString();
-                }
-                if (sb.length() < 1024) sb.append((char) b);
-            }
-        }
-
-        private void close() {
-            try {
-                if (socket != null) socket.close();
-            } catch (IOException ignored) {
-                // nothing left to release
-            }
-        }
-    }
-
-    /** The target refused a command. */
-    private static final class TargetError extends Exception {
-        TargetError(String message) {
-            super(message);
-        }
-    }
-
-    private static byte[][] args(String... words) {
+    static byte[][] args(String... words) {
         byte[][] out = new byte[words.length][];
-        for (int i = 0; i < words.length; i++) out[i] = ascii(words[i]);
+        for (int i = 0; i < words.length; i++) out[i] = MigrationLink.ascii(words[i]);
         return out;
     }
 
-    private static byte[] ascii(String s) {
-        return s.getBytes(StandardCharsets.US_ASCII);
+    /** One migration: the state machine and what carries out its actions. */
+    static final class Run implements MigrationLink.Listener, WriteStream.UnitListener, KeyspaceSnapshot.Sink {
+        private static final byte[] RESTORE = MigrationLink.ascii("RESTORE"), REPLACE = MigrationLink.ascii("REPLACE"),
+                ABSTTL = MigrationLink.ascii("ABSTTL");
+        private static final byte[][] MULTI = args("MULTI"), EXEC = args("EXEC");
+
+        private final ClusterModule m;
+        private final Client client;
+        private final ClusterNode target;
+        private final int[] slots;
+        private final BitSet moving = new BitSet();
+        private final SlotMigration sm;
+        private final MigrationLink link = new MigrationLink(this);
+        private final KeyReferences keys = new KeyReferences();
+        private KeyspaceSnapshot snapshot;
+        /** The stream's writes during the snapshot, sent after it; null once streaming directly. */
+        private ArrayDeque<ByteBuf> kept;
+        private long keptCommands, keptBytes;
+        private boolean tapped, driving;
+        private long keysCopied, writesStreamed, keysAtSwitch, fencedAtMs;
+
+        Run(ClusterModule m, Client client, ClusterNode target, int[] slots, long timeoutMs) {
+            this.m = m;
+            this.client = client;
+            this.target = target;
+            this.slots = slots;
+            for (int s : slots) moving.set(s);
+            this.sm = new SlotMigration(slots, now(), timeoutMs, Math.min(timeoutMs, FENCE_TIMEOUT_MS), FENCE_LAG);
+        }
+
+        private static long now() {
+            return System.currentTimeMillis();
+        }
+
+        SlotMigration.Phase phase() {
+            return sm.phase();
+        }
+
+        /** Carries out what the state machine asks, until it asks nothing more. */
+        void drive() {
+            if (driving) return;
+            driving = true;
+            try {
+                List<Action> actions;
+                while (!(actions = sm.ready()).isEmpty()) for (Action a : actions) perform(a);
+            } finally {
+                driving = false;
+            }
+        }
+
+        void tick() {
+            sm.tick(now());
+            drive();
+        }
+
+        /** SHUTDOWN or a forced stop: as a failure. */
+        void cancel() {
+            sm.cancel(now());
+            drive();
+        }
+
+        private void perform(Action a) {
+            switch (a.kind()) {
+                case CONNECT -> link.connect(m.server.mainLoop(), m.server.clientChannelClass(), target.ip(), target.port(), 10_000);
+                case OPEN_SLOTS -> {
+                    link.write(command("START", m.state.myId(), slots));
+                    link.flush();
+                }
+                case START_SNAPSHOT -> startSnapshot();
+                case SEND_KEPT_WRITES -> {
+                    for (ByteBuf b : kept) link.writeRaw(b);
+                    link.flush();
+                    kept = null;
+                }
+                case FENCE -> {
+                    fencedAtMs = now();
+                    m.fence.fence(slots);
+                }
+                case SWITCH -> {
+                    // Nothing more to stream: clients are held, and the target expires keys on its own (the
+                    // same absolute TTLs). Deletions after this are this node dropping slots the target
+                    // announced as its own, which must not reach the target.
+                    untap();
+                    for (int s : slots) keysAtSwitch += m.countKeysInSlot(s);
+                    link.write(command("TAKE", null, slots));
+                    link.flush();
+                }
+                case FINISH -> finish();
+                case ABORT -> abort(a);
+            }
+        }
+
+        /* ---------------- the snapshot and the stream ---------------- */
+
+        private void startSnapshot() {
+            Persistence p = m.server.persistence();
+            // The keyspace has one snapshot at a time: wait for BGSAVE, a rewrite or a full sync to end.
+            if (p.bgsaveInProgress() || p.aof().rewriteInProgress()) return;
+            try {
+                snapshot = KeyspaceSnapshot.start(m.engine, this);
+            } catch (IllegalStateException e) {
+                return; // another snapshot holds the keyspace: the tick tries again
+            }
+            p.setReplicationChild(() -> {
+                // FLUSHALL, SHUTDOWN: the snapshot is killed as a child would be.
+                if (snapshot != null) snapshot.abort();
+                snapshot = null;
+                sm.failed("the snapshot was stopped (FLUSHALL or shutdown)", now());
+                drive();
+            });
+            kept = new ArrayDeque<>();
+            m.engine.writes.addListener(this);
+            tapped = true;
+            sm.snapshotStarted(now());
+            scheduleStep(0);
+        }
+
+        private void scheduleStep(long delayNanos) {
+            // Scheduled, not executed, so clients get their turn between slices (as BGSAVE's steps).
+            m.server.mainLoop().schedule(this::step, delayNanos, TimeUnit.NANOSECONDS);
+        }
+
+        private void step() {
+            if (snapshot == null || sm.finished()) return;
+            if (link.pendingBytes() > MAX_UNSENT || sm.outstanding() > MAX_IN_FLIGHT) {
+                scheduleStep(1_000_000);
+                return;
+            }
+            boolean done;
+            try {
+                long deadline = System.nanoTime() + 1_000_000;
+                do {
+                    done = snapshot.step(512);
+                } while (!done && System.nanoTime() < deadline && sm.outstanding() <= MAX_IN_FLIGHT);
+            } catch (RuntimeException e) {
+                sm.failed("the snapshot failed: " + e.getMessage(), now());
+                drive();
+                return;
+            }
+            link.flush();
+            if (!done) {
+                scheduleStep(0);
+                return;
+            }
+            snapshot = null;
+            m.server.persistence().setReplicationChild(null);
+            sm.snapshotDone(keptCommands, now());
+            drive();
+        }
+
+        @Override
+        public void beginDb(int dbIndex, long keyCount, long expires) {}
+
+        @Override
+        public void entry(int dbIndex, byte[] key, Object value, long expireMs) {
+            if (dbIndex != 0 || !moving.get(HashSlot.keyHashSlot(key))) return;
+            Persistence p = m.server.persistence();
+            byte[] payload;
+            try {
+                payload = DumpPayload.create(value, p.rdbcompression.value(), p.listFill());
+            } catch (IOException | RuntimeException e) {
+                // (maybe inside a client's write, by the copy-on-write hook: fail on a turn of its own)
+                m.server.mainLoop().execute(() -> {
+                    sm.failed("cannot serialize a key: " + e.getMessage(), now());
+                    drive();
+                });
+                return;
+            }
+            byte[] ttl = MigrationLink.ascii(Long.toString(expireMs == -1 ? 0 : expireMs));
+            link.write(new byte[][] {RESTORE, key, ttl, payload, REPLACE, ABSTTL});
+            sm.sent(1);
+            keysCopied++;
+        }
+
+        @Override
+        public void end() {}
+
+        /** The write stream: the unit's commands on the moving slots, kept aside or sent. */
+        @Override
+        public void onUnit(WriteUnit u) {
+            if (sm.finished()) return;
+            List<byte[][]> mine = null;
+            for (int i = 0; i < u.size(); i++) {
+                byte[][] argv = u.argv(i);
+                RedisCommand cmd = m.engine.commands.lookupAny(argv, 0, argv.length);
+                if (cmd == null || !KeyExtraction.hasKeys(cmd) || KeyExtraction.getKeys(cmd, argv, 0, argv.length, keys) == 0) {
+                    String name = cmd == null ? "" : cmd.fullName;
+                    if (name.equals("flushall") || name.equals("flushdb") || name.equals("swapdb")) {
+                        m.server.mainLoop().execute(() -> {
+                            sm.failed("the keyspace was flushed during the migration", now());
+                            drive();
+                        });
+                        return;
+                    }
+                    continue; // no key, no slot: nothing of the moving slots
+                }
+                if (u.db(i) != 0 || !moving.get(HashSlot.keyHashSlot(argv[keys.position(0)]))) continue;
+                if (mine == null) mine = new ArrayList<>(u.size());
+                mine.add(argv);
+            }
+            if (mine == null) return;
+            boolean wrap = u.atomic() && mine.size() > 1;
+            ByteBuf out = Unpooled.buffer(64 * mine.size());
+            if (wrap) MigrationLink.encode(MULTI, out);
+            for (byte[][] argv : mine) MigrationLink.encode(argv, out);
+            if (wrap) MigrationLink.encode(EXEC, out);
+            long commands = mine.size() + (wrap ? 2 : 0);
+            writesStreamed += mine.size();
+            if (kept != null) {
+                kept.add(out);
+                keptCommands += commands;
+                keptBytes += out.readableBytes();
+                if (keptBytes > MAX_KEPT_BYTES) {
+                    m.server.mainLoop().execute(() -> {
+                        sm.failed("more than " + MAX_KEPT_BYTES + " bytes of writes kept during the snapshot", now());
+                        drive();
+                    });
+                }
+                return;
+            }
+            link.writeRaw(out);
+            link.flush();
+            sm.sent(commands);
+        }
+
+        /* ---------------- the link ---------------- */
+
+        @Override
+        public void connected() {
+            sm.connected(now());
+            drive();
+        }
+
+        @Override
+        public void reply(Object reply) {
+            sm.replied(reply instanceof ReplyReader.Error e ? e.message() : null, now());
+            drive();
+        }
+
+        @Override
+        public void closed(String reason) {
+            sm.failed(reason, now());
+            drive();
+        }
+
+        /* ---------------- the outcome ---------------- */
+
+        private void stopCopying() {
+            if (snapshot != null) {
+                snapshot.abort();
+                snapshot = null;
+                m.server.persistence().setReplicationChild(null);
+            }
+            untap();
+            if (kept != null) for (ByteBuf b : kept) b.release();
+            kept = null;
+            link.close();
+            if (m.migration == this) m.migration = null;
+        }
+
+        private void untap() {
+            if (tapped) m.engine.writes.removeListener(this);
+            tapped = false;
+        }
+
+        private void finish() {
+            stopCopying();
+            long t0 = System.nanoTime();
+            m.giveUpSlots(slots, target.name()); // (the bus may have told this node already)
+            long moved = keysAtSwitch;
+            Log.notice("MIGRATESLOTS: %d slots, %d keys moved to %s (%d copied, %d writes streamed; fenced %d ms, copies deleted"
+                    + " in %d ms)", slots.length, moved, target.name(), keysCopied, writesStreamed, now() - fencedAtMs,
+                    (System.nanoTime() - t0) / 1_000_000);
+            reply(null, moved);
+        }
+
+
+        private void abort(Action a) {
+            stopCopying();
+            String error;
+            if (a.undecided()) {
+                // The target may have taken them: they stay fenced until it says (TargetCleanup asks).
+                error = "ERR slot migration interrupted while the target took the slots (" + a.reason()
+                        + "): they are held until the target tells whether it took them";
+            } else {
+                m.fence.lift(slots);
+                error = "ERR slot migration cancelled, nothing moved: " + a.reason();
+            }
+            Log.warning("MIGRATESLOTS to %s: %s", target.name(), error);
+            m.startCleanup(target.name(), slots, a.undecided());
+            reply(error, 0);
+        }
+
+        private void reply(String error, long moved) {
+            if (!client.blocked || m.engine.clients().get(client.id) != client) return;
+            if (error != null) client.addReplyError(error);
+            else client.addReplyLongLong(moved);
+            m.engine.blocking.unblock(client);
+        }
     }
 }

@@ -1407,6 +1407,59 @@ public final class ClusterState {
         doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE);
     }
 
+    /* ---------------- atomic slot migration, target side (CLUSTER IMPORTSLOTS) ---------------- */
+
+    /**
+     * Opens slots for import from nodeId, all in one change (one nodes.conf save): SETSLOT
+     * IMPORTING for each, refused as a whole when this node already owns one of them.
+     */
+    public void openImport(int[] slotList, String nodeId) {
+        requireMasterForSetSlot();
+        ClusterNode n = lookupNode(nodeId);
+        if (n == null) throw new ClusterException("ERR I don't know about node " + nodeId);
+        if (n.isSlave()) throw new ClusterException("ERR Target node is not a master");
+        for (int slot : slotList) {
+            if (slots[slot] == myself) throw new ClusterException("ERR I'm already the owner of hash slot " + slot);
+        }
+        for (int slot : slotList) importingSlotsFrom[slot] = n;
+        doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE);
+    }
+
+    /**
+     * The switch of an atomic migration: this node takes every slot at once, with a new
+     * configEpoch unless its own is already the greatest (without agreement, as SETSLOT NODE after
+     * an import) so that its claim wins, announced at once; refused as a whole unless every slot
+     * is importing.
+     */
+    public void takeImportedSlots(int[] slotList) {
+        requireMasterForSetSlot();
+        for (int slot : slotList) {
+            if (importingSlotsFrom[slot] == null) throw new ClusterException("ERR Slot " + slot + " is not being imported");
+        }
+        for (int slot : slotList) {
+            delSlot(slot);
+            addSlot(myself, slot);
+            importingSlotsFrom[slot] = null;
+        }
+        bumpConfigEpochWithoutConsensus();
+        broadcastPong(false);
+        doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG);
+    }
+
+    /**
+     * An import given up: the slots are closed again (SETSLOT STABLE for each, one save). Refused
+     * as a whole, with SETSLOT IMPORTING's error, when this node owns one of them: then the switch
+     * happened and the slots are this node's.
+     */
+    public void dropImport(int[] slotList) {
+        requireMasterForSetSlot();
+        for (int slot : slotList) {
+            if (slots[slot] == myself) throw new ClusterException("ERR I'm already the owner of hash slot " + slot);
+        }
+        for (int slot : slotList) importingSlotsFrom[slot] = null;
+        doBeforeSleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE);
+    }
+
     private void requireMasterForSetSlot() {
         if (myself.isSlave()) throw new ClusterException("ERR Please use SETSLOT only with masters.");
     }

@@ -471,4 +471,52 @@ class ClusterStateTest {
         a.state.delSlots(new int[] {9});
         assertThat(a.state.ready().actions()).contains(new ClusterAction.RemoveChannelsInSlot(9));
     }
+
+    /** Masters a and b, the slots split between them, cluster ok. */
+    private static FakeNetwork twoMasters() {
+        FakeNetwork net = FakeNetwork.formed(TIMEOUT, "a", "b");
+        net.assignSlots(net.node("a"), net.node("b"));
+        net.runUntil("cluster ok everywhere", net::allOk, 10_000);
+        return net;
+    }
+
+    @Test
+    void anAtomicImportTakesEverySlotAtOnceWithTheGreatestEpochAndTheSourceLearnsIt() {
+        FakeNetwork net = twoMasters();
+        FakeNetwork.Node a = net.node("a");
+        FakeNetwork.Node b = net.node("b");
+        int[] moving = {0, 1, 2, 100};
+        assertThatThrownBy(() -> b.state.takeImportedSlots(moving)).hasMessage("ERR Slot 0 is not being imported");
+        assertThatThrownBy(() -> b.state.openImport(new int[] {0, 9000}, a.id()))
+                .hasMessage("ERR I'm already the owner of hash slot 9000");
+        assertThat(b.state.importingFrom(0)).as("refused as a whole").isNull();
+        b.state.openImport(moving, a.id());
+        for (int s : moving) assertThat(b.state.importingFrom(s)).isSameAs(b.state.lookupNode(a.id()));
+        b.state.takeImportedSlots(moving);
+        net.process(b);
+        // A new configEpoch unless b's is already the greatest (as SETSLOT NODE after an import): its claim wins.
+        assertThat(Long.compareUnsigned(b.state.myself().configEpoch(), a.state.myself().configEpoch())).isPositive();
+        for (int s : moving) {
+            assertThat(b.state.slotOwner(s)).isSameAs(b.state.myself());
+            assertThat(b.state.importingFrom(s)).isNull();
+        }
+        assertThatThrownBy(() -> b.state.dropImport(moving)).hasMessage("ERR I'm already the owner of hash slot 0");
+        net.runUntil("the source sees the new owner", () -> {
+            for (int s : moving) if (a.state.slotOwner(s) == null || !a.state.slotOwner(s).name().equals(b.id())) return false;
+            return true;
+        }, 10_000);
+        assertThat(a.state.slotOwner(3).name()).isEqualTo(a.id());
+    }
+
+    @Test
+    void aDroppedImportClosesEverySlotAndTheyStayWithTheSource() {
+        FakeNetwork net = twoMasters();
+        FakeNetwork.Node a = net.node("a");
+        FakeNetwork.Node b = net.node("b");
+        b.state.openImport(new int[] {5, 6}, a.id());
+        b.state.dropImport(new int[] {5, 6});
+        assertThat(b.state.importingFrom(5)).isNull();
+        assertThat(b.state.importingFrom(6)).isNull();
+        assertThat(b.state.slotOwner(5).name()).isEqualTo(a.id());
+    }
 }

@@ -60,6 +60,12 @@ public final class ShardedRaftModule implements ServerModule {
     private CommandPipeline pipeline;
     /** Source groups whose move this node drives now (keyspace thread). */
     private final java.util.Set<Integer> movesInFlight = new java.util.HashSet<>();
+    /**
+     * Moves (source << 32 | target) whose switch the placement group acknowledged, by when, until
+     * this node's map applies it: driven again before that, a move would copy the fenced keys
+     * once more into the target, over the writes the target took since the switch.
+     */
+    private final Map<Long, Long> switchedNotApplied = new HashMap<>();
     private long movesDone, cronTicks;
     /** Group additions and slot copies wait on Ratis: they run here, off the keyspace thread. */
     private final java.util.concurrent.ExecutorService admin = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
@@ -221,6 +227,8 @@ public final class ShardedRaftModule implements ServerModule {
                         initial.groups.size(), local.size(), initial.placement.name().toLowerCase(java.util.Locale.ROOT));
             } catch (IOException | RuntimeException e) {
                 Log.warning("Raft member %s failed to start: %s", myId(), e);
+                Log.warning("Failed to start Raft on port %d, aborting.", raftPort); // as RaftModule
+                System.exit(1);
             }
         }, "magpie-raft-start");
         starter.setDaemon(true);
@@ -500,10 +508,16 @@ public final class ShardedRaftModule implements ServerModule {
 
     /** The leader of a move's source group drives it ({@link SlotMove}): one move per source at a time. */
     private void driveMoves(MultiRaft r, ClusterMap m) {
-        for (int[] move : m.pendingMoves()) {
+        List<int[]> pending = m.pendingMoves();
+        long nowMs = System.currentTimeMillis();
+        // A switch not applied here within 30 s (this node cut off from the placement group meanwhile) may be driven again.
+        switchedNotApplied.entrySet().removeIf(e -> nowMs - e.getValue() > 30_000
+                || pending.stream().noneMatch(mv -> (((long) mv[0] << 32) | mv[1]) == e.getKey()));
+        for (int[] move : pending) {
             DataGroup source = local.get(move[0]);
             int target = move[1];
             if (source == null || !source.isLeaderReady() || movesInFlight.contains(move[0]) || leaderOf(target) == null) continue;
+            if (switchedNotApplied.containsKey(((long) move[0] << 32) | target)) continue;
             movesInFlight.add(move[0]);
             java.util.BitSet slots = new java.util.BitSet(HashSlot.SLOTS);
             for (int s = 0; s < HashSlot.SLOTS; s++) if (m.groupOf(s) == move[0] && m.targetOf(s) == target) slots.set(s);
@@ -533,6 +547,7 @@ public final class ShardedRaftModule implements ServerModule {
                         mainLoopExecute(() -> {
                             movesDone++;
                             movesInFlight.remove(source.index);
+                            switchedNotApplied.put(((long) source.index << 32) | target, System.currentTimeMillis());
                         });
                     } catch (Exception e) {
                         mainLoopExecute(() -> moveFailed(source.index, target, e));

@@ -212,7 +212,7 @@ class ShardedRaftJoinTest {
     }
 
     /** Every node knows the map of n nodes, no replica moves pending, cluster_state ok. */
-    private static void awaitSettled(RaftGroup cluster, List<RaftGroup.Member> nodes, int n) {
+    static void awaitSettled(RaftGroup cluster, List<RaftGroup.Member> nodes, int n) {
         try {
             await().atMost(BOUND).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
                 for (RaftGroup.Member m : nodes) {
@@ -230,7 +230,7 @@ class ShardedRaftJoinTest {
         }
     }
 
-    private static JedisCluster client(RaftGroup.Member seed) {
+    static JedisCluster client(RaftGroup.Member seed) {
         return new JedisCluster(new HostAndPort("127.0.0.1", seed.port), 10_000, 10_000, 10, null);
     }
 }

@@ -118,14 +118,29 @@ public final class ShardedRaftModule implements ServerModule {
         return local.get(map().groupOf(slot));
     }
 
-    /** Group g's leader: as this node's replica knows it (freshest), else as the map last heard. */
+    /**
+     * Group g's leader: as this node's replica knows it (freshest), else as the map last heard.
+     * On a node holding no replica of g, a report naming this node, or a node neither among g's
+     * members nor in its target, dates from before a replica move (a drained node's map stops at its removal from
+     * the placement group): g's preferred leader is named instead, which redirects if it does not
+     * lead. Otherwise such a node answered CLUSTERDOWN, or gave cluster clients slots pointing at
+     * itself, and JedisCluster, which reloads its slots from the node that redirected it, was
+     * stuck there.
+     */
     String leaderOf(int g) {
         DataGroup d = local.get(g);
         String leader = d == null ? null : d.leaderId();
         if (leader != null) return leader;
         ClusterMap m = map();
-        String reported = g < m.groups.size() ? m.groups.get(g).leader() : "";
-        return reported.isEmpty() ? null : reported;
+        if (g >= m.groups.size()) return null;
+        ClusterMap.Group group = m.groups.get(g);
+        String reported = group.leader();
+        if (reported.isEmpty()) return null;
+        if (d == null && (reported.equals(myId()) || !group.members().contains(reported) && !group.target().contains(reported))) {
+            for (String id : group.target()) if (!id.equals(myId())) return id;
+            return null;
+        }
+        return reported;
     }
 
     /** Where a node serves clients ("host:port"), or "" when not known yet. */

@@ -186,15 +186,43 @@ public final class RaftApply {
             // reads on: unpark schedules that for later on this same thread.
             module.execute(() -> {
                 if (!c.blocked || engine.clients().get(c.id) != c) return;
-                pipeline.unpark(c);
-                pipeline.process(c); // the held command, from its first stage
-                c.requestFlush();
+                pipeline.processAgain(c); // the held command, from its first stage
             });
         }
     }
 
     private static byte[] errorReply(String error) {
         return ("-" + error + "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Set by a sharded data group, whose guard holds a command while its group has no leader:
+     * a parked write known never to apply is processed again from the first stage, as if its
+     * client had sent it again on the TRYAGAIN, so it is proposed here, held for the next
+     * leader, or redirected with MOVED, which cluster clients follow on their own.
+     */
+    private boolean reprocessNotApplied;
+
+    public void reprocessNotApplied() {
+        reprocessNotApplied = true;
+    }
+
+    public boolean reprocessesNotApplied() {
+        return reprocessNotApplied;
+    }
+
+    /** The proposal will never apply (refused before its append, or cut off by a later term). */
+    public void notApplied(long seq, String error) {
+        Client c = reprocessNotApplied && blocking == null && !pipelined.containsKey(seq) ? proposed.get(seq) : null;
+        if (c == null || !c.blocked) {
+            fail(seq, error);
+            return;
+        }
+        proposed.remove(seq);
+        // After the current apply, before the client reads on (as a held pipelined command).
+        module.execute(() -> {
+            if (c.blocked && engine.clients().get(c.id) == c) pipeline.processAgain(c);
+        });
     }
 
     /** The proposal failed (not committed here): the client gets the error if it still waits. */
@@ -229,7 +257,7 @@ public final class RaftApply {
             var u = it.next();
             if (u.getValue()[0] < term) {
                 it.remove();
-                fail(u.getKey(), "TRYAGAIN Raft leader changed, the write was not applied");
+                notApplied(u.getKey(), "TRYAGAIN Raft leader changed, the write was not applied");
             }
         }
     }

@@ -55,6 +55,9 @@ public final class RaftDispatch {
     public interface Target {
         RaftApply apply();
 
+        /** This member leads the group, its term's first entry committed. */
+        boolean isLeaderReady();
+
         CompletableFuture<RaftClientReply> propose(LogEntry entry);
 
         CompletableFuture<RaftClientReply> confirmRead();
@@ -80,6 +83,10 @@ public final class RaftDispatch {
 
         @Override public long term() {
             return module.node().term();
+        }
+
+        @Override public boolean isLeaderReady() {
+            return module.node().isLeaderReady();
         }
     };
 
@@ -288,7 +295,7 @@ public final class RaftDispatch {
         if (failure == null) return;
         RaftApply apply = target.apply();
         if (refusedBeforeAppend(reply, error)) {
-            mainLoop.execute(() -> apply.fail(seq, failure));
+            mainLoop.execute(() -> apply.notApplied(seq, failure));
         } else {
             // The entry may be in the followers' logs: the next leader may commit it.
             long termBound = target.term();
@@ -299,6 +306,14 @@ public final class RaftDispatch {
     /** The leader refused the request before appending it (not ready yet): it can never apply. */
     private static boolean refusedBeforeAppend(RaftClientReply reply, Throwable error) {
         return error == null && reply.getException() instanceof LeaderNotReadyException;
+    }
+
+    /** The request was refused for want of leadership (this member not leading, or not ready yet). */
+    private static boolean leadershipLost(RaftClientReply reply, Throwable error) {
+        Throwable e = error;
+        while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) e = e.getCause();
+        if (e == null && reply != null) e = reply.getNotLeaderException() != null ? reply.getNotLeaderException() : reply.getException();
+        return e instanceof NotLeaderException || e instanceof LeaderNotReadyException;
     }
 
     /** Null when the request succeeded, else the error reply for the client. */
@@ -331,8 +346,17 @@ public final class RaftDispatch {
         pipeline.park(c);
         confirmRead(target, mainLoop, (reply, error) -> {
             String failure = failure(reply, error);
+            // Refused for want of leadership: the read never ran, and where the guard holds such a
+            // command (a sharded group) it is processed again, to be held, then served or
+            // redirected; only once this member no longer leads, so that the guard holds it
+            // rather than asking Ratis again at once.
+            boolean again = failure != null && target.apply().reprocessesNotApplied() && leadershipLost(reply, error);
             mainLoop.execute(() -> {
                 if (!c.blocked) return;
+                if (again && !target.isLeaderReady()) {
+                    pipeline.processAgain(c);
+                    return;
+                }
                 if (failure == null) {
                     Object parked = c.blockingState;
                     pipeline.call(c);

@@ -22,6 +22,11 @@ public final class ShardConfig {
     public final LongParam ringVnodes;
     /** "host:port" of the raft port of a node of a running cluster that this node joins (instead of raft-members). */
     public final JoinParam join;
+    /**
+     * Most ms a command waits on a node for its group's leader (an election, leadership handed
+     * over by a replica move or a drain) before its client gets TRYAGAIN or CLUSTERDOWN.
+     */
+    public final LongParam leaderWait;
 
     public ShardConfig(Config c) {
         shards = register(c, new LongParam("raft-shards", 0, 0, MAX_SHARDS, false));
@@ -30,6 +35,7 @@ public final class ShardConfig {
                 k -> k.name().toLowerCase(Locale.ROOT)));
         ringVnodes = register(c, new LongParam("raft-ring-vnodes", 256, 1, 65536, false));
         join = register(c, new JoinParam());
+        leaderWait = register(c, new LongParam("raft-leader-wait", 5000, 0, 3_600_000, false));
     }
 
     /** raft-join: empty, or host:port (a port from 1 to 65535); anything else stops the start as a bad config line does. */

@@ -7,8 +7,12 @@ import io.magpie.commands.RedisCommand;
 import io.magpie.engine.Client;
 import io.magpie.engine.Engine;
 import io.magpie.engine.dispatch.CommandPipeline;
+import io.magpie.engine.dispatch.TopologyGuard;
 import io.magpie.raft.RaftDispatch;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The dispatch ports of a sharded node. The topology guard finds the slot of the command's
@@ -20,7 +24,7 @@ import java.util.Arrays;
  * Commands without keys run on this node's keyspace (DBSIZE, SCAN: this node's copy of every
  * group it replicates) except keyless writes (FLUSHALL), which no one group can order.
  */
-final class ShardDispatch {
+final class ShardDispatch implements TopologyGuard {
     static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
     static final int NO_KEYS = -1, CROSS = -2;
 
@@ -33,15 +37,59 @@ final class ShardDispatch {
         this.engine = engine;
     }
 
+    /**
+     * A held command is processed again this often. How long it may wait is raft-leader-wait
+     * (default 5 s, several election timeouts of 400-800 ms): JedisCluster and Lettuce follow
+     * MOVED on their own but hand TRYAGAIN and CLUSTERDOWN to the application, while a reply
+     * later than the client's timeout is one they retry (JedisCluster) or wait for (Lettuce, 60 s).
+     */
+    static final long HOLD_POLL_MS = 20;
+
+    /** The clients held (parked) for a leader, with when each stops waiting (nanoTime). */
+    private final Map<Client, Long> held = new IdentityHashMap<>();
+    /** The held client whose command is being processed again, and its deadline. */
+    private Client retrying;
+    private long retryingUntil;
+
     /* ---------------- topology ---------------- */
 
-    String check(Client c, RedisCommand cmd, KeyReferences ignored) {
+    @Override
+    public String check(Client c, RedisCommand cmd, KeyReferences ignored) {
         int slot = slotOf(c);
         if (slot == CROSS) return CROSSSLOT;
         if (slot == NO_KEYS) return null;
         // A READONLY connection reads this replica's own copy, as a cluster replica serves it.
         if (c.readonlyMode && !c.multi && cmd.readonly && module.groupOfSlot(slot) != null) return null;
         return module.refusal(slot);
+    }
+
+    /**
+     * A refusal for want of a ready leader is held: the client is parked and its command
+     * processed again (from the first stage) every few ms until the group has a leader, which
+     * serves it or redirects it with MOVED, or until raft-leader-wait has passed, when it gets the
+     * error.
+     */
+    @Override
+    public boolean hold(Client c, RedisCommand cmd, String refusal) {
+        boolean leaderless = refusal.startsWith("TRYAGAIN Raft") || refusal.equals("CLUSTERDOWN No raft leader");
+        long now = System.nanoTime();
+        long until = c == retrying ? retryingUntil : now + TimeUnit.MILLISECONDS.toNanos(module.leaderWaitMs());
+        if (!leaderless || now - until >= 0) return false;
+        held.put(c, until);
+        CommandPipeline pipeline = engine.pipeline();
+        pipeline.park(c);
+        module.mainLoopSchedule(() -> {
+            Long deadline = held.remove(c);
+            if (deadline == null || !c.blocked || engine.clients().get(c.id) != c) return; // gone meanwhile
+            retrying = c;
+            retryingUntil = deadline;
+            try {
+                pipeline.processAgain(c);
+            } finally {
+                retrying = null;
+            }
+        }, HOLD_POLL_MS);
+        return true;
     }
 
     /** The slot all keys of the command (of the queued commands, for EXEC) share; NO_KEYS or CROSS. */

@@ -183,6 +183,14 @@ public final class ShardedRaftModule implements ServerModule {
         server.mainLoop().execute(task);
     }
 
+    long leaderWaitMs() {
+        return shardConfig.leaderWait.value();
+    }
+
+    void mainLoopSchedule(Runnable task, long delayMs) {
+        server.mainLoop().schedule(task, delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /* ---------------- start ---------------- */
 
     @Override
@@ -213,7 +221,7 @@ public final class ShardedRaftModule implements ServerModule {
         CommandPipeline pipeline = engine.pipeline();
         this.pipeline = pipeline;
         ShardDispatch dispatch = new ShardDispatch(this, engine);
-        pipeline.setTopologyGuard(dispatch::check);
+        pipeline.setTopologyGuard(dispatch);
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);
         new ShardClusterCommands(this).register();
@@ -286,6 +294,7 @@ public final class ShardedRaftModule implements ServerModule {
                 mainLoopExecute(task);
             }
         }, server.engine(), pipeline);
+        apply.reprocessNotApplied();
         java.util.BitSet fenced = new java.util.BitSet();
         return new DataGroup(index, () -> raft, apply, fenced, new RaftStateMachine.Keyspace() {
             @Override public void apply(LogEntry entry, long logIndex) {

@@ -205,7 +205,7 @@ class ShardedRaftClientsTest {
 
     private static void run(long operations) throws Exception {
         long started = System.nanoTime();
-        // A node waits up to 30 s for a group's leader before answering TRYAGAIN or CLUSTERDOWN (the default is 5 s): on a
+        // A node waits up to 30 s for a group's leader before answering TRYAGAIN or CLUSTERDOWN (the default, 0, not at all): on a
         // loaded machine a starved process misses heartbeats and elections run long; the clients wait up to 60 s for a reply.
         try (RaftGroup cluster = RaftGroup.start(Files.createTempDirectory("raft-clients"), 3, "--raft-shards", "6", "--raft-replication", "3",
                 "--raft-snapshot-threshold", "200", "--raft-leader-wait", "30000")) {

@@ -24,7 +24,9 @@ public final class ShardConfig {
     public final JoinParam join;
     /**
      * Most ms a command waits on a node for its group's leader (an election, leadership handed
-     * over by a replica move or a drain) before its client gets TRYAGAIN or CLUSTERDOWN.
+     * over by a replica move or a drain) before its client gets TRYAGAIN or CLUSTERDOWN; 0 (the
+     * default) answers at once. Off by default: a held command holds up the commands pipelined
+     * behind it on its connection (magpie-proxy's backend links), each for its own wait.
      */
     public final LongParam leaderWait;
 
@@ -35,7 +37,7 @@ public final class ShardConfig {
                 k -> k.name().toLowerCase(Locale.ROOT)));
         ringVnodes = register(c, new LongParam("raft-ring-vnodes", 256, 1, 65536, false));
         join = register(c, new JoinParam());
-        leaderWait = register(c, new LongParam("raft-leader-wait", 5000, 0, 3_600_000, false));
+        leaderWait = register(c, new LongParam("raft-leader-wait", 0, 0, 3_600_000, false));
     }
 
     /** raft-join: empty, or host:port (a port from 1 to 65535); anything else stops the start as a bad config line does. */

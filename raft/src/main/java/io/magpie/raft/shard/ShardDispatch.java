@@ -39,9 +39,10 @@ final class ShardDispatch implements TopologyGuard {
 
     /**
      * A held command is processed again this often. How long it may wait is raft-leader-wait
-     * (default 5 s, several election timeouts of 400-800 ms): JedisCluster and Lettuce follow
-     * MOVED on their own but hand TRYAGAIN and CLUSTERDOWN to the application, while a reply
-     * later than the client's timeout is one they retry (JedisCluster) or wait for (Lettuce, 60 s).
+     * (0, the default, holds nothing; several election timeouts of 400-800 ms suit cluster
+     * clients): JedisCluster and Lettuce follow MOVED on their own but hand TRYAGAIN and
+     * CLUSTERDOWN to the application, while a reply later than the client's timeout is one
+     * they retry (JedisCluster) or wait for (Lettuce, 60 s).
      */
     static final long HOLD_POLL_MS = 20;
 

@@ -137,9 +137,25 @@ public final class ShardedRaftCluster extends RaftCluster {
     }
 
     /** RAFT SHARDS n on the placement leader: "OK" once the reshard is in the map (the moves follow), else the error. */
-    public String reshard(int n) {
-        Object reply = raftCommand("SHARDS", String.valueOf(n));
-        return String.valueOf(reply);
+    /**
+     * RAFT SHARDS n, sent again while it answers TRYAGAIN (the placement leader changing), for at
+     * most 30 s. After a TRYAGAIN whose reshard may have been applied, "already in progress" or
+     * "there are n raft shards already" means it was: OK.
+     */
+    public String reshard(int n) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        boolean retried = false;
+        while (true) {
+            Object answer = raftCommand("SHARDS", String.valueOf(n));
+            String prefix = redis.clients.jedis.exceptions.JedisDataException.class.getName() + ": ";
+            String reply = String.valueOf(answer).startsWith(prefix) ? String.valueOf(answer).substring(prefix.length()) : String.valueOf(answer);
+            if (retried && (reply.equals("ERR a reshard is already in progress") || reply.equals("ERR there are " + n + " raft shards already"))) {
+                return "OK";
+            }
+            if (!reply.startsWith("TRYAGAIN") || System.currentTimeMillis() > deadline) return reply;
+            retried = true;
+            Thread.sleep(200);
+        }
     }
 
     /** After a schedule: every fault undone ({@link RaftCluster#recover}), then the cluster whole again, its moves done. */

@@ -319,8 +319,11 @@ public final class RaftDispatch {
         return e instanceof NotLeaderException || e instanceof LeaderNotReadyException;
     }
 
-    /** Null when the request succeeded, else the error reply for the client. */
-    private static String failure(RaftClientReply reply, Throwable error) {
+    /**
+     * Null when the request succeeded, else the error reply for the client: TRYAGAIN for what a
+     * leadership change or a lost request causes, which a client may send again.
+     */
+    public static String failure(RaftClientReply reply, Throwable error) {
         if (error != null) return "TRYAGAIN Raft request failed: " + error.getMessage();
         if (reply.isSuccess()) return null;
         if (reply.getNotLeaderException() != null) return "TRYAGAIN Raft leader changed, the write may or may not have applied";

@@ -552,8 +552,8 @@ public final class ShardedRaftModule implements ServerModule {
         if (r == null || placement.map().isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture("CLUSTERDOWN The raft cluster map is not known yet");
         if (m.resharding()) return java.util.concurrent.CompletableFuture.completedFuture("ERR a reshard is already in progress");
         if (n == m.shards()) return java.util.concurrent.CompletableFuture.completedFuture("ERR there are " + n + " raft shards already");
-        return r.proposePlacement(PlacementStateMachine.reshard(n)).handle((reply, t) -> t != null ? "ERR " + t.getMessage()
-                : reply.isSuccess() ? null : "ERR " + reply.getException());
+        // A placement leader stepping down or changing is TRYAGAIN, as for any write (it was "ERR <Ratis exception>").
+        return r.proposePlacement(PlacementStateMachine.reshard(n)).handle(io.magpie.raft.RaftDispatch::failure);
     }
 
     /** Starts the data groups the map gives this node that it does not run yet (a reshard's new groups). */

@@ -377,17 +377,16 @@ public final class ShardedRaftModule implements ServerModule {
         CompletableFuture<Void> done = new CompletableFuture<>();
         long since = System.currentTimeMillis();
         boolean[] logged = {false};
-        java.util.concurrent.ScheduledFuture<?>[] poll = new java.util.concurrent.ScheduledFuture<?>[1];
-        poll[0] = gates.scheduleWithFixedDelay(() -> {
+        java.util.concurrent.ScheduledFuture<?> poll = gates.scheduleWithFixedDelay(() -> {
             if (!local.containsKey(group) || appliedIndexHere(group) >= index) {
                 done.complete(null);
-                poll[0].cancel(false);
             } else if (!logged[0] && System.currentTimeMillis() - since > 10_000) {
                 logged[0] = true;
                 Log.notice("Raft shards: a copy into this node waits for its replica of shard %d to apply index %d (applied %d)", group,
                         index, appliedIndexHere(group));
             }
         }, 5, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+        done.whenComplete((v, t) -> poll.cancel(false)); // after poll is known, however soon the first check completes it
         return done;
     }
 

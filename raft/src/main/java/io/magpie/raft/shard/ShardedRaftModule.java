@@ -299,7 +299,7 @@ public final class ShardedRaftModule implements ServerModule {
                         return replace;
                     }
                     GroupSnapshot snap = GroupSnapshot.decode(aux);
-                    moves.restore(snap.fenced(), snap.opened(), snap.accepts());
+                    moves.restore(snap.fenced(), snap.opened(), snap.accepts(), snap.epochs());
                     // Slots coming in from a group replicated here too: its replica here may not have
                     // applied the fence yet, and its keys will be the copy's; custody waits for it, as
                     // the ACCEPT does (their keys are not loaded, or its replay would land on them).
@@ -516,15 +516,16 @@ public final class ShardedRaftModule implements ServerModule {
             java.util.BitSet slots = new java.util.BitSet(HashSlot.SLOTS);
             for (int s = 0; s < HashSlot.SLOTS; s++) if (m.groupOf(s) == move[0] && m.targetOf(s) == target) slots.set(s);
             long start = System.currentTimeMillis();
-            source.propose(SlotMove.fence(slots, server.engine().now())).whenComplete((fenceReply, fenceError) -> mainLoopExecute(() -> {
+            source.propose(SlotMove.fence(slots, m.reshardVersion, server.engine().now())).whenComplete((fenceReply, fenceError) -> mainLoopExecute(() -> {
                 if (fenceError != null || !fenceReply.isSuccess()) {
                     moveFailed(source.index, target, fenceError != null ? fenceError : fenceReply.getException());
                     return;
                 }
                 // The fence applied here: the moving keys are final.
+                long term = source.term();
                 long[] keysAndBytes = new long[2];
                 List<byte[]> entries = new java.util.ArrayList<>();
-                entries.add(SlotMove.accept(new SlotMove.Accept(slots, m.version, source.index, fenceReply.getLogIndex()), server.engine().now()).encode());
+                entries.add(SlotMove.accept(new SlotMove.Accept(slots, m.reshardVersion, source.index, fenceReply.getLogIndex()), server.engine().now()).encode());
                 try {
                     for (LogEntry e : SlotMove.copy(server.engine(), slots, server.engine().now(), keysAndBytes)) entries.add(e.encode());
                 } catch (IOException | RuntimeException e) {
@@ -534,8 +535,10 @@ public final class ShardedRaftModule implements ServerModule {
                 admin.execute(() -> {
                     try {
                         ClusterMap now = placement.map();
-                        r.send(MultiRaft.group(MultiRaft.dataGroupId(target), now.groups.get(target).members(), raftAddresses(now)), entries);
-                        var reply = r.proposePlacement(PlacementStateMachine.switchSlots(source.index, target)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                        // A deposed driver stops sending: its copy, landing late, would be stale (the target's epochs drop it anyway).
+                        r.send(MultiRaft.group(MultiRaft.dataGroupId(target), now.groups.get(target).members(), raftAddresses(now)), entries,
+                                () -> source.isLeader() && source.term() == term);
+                        var reply = r.proposePlacement(PlacementStateMachine.switchSlots(source.index, target, m.reshardVersion)).get(30, java.util.concurrent.TimeUnit.SECONDS);
                         if (!reply.isSuccess()) throw new IOException("switch refused: " + reply.getException());
                         Log.notice("Raft shards: moved %d slots from shard %d to shard %d: %d keys, %d bytes in %d ms", slots.cardinality(),
                                 source.index, target, keysAndBytes[0], keysAndBytes[1], System.currentTimeMillis() - start);

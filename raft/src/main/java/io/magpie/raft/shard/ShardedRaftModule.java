@@ -167,6 +167,24 @@ public final class ShardedRaftModule implements ServerModule {
         return "MOVED " + slot + " " + address;
     }
 
+    /**
+     * Once a keyed read of group g confirmed its read index (g applied every entry committed
+     * before the read came), whether g may still answer it here; null when it may. The guard
+     * let it through on what g had applied then: a leader just elected or restarted may not
+     * have applied its log's FENCE of the slot yet, and its map may still give it the slot (the
+     * placement log replays apart), so it would read the slot's final keys as of the fence while
+     * the target has taken writes since (what seed 15278178 of the sharded soak looked like: a
+     * restarted node's reads of several keys at values long overwritten). Now g's own log,
+     * applied past the read index, decides: a fenced or accepting slot is refused, as is one
+     * whose keys here another group's replica writes.
+     */
+    String readRefusal(DataGroup g, int slot) {
+        String refusal = refusal(slot);
+        if (refusal != null) return refusal;
+        if (groupOfSlot(slot) != g || g.moves.refuses(slot) || custody.holder(slot) != g.index) return SlotMove.FENCED;
+        return null;
+    }
+
     void mainLoopExecute(Runnable task) {
         server.mainLoop().execute(task);
     }

@@ -343,26 +343,34 @@ public final class RaftDispatch {
         if (!cmd.readonly && !c.multi) return false;
         if (staleReadAllowed(c, cmd)) return false;
         if (refuseOrForward(c, pipeline)) return true;
-        read(c, pipeline, engine, group, module::mainLoopExecute);
+        read(c, pipeline, engine, group, module::mainLoopExecute, client -> null);
         return true;
     }
 
-    /** The read path once routed to target (shared by sharded mode): the client parked until a ReadIndex round confirms the leader. */
-    public static void read(Client c, CommandPipeline pipeline, Engine engine, Target target, Executor mainLoop) {
+    /**
+     * The read path once routed to target (shared by sharded mode): the client parked until a
+     * ReadIndex round confirms the leader and the state machine applied up to the read index.
+     * {@code stillServed} is asked then, on the keyspace thread, before the read runs: null
+     * when the target may answer it, else the refusal (sharded mode: the entries applied while
+     * the read waited, a move's fence among them, may have taken the slot from this group).
+     */
+    public static void read(Client c, CommandPipeline pipeline, Engine engine, Target target, Executor mainLoop,
+            java.util.function.Function<Client, String> stillServed) {
         pipeline.park(c);
         confirmRead(target, mainLoop, (reply, error) -> {
-            String failure = failure(reply, error);
+            String confirmed = failure(reply, error);
             // Refused for want of leadership: the read never ran, and where the guard holds such a
             // command (a sharded group) it is processed again, to be held, then served or
             // redirected; only once this member no longer leads, so that the guard holds it
             // rather than asking Ratis again at once.
-            boolean again = failure != null && target.apply().reprocessesNotApplied() && leadershipLost(reply, error);
+            boolean again = confirmed != null && target.apply().reprocessesNotApplied() && leadershipLost(reply, error);
             mainLoop.execute(() -> {
                 if (!c.blocked) return;
                 if (again && !target.isLeaderReady()) {
                     pipeline.processAgain(c);
                     return;
                 }
+                String failure = confirmed != null ? confirmed : stillServed.apply(c);
                 if (failure == null) {
                     Object parked = c.blockingState;
                     pipeline.call(c);

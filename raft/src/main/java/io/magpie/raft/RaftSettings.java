@@ -41,6 +41,8 @@ public final class RaftSettings {
         // behind the purged log is sent the snapshot.
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(properties, true);
         RaftServerConfigKeys.Log.setPurgeGap(properties, 1);
+        // gRPC, with the leader sending the snapshot also to a follower stuck at the purge boundary.
+        org.apache.ratis.RaftConfigKeys.Rpc.setType(properties, new MagpieRpcType());
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(properties, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(properties, snapshotThreshold);
         // A snapshot at stop would need the keyspace thread, which is stopping: the log is durable anyway.

@@ -65,13 +65,21 @@ public final class ClusterMap {
     private final short[] slots;
     /** The table a reshard in flight moves towards (slots move one source → target pair at a time); null when none. */
     private final short[] target;
+    /**
+     * The version of the map the reshard in flight started at (its RESHARD entry applied), 0
+     * when none: the epoch of its moves. Each reshard moves a slot at most once, so a later move
+     * of a slot always has a greater epoch, and every entry of a move carries it (FENCE, ACCEPT,
+     * SWITCH), so that one of an earlier move, retried late by a deposed leader or driven again
+     * from a stale map, is known as such wherever it lands.
+     */
+    public final long reshardVersion;
 
     private ClusterMap(long version, SlotPlacement.Kind placement, int vnodes, Map<String, Node> nodes, List<Group> groups, short[] slots) {
-        this(version, placement, vnodes, nodes, groups, slots, null);
+        this(version, placement, vnodes, nodes, groups, slots, null, 0);
     }
 
     private ClusterMap(long version, SlotPlacement.Kind placement, int vnodes, Map<String, Node> nodes, List<Group> groups, short[] slots,
-            short[] target) {
+            short[] target, long reshardVersion) {
         this.version = version;
         this.placement = placement;
         this.vnodes = vnodes;
@@ -79,6 +87,7 @@ public final class ClusterMap {
         this.groups = groups;
         this.slots = slots;
         this.target = target;
+        this.reshardVersion = target == null ? 0 : reshardVersion;
     }
 
     /**
@@ -124,7 +133,7 @@ public final class ClusterMap {
         if (n == null || n.clientAddress().equals(clientAddress)) return this;
         Map<String, Node> next = new LinkedHashMap<>(nodes);
         next.put(id, new Node(id, n.raftAddress(), clientAddress, n.draining()));
-        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(next), groups, slots, target);
+        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(next), groups, slots, target, reshardVersion);
     }
 
     /** A leader reported for group g in term; ignored when the map knows a leader of a later term. */
@@ -134,7 +143,7 @@ public final class ClusterMap {
         if (term < old.leaderTerm() || (term == old.leaderTerm() && leader.equals(old.leader()))) return this;
         List<Group> next = new ArrayList<>(groups);
         next.set(g, new Group(g, old.members(), leader, term, old.target()));
-        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, target);
+        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, target, reshardVersion);
     }
 
     /* ---------------- nodes joining and leaving ---------------- */
@@ -155,7 +164,7 @@ public final class ClusterMap {
     private ClusterMap withTargets(Map<String, Node> nextNodes, List<List<String>> targets) {
         List<Group> next = new ArrayList<>();
         for (Group g : groups) next.add(g.withTarget(targets.get(g.index())));
-        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(nextNodes), List.copyOf(next), slots, target);
+        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(nextNodes), List.copyOf(next), slots, target, reshardVersion);
     }
 
     /**
@@ -201,7 +210,7 @@ public final class ClusterMap {
         if (g < 0 || g >= groups.size() || groups.get(g).members().equals(members)) return this;
         List<Group> next = new ArrayList<>(groups);
         next.set(g, groups.get(g).withMembers(members));
-        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, target);
+        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, target, reshardVersion);
     }
 
     /** A drained node leaves the map; refused (the same map) while it is not draining or a group still names it. */
@@ -211,7 +220,7 @@ public final class ClusterMap {
         for (Group g : groups) if (g.names(id)) return this;
         Map<String, Node> next = new LinkedHashMap<>(nodes);
         next.remove(id);
-        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(next), groups, slots, target);
+        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(next), groups, slots, target, reshardVersion);
     }
 
     /** A draining node that no group names any more: it may leave the placement group and the map. */
@@ -264,19 +273,25 @@ public final class ClusterMap {
             next.add(new Group(g, List.copyOf(m), "", 0));
         }
         short[] to = placement == SlotPlacement.Kind.RING ? SlotPlacement.ring(n, vnodes) : SlotPlacement.rebalance(slots, n);
-        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, to);
+        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, to, version + 1);
     }
 
-    /** The slots of source that move to target now belong to target; the reshard ends with its last move. */
-    public ClusterMap withSwitch(int source, int to) {
-        if (target == null) return this;
+    /**
+     * The slots of source that move to target in the reshard that started at map version
+     * {@code reshard} now belong to target; the reshard ends with its last move. A switch of an
+     * earlier reshard (its driver deposed or its map stale) is ignored: applied to this one's
+     * pair of the same groups, it would give the target slots no fence and copy moved.
+     * {@code reshard} < 0: an entry written before switches named their reshard.
+     */
+    public ClusterMap withSwitch(int source, int to, long reshard) {
+        if (target == null || (reshard >= 0 && reshard != reshardVersion)) return this;
         short[] next = slots.clone();
         boolean done = true;
         for (int s = 0; s < next.length; s++) {
             if (next[s] == source && target[s] == to) next[s] = (short) to;
             if (next[s] != target[s]) done = false;
         }
-        return new ClusterMap(version + 1, placement, vnodes, nodes, groups, next, done ? null : target);
+        return new ClusterMap(version + 1, placement, vnodes, nodes, groups, next, done ? null : target, reshardVersion);
     }
 
     /** The moves a reshard still has to make: {source, target, slots} each. */
@@ -335,6 +350,7 @@ public final class ClusterMap {
                 out.writeInt(g.target().size());
                 for (String m : g.target()) out.writeUTF(m);
             }
+            out.writeLong(reshardVersion);
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -378,7 +394,8 @@ public final class ClusterMap {
                     groups.set(g, groups.get(g).withTarget(t));
                 }
             }
-            return new ClusterMap(version, placement, vnodes, Collections.unmodifiableMap(nodes), List.copyOf(groups), slots, target);
+            long reshardVersion = in.available() >= Long.BYTES ? in.readLong() : version; // a map written before it was kept
+            return new ClusterMap(version, placement, vnodes, Collections.unmodifiableMap(nodes), List.copyOf(groups), slots, target, reshardVersion);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

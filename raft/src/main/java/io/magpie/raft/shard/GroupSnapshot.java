@@ -13,14 +13,14 @@ import java.util.function.IntUnaryOperator;
  * A data group's slot state as its snapshot records it, in the RDB's aux field
  * {@value #AUX}: the slots whose keys in the file are the group's (by custody rank, see
  * {@link SlotCustody}) and its {@link SlotMove.GroupSlots} (fenced, opened, the ACCEPTs still
- * accepting). Without it a snapshot's fences were lost on loading (a source replica that
+ * accepting, each slot's latest move epoch). Without it a snapshot's fences were lost on loading (a source replica that
  * installed one mid-move took writes of moving slots again), and which slots to load came from
  * the map, which a restarted node may not have replayed yet.
  *
- * <p>Text: {@code claims=RANK:SLOTS/...;fenced=SLOTS;opened=SLOTS;accepts=EPOCH:SOURCE:FENCE:SLOTS/...},
+ * <p>Text: {@code claims=RANK:SLOTS/...;fenced=SLOTS;opened=SLOTS;accepts=EPOCH:SOURCE:FENCE:SLOTS/...;epochs=EPOCH:SLOTS/...},
  * SLOTS as runs {@code 0-5460+5470}.
  */
-record GroupSnapshot(Map<Long, BitSet> claims, BitSet fenced, BitSet opened, List<SlotMove.Accept> accepts) {
+record GroupSnapshot(Map<Long, BitSet> claims, BitSet fenced, BitSet opened, List<SlotMove.Accept> accepts, Map<Long, BitSet> epochs) {
     static final String AUX = "magpie-shard";
 
     /** What group's snapshot taken now records (keyspace thread), on a node whose custody knows every slot's holder. */
@@ -54,23 +54,40 @@ record GroupSnapshot(Map<Long, BitSet> claims, BitSet fenced, BitSet opened, Lis
         }
         List<SlotMove.Accept> accepts = new ArrayList<>();
         for (SlotMove.Accept a : moves.accepts) accepts.add(a.withSlots((BitSet) a.slots().clone()));
-        return new GroupSnapshot(claims, (BitSet) moves.fenced.clone(), (BitSet) moves.opened.clone(), accepts);
+        Map<Long, BitSet> epochs = new TreeMap<>();
+        for (int s = 0; s < HashSlot.SLOTS; s++) if (moves.epochs[s] != 0) epochs.computeIfAbsent(moves.epochs[s], e -> new BitSet()).set(s);
+        return new GroupSnapshot(claims, (BitSet) moves.fenced.clone(), (BitSet) moves.opened.clone(), accepts, epochs);
     }
 
     String encode() {
         StringBuilder sb = new StringBuilder("claims=");
-        String sep = "";
-        for (var e : claims.entrySet()) {
-            sb.append(sep).append(e.getKey()).append(':').append(runs(e.getValue()));
-            sep = "/";
-        }
+        bySlots(sb, claims);
         sb.append(";fenced=").append(runs(fenced)).append(";opened=").append(runs(opened)).append(";accepts=");
-        sep = "";
+        String sep = "";
         for (SlotMove.Accept a : accepts) {
             sb.append(sep).append(a.epoch()).append(':').append(a.source()).append(':').append(a.fenceIndex()).append(':').append(runs(a.slots()));
             sep = "/";
         }
+        sb.append(";epochs=");
+        bySlots(sb, epochs);
         return sb.toString();
+    }
+
+    private static void bySlots(StringBuilder sb, Map<Long, BitSet> map) {
+        String sep = "";
+        for (var e : map.entrySet()) {
+            sb.append(sep).append(e.getKey()).append(':').append(runs(e.getValue()));
+            sep = "/";
+        }
+    }
+
+    private static Map<Long, BitSet> bySlots(String field) {
+        Map<Long, BitSet> out = new TreeMap<>();
+        for (String item : items(field)) {
+            String[] f = item.split(":", -1);
+            out.put(Long.parseLong(f[0]), slots(f[1]));
+        }
+        return out;
     }
 
     static GroupSnapshot decode(String text) {
@@ -80,17 +97,13 @@ record GroupSnapshot(Map<Long, BitSet> claims, BitSet fenced, BitSet opened, Lis
             if (eq < 0) throw new IllegalArgumentException("bad " + AUX + " field: " + text);
             fields.put(part.substring(0, eq), part.substring(eq + 1));
         }
-        Map<Long, BitSet> claims = new TreeMap<>();
-        for (String item : items(fields.get("claims"))) {
-            String[] f = item.split(":", -1);
-            claims.put(Long.parseLong(f[0]), slots(f[1]));
-        }
+        Map<Long, BitSet> claims = bySlots(fields.get("claims"));
         List<SlotMove.Accept> accepts = new ArrayList<>();
         for (String item : items(fields.get("accepts"))) {
             String[] f = item.split(":", -1);
             accepts.add(new SlotMove.Accept(slots(f[3]), Long.parseLong(f[0]), Integer.parseInt(f[1]), Long.parseLong(f[2])));
         }
-        return new GroupSnapshot(claims, slots(fields.get("fenced")), slots(fields.get("opened")), accepts);
+        return new GroupSnapshot(claims, slots(fields.get("fenced")), slots(fields.get("opened")), accepts, bySlots(fields.get("epochs")));
     }
 
     private static List<String> items(String s) {

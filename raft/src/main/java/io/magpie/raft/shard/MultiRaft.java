@@ -263,13 +263,14 @@ final class MultiRaft {
     }
 
     /** Proposes entries to another group (wherever its leader is), one after the other; each must commit. */
-    void send(RaftGroup group, List<byte[]> entries) throws IOException {
+    void send(RaftGroup group, List<byte[]> entries, java.util.function.BooleanSupplier stillWanted) throws IOException {
         RaftProperties clientProperties = new RaftProperties(properties);
         org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(10, TimeUnit.SECONDS));
         try (RaftClient client = RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(group)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS)))
                 .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), clientProperties)).build()) {
             for (byte[] e : entries) {
+                if (!stillWanted.getAsBoolean()) throw new IOException("abandoned: the sender no longer drives it");
                 RaftClientReply reply = client.io().send(Message.valueOf(ByteString.copyFrom(e)));
                 if (!reply.isSuccess()) throw new IOException("raft group " + group.getGroupId() + " refused an entry: " + reply.getException());
             }

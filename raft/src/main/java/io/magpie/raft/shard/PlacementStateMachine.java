@@ -65,10 +65,12 @@ final class PlacementStateMachine extends io.magpie.raft.PausableStateMachine {
         return entry(RESHARD, out -> out.writeInt(groups));
     }
 
-    static byte[] switchSlots(int source, int target) {
+    /** The switch of a move of the reshard that started at map version reshard ({@link ClusterMap#reshardVersion}). */
+    static byte[] switchSlots(int source, int target, long reshard) {
         return entry(SWITCH, out -> {
             out.writeInt(source);
             out.writeInt(target);
+            out.writeLong(reshard);
         });
     }
 
@@ -134,7 +136,7 @@ final class PlacementStateMachine extends io.magpie.raft.PausableStateMachine {
                 case NODE -> m.isEmpty() ? m : m.withClientAddress(in.readUTF(), in.readUTF());
                 case LEADER -> m.isEmpty() ? m : m.withLeader(in.readInt(), in.readUTF(), in.readLong());
                 case RESHARD -> m.withReshard(in.readInt());
-                case SWITCH -> m.isEmpty() ? m : m.withSwitch(in.readInt(), in.readInt());
+                case SWITCH -> m.isEmpty() ? m : m.withSwitch(in.readInt(), in.readInt(), in.available() >= Long.BYTES ? in.readLong() : -1);
                 case JOIN -> m.withJoin(in.readUTF(), in.readUTF(), in.readUTF());
                 case DRAIN -> m.withDrain(in.readUTF());
                 case MEMBERS -> {

@@ -242,7 +242,7 @@ final class ShardDispatch implements TopologyGuard {
         DataGroup g = module.groupOfSlot(slot);
         if (c.readonlyMode && !c.multi && g != null && !g.isLeader()) return false;
         if (refuse(c, slot) != null || refuseFenced(c, slot)) return true;
-        RaftDispatch.read(c, pipeline, engine, g, module::mainLoopExecute);
+        RaftDispatch.read(c, pipeline, engine, g, module::mainLoopExecute, client -> module.readRefusal(g, slot));
         return true;
     }
 

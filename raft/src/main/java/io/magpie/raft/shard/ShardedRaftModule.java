@@ -193,6 +193,24 @@ public final class ShardedRaftModule implements ServerModule {
         return "MOVED " + slot + " " + address;
     }
 
+    /**
+     * Once a keyed read of group g confirmed its read index (g applied every entry committed
+     * before the read came), whether g may still answer it here; null when it may. The guard
+     * let it through on what g had applied then: a leader just elected or restarted may not
+     * have applied its log's FENCE of the slot yet, and its map may still give it the slot (the
+     * placement log replays apart), so it would read the slot's final keys as of the fence while
+     * the target has taken writes since (what seed 15278178 of the sharded soak looked like: a
+     * restarted node's reads of several keys at values long overwritten). Now g's own log,
+     * applied past the read index, decides: a fenced or accepting slot is refused, as is one
+     * whose keys here another group's replica writes.
+     */
+    String readRefusal(DataGroup g, int slot) {
+        String refusal = refusal(slot);
+        if (refusal != null) return refusal;
+        if (groupOfSlot(slot) != g || g.moves.refuses(slot) || custody.holder(slot) != g.index) return SlotMove.FENCED;
+        return null;
+    }
+
     void mainLoopExecute(Runnable task) {
         server.mainLoop().execute(task);
     }
@@ -373,7 +391,7 @@ public final class ShardedRaftModule implements ServerModule {
                         return replace;
                     }
                     GroupSnapshot snap = GroupSnapshot.decode(aux);
-                    moves.restore(snap.fenced(), snap.opened(), snap.accepts());
+                    moves.restore(snap.fenced(), snap.opened(), snap.accepts(), snap.epochs());
                     // Slots coming in from a group replicated here too: its replica here may not have
                     // applied the fence yet, and its keys will be the copy's; custody waits for it, as
                     // the ACCEPT does (their keys are not loaded, or its replay would land on them).
@@ -451,17 +469,16 @@ public final class ShardedRaftModule implements ServerModule {
         CompletableFuture<Void> done = new CompletableFuture<>();
         long since = System.currentTimeMillis();
         boolean[] logged = {false};
-        java.util.concurrent.ScheduledFuture<?>[] poll = new java.util.concurrent.ScheduledFuture<?>[1];
-        poll[0] = gates.scheduleWithFixedDelay(() -> {
+        java.util.concurrent.ScheduledFuture<?> poll = gates.scheduleWithFixedDelay(() -> {
             if (!local.containsKey(group) || appliedIndexHere(group) >= index) {
                 done.complete(null);
-                poll[0].cancel(false);
             } else if (!logged[0] && System.currentTimeMillis() - since > 10_000) {
                 logged[0] = true;
                 Log.notice("Raft shards: a copy into this node waits for its replica of shard %d to apply index %d (applied %d)", group,
                         index, appliedIndexHere(group));
             }
         }, 5, 5, java.util.concurrent.TimeUnit.MILLISECONDS);
+        done.whenComplete((v, t) -> poll.cancel(false)); // after poll is known, however soon the first check completes it
         return done;
     }
 
@@ -687,15 +704,16 @@ public final class ShardedRaftModule implements ServerModule {
             java.util.BitSet slots = new java.util.BitSet(HashSlot.SLOTS);
             for (int s = 0; s < HashSlot.SLOTS; s++) if (m.groupOf(s) == move[0] && m.targetOf(s) == target) slots.set(s);
             long start = System.currentTimeMillis();
-            source.propose(SlotMove.fence(slots, server.engine().now())).whenComplete((fenceReply, fenceError) -> mainLoopExecute(() -> {
+            source.propose(SlotMove.fence(slots, m.reshardVersion, server.engine().now())).whenComplete((fenceReply, fenceError) -> mainLoopExecute(() -> {
                 if (fenceError != null || !fenceReply.isSuccess()) {
                     moveFailed(source.index, target, fenceError != null ? fenceError : fenceReply.getException());
                     return;
                 }
                 // The fence applied here: the moving keys are final.
+                long term = source.term();
                 long[] keysAndBytes = new long[2];
                 List<byte[]> entries = new java.util.ArrayList<>();
-                entries.add(SlotMove.accept(new SlotMove.Accept(slots, m.version, source.index, fenceReply.getLogIndex()), server.engine().now()).encode());
+                entries.add(SlotMove.accept(new SlotMove.Accept(slots, m.reshardVersion, source.index, fenceReply.getLogIndex()), server.engine().now()).encode());
                 try {
                     for (LogEntry e : SlotMove.copy(server.engine(), slots, server.engine().now(), keysAndBytes)) entries.add(e.encode());
                 } catch (IOException | RuntimeException e) {
@@ -705,8 +723,10 @@ public final class ShardedRaftModule implements ServerModule {
                 admin.execute(() -> {
                     try {
                         ClusterMap now = placement.map();
-                        r.send(MultiRaft.group(MultiRaft.dataGroupId(target), now.groups.get(target).members(), raftAddresses(now)), entries);
-                        var reply = r.proposePlacement(PlacementStateMachine.switchSlots(source.index, target)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                        // A deposed driver stops sending: its copy, landing late, would be stale (the target's epochs drop it anyway).
+                        r.send(MultiRaft.group(MultiRaft.dataGroupId(target), now.groups.get(target).members(), raftAddresses(now)), entries,
+                                () -> source.isLeader() && source.term() == term);
+                        var reply = r.proposePlacement(PlacementStateMachine.switchSlots(source.index, target, m.reshardVersion)).get(30, java.util.concurrent.TimeUnit.SECONDS);
                         if (!reply.isSuccess()) throw new IOException("switch refused: " + reply.getException());
                         Log.notice("Raft shards: moved %d slots from shard %d to shard %d: %d keys, %d bytes in %d ms", slots.cardinality(),
                                 source.index, target, keysAndBytes[0], keysAndBytes[1], System.currentTimeMillis() - start);

@@ -133,7 +133,8 @@ final class SlotCustody {
 
     /**
      * An ACCEPT that group applied: it takes custody of the slots (those it has not opened
-     * already: a stale copy's ACCEPT after the move ended; and those no later move holds) and
+     * already: a stale copy's ACCEPT after the move ended; nor fenced for a later move; and those
+     * no later move holds) and
      * accepts them. Returns the slots whose keys here must go before the copy lands: all taken
      * but those whose keys are the source's final ones (sourceHere: its replica here applied the
      * fence, which the gate waited for; or a holder unknown here, the source's replica here
@@ -143,6 +144,7 @@ final class SlotCustody {
     BitSet accept(int group, SlotMove.GroupSlots moves, SlotMove.Accept a, boolean sourceHere) {
         BitSet want = (BitSet) a.slots().clone();
         want.andNot(moves.opened);
+        moves.admit(want, a.epoch()); // not the slots this group fenced since for a later move
         BitSet keep = new BitSet();
         for (int s = want.nextSetBit(0); s >= 0; s = want.nextSetBit(s + 1)) {
             if (holder[s] == group || ((holder[s] == a.source() || holder[s] == UNKNOWN) && sourceHere)) keep.set(s);

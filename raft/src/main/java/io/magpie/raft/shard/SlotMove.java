@@ -79,9 +79,18 @@ final class SlotMove {
      * next leader) would overwrite the writes the target took since: it is dropped. Besides,
      * {@code lost}: the slots another group holds on this node now ({@link SlotCustody}), whose
      * writes this group's replica here must not apply, whatever its log says.
+     *
+     * <p>Per slot, the epoch of the latest move of it this log took part in (a FENCE or ACCEPT):
+     * a FENCE or ACCEPT of an older move is stale for that slot and changes nothing. Without it,
+     * a copy of an earlier move into this group, retried late by its deposed driver, could land
+     * after this group had fenced the slot to move it on: its ACCEPT lifted the fence and its
+     * RESTOREs put the slot back to the earlier move's keys, which a retry of the later move
+     * then copied on.
      */
     static final class GroupSlots {
         final BitSet fenced = new BitSet(), accepting = new BitSet(), opened = new BitSet(), lost = new BitSet();
+        /** Per slot, the epoch of the latest FENCE or ACCEPT of it applied (0: none). */
+        final long[] epochs = new long[HashSlot.SLOTS];
         /** The ACCEPTs whose slots are still accepting (their source and fence, for a snapshot). */
         final List<Accept> accepts = new ArrayList<>();
         /** fenced | accepting | lost, kept as they change: every applied entry is checked against it. */
@@ -93,6 +102,7 @@ final class SlotMove {
         boolean apply(LogEntry e) {
             BitSet fence = fencedSlots(e), open = slotsOf(e, OPEN, 1);
             if (fence != null) {
+                admit(fence, number(e.commands().get(0)[1]));
                 fenced.or(fence);
                 accepting.andNot(fence);
                 opened.andNot(fence);
@@ -105,6 +115,20 @@ final class SlotMove {
             }
             changed();
             return true;
+        }
+
+        /**
+         * Keeps in slots those whose latest move here is not newer than epoch, and records epoch
+         * for them: they are the move's; the others are stale for it.
+         */
+        void admit(BitSet slots, long epoch) {
+            for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) {
+                if (epochs[s] > epoch) {
+                    slots.clear(s);
+                } else {
+                    epochs[s] = epoch;
+                }
+            }
         }
 
         /** An ACCEPT of these slots (those this node gave the group custody of). */
@@ -126,7 +150,12 @@ final class SlotMove {
         }
 
         /** The state a snapshot recorded (keyspace thread, loading it). */
-        void restore(BitSet fenced, BitSet opened, List<Accept> accepts) {
+        void restore(BitSet fenced, BitSet opened, List<Accept> accepts, java.util.Map<Long, BitSet> epochs) {
+            java.util.Arrays.fill(this.epochs, 0);
+            for (var e : epochs.entrySet()) {
+                BitSet slots = e.getValue();
+                for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) this.epochs[s] = e.getKey();
+            }
             this.fenced.clear();
             this.fenced.or(fenced);
             this.opened.clear();
@@ -172,14 +201,14 @@ final class SlotMove {
                 && java.util.Arrays.equals(e.commands().get(0)[0], "RESTORE".getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** The fence entry of these slots. */
-    static LogEntry fence(BitSet slots, long nowMs) {
-        return slotsEntry(FENCE, slots, nowMs);
+    /** The fence entry of these slots in a move of this epoch: {@code MAGPIE.FENCE epoch slot...}. */
+    static LogEntry fence(BitSet slots, long epoch, long nowMs) {
+        return slotsEntry(FENCE, slots, nowMs, Long.toString(epoch));
     }
 
     /** The slots a fence entry names, or null when the entry is not a fence. */
     static BitSet fencedSlots(LogEntry e) {
-        return slotsOf(e, FENCE, 1);
+        return slotsOf(e, FENCE, 2);
     }
 
     /**

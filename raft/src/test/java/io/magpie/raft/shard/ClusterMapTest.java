@@ -54,8 +54,8 @@ class ClusterMapTest {
         assertThat(ClusterMap.decode(m.encode()).pendingMoves()).hasSize(6);
         assertThat(PlacementStateMachine.apply(m, PlacementStateMachine.reshard(8))).isSameAs(m);
         for (int[] mv : m.pendingMoves()) {
-            m = PlacementStateMachine.apply(m, PlacementStateMachine.switchSlots(mv[0], mv[1]));
-            m = PlacementStateMachine.apply(m, PlacementStateMachine.switchSlots(mv[0], mv[1])); // a retried switch changes nothing
+            m = PlacementStateMachine.apply(m, PlacementStateMachine.switchSlots(mv[0], mv[1], m.reshardVersion));
+            m = PlacementStateMachine.apply(m, PlacementStateMachine.switchSlots(mv[0], mv[1], m.reshardVersion)); // a retried switch changes nothing
         }
         assertThat(m.resharding()).isFalse();
         assertThat(m.slotTable()).isEqualTo(SlotPlacement.rebalance(six.slotTable(), 7));
@@ -70,7 +70,7 @@ class ClusterMapTest {
         assertThat(m.shards()).isEqualTo(3);
         assertThat(m.groups).isEqualTo(five.groups);
         assertThat(m.pendingMoves()).allSatisfy(mv -> assertThat(mv[0]).isGreaterThanOrEqualTo(3)).allSatisfy(mv -> assertThat(mv[1]).isLessThan(3));
-        for (int[] mv : m.pendingMoves()) m = m.withSwitch(mv[0], mv[1]);
+        for (int[] mv : m.pendingMoves()) m = m.withSwitch(mv[0], mv[1], m.reshardVersion);
         assertThat(m.resharding()).isFalse();
         assertThat(m.slotTable()).isEqualTo(SlotPlacement.rebalance(five.slotTable(), 3));
         assertThat(m.ranges(3)).isEmpty();
@@ -79,15 +79,36 @@ class ClusterMapTest {
         ClusterMap grown = m.withReshard(4);
         assertThat(grown.groups).hasSize(5);
         assertThat(grown.pendingMoves()).allSatisfy(mv -> assertThat(mv[1]).isEqualTo(3));
-        for (int[] mv : grown.pendingMoves()) grown = grown.withSwitch(mv[0], mv[1]);
+        for (int[] mv : grown.pendingMoves()) grown = grown.withSwitch(mv[0], mv[1], grown.reshardVersion);
         assertThat(grown.shards()).isEqualTo(4);
         assertThat(grown.ranges(4)).isEmpty();
     }
 
     @Test
+    void aSwitchOfAnEarlierReshardIsIgnoredThoughTheLaterOneMovesTheSameGroups() {
+        ClusterMap m = ClusterMap.bootstrap(members(3), 2, 3, SlotPlacement.Kind.SLOTS, 0);
+        m = PlacementStateMachine.apply(m, PlacementStateMachine.reshard(3));
+        long first = m.reshardVersion;
+        assertThat(first).isEqualTo(m.version);
+        assertThat(ClusterMap.decode(m.encode()).reshardVersion).isEqualTo(first);
+        for (int[] mv : m.pendingMoves()) m = PlacementStateMachine.apply(m, PlacementStateMachine.switchSlots(mv[0], mv[1], first));
+        assertThat(m.resharding()).isFalse();
+        assertThat(m.reshardVersion).isZero();
+        m = PlacementStateMachine.apply(m, PlacementStateMachine.reshard(2));
+        for (int[] mv : m.pendingMoves()) m = m.withSwitch(mv[0], mv[1], m.reshardVersion);
+        m = PlacementStateMachine.apply(m, PlacementStateMachine.reshard(3)); // 0 -> 2 and 1 -> 2 again
+        assertThat(m.pendingMoves()).anySatisfy(mv -> assertThat(mv[0] == 0 && mv[1] == 2).isTrue());
+        assertThat(m.reshardVersion).isGreaterThan(first);
+        // A deposed driver's switch of the first reshard's 0 -> 2, applied now: no fence and no copy of this reshard's 0 -> 2 ran.
+        assertThat(PlacementStateMachine.apply(m, PlacementStateMachine.switchSlots(0, 2, first))).isSameAs(m);
+        ClusterMap switched = PlacementStateMachine.apply(m, PlacementStateMachine.switchSlots(0, 2, m.reshardVersion));
+        assertThat(switched.pendingMoves()).noneSatisfy(mv -> assertThat(mv[0] == 0 && mv[1] == 2).isTrue());
+    }
+
+    @Test
     void aRingGrowsToTheRingOfMoreGroups() {
         ClusterMap m = ClusterMap.bootstrap(members(3), 6, 3, SlotPlacement.Kind.RING, 64).withReshard(7);
-        for (int[] mv : m.pendingMoves()) m = m.withSwitch(mv[0], mv[1]);
+        for (int[] mv : m.pendingMoves()) m = m.withSwitch(mv[0], mv[1], m.reshardVersion);
         assertThat(m.resharding()).isFalse();
         assertThat(m.slotTable()).isEqualTo(SlotPlacement.ring(7, 64));
     }
@@ -97,7 +118,7 @@ class ClusterMapTest {
         java.util.BitSet slots = new java.util.BitSet();
         slots.set(0);
         slots.set(5000, 5003);
-        assertThat(SlotMove.fencedSlots(SlotMove.fence(slots, 1))).isEqualTo(slots);
+        assertThat(SlotMove.fencedSlots(SlotMove.fence(slots, 3, 1))).isEqualTo(slots);
         byte[][] set = {"SET".getBytes(), "MAGPIE.FENCE".getBytes()};
         assertThat(SlotMove.fencedSlots(io.magpie.raft.LogEntry.write("n1", 1, 0, 1, 1, false, java.util.List.<byte[][]>of(set)))).isNull();
     }

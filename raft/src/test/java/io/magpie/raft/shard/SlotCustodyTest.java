@@ -94,7 +94,7 @@ class SlotCustodyTest {
         assertThat(custody.accept(1, g, new SlotMove.Accept(moving, 5, 0, 40), true).isEmpty()).isTrue();
         assertThat(g.accepting.isEmpty()).isTrue();
         assertThat(g.refuses(101)).isFalse();
-        g.apply(SlotMove.fence(moving, 4)); // moving away again, then back: accepted anew
+        g.apply(SlotMove.fence(moving, 6, 4)); // moving away again, then back: accepted anew
         assertThat(g.refuses(100)).isTrue();
         custody.accept(1, g, new SlotMove.Accept(moving, 8, 2, 70), true);
         assertThat(g.accepting).isEqualTo(moving);
@@ -103,19 +103,57 @@ class SlotCustodyTest {
     }
 
     @Test
+    void aCopyOfAnEarlierMoveRetriedAfterTheTargetFencedTheSlotsToMoveThemOnChangesNothing() {
+        BitSet moving = slots(100, 102);
+        SlotMove.GroupSlots g = groups.get(1);
+        custody.accept(1, g, new SlotMove.Accept(moving, 5, 0, 40), true);
+        g.apply(SlotMove.open(moving, 2));
+        assertThat(g.apply(SlotMove.fence(moving, 9, 3))).isTrue(); // the next reshard moves them on to group 2
+        // The first move's copy, sent again late by its deposed driver, lands in group 1's log now.
+        assertThat(custody.accept(1, g, new SlotMove.Accept(moving, 5, 0, 41), true).isEmpty()).isTrue();
+        assertThat(g.fenced).as("the stale ACCEPT lifts no fence").isEqualTo(moving);
+        assertThat(g.accepting.isEmpty()).isTrue();
+        assertThat(g.refused().get(100)).as("so its RESTOREs are refused as writes of fenced slots").isTrue();
+        // The later move's own ACCEPT into group 2 takes them.
+        assertThat(custody.accept(2, groups.get(2), new SlotMove.Accept(moving, 9, 1, 50), true).isEmpty()).isTrue();
+        assertThat(custody.holder(100)).isEqualTo(2);
+        assertThat(groups.get(2).accepting).isEqualTo(moving);
+    }
+
+    @Test
+    void aFenceOfAnEarlierMoveLeavesSlotsThatCameBackSinceServed() {
+        BitSet moving = slots(100, 102);
+        SlotMove.GroupSlots g = groups.get(0);
+        g.apply(SlotMove.fence(moving, 5, 1)); // moved to group 1 in the reshard of epoch 5
+        custody.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), true);
+        custody.accept(0, g, new SlotMove.Accept(moving, 9, 1, 60), true); // and back in the reshard of epoch 9
+        g.apply(SlotMove.open(moving, 2));
+        // A node that restarted with the map of epoch 5, leading group 0, drives that move again.
+        assertThat(g.apply(SlotMove.fence(moving, 5, 3))).isTrue();
+        assertThat(g.fenced.isEmpty()).isTrue();
+        assertThat(g.refuses(100)).isFalse();
+        GroupSnapshot back = GroupSnapshot.decode(GroupSnapshot.of(0, g, custody, groups::get).encode());
+        assertThat(back.epochs()).isEqualTo(Map.of(9L, moving));
+        SlotMove.GroupSlots restored = new SlotMove.GroupSlots();
+        restored.restore(back.fenced(), back.opened(), back.accepts(), back.epochs());
+        restored.apply(SlotMove.fence(moving, 5, 4));
+        assertThat(restored.fenced.isEmpty()).as("the epochs come back with a snapshot").isTrue();
+    }
+
+    @Test
     void anAcceptEntryCarriesItsMoveAndIsNoFence() {
         BitSet moving = slots(7, 9);
         LogEntry e = SlotMove.accept(new SlotMove.Accept(moving, 12, 3, 456), 1);
         assertThat(SlotMove.acceptOf(LogEntry.decode(e.encode()))).isEqualTo(new SlotMove.Accept(moving, 12, 3, 456));
         assertThat(SlotMove.fencedSlots(e)).isNull();
-        assertThat(SlotMove.acceptOf(SlotMove.fence(moving, 1))).isNull();
+        assertThat(SlotMove.acceptOf(SlotMove.fence(moving, 1, 1))).isNull();
         assertThat(SlotMove.acceptOf(set("k"))).isNull();
     }
 
     @Test
     void aSnapshotClaimsItsSlotsAndTheFencedOnesTheTargetHasNotOpened() {
         BitSet moving = slots(100, 102);
-        groups.get(0).apply(SlotMove.fence(moving, 1));
+        groups.get(0).apply(SlotMove.fence(moving, 5, 1));
         custody.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), true);
         GroupSnapshot source = GroupSnapshot.of(0, groups.get(0), custody, groups::get);
         assertThat(source.claims().get(SlotCustody.held(0))).isEqualTo(without(map, 0, moving));

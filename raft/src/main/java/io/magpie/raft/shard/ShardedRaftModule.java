@@ -207,7 +207,8 @@ public final class ShardedRaftModule implements ServerModule {
     String readRefusal(DataGroup g, int slot) {
         String refusal = refusal(slot);
         if (refusal != null) return refusal;
-        if (groupOfSlot(slot) != g || g.moves.refuses(slot) || custody.holder(slot) != g.index) return SlotMove.FENCED;
+        int holder = custody.holder(slot); // unknown on a joined node: no claim came yet, only the owner's log writes the slot
+        if (groupOfSlot(slot) != g || g.moves.refuses(slot) || (holder != g.index && holder != SlotCustody.UNKNOWN)) return SlotMove.FENCED;
         return null;
     }
 

@@ -234,6 +234,23 @@ public class RaftCluster implements AutoCloseable {
         return sb.toString();
     }
 
+    /**
+     * Copies the nodes' whole logs into to (a failed schedule's evidence: the cluster's own
+     * directory goes with the test's temporary one); says where, or why not.
+     */
+    public String keepLogs(Path to) {
+        try {
+            java.nio.file.Files.createDirectories(to);
+            for (String id : nodes.keySet()) {
+                Path log = dir.resolve(id).resolve(id + ".log");
+                if (java.nio.file.Files.exists(log)) java.nio.file.Files.copy(log, to.resolve(id + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            return "logs kept in " + to.toAbsolutePath();
+        } catch (java.io.IOException e) {
+            return "logs not kept: " + e;
+        }
+    }
+
     @Override
     public void close() {
         for (ServerProcess p : nodes.values()) p.close();

@@ -14,6 +14,9 @@ import java.util.function.Function;
  * has each schedule's report appended there as it comes, to follow a long run.
  */
 final class ScheduleSoak<C extends RaftCluster> {
+    /** Where a failed schedule's node logs are copied (the build directory, kept after the run). */
+    static final Path FAILED_LOGS = Path.of("target", "jepsen-failures");
+
     /** One schedule on the cluster. */
     interface Schedule<C> {
         Outcome run(C cluster, long seed) throws InterruptedException;
@@ -39,10 +42,15 @@ final class ScheduleSoak<C extends RaftCluster> {
                     Outcome o = schedule.run(cluster, seed);
                     progress(o.report());
                     soak.ops += o.ops();
-                    if (!o.ok()) soak.bad.add(o.report() + "\n" + cluster.logTails());
+                    if (!o.ok()) {
+                        String kept = cluster.keepLogs(FAILED_LOGS.resolve(name.replace(' ', '-') + "-" + seed));
+                        progress(kept);
+                        soak.bad.add(o.report() + "\n" + kept + "\n" + cluster.logTails());
+                    }
                 } catch (RuntimeException e) {
-                    soak.bad.add("schedule seed " + seed + " did not finish: " + e);
-                    progress("schedule seed " + seed + " did not finish: " + e);
+                    String kept = cluster.keepLogs(FAILED_LOGS.resolve(name.replace(' ', '-') + "-" + seed));
+                    soak.bad.add("schedule seed " + seed + " did not finish: " + e + "\n" + kept);
+                    progress("schedule seed " + seed + " did not finish: " + e + "; " + kept);
                     cluster.close();
                     cluster = start.apply(dir.resolve("cluster" + i + "b"));
                 }

@@ -716,7 +716,7 @@ public final class ShardedRaftModule implements ServerModule {
                 List<byte[]> entries = new java.util.ArrayList<>();
                 entries.add(SlotMove.accept(new SlotMove.Accept(slots, m.reshardVersion, source.index, fenceReply.getLogIndex()), server.engine().now()).encode());
                 try {
-                    for (LogEntry e : SlotMove.copy(server.engine(), slots, server.engine().now(), keysAndBytes)) entries.add(e.encode());
+                    for (LogEntry e : SlotMove.copy(server.engine(), slots, m.reshardVersion, server.engine().now(), keysAndBytes)) entries.add(e.encode());
                 } catch (IOException | RuntimeException e) {
                     moveFailed(source.index, target, e);
                     return;

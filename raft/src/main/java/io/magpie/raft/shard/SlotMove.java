@@ -187,11 +187,19 @@ final class SlotMove {
             return refused;
         }
 
-        /** A move's copy entry (RESTOREs from no client) that may apply: every key's slot is accepting. */
+        /**
+         * A move's copy entry (RESTOREs from no client) that may apply: every key's slot is
+         * accepting, for the copy's own move (its epoch). A copy of an earlier move, sent late
+         * by its deposed driver while the slot is accepting again for a later move into this
+         * group, would put the slot back to the earlier move's keys (a register read at a value
+         * written 190 writes before, sharded soak seed 16010110).
+         */
         boolean copyApplies(Engine engine, LogEntry e) {
-            BitSet notAccepting = (BitSet) accepting.clone();
-            notAccepting.flip(0, HashSlot.SLOTS);
-            return !touches(engine, e, notAccepting);
+            BitSet notThisMove = new BitSet(HashSlot.SLOTS);
+            long epoch = copyEpoch(e);
+            for (int s = accepting.nextSetBit(0); s >= 0; s = accepting.nextSetBit(s + 1)) if (epochs[s] == epoch) notThisMove.set(s);
+            notThisMove.flip(0, HashSlot.SLOTS);
+            return !touches(engine, e, notThisMove);
         }
     }
 
@@ -265,11 +273,17 @@ final class SlotMove {
         return false;
     }
 
+    /** The epoch of the move a copy entry belongs to: a copy has no client, so its seq carries it. */
+    static long copyEpoch(LogEntry e) {
+        return e.seq();
+    }
+
     /**
      * The RESTORE entries that copy the keys of slots (as this replica holds them, fenced) into
-     * another group: per db, atomic batches of RESTORE key abs-expire payload REPLACE ABSTTL.
+     * another group in the move of this epoch: per db, atomic batches of RESTORE key abs-expire
+     * payload REPLACE ABSTTL.
      */
-    static List<LogEntry> copy(Engine engine, BitSet slots, long nowMs, long[] keysAndBytes) throws IOException {
+    static List<LogEntry> copy(Engine engine, BitSet slots, long epoch, long nowMs, long[] keysAndBytes) throws IOException {
         List<LogEntry> out = new ArrayList<>();
         for (int i = 0; i < engine.dbCount(); i++) {
             Database db = engine.db(i);
@@ -287,11 +301,11 @@ final class SlotMove {
                 keysAndBytes[0]++;
                 keysAndBytes[1] += key.length + payload.length;
                 if (batch.size() == KEYS_PER_ENTRY) {
-                    out.add(LogEntry.write("", 0, i, nowMs, 0, true, batch));
+                    out.add(LogEntry.write("", epoch, i, nowMs, 0, true, batch));
                     batch = new ArrayList<>();
                 }
             }
-            if (!batch.isEmpty()) out.add(LogEntry.write("", 0, i, nowMs, 0, true, batch));
+            if (!batch.isEmpty()) out.add(LogEntry.write("", epoch, i, nowMs, 0, true, batch));
         }
         return out;
     }

@@ -121,6 +121,33 @@ class SlotCustodyTest {
     }
 
     @Test
+    void aCopyAppliesOnlyToSlotsAcceptingForItsOwnMove() throws Exception {
+        io.magpie.engine.Engine engine = new io.magpie.engine.Engine(new io.magpie.engine.config.Config(), io.magpie.engine.Clock.SYSTEM, 42);
+        engine.enableSlotIndex();
+        engine.commands.register("restore", c -> {}); // the persistence module's on a node: here only its key specs matter
+        engine.start();
+        byte[] key = "{reg}:1".getBytes();
+        int slot = io.magpie.commands.HashSlot.keyHashSlot(key);
+        BitSet moving = slots(slot, slot + 1);
+        engine.db(0).add(key, "w9-17".getBytes());
+        LogEntry first = SlotMove.copy(engine, moving, 5, 1, new long[2]).get(0); // the copy of the reshard of epoch 5
+        assertThat(SlotMove.isCopy(first)).isTrue();
+        assertThat(SlotMove.copyEpoch(first)).isEqualTo(5);
+        SlotMove.GroupSlots g = groups.get(1);
+        custody.accept(1, g, new SlotMove.Accept(moving, 5, 0, 40), true);
+        assertThat(g.copyApplies(engine, first)).isTrue();
+        g.apply(SlotMove.open(moving, 2));
+        assertThat(g.copyApplies(engine, first)).as("after the open").isFalse();
+        g.apply(SlotMove.fence(moving, 7, 3));
+        custody.accept(0, groups.get(0), new SlotMove.Accept(moving, 7, 1, 50), true);
+        // The slot comes back to group 1 in the reshard of epoch 9: it accepts again, and the late copy of epoch 5 must not land.
+        custody.accept(1, g, new SlotMove.Accept(moving, 9, 0, 60), true);
+        assertThat(g.accepting).isEqualTo(moving);
+        assertThat(g.copyApplies(engine, first)).isFalse();
+        assertThat(g.copyApplies(engine, SlotMove.copy(engine, moving, 9, 1, new long[2]).get(0))).isTrue();
+    }
+
+    @Test
     void aFenceOfAnEarlierMoveLeavesSlotsThatCameBackSinceServed() {
         BitSet moving = slots(100, 102);
         SlotMove.GroupSlots g = groups.get(0);

@@ -114,8 +114,8 @@ final class SlotCustody {
     /**
      * An ACCEPT that group applied: it takes custody of the slots (those it has not opened
      * already: a stale copy's ACCEPT after the move ended; nor fenced for a later move; and those
-     * no later move holds) and
-     * accepts them. Returns the slots whose keys here must go before the copy lands: all taken
+     * no later move holds) and accepts them. Returns the slots whose keys here must go before the
+     * copy lands: all taken
      * but those whose keys are the source's final ones (sourceHere: its replica here applied the
      * fence, which the gate waited for) or the group's own from an earlier try of the move.
      */

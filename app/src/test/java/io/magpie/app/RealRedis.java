@@ -85,5 +85,6 @@ public final class RealRedis implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        TestServer.deleteTree(dir);
     }
 }

@@ -56,6 +56,11 @@ public final class TestServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        deleteTree(dir);
+    }
+
+    /** Deletes a test's temporary directory and what is in it (thousands were left in /tmp). */
+    static void deleteTree(java.nio.file.Path dir) {
         try (var files = java.nio.file.Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (java.io.IOException ignored) {

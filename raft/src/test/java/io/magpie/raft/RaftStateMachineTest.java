@@ -73,6 +73,21 @@ class RaftStateMachineTest {
     }
 
     @Test
+    void aReadCompletesOnlyAfterTheEntriesWaitingOnAGate() {
+        Recording ks = new Recording();
+        RaftStateMachine sm = new RaftStateMachine(ks);
+        assertThat(sm.query(Message.EMPTY)).as("nothing waits: at once").isCompleted();
+        apply(sm, 5);
+        sm.notifyTermIndexUpdated(1, 6); // a metadata entry: Ratis counts 6 applied as it hands it over
+        CompletableFuture<Message> read = sm.query(Message.EMPTY);
+        assertThat(read).as("5 waits on its gate: the read would miss it").isNotDone();
+        ks.gate.complete(null);
+        assertThat(ks.applied).containsExactly(5L);
+        assertThat(read).isCompleted();
+        assertThat(sm.getLastAppliedTermIndex().getIndex()).isEqualTo(6);
+    }
+
+    @Test
     void entriesStillWaitingWhenASnapshotPastThemLoadsDoNotApplyOnIt() {
         Recording ks = new Recording();
         RaftStateMachine sm = new RaftStateMachine(ks);

@@ -352,6 +352,8 @@ public final class ShardedRaftModule implements ServerModule {
         ShardDispatch d = dispatch;
         apply.reprocessNotApplied(d::reroute);
         SlotMove.GroupSlots moves = new SlotMove.GroupSlots();
+        // Queued before anything of the group can apply (its state machine loads and applies through this loop too).
+        mainLoopExecute(() -> custody.register(index, moves));
         return new DataGroup(index, () -> raft, apply, moves, new RaftStateMachine.Keyspace() {
             /** What this group's entries after the snapshot just loaded wait for; null when nothing. */
             private CompletableFuture<Void> afterLoad;

@@ -23,6 +23,7 @@ class SlotCustodyTest {
     SlotCustodyTest() {
         for (int g = 0; g < 3; g++) groups.put(g, new SlotMove.GroupSlots());
         custody = new SlotCustody(map, groups::get);
+        for (int g = 0; g < 3; g++) custody.register(g, groups.get(g));
     }
 
     private static Map<String, String> members(int n) {
@@ -45,7 +46,10 @@ class SlotCustodyTest {
     void everySlotStartsWithItsBootstrapGroup() {
         assertThat(custody.holder(0)).isEqualTo(map.groupOf(0)).isZero();
         assertThat(custody.holder(16383)).isEqualTo(2);
-        assertThat(groups.get(0).refused().isEmpty()).isTrue();
+        BitSet others = without(map, 0, new BitSet());
+        others.flip(0, io.magpie.commands.HashSlot.SLOTS);
+        assertThat(groups.get(0).refused()).as("a group writes only the slots it holds").isEqualTo(others);
+        assertThat(groups.get(1).refused().get(0)).isTrue();
     }
 
     @Test
@@ -168,6 +172,23 @@ class SlotCustodyTest {
     }
 
     @Test
+    void aGroupWhoseOldClaimLostAtARestartReplaysNoWriteOfTheSlot() {
+        // Slot 100 went 0 -> 1 (epoch 5), then back 1 -> 0 (epoch 9). At a restart group 1 has no
+        // snapshot and replays its log from the start, after group 0's snapshot claimed the slot.
+        Map<Integer, SlotMove.GroupSlots> fresh = new HashMap<>();
+        for (int g = 0; g < 3; g++) fresh.put(g, new SlotMove.GroupSlots());
+        SlotCustody c = new SlotCustody(map, fresh::get);
+        for (int g = 0; g < 3; g++) c.register(g, fresh.get(g));
+        BitSet moving = slots(100, 101);
+        c.take(0, moving, SlotCustody.held(9)); // group 0's snapshot
+        // Group 1's replay: its ACCEPT of epoch 5 takes nothing, and its writes of the slot after it must not apply.
+        assertThat(c.accept(1, fresh.get(1), new SlotMove.Accept(moving, 5, 0, 40), true).isEmpty()).isTrue();
+        assertThat(c.holder(100)).isZero();
+        assertThat(fresh.get(1).refused().get(100)).as("group 1 never held it in this run, yet must not write it").isTrue();
+        assertThat(fresh.get(0).refused().get(100)).isFalse();
+    }
+
+    @Test
     void anAcceptEntryCarriesItsMoveAndIsNoFence() {
         BitSet moving = slots(7, 9);
         LogEntry e = SlotMove.accept(new SlotMove.Accept(moving, 12, 3, 456), 1);
@@ -238,8 +259,12 @@ class SlotCustodyTest {
     /* ---------------- a node that joined a running cluster: no map at its start ---------------- */
 
     /** A joined node's custody: the empty map, groups 0, 1 and 2 replicated here. */
+    /** This node's custody had it joined a running cluster: its groups made afresh and registered with it. */
     private SlotCustody joined() {
-        return new SlotCustody(ClusterMap.EMPTY, groups::get, groups::keySet);
+        for (int g = 0; g < 3; g++) groups.put(g, new SlotMove.GroupSlots());
+        SlotCustody c = new SlotCustody(ClusterMap.EMPTY, groups::get, groups::keySet);
+        for (int g = 0; g < 3; g++) c.register(g, groups.get(g));
+        return c;
     }
 
     @Test

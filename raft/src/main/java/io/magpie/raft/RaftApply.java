@@ -51,6 +51,8 @@ public final class RaftApply {
      * those of the client's earlier writes.
      */
     private final Map<Long, Client> pipelined = new HashMap<>();
+    /** The slot of each pipelined proposal that has one (a sharded data group's), for {@link #rerouter}. */
+    private final Map<Long, Integer> pipelinedSlots = new HashMap<>();
     private final Map<Client, ReplyQueue> queues = new java.util.IdentityHashMap<>();
 
     private static final class ReplyQueue {
@@ -143,8 +145,14 @@ public final class RaftApply {
 
     /** Remembers a pipelined proposal of c (c is not parked); returns the sequence its entry carries. */
     long pipeline(Client c) {
+        return pipeline(c, -1);
+    }
+
+    /** As {@link #pipeline(Client)}, for a write whose keys are in slot (-1: none known). */
+    long pipeline(Client c, int slot) {
         long seq = ++nextSeq;
         pipelined.put(seq, c);
+        if (slot >= 0) pipelinedSlots.put(seq, slot);
         queues.computeIfAbsent(c, k -> new ReplyQueue()).order.add(seq);
         return seq;
     }
@@ -161,6 +169,7 @@ public final class RaftApply {
 
     /** A pipelined write's reply: it leaves once the client's earlier ones have. */
     private void deliver(long seq, byte[] reply) {
+        pipelinedSlots.remove(seq);
         Client c = pipelined.remove(seq);
         ReplyQueue q = c == null ? null : queues.get(c);
         if (q == null) return;
@@ -179,15 +188,69 @@ public final class RaftApply {
             // reads on: unpark schedules that for later on this same thread.
             module.execute(() -> {
                 if (!c.blocked || engine.clients().get(c.id) != c) return;
-                pipeline.unpark(c);
-                pipeline.process(c); // the held command, from its first stage
-                c.requestFlush();
+                pipeline.processAgain(c); // the held command, from its first stage
             });
         }
     }
 
     private static byte[] errorReply(String error) {
         return ("-" + error + "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Set by a sharded data group, whose guard holds a command while its group has no leader:
+     * a parked write known never to apply is processed again from the first stage, as if its
+     * client had sent it again on the TRYAGAIN, so it is proposed here, held for the next
+     * leader, or redirected with MOVED, which cluster clients follow on their own.
+     */
+    private boolean reprocessNotApplied;
+
+    public void reprocessNotApplied() {
+        reprocessNotApplied = true;
+    }
+
+    /**
+     * Where a pipelined write that will never apply is sent again (a sharded data group's): its
+     * client has sent the commands after it already, so it is not processed again here but
+     * answered, in its turn, with what the rerouter gives: a MOVED to the slot's leader (cluster
+     * clients send it there on their own; a write known not to have applied may be), or the
+     * error once no leader came within raft-leader-wait.
+     */
+    public interface Rerouter {
+        void reroute(int slot, String error, java.util.function.Consumer<String> answer);
+    }
+
+    private Rerouter rerouter;
+
+    public void reprocessNotApplied(Rerouter rerouter) {
+        reprocessNotApplied = true;
+        this.rerouter = rerouter;
+    }
+
+    public boolean reprocessesNotApplied() {
+        return reprocessNotApplied;
+    }
+
+    /** The proposal will never apply (refused before its append, or cut off by a later term). */
+    public void notApplied(long seq, String error) {
+        Integer slot = reprocessNotApplied && rerouter != null && pipelined.containsKey(seq) ? pipelinedSlots.get(seq) : null;
+        if (slot != null) {
+            rerouter.reroute(slot, error, answer -> {
+                if (pipelined.containsKey(seq)) deliver(seq, errorReply(answer));
+            });
+            return;
+        }
+        Client c = reprocessNotApplied && !pipelined.containsKey(seq) ? proposed.get(seq) : null;
+        // An entry that serves a client waiting on keys (a blocking pop) fails as before: it was no command of the client's to send again.
+        if (c == null || !c.blocked || (blocking != null && blocking.isWaiting(c))) {
+            fail(seq, error);
+            return;
+        }
+        proposed.remove(seq);
+        // After the current apply, before the client reads on (as a held pipelined command).
+        module.execute(() -> {
+            if (c.blocked && engine.clients().get(c.id) == c) pipeline.processAgain(c);
+        });
     }
 
     /** The proposal failed (not committed here): the client gets the error if it still waits. */
@@ -222,7 +285,7 @@ public final class RaftApply {
             var u = it.next();
             if (u.getValue()[0] < term) {
                 it.remove();
-                fail(u.getKey(), "TRYAGAIN Raft leader changed, the write was not applied");
+                notApplied(u.getKey(), "TRYAGAIN Raft leader changed, the write was not applied");
             }
         }
     }

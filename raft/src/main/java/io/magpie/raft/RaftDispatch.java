@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 
 /**
@@ -48,6 +49,9 @@ public final class RaftDispatch {
      */
     public interface Target {
         RaftApply apply();
+
+        /** This member leads the group, its term's first entry committed. */
+        boolean isLeaderReady();
 
         CompletableFuture<RaftClientReply> propose(LogEntry entry);
 
@@ -82,6 +86,10 @@ public final class RaftDispatch {
 
         @Override public WriteBatcher batcher() {
             return batcher;
+        }
+
+        @Override public boolean isLeaderReady() {
+            return module.node().isLeaderReady();
         }
     };
 
@@ -253,8 +261,13 @@ public final class RaftDispatch {
      * answered in its turn; null when it may.
      */
     public static void pipelined(Client c, Engine engine, String memberId, Target target, String refusal) {
+        pipelined(c, engine, memberId, target, refusal, -1);
+    }
+
+    /** As above, for a write of keys in slot (a sharded data group's: a write that never applies is rerouted by its slot). */
+    public static void pipelined(Client c, Engine engine, String memberId, Target target, String refusal, int slot) {
         RaftApply apply = target.apply();
-        long seq = apply.pipeline(c);
+        long seq = apply.pipeline(c, slot);
         if (refusal != null) {
             apply.fail(seq, refusal);
             return;
@@ -273,7 +286,16 @@ public final class RaftDispatch {
         if (failure == null) return;
         RaftApply apply = target.apply();
         if (refusedBeforeAppend(reply, error)) {
-            mainLoop.execute(() -> apply.fail(seq, failure));
+            mainLoop.execute(() -> apply.notApplied(seq, failure));
+        } else if (error == null && reply.getException() instanceof LeaderSteppingDownException) {
+            // Refused before its append too, while the leader hands leadership over. Left undecided, a
+            // pipelined write held up every command after it on its connection until an entry of a later
+            // term applied, which a transfer that fails (10 s) never brings: up to UNDECIDED_MAX_MS.
+            long termBound = target.term();
+            mainLoop.execute(() -> {
+                if (apply.isPipelined(seq)) apply.notApplied(seq, HANDING_OVER);
+                else apply.undecided(seq, termBound, engine.now());
+            });
         } else {
             // The entry may be in the followers' logs: the next leader may commit it.
             long termBound = target.term();
@@ -281,9 +303,20 @@ public final class RaftDispatch {
         }
     }
 
+    /** A pipelined write refused while its leader handed leadership over (it never applies). */
+    public static final String HANDING_OVER = "TRYAGAIN Raft leader is handing over leadership, the write was not applied";
+
     /** The leader refused the request before appending it (not ready yet): it can never apply. */
     private static boolean refusedBeforeAppend(RaftClientReply reply, Throwable error) {
         return error == null && reply.getException() instanceof LeaderNotReadyException;
+    }
+
+    /** The request was refused for want of leadership (this member not leading, or not ready yet). */
+    private static boolean leadershipLost(RaftClientReply reply, Throwable error) {
+        Throwable e = error;
+        while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) e = e.getCause();
+        if (e == null && reply != null) e = reply.getNotLeaderException() != null ? reply.getNotLeaderException() : reply.getException();
+        return e instanceof NotLeaderException || e instanceof LeaderNotReadyException;
     }
 
     /**
@@ -326,8 +359,17 @@ public final class RaftDispatch {
         pipeline.park(c);
         confirmRead(target, mainLoop, (reply, error) -> {
             String confirmed = failure(reply, error);
+            // Refused for want of leadership: the read never ran, and where the guard holds such a
+            // command (a sharded group) it is processed again, to be held, then served or
+            // redirected; only once this member no longer leads, so that the guard holds it
+            // rather than asking Ratis again at once.
+            boolean again = confirmed != null && target.apply().reprocessesNotApplied() && leadershipLost(reply, error);
             mainLoop.execute(() -> {
                 if (!c.blocked) return;
+                if (again && !target.isLeaderReady()) {
+                    pipeline.processAgain(c);
+                    return;
+                }
                 String failure = confirmed != null ? confirmed : stillServed.apply(c);
                 if (failure == null) {
                     Object parked = c.blockingState;

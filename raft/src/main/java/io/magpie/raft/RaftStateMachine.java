@@ -19,10 +19,8 @@ import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
-import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 
 /**
@@ -32,7 +30,7 @@ import org.apache.ratis.util.MD5FileUtil;
  * runs after every entry up to its read index applied) and its snapshots (taken once every
  * applied future completed) see the keyspace exactly at the snapshot's index.
  */
-public final class RaftStateMachine extends BaseStateMachine {
+public final class RaftStateMachine extends PausableStateMachine {
     /** The keyspace side, run on the keyspace thread. */
     public interface Keyspace {
         /** Applies one committed entry at log index. */
@@ -99,23 +97,7 @@ public final class RaftStateMachine extends BaseStateMachine {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
         loadLatest();
-        getLifeCycle().transition(LifeCycle.State.STARTING);
-        getLifeCycle().transition(LifeCycle.State.RUNNING);
-    }
-
-    /**
-     * Ratis pauses the state machine before it writes each chunk of a snapshot sent by the
-     * leader, and checks that it is paused before {@link #reinitialize} (BaseStateMachine's
-     * pause does nothing, so without this a member that needed a snapshot stopped its
-     * division). Entries stop being applied meanwhile: Ratis applies none until the reload.
-     */
-    @Override
-    public void pause() {
-        LifeCycle lc = getLifeCycle();
-        if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
-            lc.transition(LifeCycle.State.PAUSING);
-            lc.transition(LifeCycle.State.PAUSED);
-        }
+        started();
     }
 
     /** After a snapshot was installed from the leader: the keyspace starts again from it. */
@@ -127,11 +109,7 @@ public final class RaftStateMachine extends BaseStateMachine {
             io.magpie.server.Log.warning("Raft: loading the installed snapshot failed: %s", e);
             throw e;
         }
-        LifeCycle lc = getLifeCycle();
-        if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
-            lc.transition(LifeCycle.State.STARTING);
-            lc.transition(LifeCycle.State.RUNNING);
-        }
+        resumed();
         io.magpie.server.Log.notice("Raft: loaded the snapshot at index %d sent by the leader", snapshotIndex);
     }
 

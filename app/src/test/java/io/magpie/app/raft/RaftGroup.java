@@ -30,6 +30,8 @@ public final class RaftGroup implements AutoCloseable {
         public final Path dir;
         final List<String> extraArgs;
         String members;
+        /** Sharded mode: the raft address it joins through (--raft-join) instead of raft-members. */
+        String joinVia;
         Process process;
 
         Member(String id, int port, int raftPort, Path dir, List<String> extraArgs) {
@@ -113,6 +115,18 @@ public final class RaftGroup implements AutoCloseable {
         return m;
     }
 
+    /** Starts a sharded-mode member with --raft-join (the raft address of a running member) instead of --raft-members. */
+    public Member startShardJoiner(String id, Member via, String... extraArgs) {
+        return startShardJoiner(id, "127.0.0.1:" + via.raftPort, extraArgs);
+    }
+
+    public Member startShardJoiner(String id, String joinVia, String... extraArgs) {
+        Member m = newMember(id, extraArgs);
+        m.joinVia = joinVia;
+        launch(m);
+        return m;
+    }
+
     public Member member(String id) {
         return members.get(id);
     }
@@ -140,7 +154,9 @@ public final class RaftGroup implements AutoCloseable {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.magpie.app.Main"));
         cmd.addAll(List.of("--port", String.valueOf(m.port), "--bind", "127.0.0.1", "--dir", m.dir.toString(),
                 "--enable-debug-command", "yes", "--raft-enabled", "yes", "--raft-id", m.id,
-                "--raft-port", String.valueOf(m.raftPort), "--raft-members", m.members));
+                "--raft-port", String.valueOf(m.raftPort)));
+        if (m.joinVia != null) cmd.addAll(List.of("--raft-join", m.joinVia));
+        else cmd.addAll(List.of("--raft-members", m.members));
         cmd.addAll(m.extraArgs);
         try {
             m.process = new ProcessBuilder(cmd).directory(m.dir.toFile()).redirectErrorStream(true)

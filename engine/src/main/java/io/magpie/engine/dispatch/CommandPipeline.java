@@ -110,7 +110,10 @@ public final class CommandPipeline {
         RedisCommand cmd = lookup(c);
         if (cmd == null) return null;
         String error = checkAuth(c, cmd);
-        if (error == null && (error = checkTopology(c, cmd)) != null && cmd == execCommand) {
+        String refusal = error == null ? checkTopology(c, cmd) : null;
+        if (refusal != null && topology.hold(c, cmd, refusal)) return cmd;
+        if (refusal != null) error = refusal;
+        if (refusal != null && cmd == execCommand) {
             // processCommand: a redirected EXEC discards the transaction and answers the
             // redirection itself (MOVED, CROSSSLOT...), not EXECABORT.
             engine.discardTransaction(c);
@@ -347,6 +350,16 @@ public final class CommandPipeline {
     /** Resumes a parked client once the write path has written its reply. */
     public void unpark(Client c) {
         engine.blocking.unblock(c);
+    }
+
+    /**
+     * Resumes a parked client by processing its command again from the first stage (held by
+     * a guard, or a write that never applied): it is served, refused, or parked again.
+     */
+    public void processAgain(Client c) {
+        unpark(c);
+        process(c);
+        c.requestFlush();
     }
 
     private static final byte[][] NO_KEYS = new byte[0][];

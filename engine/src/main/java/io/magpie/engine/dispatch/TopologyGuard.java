@@ -19,6 +19,16 @@ public interface TopologyGuard {
     /** Null to run the command here, or the error to reply with ("MOVED 3999 127.0.0.1:6381"). */
     String check(Client c, RedisCommand cmd, KeyReferences keys);
 
+    /**
+     * Asked when {@link #check} refused a client's command (never a script's): a guard whose
+     * refusal will pass in a moment (a Raft group electing its leader) may park c and run
+     * {@link CommandPipeline#process} on it again later, and answers true; the command then
+     * waits rather than its client getting an error that cluster clients do not retry.
+     */
+    default boolean hold(Client c, RedisCommand cmd, String refusal) {
+        return false;
+    }
+
     /** The hash slot of the i-th key. */
     static int slot(Client c, KeyReferences keys, int i) {
         return HashSlot.keyHashSlot(c.argv[keys.position(i)]);

@@ -208,6 +208,41 @@ class CommandPipelineTest {
         assertThat(asked).containsExactly("set 1 8106");
     }
 
+    /** A guard whose refusal is about to pass (a leader being elected) parks the client; processed again, it is served. */
+    @Test
+    void aGuardMayHoldARefusedCommandAndProcessItAgainLater() {
+        List<Client> held = new ArrayList<>();
+        boolean[] leader = {false};
+        h.engine.pipeline().setTopologyGuard(new TopologyGuard() {
+            @Override public String check(Client cl, io.magpie.commands.RedisCommand cmd, io.magpie.commands.KeyReferences keys) {
+                return leader[0] ? null : "TRYAGAIN election";
+            }
+
+            @Override public boolean hold(Client cl, io.magpie.commands.RedisCommand cmd, String refusal) {
+                if (held.contains(cl)) return false; // held once already: the error
+                held.add(cl);
+                h.engine.pipeline().park(cl);
+                return true;
+            }
+        });
+        assertThat(h.callAll(c, "SET", "k", "v")).as("no reply while held").isEmpty();
+        assertThat(c.blocked).isTrue();
+        assertThat(h.engine.pipeline().checkScriptTopology(c, h.newClient(), h.engine.commands.lookup("set".getBytes()),
+                new byte[][] {"SET".getBytes(), "k".getBytes(), "v".getBytes()})).as("a script's command is never held")
+                .isEqualTo("ERR Script attempted to access a non local key in a cluster node");
+
+        leader[0] = true;
+        h.engine.pipeline().unpark(c);
+        h.engine.pipeline().process(c);
+        assertThat(EngineHarness.drainValues(c)).containsExactly(new Status("OK"));
+        assertThat(h.value("GET", "k")).isEqualTo("v");
+
+        leader[0] = false;
+        Client other = h.newClient();
+        held.add(other);
+        assertThat(h.value(other, "SET", "k", "w")).as("a guard that does not hold: the refusal").isEqualTo(new Err("TRYAGAIN election"));
+    }
+
     @Test
     void topologyBeforeOom() throws Exception {
         outOfMemory();

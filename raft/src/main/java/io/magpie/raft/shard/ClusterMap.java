@@ -20,9 +20,37 @@ import java.util.Map;
  * that changed it (CLUSTER INFO's current epoch).
  */
 public final class ClusterMap {
-    public record Node(String id, String raftAddress, String clientAddress) {}
+    /** A node; a draining one (RAFT REMOVENODE) gets no replicas and leaves the map once it holds none. */
+    public record Node(String id, String raftAddress, String clientAddress, boolean draining) {
+        Node(String id, String raftAddress, String clientAddress) {
+            this(id, raftAddress, clientAddress, false);
+        }
+    }
 
-    public record Group(int index, List<String> members, String leader, long leaderTerm) {}
+    /**
+     * A data group: members are its Ratis voters as the map last recorded them (preferred leader
+     * first), target the replicas it should have (the same list when no replica moves). A node
+     * joining or draining changes target; the group's leader changes the Ratis membership to
+     * match ({@link ReplicaMoves}) and then records it as members.
+     */
+    public record Group(int index, List<String> members, String leader, long leaderTerm, List<String> target) {
+        Group(int index, List<String> members, String leader, long leaderTerm) {
+            this(index, members, leader, leaderTerm, members);
+        }
+
+        /** The nodes that hold or are about to hold a replica. */
+        public boolean names(String id) {
+            return members.contains(id) || target.contains(id);
+        }
+
+        Group withMembers(List<String> m) {
+            return new Group(index, List.copyOf(m), leader, leaderTerm, target);
+        }
+
+        Group withTarget(List<String> t) {
+            return new Group(index, members, leader, leaderTerm, List.copyOf(t));
+        }
+    }
 
     public static final ClusterMap EMPTY = new ClusterMap(0, SlotPlacement.Kind.SLOTS, 0, Map.of(), List.of(), null);
 
@@ -89,13 +117,14 @@ public final class ClusterMap {
         return slots == null;
     }
 
+    /** The group owning slot; -1 while the map is empty (a joining node before it received the map). */
     public int groupOf(int slot) {
-        return slots[slot];
+        return slots == null ? -1 : slots[slot];
     }
 
-    /** A copy of the slot table. */
+    /** A copy of the slot table (no slots while the map is empty). */
     public short[] slotTable() {
-        return slots.clone();
+        return slots == null ? new short[0] : slots.clone();
     }
 
     /** The node's client address is known ("host:port"); the same map when nothing changes. */
@@ -103,7 +132,7 @@ public final class ClusterMap {
         Node n = nodes.get(id);
         if (n == null || n.clientAddress().equals(clientAddress)) return this;
         Map<String, Node> next = new LinkedHashMap<>(nodes);
-        next.put(id, new Node(id, n.raftAddress(), clientAddress));
+        next.put(id, new Node(id, n.raftAddress(), clientAddress, n.draining()));
         return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(next), groups, slots, target, reshardVersion);
     }
 
@@ -113,8 +142,93 @@ public final class ClusterMap {
         Group old = groups.get(g);
         if (term < old.leaderTerm() || (term == old.leaderTerm() && leader.equals(old.leader()))) return this;
         List<Group> next = new ArrayList<>(groups);
-        next.set(g, new Group(g, old.members(), leader, term));
+        next.set(g, new Group(g, old.members(), leader, term, old.target()));
         return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, target, reshardVersion);
+    }
+
+    /* ---------------- nodes joining and leaving ---------------- */
+
+    /** The nodes that take replicas: every node but the draining ones, in map order. */
+    public List<String> activeNodes() {
+        List<String> out = new ArrayList<>();
+        for (Node n : nodes.values()) if (!n.draining()) out.add(n.id());
+        return out;
+    }
+
+    private List<List<String>> targets() {
+        List<List<String>> out = new ArrayList<>();
+        for (Group g : groups) out.add(g.target());
+        return out;
+    }
+
+    private ClusterMap withTargets(Map<String, Node> nextNodes, List<List<String>> targets) {
+        List<Group> next = new ArrayList<>();
+        for (Group g : groups) next.add(g.withTarget(targets.get(g.index())));
+        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(nextNodes), List.copyOf(next), slots, target, reshardVersion);
+    }
+
+    /**
+     * A node joins (--raft-join): it is added, and the groups' target replicas are rebalanced
+     * so that it takes its share of replicas and of preferred leaders. A node already in the map
+     * at the same raft address only updates its client address (a join sent again); one at
+     * another address, or one draining, is refused (the same map).
+     */
+    public ClusterMap withJoin(String id, String raftAddress, String clientAddress) {
+        if (isEmpty() || joinRefusal(id, raftAddress) != null) return this;
+        Node n = nodes.get(id);
+        if (n != null) return withClientAddress(id, clientAddress);
+        Map<String, Node> next = new LinkedHashMap<>(nodes);
+        next.put(id, new Node(id, raftAddress, clientAddress, false));
+        List<String> active = new ArrayList<>(activeNodes());
+        active.add(id);
+        return withTargets(next, ReplicaPlacement.balanceLeaders(ReplicaPlacement.balanceReplicas(targets(), active), active));
+    }
+
+    /** Why a node may not join under id from raftAddress (Redis-style error), or null when it may. */
+    public String joinRefusal(String id, String raftAddress) {
+        Node n = nodes.get(id);
+        if (n == null) return null;
+        if (n.draining()) return "ERR raft node " + id + " is leaving the cluster; join under another id";
+        if (!n.raftAddress().equals(raftAddress)) return "ERR raft node " + id + " is already in the cluster at " + n.raftAddress();
+        return null;
+    }
+
+    /** RAFT REMOVENODE: the node drains; each of its replicas gets a new home on the node holding fewest. */
+    public ClusterMap withDrain(String id) {
+        Node n = nodes.get(id);
+        if (isEmpty() || n == null || n.draining()) return this;
+        Map<String, Node> next = new LinkedHashMap<>(nodes);
+        next.put(id, new Node(id, n.raftAddress(), n.clientAddress(), true));
+        List<String> active = new ArrayList<>(activeNodes());
+        active.remove(id);
+        List<List<String>> t = ReplicaPlacement.drain(targets(), active, id);
+        return withTargets(next, ReplicaPlacement.balanceLeaders(ReplicaPlacement.balanceReplicas(t, active), active));
+    }
+
+    /** Group g's Ratis voters are now members (a replica move done). */
+    public ClusterMap withMembers(int g, List<String> members) {
+        if (g < 0 || g >= groups.size() || groups.get(g).members().equals(members)) return this;
+        List<Group> next = new ArrayList<>(groups);
+        next.set(g, groups.get(g).withMembers(members));
+        return new ClusterMap(version + 1, placement, vnodes, nodes, List.copyOf(next), slots, target, reshardVersion);
+    }
+
+    /** A drained node leaves the map; refused (the same map) while it is not draining or a group still names it. */
+    public ClusterMap without(String id) {
+        Node n = nodes.get(id);
+        if (n == null || !n.draining()) return this;
+        for (Group g : groups) if (g.names(id)) return this;
+        Map<String, Node> next = new LinkedHashMap<>(nodes);
+        next.remove(id);
+        return new ClusterMap(version + 1, placement, vnodes, Collections.unmodifiableMap(next), groups, slots, target, reshardVersion);
+    }
+
+    /** A draining node that no group names any more: it may leave the placement group and the map. */
+    public boolean drained(String id) {
+        Node n = nodes.get(id);
+        if (n == null || !n.draining()) return false;
+        for (Group g : groups) if (g.names(id)) return false;
+        return true;
     }
 
     /* ---------------- resharding ---------------- */
@@ -125,7 +239,7 @@ public final class ClusterMap {
 
     /** The group slot moves to in the reshard in flight, or its owner when it does not move. */
     public int targetOf(int slot) {
-        return target == null ? slots[slot] : target[slot];
+        return target == null ? groupOf(slot) : target[slot];
     }
 
     /**
@@ -149,9 +263,9 @@ public final class ClusterMap {
      */
     public ClusterMap withReshard(int n) {
         if (isEmpty() || target != null || n < 1 || n == shards()) return this;
-        List<String> ids = new ArrayList<>(nodes.keySet());
+        List<String> ids = activeNodes();
         List<List<String>> members = new ArrayList<>();
-        for (Group g : groups) members.add(g.members());
+        for (Group g : groups) members.add(g.target());
         List<Group> next = new ArrayList<>(groups);
         for (int g = groups.size(); g < n; g++) {
             List<String> m = ReplicaPlacement.addGroup(members, ids, groups.get(0).members().size());
@@ -200,7 +314,7 @@ public final class ClusterMap {
     /** The slot ranges of group g, as {start, end} pairs in slot order. */
     public List<int[]> ranges(int g) {
         List<int[]> out = new ArrayList<>();
-        for (int[] run : SlotPlacement.runs(slots)) if (run[2] == g) out.add(new int[] {run[0], run[1]});
+        for (int[] run : SlotPlacement.runs(slotTable())) if (run[2] == g) out.add(new int[] {run[0], run[1]});
         return out;
     }
 
@@ -230,6 +344,12 @@ public final class ClusterMap {
             if (slots != null) for (short s : slots) out.writeShort(s);
             out.writeBoolean(target != null);
             if (target != null) for (short s : target) out.writeShort(s);
+            // Added with joins and drains, after the fields above so that an older map still decodes.
+            for (Node n : nodes.values()) out.writeBoolean(n.draining());
+            for (Group g : groups) {
+                out.writeInt(g.target().size());
+                for (String m : g.target()) out.writeUTF(m);
+            }
             out.writeLong(reshardVersion);
             out.flush();
             return bytes.toByteArray();
@@ -265,6 +385,14 @@ public final class ClusterMap {
             if (in.readBoolean()) {
                 target = new short[SlotPlacement.SLOTS];
                 for (int s = 0; s < target.length; s++) target[s] = in.readShort();
+            }
+            if (in.available() > 0) {
+                for (Node n : List.copyOf(nodes.values())) if (in.readBoolean()) nodes.put(n.id(), new Node(n.id(), n.raftAddress(), n.clientAddress(), true));
+                for (int g = 0; g < count; g++) {
+                    List<String> t = new ArrayList<>();
+                    for (int i = in.readInt(); i > 0; i--) t.add(in.readUTF());
+                    groups.set(g, groups.get(g).withTarget(t));
+                }
             }
             long reshardVersion = in.available() >= Long.BYTES ? in.readLong() : version; // a map written before it was kept
             return new ClusterMap(version, placement, vnodes, Collections.unmodifiableMap(nodes), List.copyOf(groups), slots, target, reshardVersion);

@@ -76,7 +76,8 @@ final class DataGroup implements RaftDispatch.Target {
     }
 
     /** Leader and its term's first entry committed: it may serve. */
-    boolean isLeaderReady() {
+    @Override
+    public boolean isLeaderReady() {
         return DivisionState.isLeaderReady(division());
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 /**
  * A data group's slot state as its snapshot records it, in the RDB's aux field
@@ -22,15 +23,29 @@ import java.util.function.IntFunction;
 record GroupSnapshot(Map<Long, BitSet> claims, BitSet fenced, BitSet opened, List<SlotMove.Accept> accepts, Map<Long, BitSet> epochs) {
     static final String AUX = "magpie-shard";
 
-    /** What group's snapshot taken now records (keyspace thread). */
+    /** What group's snapshot taken now records (keyspace thread), on a node whose custody knows every slot's holder. */
     static GroupSnapshot of(int group, SlotMove.GroupSlots moves, SlotCustody custody, IntFunction<SlotMove.GroupSlots> groups) {
+        return of(group, moves, custody, groups, slot -> SlotCustody.UNKNOWN);
+    }
+
+    /**
+     * What group's snapshot taken now records (keyspace thread). owner: the slot's group in the
+     * map now (-1 while not known). A slot whose holder is {@link SlotCustody#UNKNOWN} here (a
+     * joined node's group replaying its log from the start) is claimed at the bootstrap rank
+     * by the group that owns it in the map: its keys here are that group's, written by its log.
+     */
+    static GroupSnapshot of(int group, SlotMove.GroupSlots moves, SlotCustody custody, IntFunction<SlotMove.GroupSlots> groups,
+            IntUnaryOperator owner) {
         Map<Long, BitSet> claims = new TreeMap<>();
         for (int s = 0; s < HashSlot.SLOTS; s++) {
             int holder = custody.holder(s);
+            SlotMove.GroupSlots holding = holder < 0 ? null : groups.apply(holder);
             long rank;
             if (holder == group) {
                 rank = custody.rank(s);
-            } else if (moves.fenced.get(s) && groups.apply(holder) != null && !groups.apply(holder).opened.get(s)) {
+            } else if (holder == SlotCustody.UNKNOWN && owner.applyAsInt(s) == group && !moves.lost.get(s)) {
+                rank = SlotCustody.held(0);
+            } else if (moves.fenced.get(s) && holding != null && !holding.opened.get(s)) {
                 rank = SlotCustody.fencedFor(custody.rank(s)); // the target has its copy, no write yet: these keys are still ours, final
             } else {
                 continue;

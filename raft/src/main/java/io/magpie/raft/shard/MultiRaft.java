@@ -23,6 +23,8 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -44,20 +46,33 @@ final class MultiRaft {
         return RaftGroupId.valueOf(UUID.nameUUIDFromBytes(("magpie-raft-shard-" + g).getBytes()));
     }
 
+    /** How long a leadership transfer may take (Ratis refuses the group's writes meanwhile). */
+    static final long TRANSFER_TIMEOUT_MS = 10_000;
+
     final RaftPeerId me;
     private final RaftServer server;
     private final RaftProperties properties;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
+    /** Where placement entries go before this node knows the placement group's members: raft-members, or the raft-join node. */
     private final RaftGroup placementGroup;
     private volatile RaftClient placementClient;
 
-    MultiRaft(String id, String host, int port, File storageDir, RaftGroup placementGroup, long snapshotThreshold, long segmentSize, boolean readLease,
-            StateMachine.Registry registry) throws IOException {
+    /**
+     * host: the address the Raft port listens on (the node's first bind address). joinVia:
+     * "host:port" of a node of the cluster when this node joins it (raft-join): its placement
+     * group starts empty (it votes in no election until the group adds it) and placement
+     * entries go through that node, which redirects them to the placement leader.
+     */
+    MultiRaft(String id, String host, int port, File storageDir, RaftGroup placementGroup, String joinVia, long snapshotThreshold, long segmentSize,
+            boolean readLease, StateMachine.Registry registry) throws IOException {
         this.me = RaftPeerId.valueOf(id);
-        this.placementGroup = placementGroup;
+        // Ratis checks a request's group, not the id of the server it is sent to: any id reaches the node at joinVia.
+        this.placementGroup = joinVia == null ? placementGroup
+                : RaftGroup.valueOf(PLACEMENT, RaftPeer.newBuilder().setId("join-via").setAddress(joinVia).build());
         properties = RaftSettings.properties(storageDir, host, port, readLease, snapshotThreshold, segmentSize);
-        this.server = RaftServer.newBuilder().setServerId(me).setGroup(placementGroup).setStateMachineRegistry(registry)
+        RaftGroup initial = joinVia == null ? placementGroup : RaftGroup.valueOf(PLACEMENT);
+        this.server = RaftServer.newBuilder().setServerId(me).setGroup(initial).setStateMachineRegistry(registry)
                 .setProperties(properties).setOption(RaftStorage.StartupOption.RECOVER).build();
     }
 
@@ -67,22 +82,30 @@ final class MultiRaft {
 
     /**
      * Adds the data groups this node is a replica of, all at once (each formats its storage and
-     * starts its division); a group recovered from storage at start is already there.
+     * starts its division); a group recovered from storage at start is already there. Returns
+     * the groups that could not be added, with why.
      */
-    void addGroups(List<RaftGroup> groups) throws IOException {
-        List<CompletableFuture<RaftClientReply>> pending = new ArrayList<>();
+    Map<RaftGroupId, String> addGroups(List<RaftGroup> groups) {
+        Map<RaftGroupId, CompletableFuture<RaftClientReply>> pending = new java.util.LinkedHashMap<>();
         for (RaftGroup group : groups) {
             boolean present = false;
             for (RaftGroupId id : server.getGroupIds()) present |= id.equals(group.getGroupId());
             if (present) continue;
-            pending.add(server.groupManagementAsync(GroupManagementRequest.newAdd(clientId, me, callIds.incrementAndGet(), group, true)));
+            pending.put(group.getGroupId(),
+                    server.groupManagementAsync(GroupManagementRequest.newAdd(clientId, me, callIds.incrementAndGet(), group, true)));
         }
-        for (CompletableFuture<RaftClientReply> f : pending) {
-            RaftClientReply reply = f.join();
-            if (!reply.isSuccess() && reply.getException() != null && !String.valueOf(reply.getException()).contains("already")) {
-                throw new IOException("adding a raft group: " + reply.getException());
+        Map<RaftGroupId, String> failed = new java.util.LinkedHashMap<>();
+        for (var e : pending.entrySet()) {
+            String why;
+            try {
+                RaftClientReply reply = e.getValue().join();
+                why = reply.isSuccess() || reply.getException() == null ? null : String.valueOf(reply.getException());
+            } catch (RuntimeException x) {
+                why = String.valueOf(x);
             }
+            if (why != null && !why.contains("already")) failed.put(e.getKey(), why);
         }
+        return failed;
     }
 
     /** The group's members, preferred leader first (priority 1, the others 0: Ratis hands leadership to it when it can). */
@@ -92,6 +115,17 @@ final class MultiRaft {
             String m = members.get(i);
             peers.add(RaftPeer.newBuilder().setId(m).setAddress(raftAddresses.get(m)).setPriority(i == 0 ? 1 : 0).build());
         }
+        return RaftGroup.valueOf(id, peers);
+    }
+
+    /**
+     * The group as a replica moving to this node starts it: the members, and this node as a
+     * learner. Started with no members, a Ratis server stays "initializing" until a leader
+     * that staged it marks it caught up, which a leader that added it as a learner never does.
+     */
+    static RaftGroup learnerOf(RaftGroupId id, List<String> members, Map<String, String> raftAddresses, String me, String myAddress) {
+        List<RaftPeer> peers = new ArrayList<>(group(id, members, raftAddresses).getPeers());
+        peers.add(RaftPeer.newBuilder().setId(me).setAddress(myAddress).setStartupRole(RaftPeerRole.LISTENER).build());
         return RaftGroup.valueOf(id, peers);
     }
 
@@ -131,7 +165,7 @@ final class MultiRaft {
                 if ((c = placementClient) == null) {
                     RaftProperties clientProperties = new RaftProperties(properties);
                     org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(5, TimeUnit.SECONDS));
-                    placementClient = c = RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(placementGroup)
+                    placementClient = c = RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(knownPlacementGroup())
                             .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10, TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
                             .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), clientProperties)).build();
                 }
@@ -142,6 +176,80 @@ final class MultiRaft {
             // A failed ordered-async client fails every later request too: the next proposal gets a new one.
             if (error != null) dropPlacementClient(client);
         });
+    }
+
+    /** The placement group's members as this node's replica knows them, else the group it was started with. */
+    private RaftGroup knownPlacementGroup() {
+        RaftServer.Division d = division(PLACEMENT);
+        List<RaftPeer> peers = d == null ? List.of() : new ArrayList<>(d.getRaftConf().getCurrentPeers(RaftPeerRole.FOLLOWER));
+        return peers.isEmpty() ? placementGroup : RaftGroup.valueOf(PLACEMENT, peers);
+    }
+
+    private RaftClient adminClient(RaftGroup group, RaftPeerId leader, long timeoutMs) {
+        RaftProperties clientProperties = new RaftProperties(properties);
+        org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(clientProperties, TimeDuration.valueOf(timeoutMs, TimeUnit.MILLISECONDS));
+        RaftClient.Builder b = RaftClient.newBuilder().setProperties(clientProperties).setRaftGroup(group)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(3, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS)))
+                .setClientRpc(new GrpcFactory(new Parameters()).newRaftClientRpc(ClientId.randomId(), clientProperties));
+        if (leader != null) b.setLeaderId(leader);
+        return b.build();
+    }
+
+    /**
+     * raft-join: adds this node (at raftAddress) to the placement group's voters; Ratis catches
+     * it up (the log or a snapshot: the cluster map) before the change commits. A node already
+     * there is done.
+     */
+    RaftClientReply joinPlacement(String raftAddress) throws IOException {
+        RaftPeer self = RaftPeer.newBuilder().setId(me).setAddress(raftAddress).build();
+        try (RaftClient client = adminClient(knownPlacementGroup(), null, 30_000)) {
+            return client.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(List.of(self))
+                    .setMode(SetConfigurationRequest.Mode.ADD).build());
+        }
+    }
+
+    /** The members of a group this node holds, by role (FOLLOWER: the voters, LISTENER: the learners). */
+    List<RaftPeer> peers(RaftGroupId id, RaftPeerRole role) {
+        RaftServer.Division d = division(id);
+        return d == null ? List.of() : new ArrayList<>(d.getRaftConf().getCurrentPeers(role));
+    }
+
+    /**
+     * Sets a group's members, on this node as its leader, if they are still those it saw
+     * (compare and set: a change made meanwhile by another leader is not overwritten).
+     */
+    RaftClientReply setMembers(RaftGroupId id, List<RaftPeer> voters, List<RaftPeer> learners, List<RaftPeer> seenVoters,
+            List<RaftPeer> seenLearners) throws IOException {
+        try (RaftClient client = adminClient(RaftGroup.valueOf(id, seenVoters), me, 30_000)) {
+            return client.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder().setServersInNewConf(voters)
+                    .setListenersInNewConf(learners).setServersInCurrentConf(seenVoters).setListenersInCurrentConf(seenLearners)
+                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+        }
+    }
+
+    RaftClientReply transferLeadership(RaftGroupId id, String to) throws IOException {
+        try (RaftClient client = adminClient(RaftGroup.valueOf(id, peers(id, RaftPeerRole.FOLLOWER)), me, 30_000)) {
+            return client.admin().transferLeadership(RaftPeerId.valueOf(to), TRANSFER_TIMEOUT_MS);
+        }
+    }
+
+    /**
+     * Whether the node at address runs its replica of group (started it from the map): a
+     * leader adds it as a learner only then, since a snapshot sent to a replica still starting
+     * races with its start in Ratis.
+     */
+    boolean hosts(String id, String address, RaftGroupId group) {
+        RaftPeer peer = RaftPeer.newBuilder().setId(id).setAddress(address).build();
+        try (RaftClient client = adminClient(RaftGroup.valueOf(group, peer), null, 5_000)) {
+            return client.getGroupManagementApi(peer.getId()).info(group).isSuccess();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Stops and deletes this node's replica of a group it is no longer a member of. */
+    CompletableFuture<RaftClientReply> removeGroup(RaftGroupId id) {
+        return server.groupManagementAsync(GroupManagementRequest.newRemove(clientId, me, callIds.incrementAndGet(), id, true, false));
     }
 
     private synchronized void dropPlacementClient(RaftClient client) {

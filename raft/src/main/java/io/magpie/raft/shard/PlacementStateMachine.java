@@ -18,7 +18,6 @@ import org.apache.ratis.server.storage.FileInfo;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachineStorage;
 import org.apache.ratis.statemachine.TransactionContext;
-import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.util.MD5FileUtil;
@@ -28,11 +27,13 @@ import org.apache.ratis.util.MD5FileUtil;
  * entries are BOOTSTRAP (the first map, proposed by the first placement leader; later ones
  * are ignored), NODE (where a node serves clients), LEADER (a data group's leader, reported
  * by the leader itself with its term), RESHARD (RAFT SHARDS: more groups and the table to
- * reach) and SWITCH (a move's slots now belong to its target group). Applied on Ratis's thread: the map is immutable and
+ * reach), SWITCH (a move's slots now belong to its target group), JOIN (a node started with
+ * --raft-join), DRAIN (RAFT REMOVENODE), MEMBERS (a group's Ratis voters after its replicas
+ * moved) and FORGET (a drained node leaves the map). Applied on Ratis's thread: the map is immutable and
  * published through a volatile field. A snapshot is the encoded map.
  */
-final class PlacementStateMachine extends BaseStateMachine {
-    static final byte BOOTSTRAP = 1, NODE = 2, LEADER = 3, RESHARD = 4, SWITCH = 5;
+final class PlacementStateMachine extends io.magpie.raft.PausableStateMachine {
+    static final byte BOOTSTRAP = 1, NODE = 2, LEADER = 3, RESHARD = 4, SWITCH = 5, JOIN = 6, DRAIN = 7, MEMBERS = 8, FORGET = 9;
 
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private volatile ClusterMap map = ClusterMap.EMPTY;
@@ -73,6 +74,30 @@ final class PlacementStateMachine extends BaseStateMachine {
         });
     }
 
+    static byte[] join(String id, String raftAddress, String clientAddress) {
+        return entry(JOIN, out -> {
+            out.writeUTF(id);
+            out.writeUTF(raftAddress);
+            out.writeUTF(clientAddress);
+        });
+    }
+
+    static byte[] drain(String id) {
+        return entry(DRAIN, out -> out.writeUTF(id));
+    }
+
+    static byte[] members(int group, java.util.List<String> members) {
+        return entry(MEMBERS, out -> {
+            out.writeInt(group);
+            out.writeInt(members.size());
+            for (String m : members) out.writeUTF(m);
+        });
+    }
+
+    static byte[] forget(String id) {
+        return entry(FORGET, out -> out.writeUTF(id));
+    }
+
     private interface Body {
         void write(DataOutputStream out) throws IOException;
     }
@@ -90,6 +115,17 @@ final class PlacementStateMachine extends BaseStateMachine {
         }
     }
 
+    /** Why the map refuses an entry, sent back to its proposer (a JOIN under an id in use), or null. */
+    static String refusal(ClusterMap m, byte[] data) {
+        if (data.length == 0 || data[0] != JOIN || m.isEmpty()) return null;
+        try {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 1, data.length - 1));
+            return m.joinRefusal(in.readUTF(), in.readUTF());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The map after one entry. */
     static ClusterMap apply(ClusterMap m, byte[] data) {
         try {
@@ -101,6 +137,15 @@ final class PlacementStateMachine extends BaseStateMachine {
                 case LEADER -> m.isEmpty() ? m : m.withLeader(in.readInt(), in.readUTF(), in.readLong());
                 case RESHARD -> m.withReshard(in.readInt());
                 case SWITCH -> m.isEmpty() ? m : m.withSwitch(in.readInt(), in.readInt(), in.available() >= Long.BYTES ? in.readLong() : -1);
+                case JOIN -> m.withJoin(in.readUTF(), in.readUTF(), in.readUTF());
+                case DRAIN -> m.withDrain(in.readUTF());
+                case MEMBERS -> {
+                    int g = in.readInt();
+                    java.util.List<String> members = new java.util.ArrayList<>();
+                    for (int i = in.readInt(); i > 0; i--) members.add(in.readUTF());
+                    yield m.isEmpty() ? m : m.withMembers(g, members);
+                }
+                case FORGET -> m.without(in.readUTF());
                 default -> throw new IllegalArgumentException("unknown placement entry type " + type);
             };
         } catch (IOException e) {
@@ -113,11 +158,14 @@ final class PlacementStateMachine extends BaseStateMachine {
         super.initialize(server, groupId, raftStorage);
         storage.init(raftStorage);
         loadLatest();
+        started();
     }
 
+    /** After a snapshot was installed from the leader (a node joining after the log was compacted): the map is the snapshot's. */
     @Override
     public void reinitialize() throws IOException {
         loadLatest();
+        resumed();
     }
 
     private void loadLatest() throws IOException {
@@ -135,9 +183,11 @@ final class PlacementStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         var proto = trx.getLogEntry();
-        map = apply(map, proto.getStateMachineLogEntry().getLogData().toByteArray());
+        byte[] data = proto.getStateMachineLogEntry().getLogData().toByteArray();
+        String refusal = refusal(map, data);
+        map = apply(map, data);
         updateLastAppliedTermIndex(proto.getTerm(), proto.getIndex());
-        return CompletableFuture.completedFuture(Message.EMPTY);
+        return CompletableFuture.completedFuture(refusal == null ? Message.EMPTY : Message.valueOf(refusal));
     }
 
     @Override

@@ -93,4 +93,25 @@ public final class ReplicaPlacement {
         members.sort((a, b) -> Integer.compare(leading.get(a), leading.get(b)));
         return members;
     }
+
+    /**
+     * The member lists without node leaving: each of its replicas goes to the node of nodes
+     * holding the fewest replicas that lacks the group (ties in node order), at the same place
+     * in the list, so a preferred leader is replaced by a preferred leader. A group for which no
+     * node is left just loses the replica.
+     */
+    public static List<List<String>> drain(List<List<String>> groups, List<String> nodes, String leaving) {
+        List<List<String>> next = new ArrayList<>();
+        for (List<String> g : groups) next.add(new ArrayList<>(g));
+        for (List<String> g : next) {
+            int at = g.indexOf(leaving);
+            if (at < 0) continue;
+            Map<String, Integer> count = replicasPerNode(next, nodes);
+            String best = null;
+            for (String n : nodes) if (!g.contains(n) && (best == null || count.get(n) < count.get(best))) best = n;
+            if (best == null) g.remove(at);
+            else g.set(at, best);
+        }
+        return next;
+    }
 }

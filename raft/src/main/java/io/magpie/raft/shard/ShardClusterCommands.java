@@ -60,16 +60,15 @@ final class ShardClusterCommands {
             } else if (c.argIs(1, "shards") && c.argc == 3) {
                 int n = (int) Args.parseLongInRange(c.argv[2], 1, ShardConfig.MAX_SHARDS,
                         "ERR the number of raft shards must be between 1 and " + ShardConfig.MAX_SHARDS);
-                var pipeline = engine.pipeline();
-                pipeline.park(c);
-                module.reshard(n).whenComplete((error, thrown) -> module.mainLoopExecute(() -> {
-                    if (!c.blocked) return;
-                    if (error == null && thrown == null) c.addReplyOk();
-                    else c.addReplyError(error != null ? error : "ERR " + thrown.getMessage());
-                    pipeline.unpark(c);
-                }));
+                replyWhenDone(c, module.reshard(n));
+            } else if (c.argIs(1, "removenode")) {
+                if (c.argc != 3) {
+                    c.addReplyError("ERR wrong number of arguments for 'raft|removenode' command");
+                    return;
+                }
+                replyWhenDone(c, module.drain(c.argString(2)));
             } else {
-                c.addReplyError("ERR unknown subcommand '" + c.argString(1) + "'. Try RAFT INFO, SHARDS.");
+                c.addReplyError("ERR unknown subcommand '" + c.argString(1) + "'. Try RAFT INFO, SHARDS, REMOVENODE.");
             }
         });
         t.override("replicaof", c -> c.addReplyError("ERR REPLICAOF not allowed in raft mode"));
@@ -82,6 +81,18 @@ final class ShardClusterCommands {
             c.readonlyMode = false;
             c.addReplyOk();
         });
+    }
+
+    /** Parks the client until a placement change is done: +OK, or the error it completes with. */
+    private void replyWhenDone(Client c, java.util.concurrent.CompletableFuture<String> done) {
+        var pipeline = engine.pipeline();
+        pipeline.park(c);
+        done.whenComplete((error, thrown) -> module.mainLoopExecute(() -> {
+            if (!c.blocked) return;
+            if (error == null && thrown == null) c.addReplyOk();
+            else c.addReplyError(error != null ? error : "ERR " + thrown.getMessage());
+            pipeline.unpark(c);
+        }));
     }
 
     /** Redis's 40-hex-digit node id, stable for a raft id. */

@@ -9,13 +9,17 @@ import io.magpie.engine.Engine;
 import io.magpie.engine.dispatch.CommandPipeline;
 import io.magpie.engine.Blocking;
 import io.magpie.raft.LogEntry;
+import io.magpie.engine.dispatch.TopologyGuard;
 import io.magpie.raft.RaftDispatch;
 import io.magpie.raft.RaftEviction;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftClientReply;
 
 /**
@@ -31,7 +35,7 @@ import org.apache.ratis.protocol.RaftClientReply;
  * one group can order, and SCRIPT LOAD / FLUSH, which go through the log of every group this
  * node leads (as a Redis Cluster master's script cache reaches its replicas).
  */
-final class ShardDispatch {
+final class ShardDispatch implements TopologyGuard {
     static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
     static final int NO_KEYS = -1, CROSS = -2;
 
@@ -44,9 +48,25 @@ final class ShardDispatch {
         this.engine = engine;
     }
 
+    /**
+     * A held command is processed again this often. How long it may wait is raft-leader-wait
+     * (0, the default, holds nothing; several election timeouts of 400-800 ms suit cluster
+     * clients): JedisCluster and Lettuce follow MOVED on their own but hand TRYAGAIN and
+     * CLUSTERDOWN to the application, while a reply later than the client's timeout is one
+     * they retry (JedisCluster) or wait for (Lettuce, 60 s).
+     */
+    static final long HOLD_POLL_MS = 20;
+
+    /** The clients held (parked) for a leader, with when each stops waiting (nanoTime). */
+    private final Map<Client, Long> held = new IdentityHashMap<>();
+    /** The held client whose command is being processed again, and its deadline. */
+    private Client retrying;
+    private long retryingUntil;
+
     /* ---------------- topology ---------------- */
 
-    String check(Client c, RedisCommand cmd, KeyReferences ignored) {
+    @Override
+    public String check(Client c, RedisCommand cmd, KeyReferences ignored) {
         // The hold-back let only a write to the group of c's pipelined writes through: the write path refuses it in its turn.
         if (groupWithPipelined(c) != null) return null;
         int slot = slotOf(c);
@@ -55,6 +75,65 @@ final class ShardDispatch {
         // A READONLY connection reads this replica's own copy, as a cluster replica serves it.
         if (c.readonlyMode && !c.multi && cmd.readonly && module.groupOfSlot(slot) != null) return null;
         return module.refusal(slot);
+    }
+
+    /**
+     * A refusal for want of a ready leader is held: the client is parked and its command
+     * processed again (from the first stage) every few ms until the group has a leader, which
+     * serves it or redirects it with MOVED, or until raft-leader-wait has passed, when it gets the
+     * error.
+     */
+    @Override
+    public boolean hold(Client c, RedisCommand cmd, String refusal) {
+        boolean leaderless = refusal.startsWith("TRYAGAIN Raft") || refusal.equals("CLUSTERDOWN No raft leader");
+        long now = System.nanoTime();
+        long until = c == retrying ? retryingUntil : now + TimeUnit.MILLISECONDS.toNanos(module.leaderWaitMs());
+        if (!leaderless || now - until >= 0) return false;
+        held.put(c, until);
+        CommandPipeline pipeline = engine.pipeline();
+        pipeline.park(c);
+        module.mainLoopSchedule(() -> {
+            Long deadline = held.remove(c);
+            if (deadline == null || !c.blocked || engine.clients().get(c.id) != c) return; // gone meanwhile
+            retrying = c;
+            retryingUntil = deadline;
+            try {
+                pipeline.processAgain(c);
+            } finally {
+                retrying = null;
+            }
+        }, HOLD_POLL_MS);
+        return true;
+    }
+
+    /**
+     * A pipelined write of slot that will never apply (cut off by a leader change, or refused
+     * before its append): answered, in its turn, with MOVED to the slot's leader (this node's
+     * address when it leads again) as soon as one is known, polled as {@link #hold} does for up
+     * to raft-leader-wait; else with error. Its client sent the commands after it already, so
+     * it cannot be processed again here as a parked write is; cluster clients follow the MOVED
+     * on their own, and the write, known not to have applied, may be sent again.
+     */
+    void reroute(int slot, String error, java.util.function.Consumer<String> answer) {
+        long now = System.nanoTime();
+        // Refused while this node hands the group's leadership over: sent back here only once the
+        // transfer has ended (else it is refused again at once), unless leadership moved meanwhile.
+        long selfAfter = error.equals(RaftDispatch.HANDING_OVER) ? now + TimeUnit.MILLISECONDS.toNanos(MultiRaft.TRANSFER_TIMEOUT_MS + 500) : now;
+        reroute(slot, error, answer, now + TimeUnit.MILLISECONDS.toNanos(module.leaderWaitMs()), selfAfter);
+    }
+
+    private void reroute(int slot, String error, java.util.function.Consumer<String> answer, long until, long selfAfter) {
+        String refusal = module.refusal(slot);
+        long now = System.nanoTime();
+        if (refusal == null && now - selfAfter >= 0) {
+            answer.accept("MOVED " + slot + " " + module.myClientAddress());
+        } else if (refusal != null && refusal.startsWith("MOVED ")) {
+            answer.accept(refusal);
+        } else if (now - until >= 0) {
+            answer.accept(error);
+        } else {
+            module.mainLoopSchedule(() -> reroute(slot, error, answer, until, selfAfter), HOLD_POLL_MS);
+        }
     }
 
     /** The slot all keys of the command (of the queued commands, for EXEC) share; NO_KEYS or CROSS. */
@@ -140,7 +219,7 @@ final class ShardDispatch {
         if (refusal == null && g.moves.refuses(slot)) refusal = SlotMove.FENCED;
         if (refusal != null && !g.apply.hasInFlight(c)) return false; // answered now, as any refused command
         // Refused after the hold-back let it through (leadership went since): answered in its turn.
-        RaftDispatch.pipelined(c, engine, module.myId(), g, refusal);
+        RaftDispatch.pipelined(c, engine, module.myId(), g, refusal, slot);
         return true;
     }
 

@@ -44,6 +44,14 @@ public final class ShardedRaftModule implements ServerModule {
     final RaftConfig config;
     final ShardConfig shardConfig;
     private Map<String, String> raftMembers;
+    /** Where this node's Ratis server listens ("host:port"), as the others reach it. */
+    private String myRaftAddress;
+    /** raft-join's "host:port", or null when this node was started with raft-members. */
+    private String joinVia;
+    private boolean joinInFlight;
+    private long joinRetryAt;
+    /** Replica moves of the groups this node leads, and drained nodes leaving (placement leader). */
+    private final ReplicaDriver replicas = new ReplicaDriver(this);
     /** The map this node's settings bootstrap; the placement group's map replaces it once applied. */
     private ClusterMap initial = ClusterMap.EMPTY;
     private final PlacementStateMachine placement = new PlacementStateMachine();
@@ -54,6 +62,8 @@ public final class ShardedRaftModule implements ServerModule {
     private ShardMapServer mapPage;
     private boolean placementInFlight;
     private CommandPipeline pipeline;
+    /** The dispatch ports, set at start (a group's writes that never applied are rerouted by it). */
+    private ShardDispatch dispatch;
     /** Source groups whose move this node drives now (keyspace thread). */
     private final java.util.Set<Integer> movesInFlight = new java.util.HashSet<>();
     /**
@@ -122,14 +132,29 @@ public final class ShardedRaftModule implements ServerModule {
         return local.get(map().groupOf(slot));
     }
 
-    /** Group g's leader: as this node's replica knows it (freshest), else as the map last heard. */
+    /**
+     * Group g's leader: as this node's replica knows it (freshest), else as the map last heard.
+     * On a node holding no replica of g, a report naming this node, or a node neither among g's
+     * members nor in its target, dates from before a replica move (a drained node's map stops at its removal from
+     * the placement group): g's preferred leader is named instead, which redirects if it does not
+     * lead. Otherwise such a node answered CLUSTERDOWN, or gave cluster clients slots pointing at
+     * itself, and JedisCluster, which reloads its slots from the node that redirected it, was
+     * stuck there.
+     */
     String leaderOf(int g) {
         DataGroup d = local.get(g);
         String leader = d == null ? null : d.leaderId();
         if (leader != null) return leader;
         ClusterMap m = map();
-        String reported = g < m.groups.size() ? m.groups.get(g).leader() : "";
-        return reported.isEmpty() ? null : reported;
+        if (g >= m.groups.size()) return null;
+        ClusterMap.Group group = m.groups.get(g);
+        String reported = group.leader();
+        if (reported.isEmpty()) return null;
+        if (d == null && (reported.equals(myId()) || !group.members().contains(reported) && !group.target().contains(reported))) {
+            for (String id : group.target()) if (!id.equals(myId())) return id;
+            return null;
+        }
+        return reported;
     }
 
     /** Where a node serves clients ("host:port"), or "" when not known yet. */
@@ -140,7 +165,7 @@ public final class ShardedRaftModule implements ServerModule {
     }
 
     String myClientAddress() {
-        String raftAddress = raftMembers == null ? null : raftMembers.get(myId());
+        String raftAddress = myRaftAddress;
         int colon = raftAddress == null ? -1 : raftAddress.lastIndexOf(':');
         return (colon < 0 ? "127.0.0.1" : raftAddress.substring(0, colon)) + ":" + server.port();
     }
@@ -155,6 +180,7 @@ public final class ShardedRaftModule implements ServerModule {
 
     /** Null when this node serves slot now (it leads the owning group, ready); else the error (MOVED, TRYAGAIN, CLUSTERDOWN). */
     String refusal(int slot) {
+        if (map().isEmpty()) return "CLUSTERDOWN The raft cluster map is not known yet";
         int g = map().groupOf(slot);
         DataGroup d = local.get(g);
         if (d != null && d.isLeader()) return d.isLeaderReady() ? null : "TRYAGAIN Raft leader is not ready yet";
@@ -181,12 +207,21 @@ public final class ShardedRaftModule implements ServerModule {
     String readRefusal(DataGroup g, int slot) {
         String refusal = refusal(slot);
         if (refusal != null) return refusal;
-        if (groupOfSlot(slot) != g || g.moves.refuses(slot) || custody.holder(slot) != g.index) return SlotMove.FENCED;
+        int holder = custody.holder(slot); // unknown on a joined node: no claim came yet, only the owner's log writes the slot
+        if (groupOfSlot(slot) != g || g.moves.refuses(slot) || (holder != g.index && holder != SlotCustody.UNKNOWN)) return SlotMove.FENCED;
         return null;
     }
 
     void mainLoopExecute(Runnable task) {
         server.mainLoop().execute(task);
+    }
+
+    long leaderWaitMs() {
+        return shardConfig.leaderWait.value();
+    }
+
+    void mainLoopSchedule(Runnable task, long delayMs) {
+        server.mainLoop().schedule(task, delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /* ---------------- start ---------------- */
@@ -197,15 +232,23 @@ public final class ShardedRaftModule implements ServerModule {
         // Its links would run in plain text: refused rather than silently unencrypted.
         if (config.tls.value()) throw new IllegalStateException("raft-tls yes is not supported with raft-shards yet");
         raftMembers = RaftConfig.parseMembers(config.members.value());
-        if (!raftMembers.containsKey(myId())) throw new IllegalStateException("raft-members does not name " + myId());
-        initial = ClusterMap.bootstrap(raftMembers, (int) shardConfig.shards.value(), (int) shardConfig.replication.value(),
-                shardConfig.placement.value(), (int) shardConfig.ringVnodes.value());
-        custody = new SlotCustody(initial, this::movesOf);
+        String join = shardConfig.join.value().trim();
         int port = (int) config.port.value();
-        if (port == 0) {
-            String mine = raftMembers.get(myId());
-            port = Integer.parseInt(mine.substring(mine.lastIndexOf(':') + 1));
+        if (!join.isEmpty()) {
+            // Joining: the cluster's map (groups, placement, replication) comes from its placement group.
+            if (!raftMembers.isEmpty()) throw new IllegalStateException("raft-join and raft-members cannot both be given: a joining node learns the members");
+            if (port == 0) throw new IllegalStateException("raft-join needs raft-port");
+            joinVia = join;
+            myRaftAddress = advertisedHost() + ":" + port;
+        } else {
+            if (!raftMembers.containsKey(myId())) throw new IllegalStateException("raft-members does not name " + myId());
+            initial = ClusterMap.bootstrap(raftMembers, (int) shardConfig.shards.value(), (int) shardConfig.replication.value(),
+                    shardConfig.placement.value(), (int) shardConfig.ringVnodes.value());
+            myRaftAddress = raftMembers.get(myId());
+            if (port == 0) port = Integer.parseInt(myRaftAddress.substring(myRaftAddress.lastIndexOf(':') + 1));
         }
+        // A joining node starts with no map: every slot's holder here is unknown until a log or snapshot gives it.
+        custody = new SlotCustody(initial, this::movesOf, local::keySet);
         Engine engine = server.engine();
         engine.enableSlotIndex();
         engine.activeExpireEnabled = false;
@@ -213,7 +256,8 @@ public final class ShardedRaftModule implements ServerModule {
         CommandPipeline pipeline = engine.pipeline();
         this.pipeline = pipeline;
         ShardDispatch dispatch = new ShardDispatch(this, engine);
-        pipeline.setTopologyGuard(dispatch::check);
+        this.dispatch = dispatch;
+        pipeline.setTopologyGuard(dispatch);
         pipeline.setWritePath(dispatch::write);
         pipeline.setReadPath(dispatch::read);
         pipeline.setHoldBack(dispatch::holdBack);
@@ -221,23 +265,32 @@ public final class ShardedRaftModule implements ServerModule {
         engine.eviction().setEvictor(dispatch.evictor());
         new ShardClusterCommands(this).register();
         mapPage = ShardMapServer.start(server, this);
-        for (ClusterMap.Group g : initial.groups) {
-            if (g.members().contains(myId())) local.put(g.index(), newGroup(g.index(), pipeline));
-        }
         File storage = server.config().dir.resolve("raft-" + myId()).toFile();
+        // A restarted node's groups are those in its storage (replicas may have moved since the
+        // bootstrap): Ratis recovers them, and the map, once replayed, starts any it lacks.
+        boolean fresh = !storage.exists();
+        for (ClusterMap.Group g : initial.groups) {
+            if (fresh && g.members().contains(myId())) local.put(g.index(), newGroup(g.index(), pipeline));
+        }
+        // Each group found in storage has its DataGroup before Ratis loads any snapshot: a snapshot's claims
+        // take custody from the groups replicated here, which must be there to lose the slots ({@link SlotCustody}).
+        if (!fresh) for (int index : groupsInStorage(storage)) local.computeIfAbsent(index, i -> newGroup(i, pipeline));
         int raftPort = port;
         Thread starter = new Thread(() -> {
             try {
-                MultiRaft r = new MultiRaft(myId(), RaftSettings.listenHost(server.config().bind.addresses()), raftPort, storage, MultiRaft.group(MultiRaft.PLACEMENT, List.copyOf(raftMembers.keySet()),
-                        raftMembers), config.snapshotThreshold.value(), config.logSegmentSize.value(), config.readLease.value(), registry());
+                MultiRaft r = new MultiRaft(myId(), RaftSettings.listenHost(server.config().bind.addresses()), raftPort, storage,
+                        MultiRaft.group(MultiRaft.PLACEMENT, List.copyOf(raftMembers.keySet()), raftMembers), joinVia,
+                        config.snapshotThreshold.value(), config.logSegmentSize.value(), config.readLease.value(), registry());
                 r.start();
                 List<org.apache.ratis.protocol.RaftGroup> mine = new java.util.ArrayList<>();
                 for (ClusterMap.Group g : initial.groups) {
-                    if (g.members().contains(myId())) mine.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftMembers));
+                    if (fresh && g.members().contains(myId())) mine.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftMembers));
                 }
-                r.addGroups(mine);
+                var failed = r.addGroups(mine);
+                if (!failed.isEmpty()) throw new IOException("adding raft groups: " + failed);
                 raft = r;
-                Log.notice("Raft shards: member %s on port %d, %d data groups (%d here), placement by %s", myId(), raftPort,
+                if (joinVia != null) Log.notice("Raft shards: member %s on port %d, joining the cluster through %s", myId(), raftPort, joinVia);
+                else Log.notice("Raft shards: member %s on port %d, %d data groups (%d here), placement by %s", myId(), raftPort,
                         initial.groups.size(), local.size(), initial.placement.name().toLowerCase(java.util.Locale.ROOT));
             } catch (IOException | RuntimeException e) {
                 Log.warning("Raft member %s failed to start: %s", myId(), e);
@@ -247,6 +300,25 @@ public final class ShardedRaftModule implements ServerModule {
         }, "magpie-raft-start");
         starter.setDaemon(true);
         starter.start();
+    }
+
+    /** The indexes of the data groups whose Ratis storage (a directory named by the group id) is under storage. */
+    private static List<Integer> groupsInStorage(File storage) {
+        Map<String, Integer> byDir = new HashMap<>();
+        for (int i = 0; i < ShardConfig.MAX_SHARDS; i++) byDir.put(MultiRaft.dataGroupId(i).getUuid().toString(), i);
+        List<Integer> out = new java.util.ArrayList<>();
+        File[] dirs = storage.listFiles(File::isDirectory);
+        if (dirs != null) for (File d : dirs) if (byDir.containsKey(d.getName())) out.add(byDir.get(d.getName()));
+        return out;
+    }
+
+    /** The host the other nodes reach this one at: the first bind address that names one, else 127.0.0.1. */
+    private String advertisedHost() {
+        for (String a : server.config().bind.addresses()) {
+            String host = a.startsWith("-") ? a.substring(1) : a;
+            if (!host.contains("*") && !host.contains(":") && !host.equals("0.0.0.0")) return host;
+        }
+        return "127.0.0.1";
     }
 
     /** The state machine of each group id Ratis finds or is asked to add. */
@@ -276,6 +348,9 @@ public final class ShardedRaftModule implements ServerModule {
                 mainLoopExecute(task);
             }
         }, server.engine(), pipeline);
+        // A write that never applied is processed again (held for the next leader, or redirected), not failed.
+        ShardDispatch d = dispatch;
+        apply.reprocessNotApplied(d::reroute);
         SlotMove.GroupSlots moves = new SlotMove.GroupSlots();
         // Queued before anything of the group can apply (its state machine loads and applies through this loop too).
         mainLoopExecute(() -> custody.register(index, moves));
@@ -362,7 +437,7 @@ public final class ShardedRaftModule implements ServerModule {
             }
 
             @Override public String snapshot(Path target, Consumer<Boolean> done) {
-                String state = GroupSnapshot.of(index, moves, custody, ShardedRaftModule.this::movesOf).encode();
+                String state = GroupSnapshot.of(index, moves, custody, ShardedRaftModule.this::movesOf, map()::groupOf).encode();
                 return server.persistence().snapshotTo(target, Map.of(GroupSnapshot.AUX, state), done);
             }
 
@@ -443,8 +518,14 @@ public final class ShardedRaftModule implements ServerModule {
         if (!m.isEmpty()) {
             ensureGroups(r, m);
             driveMoves(r, m);
-            if (++cronTicks % 10 == 0) dropForeignSlots(m);
+            replicas.cron(r, m, nowMs);
+            if (++cronTicks % 10 == 0) {
+                dropGroupsMovedAway(r, m);
+                dropForeignSlots(m);
+            }
             openMovedIn(m);
+        } else if (joinVia != null) {
+            join(r, nowMs);
         }
         for (DataGroup g : local.values()) {
             if (g.expiryInFlight || !g.isLeaderReady()) continue;
@@ -499,19 +580,109 @@ public final class ShardedRaftModule implements ServerModule {
     private void ensureGroups(MultiRaft r, ClusterMap m) {
         List<org.apache.ratis.protocol.RaftGroup> added = new java.util.ArrayList<>();
         for (ClusterMap.Group g : m.groups) {
-            if (!g.members().contains(myId()) || local.containsKey(g.index())) continue;
-            local.put(g.index(), newGroup(g.index(), pipeline));
-            added.add(MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m)));
+            if (!g.names(myId()) || local.containsKey(g.index()) || dropping.contains(g.index())) continue;
+            DataGroup d = newGroup(g.index(), pipeline);
+            custody.started(g.index(), d.moves);
+            local.put(g.index(), d);
+            // A replica moving here starts as a learner of the members the map records: it campaigns in no election
+            // and takes the group's configuration from the leader that adds it (its log replaces this one).
+            added.add(g.members().contains(myId()) ? MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m))
+                    : MultiRaft.learnerOf(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m), myId(), myRaftAddress));
         }
         if (added.isEmpty()) return;
         admin.execute(() -> {
-            try {
-                r.addGroups(added);
-                Log.notice("Raft shards: started %d new data group(s) here", added.size());
-            } catch (IOException | RuntimeException e) {
-                Log.warning("Raft shards: starting new data groups failed: %s", e);
-            }
+            var failed = r.addGroups(added);
+            if (failed.isEmpty()) Log.notice("Raft shards: started %d new data group(s) here", added.size());
+            else Log.warning("Raft shards: starting new data groups failed, they will be tried again: %s", failed);
+            // A group that did not start is forgotten here, so the next cron starts it again.
+            mainLoopExecute(() -> local.values().removeIf(d -> failed.containsKey(d.id)));
         });
+    }
+
+    /** Groups whose replica here is being removed (keyspace thread). */
+    private final java.util.Set<Integer> dropping = new java.util.HashSet<>();
+
+    /**
+     * A group whose replica moved away (the map names this node neither as member nor as
+     * target): its division here is stopped and deleted; dropForeignSlots then drops its keys.
+     */
+    private void dropGroupsMovedAway(MultiRaft r, ClusterMap m) {
+        for (DataGroup d : List.copyOf(local.values())) {
+            if (d.index >= m.groups.size() || m.groups.get(d.index).names(myId()) || dropping.contains(d.index)) continue;
+            if (m.groups.get(d.index).members().size() == 0) continue;
+            dropping.add(d.index);
+            local.remove(d.index);
+            r.removeGroup(d.id).whenComplete((reply, t) -> mainLoopExecute(() -> {
+                dropping.remove(d.index);
+                if (t != null || !reply.isSuccess()) Log.warning("Raft shards: removing shard %d's replica here failed: %s", d.index, t != null ? t : reply.getException());
+                else Log.notice("Raft shards: shard %d's replica moved away from here", d.index);
+            }));
+        }
+    }
+
+    /**
+     * raft-join: until the placement group has sent this node the map, ask it (through the
+     * node at raft-join, which redirects to the placement leader) to add this node to the map,
+     * then to its voters. Both are idempotent: a join sent again after a lost reply is done.
+     */
+    private void join(MultiRaft r, long nowMs) {
+        if (joinInFlight || nowMs < joinRetryAt) return;
+        joinInFlight = true;
+        String raftAddress = myRaftAddress, clientAddress = myClientAddress();
+        admin.execute(() -> {
+            String failure = null;
+            try {
+                var reply = r.proposePlacement(PlacementStateMachine.join(myId(), raftAddress, clientAddress)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+                String refused = reply.isSuccess() ? reply.getMessage().getContent().toStringUtf8() : "";
+                if (!reply.isSuccess()) failure = String.valueOf(reply.getException());
+                else if (!refused.isEmpty()) {
+                    // A bad setting, not a fault: said once, and not sent again.
+                    Log.warning("Raft shards: the cluster refused %s joining: %s; fix raft-id and restart", myId(), refused);
+                    mainLoopExecute(() -> {
+                        joinInFlight = false;
+                        joinRetryAt = Long.MAX_VALUE;
+                    });
+                    return;
+                } else {
+                    reply = r.joinPlacement(raftAddress);
+                    if (!reply.isSuccess()) failure = String.valueOf(reply.getException());
+                }
+            } catch (Exception e) {
+                failure = String.valueOf(e);
+            }
+            String why = failure;
+            mainLoopExecute(() -> {
+                joinInFlight = false;
+                if (why == null) {
+                    Log.notice("Raft shards: %s joined the cluster through %s; waiting for the cluster map", myId(), joinVia);
+                    joinRetryAt = System.currentTimeMillis() + 10_000;
+                } else {
+                    Log.warning("Raft shards: joining the cluster through %s failed, it will be tried again: %s", joinVia, why);
+                    joinRetryAt = System.currentTimeMillis() + 1_000;
+                }
+            });
+        });
+    }
+
+    /**
+     * RAFT REMOVENODE id: the node drains (its replicas move to the other nodes, then it leaves
+     * the placement group and the map). Done once the drain is recorded; RAFT INFO shows it.
+     */
+    java.util.concurrent.CompletableFuture<String> drain(String id) {
+        ClusterMap m = placement.map();
+        MultiRaft r = raft;
+        if (r == null || m.isEmpty()) return java.util.concurrent.CompletableFuture.completedFuture("CLUSTERDOWN The raft cluster map is not known yet");
+        ClusterMap.Node n = m.nodes.get(id);
+        if (n == null) return java.util.concurrent.CompletableFuture.completedFuture("ERR no such raft node " + id);
+        if (n.draining()) return java.util.concurrent.CompletableFuture.completedFuture(null);
+        int replication = 0;
+        for (ClusterMap.Group g : m.groups) replication = Math.max(replication, g.target().size());
+        if (m.activeNodes().size() - 1 < replication) {
+            return java.util.concurrent.CompletableFuture.completedFuture("ERR cannot remove " + id + ": " + (m.activeNodes().size() - 1)
+                    + " nodes would be left for " + replication + " replicas per shard");
+        }
+        return r.proposePlacement(PlacementStateMachine.drain(id)).handle((reply, t) -> t != null ? "ERR " + t.getMessage()
+                : reply.isSuccess() ? null : "ERR " + reply.getException());
     }
 
     private static Map<String, String> raftAddresses(ClusterMap m) {
@@ -645,6 +816,13 @@ public final class ShardedRaftModule implements ServerModule {
         field(out, "resharding", m.resharding() ? "1" : "0");
         field(out, "moves_pending", String.valueOf(moves.size()));
         field(out, "moves_driven_here", String.valueOf(movesDone));
+        List<String> draining = new java.util.ArrayList<>();
+        for (ClusterMap.Node n : m.nodes.values()) if (n.draining()) draining.add(n.id());
+        field(out, "nodes", String.join(",", m.nodes.keySet()));
+        field(out, "draining", String.join(",", draining));
+        field(out, "replica_moves_pending", String.valueOf(m.groups.stream().filter(g -> !g.members().equals(g.target())).count()));
+        field(out, "replica_steps_in_flight_here", String.valueOf(replicas.inFlight()));
+        field(out, "replica_steps_done_here", String.valueOf(replicas.stepsDone));
         for (int i = 0; i < moves.size(); i++) {
             int[] mv = moves.get(i);
             field(out, "move" + i, "from=" + mv[0] + ",to=" + mv[1] + ",slots=" + mv[2] + ",running_here=" + (movesInFlight.contains(mv[0]) ? 1 : 0));
@@ -657,6 +835,7 @@ public final class ShardedRaftModule implements ServerModule {
             StringBuilder v = new StringBuilder();
             v.append("role=").append(d == null ? "none" : d.role()).append(",leader=").append(leader == null ? "" : leader)
                     .append(",members=").append(String.join("|", g.members())).append(",slots=").append(slots);
+            if (!g.target().equals(g.members())) v.append(",target=").append(String.join("|", g.target()));
             if (d != null) {
                 v.append(",term=").append(d.term()).append(",commit_index=").append(d.commitIndex()).append(",applied_index=")
                         .append(d.appliedIndex()).append(",snapshot_index=").append(d.stateMachine.snapshotIndex());
@@ -676,6 +855,7 @@ public final class ShardedRaftModule implements ServerModule {
         gates.shutdownNow();
         if (r != null) r.close();
         admin.shutdownNow();
+        replicas.shutdown();
     }
 
     static RaftGroupId placementGroupId() {

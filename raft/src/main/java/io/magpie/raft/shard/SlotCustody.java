@@ -2,7 +2,10 @@ package io.magpie.raft.shard;
 
 import io.magpie.commands.HashSlot;
 import java.util.BitSet;
+import java.util.Collection;
+import java.util.List;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * Which data group's log writes each slot's keys on this node.
@@ -24,23 +27,47 @@ import java.util.function.IntFunction;
  * one of B. The rank is 2 × the map version the move started at ({@link #held}), +1 for the
  * group whose slot it is; a source that keeps a slot fenced, its keys final, while the target has
  * not opened it claims it in a snapshot at the target's rank − 1 ({@link #fencedFor}), under the
- * target's own claim but over anything older. Keyspace thread only.
+ * target's own claim but over anything older.
+ *
+ * <p>A node that joined a running cluster (raft-join) starts with no map: every slot's holder is
+ * {@link #UNKNOWN} (rank 0, under any claim) until an ACCEPT or a snapshot's claim gives it; a
+ * group replaying its log from the start writes the slots it had from the bootstrap, and its
+ * snapshot claims those it owns in the map at the bootstrap rank ({@link GroupSnapshot#of}).
+ * A slot {@link #RELEASED} is held by no group and its keys here are stale. Keyspace thread only.
  */
 final class SlotCustody {
+    /** No group is known to hold the slot here yet (a joining node, whose map was empty at its start). */
+    static final int UNKNOWN = -1;
+    /** No group holds the slot here: its keys here are stale (see {@link #release}). */
+    static final int RELEASED = -2;
+
     private final short[] holder = new short[HashSlot.SLOTS];
     private final long[] rank = new long[HashSlot.SLOTS];
-    /** The groups replicated here, by index: each applies writes only of the slots it holds. */
-    private final java.util.Map<Integer, SlotMove.GroupSlots> registered = new java.util.TreeMap<>();
     /** A local group's move state, where lost slots are kept; null for a group not replicated here. */
     private final IntFunction<SlotMove.GroupSlots> groups;
+    /** The indexes of the groups replicated here (those a slot of unknown holder is lost to when one takes it). */
+    private final Supplier<? extends Collection<Integer>> local;
 
     /** Every slot with its owner in the map a new cluster starts with. */
     SlotCustody(ClusterMap initial, IntFunction<SlotMove.GroupSlots> groups) {
+        this(initial, groups, List::of);
+    }
+
+    /**
+     * Every slot with its owner in the map a new cluster starts with; with the empty map (a
+     * node joining a running cluster), every slot's holder is {@link #UNKNOWN}.
+     */
+    SlotCustody(ClusterMap initial, IntFunction<SlotMove.GroupSlots> groups, Supplier<? extends Collection<Integer>> local) {
         this.groups = groups;
+        this.local = local;
         for (int s = 0; s < HashSlot.SLOTS; s++) {
-            holder[s] = (short) initial.groupOf(s);
-            rank[s] = held(0);
+            holder[s] = (short) (initial.isEmpty() ? UNKNOWN : initial.groupOf(s));
+            rank[s] = initial.isEmpty() ? 0 : held(0);
         }
+    }
+
+    private SlotMove.GroupSlots movesOf(int group) {
+        return group < 0 ? null : groups.apply(group);
     }
 
     /** The rank of the slots a move of this epoch gives its target (and of a bootstrap group, epoch 0). */
@@ -66,8 +93,8 @@ final class SlotCustody {
      * counter read at 34 after 237 in a sharded soak, seed 16030330.)
      */
     void register(int group, SlotMove.GroupSlots moves) {
-        registered.put(group, moves);
-        for (int s = 0; s < HashSlot.SLOTS; s++) if (holder[s] != group) moves.lose(s);
+        // A slot of unknown holder (a joined node) is written by the group whose log replays it from the bootstrap.
+        for (int s = 0; s < HashSlot.SLOTS; s++) if (holder[s] != group && holder[s] != UNKNOWN) moves.lose(s);
     }
 
     long rank(int slot) {
@@ -85,9 +112,13 @@ final class SlotCustody {
             if (rank < this.rank[s]) continue;
             int before = holder[s];
             if (before != group) {
-                SlotMove.GroupSlots losing = groups.apply(before);
+                SlotMove.GroupSlots losing = movesOf(before);
                 if (losing != null) losing.lose(s);
-                for (var other : registered.entrySet()) if (other.getKey() != group) other.getValue().lose(s);
+                // Whose writes of the slot this node's groups may still replay is not known: none but group's apply.
+                for (int other : local.get()) {
+                    SlotMove.GroupSlots o = other == group ? null : movesOf(other);
+                    if (o != null) o.lose(s);
+                }
                 if (gaining != null) gaining.regain(s);
             }
             holder[s] = (short) group;
@@ -103,10 +134,10 @@ final class SlotCustody {
      * taken) replaced a state of them older than the fence, so their keys here are no one's.
      */
     void release(int group, BitSet slots) {
-        SlotMove.GroupSlots losing = groups.apply(group);
+        SlotMove.GroupSlots losing = movesOf(group);
         for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) {
             if (holder[s] != group) continue;
-            holder[s] = -1;
+            holder[s] = RELEASED;
             if (losing != null) losing.lose(s);
         }
     }
@@ -117,7 +148,9 @@ final class SlotCustody {
      * no later move holds) and accepts them. Returns the slots whose keys here must go before the
      * copy lands: all taken
      * but those whose keys are the source's final ones (sourceHere: its replica here applied the
-     * fence, which the gate waited for) or the group's own from an earlier try of the move.
+     * fence, which the gate waited for; or a holder unknown here, the source's replica here
+     * having written them from its log) or the group's own from an earlier try of the move.
+     * Released slots' keys are stale: they go.
      */
     BitSet accept(int group, SlotMove.GroupSlots moves, SlotMove.Accept a, boolean sourceHere) {
         BitSet want = (BitSet) a.slots().clone();
@@ -125,12 +158,24 @@ final class SlotCustody {
         moves.admit(want, a.epoch()); // not the slots this group fenced since for a later move
         BitSet keep = new BitSet();
         for (int s = want.nextSetBit(0); s >= 0; s = want.nextSetBit(s + 1)) {
-            if (holder[s] == group || (holder[s] == a.source() && sourceHere)) keep.set(s);
+            if (holder[s] == group || ((holder[s] == a.source() || holder[s] == UNKNOWN) && sourceHere)) keep.set(s);
         }
         BitSet taken = take(group, want, a.rank());
         moves.accept(a.withSlots(taken));
         BitSet clear = (BitSet) taken.clone();
         clear.andNot(keep);
         return clear;
+    }
+
+    /**
+     * A replica of group starts here (a replica moved to this node): the slots another group
+     * holds here, or none does (released), are lost to it, so its log replayed from the start
+     * writes none of their keys, whose writes are another group's now; an ACCEPT or a snapshot's
+     * claim gives them back. Slots of unknown holder stay its (a joined node's bootstrap slots).
+     */
+    void started(int group, SlotMove.GroupSlots moves) {
+        for (int s = 0; s < HashSlot.SLOTS; s++) {
+            if (holder[s] != group && holder[s] != UNKNOWN) moves.lose(s);
+        }
     }
 }

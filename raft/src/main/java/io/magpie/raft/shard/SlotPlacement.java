@@ -114,6 +114,7 @@ public final class SlotPlacement {
     /** The table's maximal runs of consecutive slots of one group: {start, end, group} each. */
     public static List<int[]> runs(short[] table) {
         List<int[]> out = new ArrayList<>();
+        if (table.length == 0) return out;
         int start = 0;
         for (int s = 1; s <= SLOTS; s++) {
             if (s == SLOTS || table[s] != table[start]) {

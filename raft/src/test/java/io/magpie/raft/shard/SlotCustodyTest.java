@@ -248,11 +248,88 @@ class SlotCustodyTest {
         BitSet moving = slots(100, 102);
         // Where the snapshot was taken the target (1) had opened the slots: the source (0) claims them no more.
         custody.release(0, moving);
-        assertThat(custody.holder(100)).isEqualTo(-1);
+        assertThat(custody.holder(100)).isEqualTo(SlotCustody.RELEASED);
         assertThat(groups.get(0).refused().get(100)).isTrue();
         assertThat(GroupSnapshot.of(0, groups.get(0), custody, groups::get).claims().values()).noneMatch(b -> b.get(100));
         // The target's ACCEPT, applied here after the source's fence: this replica's keys are older than the fence, so they go.
         assertThat(custody.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), true)).isEqualTo(moving);
         assertThat(custody.holder(101)).isEqualTo(1);
+    }
+
+    /* ---------------- a node that joined a running cluster: no map at its start ---------------- */
+
+    /** A joined node's custody: the empty map, groups 0, 1 and 2 replicated here. */
+    /** This node's custody had it joined a running cluster: its groups made afresh and registered with it. */
+    private SlotCustody joined() {
+        for (int g = 0; g < 3; g++) groups.put(g, new SlotMove.GroupSlots());
+        SlotCustody c = new SlotCustody(ClusterMap.EMPTY, groups::get, groups::keySet);
+        for (int g = 0; g < 3; g++) c.register(g, groups.get(g));
+        return c;
+    }
+
+    @Test
+    void withTheEmptyMapOfAJoiningNodeEverySlotsHolderIsUnknownAndNoWriteIsRefused() {
+        SlotCustody c = joined();
+        for (int s = 0; s < io.magpie.commands.HashSlot.SLOTS; s++) assertThat(c.holder(s)).isEqualTo(SlotCustody.UNKNOWN);
+        for (SlotMove.GroupSlots g : groups.values()) assertThat(g.refused().isEmpty()).isTrue();
+        // A snapshot taken before any claim: no holder to look up, the map's owner claims at the bootstrap rank.
+        GroupSnapshot none = GroupSnapshot.of(0, groups.get(0), c, groups::get);
+        assertThat(none.claims()).isEmpty();
+        GroupSnapshot byMap = GroupSnapshot.of(0, groups.get(0), c, groups::get, map::groupOf);
+        assertThat(byMap.claims().keySet()).containsExactly(SlotCustody.held(0));
+        assertThat(byMap.claims().get(SlotCustody.held(0))).isEqualTo(without(map, 0, new BitSet()));
+    }
+
+    @Test
+    void onAJoinedNodeAnAcceptKeepsTheSourcesKeysOfUnknownHolderOnlyWhenTheSourceReplicaIsHere() {
+        SlotCustody c = joined();
+        BitSet moving = slots(100, 102);
+        assertThat(c.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), true).isEmpty())
+                .as("the source's replica here wrote them from its log and applied the fence").isTrue();
+        assertThat(c.holder(100)).isEqualTo(1);
+        assertThat(groups.get(0).refused().get(100)).as("taken from an unknown holder: every other group here loses it").isTrue();
+        assertThat(groups.get(2).refused().get(100)).isTrue();
+        assertThat(groups.get(1).lost.get(100)).as("accepting, not lost").isFalse();
+        BitSet other = slots(200, 202);
+        assertThat(c.accept(2, groups.get(2), new SlotMove.Accept(other, 6, 0, 41), false)).isEqualTo(other);
+    }
+
+    @Test
+    void onAJoinedNodeASnapshotClaimAtTheBootstrapRankGivesWayToAMove() {
+        SlotCustody c = joined();
+        BitSet moving = slots(100, 102);
+        assertThat(c.take(1, moving, SlotCustody.held(5))).isEqualTo(moving);
+        BitSet byBootstrap = slots(0, 200);
+        byBootstrap.andNot(moving);
+        assertThat(c.take(0, slots(0, 200), SlotCustody.held(0))).isEqualTo(byBootstrap);
+        assertThat(c.holder(100)).isEqualTo(1);
+        assertThat(c.holder(99)).isZero();
+        assertThat(groups.get(1).refused().get(99)).isTrue();
+    }
+
+    @Test
+    void aReleasedSlotIsNotAnUnknownOne() {
+        SlotCustody c = joined();
+        BitSet moving = slots(100, 102);
+        c.take(0, moving, SlotCustody.held(0));
+        c.release(0, moving);
+        assertThat(c.holder(100)).isEqualTo(SlotCustody.RELEASED);
+        assertThat(GroupSnapshot.of(0, groups.get(0), c, groups::get, map::groupOf).claims().values()).noneMatch(b -> b.get(100));
+        assertThat(c.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), true))
+                .as("released: the keys here are stale, the copy replaces them").isEqualTo(moving);
+    }
+
+    @Test
+    void aReplicaStartedHereLosesTheSlotsOtherGroupsHoldHere() {
+        BitSet moving = slots(100, 102);
+        custody.accept(1, groups.get(1), new SlotMove.Accept(moving, 5, 0, 40), false);
+        SlotMove.GroupSlots fresh = new SlotMove.GroupSlots();
+        custody.started(0, fresh);
+        assertThat(fresh.refused().get(100)).as("moved to group 1 before this replica of group 0 started").isTrue();
+        assertThat(fresh.refused().get(0)).isFalse();
+        assertThat(fresh.refused().get(16383)).isTrue();
+        SlotMove.GroupSlots onJoiner = new SlotMove.GroupSlots();
+        joined().started(0, onJoiner);
+        assertThat(onJoiner.refused().isEmpty()).isTrue();
     }
 }

@@ -37,6 +37,15 @@ public interface Model {
         return Unobserved.ANYWHERE;
     }
 
+    /**
+     * For a model whose outputs fix the order of its writes (a counter, a list), the key's
+     * operations laid out in that order, for {@link WriteOrder}'s direct check; null for one
+     * only the search can decide (a register).
+     */
+    default WriteOrder writeOrder(java.util.List<Op> ops) {
+        return null;
+    }
+
     /** A short description of a state, for reports. */
     default String describe(Object state) {
         return String.valueOf(state);

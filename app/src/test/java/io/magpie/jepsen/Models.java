@@ -2,7 +2,9 @@ package io.magpie.jepsen;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /** The models of the Redis operations the workloads issue: a register, a counter, a list. */
@@ -57,6 +59,20 @@ public final class Models {
         @Override public boolean isRead(Op op) {
             return op.f() == Op.Fn.GET;
         }
+
+        /** A completed INCR returning n was write n; a GET returning n saw n; open INCRs fill the gaps. */
+        @Override public WriteOrder writeOrder(List<Op> ops) {
+            WriteOrder order = new WriteOrder();
+            for (Op op : ops) {
+                if (op.f() == Op.Fn.INCR) {
+                    if (op.open()) order.unplaced(op);
+                    else order.pin(Math.toIntExact((Long) op.output()), op);
+                } else if (!op.open()) {
+                    order.read(Math.toIntExact(asLong(op.output())), op);
+                }
+            }
+            return order;
+        }
     };
 
     /** A counter's GET output: nil (zero), or the value as the client returned it. */
@@ -90,6 +106,53 @@ public final class Models {
 
         @Override public boolean isRead(Op op) {
             return op.f() == Op.Fn.LRANGE;
+        }
+
+        /**
+         * Every read must be a prefix of the longest one, which places its elements' pushes; a
+         * completed RPUSH returning n placed its element n-th; open pushes of elements no read
+         * saw fill the gaps after the longest read. (Elements are unique, as the workload makes them.)
+         */
+        @SuppressWarnings("unchecked")
+        @Override public WriteOrder writeOrder(List<Op> ops) {
+            WriteOrder order = new WriteOrder();
+            List<Object> longest = List.of();
+            Map<Object, Op> pushOf = new HashMap<>();
+            for (Op op : ops) {
+                if (op.f() == Op.Fn.RPUSH) {
+                    Op other = pushOf.put(op.value(), op);
+                    if (other != null) order.contradict("element " + op.value() + " pushed twice: the history breaks the workload's rule");
+                } else if (!op.open() && ((List<Object>) op.output()).size() > longest.size()) {
+                    longest = (List<Object>) op.output();
+                }
+            }
+            Map<Object, Integer> position = new HashMap<>();
+            for (int i = 0; i < longest.size(); i++) {
+                Object e = longest.get(i);
+                if (position.put(e, i + 1) != null) order.contradict("element " + e + " read twice in one list");
+                Op push = pushOf.get(e);
+                if (push == null) order.contradict("element " + e + " read but never pushed");
+                else order.pin(i + 1, push);
+            }
+            for (Op op : ops) {
+                if (op.f() == Op.Fn.RPUSH) {
+                    Integer seen = position.get(op.value());
+                    if (op.open()) {
+                        if (seen == null) order.unplaced(op);
+                    } else {
+                        int n = Math.toIntExact((Long) op.output());
+                        if (seen != null && seen != n) order.contradict(op + " but reads show its element at " + seen);
+                        else order.pin(n, op);
+                    }
+                } else if (!op.open()) {
+                    List<Object> read = (List<Object>) op.output();
+                    if (!read.equals(longest.subList(0, read.size()))) {
+                        order.contradict(op + " is not a prefix of the longest read, " + describe(longest));
+                    }
+                    order.read(read.size(), op);
+                }
+            }
+            return order;
         }
 
         @SuppressWarnings("unchecked")

@@ -290,6 +290,22 @@ public final class RaftApply {
         }
     }
 
+    /**
+     * This member's replica leaves the group (moved to another node): no entry will apply here
+     * any more, so every write still waiting counts as undecided from now, and its client hears
+     * the outcome is unknown once {@link #expireUndecided} finds it past the bound, instead of
+     * waiting for ever.
+     */
+    public void leaving(long nowMs) {
+        for (long seq : proposed.keySet()) undecided.putIfAbsent(seq, new long[] {Long.MAX_VALUE, nowMs});
+        for (long seq : pipelined.keySet()) undecided.putIfAbsent(seq, new long[] {Long.MAX_VALUE, nowMs});
+    }
+
+    /** Whether a client still waits for an entry of its own here. */
+    public boolean awaitsAny() {
+        return !proposed.isEmpty() || !pipelined.isEmpty();
+    }
+
     /** A member cut off from the group never learns the fate: after a bound the client hears so. */
     public void expireUndecided(long nowMs) {
         if (undecided.isEmpty()) return;

@@ -277,11 +277,19 @@ public final class RaftDispatch {
     }
 
     private static void propose(Target target, Executor mainLoop, Engine engine, LogEntry entry, long seq) {
-        target.propose(entry).whenComplete((reply, error) -> settle(target, mainLoop, engine, seq, reply, error));
+        long term = target.term();
+        target.propose(entry).whenComplete((reply, error) -> settle(target, mainLoop, engine, seq, term, reply, error));
     }
 
-    /** A proposal's outcome when it did not apply here: failed for sure, or left for the log to decide. */
-    static void settle(Target target, Executor mainLoop, Engine engine, long seq, RaftClientReply reply, Throwable error) {
+    /**
+     * A proposal's outcome when it did not apply here: failed for sure, or left for the log to
+     * decide. proposedTerm: the term this member led in when it proposed, the only term the entry
+     * can have. Taken when the proposal failed instead, it was often the next leader's term already
+     * (a leader steps down on learning it), and the write waited for an entry of a term after that,
+     * which a replica moved away right after a leadership transfer never applies: its client
+     * heard "outcome unknown" 30 s later.
+     */
+    static void settle(Target target, Executor mainLoop, Engine engine, long seq, long proposedTerm, RaftClientReply reply, Throwable error) {
         String failure = failure(reply, error);
         if (failure == null) return;
         RaftApply apply = target.apply();
@@ -291,15 +299,13 @@ public final class RaftDispatch {
             // Refused before its append too, while the leader hands leadership over. Left undecided, a
             // pipelined write held up every command after it on its connection until an entry of a later
             // term applied, which a transfer that fails (10 s) never brings: up to UNDECIDED_MAX_MS.
-            long termBound = target.term();
             mainLoop.execute(() -> {
                 if (apply.isPipelined(seq)) apply.notApplied(seq, HANDING_OVER);
-                else apply.undecided(seq, termBound, engine.now());
+                else apply.undecided(seq, proposedTerm, engine.now());
             });
         } else {
             // The entry may be in the followers' logs: the next leader may commit it.
-            long termBound = target.term();
-            mainLoop.execute(() -> apply.undecided(seq, termBound, engine.now()));
+            mainLoop.execute(() -> apply.undecided(seq, proposedTerm, engine.now()));
         }
     }
 
@@ -309,14 +315,6 @@ public final class RaftDispatch {
     /** The leader refused the request before appending it (not ready yet): it can never apply. */
     private static boolean refusedBeforeAppend(RaftClientReply reply, Throwable error) {
         return error == null && reply.getException() instanceof LeaderNotReadyException;
-    }
-
-    /** The request was refused for want of leadership (this member not leading, or not ready yet). */
-    private static boolean leadershipLost(RaftClientReply reply, Throwable error) {
-        Throwable e = error;
-        while (e instanceof java.util.concurrent.CompletionException && e.getCause() != null) e = e.getCause();
-        if (e == null && reply != null) e = reply.getNotLeaderException() != null ? reply.getNotLeaderException() : reply.getException();
-        return e instanceof NotLeaderException || e instanceof LeaderNotReadyException;
     }
 
     /**
@@ -359,18 +357,18 @@ public final class RaftDispatch {
         pipeline.park(c);
         confirmRead(target, mainLoop, (reply, error) -> {
             String confirmed = failure(reply, error);
-            // Refused for want of leadership: the read never ran, and where the guard holds such a
-            // command (a sharded group) it is processed again, to be held, then served or
-            // redirected; only once this member no longer leads, so that the guard holds it
-            // rather than asking Ratis again at once.
-            boolean again = confirmed != null && target.apply().reprocessesNotApplied() && leadershipLost(reply, error);
             mainLoop.execute(() -> {
                 if (!c.blocked) return;
-                if (again && !target.isLeaderReady()) {
+                String failure = confirmed != null ? confirmed : stillServed.apply(c);
+                // Refused once this member no longer leads (Ratis says NotLeader, or that it could
+                // not get the read index from a leader it no longer knows; or leadership went while
+                // the read waited): the read never ran, and where the guard holds such a command (a
+                // sharded group) it is processed again, to be held, then served or redirected. These
+                // reached the application as TRYAGAIN and CLUSTERDOWN while a node drained.
+                if (failure != null && target.apply().reprocessesNotApplied() && !target.isLeaderReady()) {
                     pipeline.processAgain(c);
                     return;
                 }
-                String failure = confirmed != null ? confirmed : stillServed.apply(c);
                 if (failure == null) {
                     Object parked = c.blockingState;
                     pipeline.call(c);

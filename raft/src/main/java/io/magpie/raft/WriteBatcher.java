@@ -45,8 +45,9 @@ public final class WriteBatcher {
             batch.subList(0, writes.size()).clear();
             LogEntry entry = writes.size() == 1 ? writes.get(0) : LogEntry.batch(writes);
             inFlight++;
+            long term = group.term();
             group.propose(entry).whenComplete((reply, error) -> {
-                for (LogEntry w : writes) RaftDispatch.settle(group, mainLoop, engine, w.seq(), reply, error);
+                for (LogEntry w : writes) RaftDispatch.settle(group, mainLoop, engine, w.seq(), term, reply, error);
                 mainLoop.execute(() -> {
                     inFlight--;
                     propose();

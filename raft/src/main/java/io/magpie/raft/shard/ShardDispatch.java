@@ -163,10 +163,13 @@ final class ShardDispatch implements TopologyGuard {
         return slot;
     }
 
-    /** The refusal of a routed command that may not run here (leadership changed since the guard); null when it may. */
+    /**
+     * The refusal of a routed command that may not run here (leadership changed since the guard);
+     * null when it may. A refusal for want of a leader is held as the guard holds it.
+     */
     private String refuse(Client c, int slot) {
         String refusal = slot < 0 ? "ERR a write without keys cannot be routed to a raft shard" : module.refusal(slot);
-        if (refusal != null) {
+        if (refusal != null && !hold(c, c.cmd, refusal)) {
             if (c.multi) engine.discardTransaction(c);
             c.writer().error(refusal);
         }

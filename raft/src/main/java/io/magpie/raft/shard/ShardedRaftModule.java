@@ -511,6 +511,12 @@ public final class ShardedRaftModule implements ServerModule {
             g.apply.expireUndecided(nowMs);
             g.blocking.cron(g.isLeader()); // a group no longer led here unblocks its waiters, as a master turned replica
         }
+        for (java.util.Iterator<DataGroup> it = leaving.iterator(); it.hasNext(); ) {
+            DataGroup g = it.next();
+            g.apply.expireUndecided(nowMs);
+            g.blocking.cron(false);
+            if (!g.apply.awaitsAny()) it.remove();
+        }
         MultiRaft r = raft;
         if (r == null) return;
         reportToPlacement(r);
@@ -601,6 +607,13 @@ public final class ShardedRaftModule implements ServerModule {
 
     /** Groups whose replica here is being removed (keyspace thread). */
     private final java.util.Set<Integer> dropping = new java.util.HashSet<>();
+    /**
+     * Replicas dropped here whose clients still wait for their writes (keyspace thread): the
+     * cron answers them once their outcome is past knowing here. Forgotten with the group, they
+     * waited for ever (a Lettuce command timed out after 60 s in CI, once leadership and then
+     * the replica moved off its node).
+     */
+    private final List<DataGroup> leaving = new java.util.ArrayList<>();
 
     /**
      * A group whose replica moved away (the map names this node neither as member nor as
@@ -612,6 +625,8 @@ public final class ShardedRaftModule implements ServerModule {
             if (m.groups.get(d.index).members().size() == 0) continue;
             dropping.add(d.index);
             local.remove(d.index);
+            d.apply.leaving(System.currentTimeMillis());
+            if (d.apply.awaitsAny()) leaving.add(d);
             r.removeGroup(d.id).whenComplete((reply, t) -> mainLoopExecute(() -> {
                 dropping.remove(d.index);
                 if (t != null || !reply.isSuccess()) Log.warning("Raft shards: removing shard %d's replica here failed: %s", d.index, t != null ? t : reply.getException());

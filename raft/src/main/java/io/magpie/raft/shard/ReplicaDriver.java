@@ -108,7 +108,7 @@ final class ReplicaDriver {
             for (var f : role.getLeaderInfo().getFollowerInfoList()) elapsed.put(f.getId().getId().toStringUtf8(), f.getLastRpcElapsedTimeMs());
         }
         commits = ReplicaMoves.responsive(commits, elapsed, d.getId().toString(), RESPONSIVE_MS);
-        return new ReplicaMoves.Conf(d.getId().toString(), voters, learners, preferred, settled, commits, committed);
+        return new ReplicaMoves.Conf(d.getId().toString(), voters, learners, preferred, settled, commits, committed, conf.getLogEntryIndex());
     }
 
     private static List<String> ids(java.util.Collection<RaftPeer> peers) {

@@ -52,13 +52,23 @@ final class ReplicaMoves {
      * member's commit index and its own.
      */
     record Conf(String self, List<String> voters, List<String> learners, String preferred, boolean settled, Map<String, Long> commitIndex,
-            long leaderCommit) {}
+            long leaderCommit, long confIndex) {
+        /** confIndex: the index of the current configuration's entry, at or after the leader's first entry of its term. */
+        Conf(String self, List<String> voters, List<String> learners, String preferred, boolean settled, Map<String, Long> commitIndex,
+                long leaderCommit) {
+            this(self, voters, learners, preferred, settled, commitIndex, leaderCommit, 0);
+        }
+    }
 
     /** What one group's moves remember between decisions: the learner being caught up since when, and when to try again. */
     static final class Progress {
         String learner;
         long learnerSince;
         long retryAt;
+
+        /** The voter waited for to commit an entry of this term before it is removed, and since when. */
+        String leaver;
+        long leaverSince;
 
         /** Handing leadership to the preferred leader failed this many times in a row. */
         int transferFailures;
@@ -104,7 +114,7 @@ final class ReplicaMoves {
             if (!target.contains(l)) return change(Kind.REMOVE, l, c.voters(), without(c.learners(), l), preferred);
         }
         for (String l : c.learners()) {
-            if (c.commitIndex().getOrDefault(l, -1L) >= c.leaderCommit() - CATCH_UP_LAG) {
+            if (caughtUp(c, l)) {
                 p.learner = null;
                 return change(Kind.PROMOTE, l, with(c.voters(), l), without(c.learners(), l), preferred);
             }
@@ -121,23 +131,56 @@ final class ReplicaMoves {
         for (String t : target) {
             if (!c.voters().contains(t)) return change(Kind.ADD_LEARNER, t, c.voters(), with(c.learners(), t), preferred);
         }
-        // Priority first: Ratis would hand leadership back to a voter of higher priority.
-        if (!target.get(0).equals(c.preferred())) return change(Kind.SET_PRIORITY, target.get(0), c.voters(), c.learners(), target.get(0));
+        // Priority first: Ratis would hand leadership back to a voter of higher priority. Not while this
+        // leader must go and the first target node lags: it goes to another node, which needs the priority cleared.
+        boolean leaving = !target.contains(c.self());
+        if (!target.get(0).equals(c.preferred()) && !(leaving && !caughtUp(c, target.get(0)))) {
+            return change(Kind.SET_PRIORITY, target.get(0), c.voters(), c.learners(), target.get(0));
+        }
         for (String v : c.voters()) {
             if (target.contains(v)) continue;
-            if (v.equals(c.self())) return new Step(Kind.TRANSFER_LEADER, successor(c, target), c.voters(), c.learners(), preferred);
+            if (v.equals(c.self())) {
+                String successor = successor(c, target);
+                // Ratis hands leadership only to a voter of the highest priority: to any other, all priorities go first
+                // (a drain whose preferred node lagged under load asked for a refused transfer again and again).
+                if (c.preferred() != null && !c.preferred().equals(successor)) return change(Kind.SET_PRIORITY, successor, c.voters(), c.learners(), null);
+                return new Step(Kind.TRANSFER_LEADER, successor, c.voters(), c.learners(), preferred);
+            }
+            if (awaitLeaver(c, v, p, now)) return Step.WAIT;
             return change(Kind.REMOVE, v, without(c.voters(), v), c.learners(), preferred);
         }
         if (!recorded.equals(target)) return new Step(Kind.RECORD_MEMBERS, null, target, List.of(), target.get(0));
         // Ratis hands leadership to the priority voter only when it finds it fully up to date, which a
         // steady write load can postpone for ever: a caught-up preferred leader is given it explicitly.
         String first = target.get(0);
-        if (!first.equals(c.self()) && c.commitIndex().getOrDefault(first, -1L) >= c.leaderCommit() - CATCH_UP_LAG) {
+        if (!first.equals(c.self()) && caughtUp(c, first)) {
             p.retryAt = now + TRANSFER_PAUSE_MS;
             return new Step(Kind.TRANSFER_LEADER, first, c.voters(), c.learners(), first);
         }
         return Step.NONE;
     }
+
+    /**
+     * Whether to wait before removing voter v: it answers this leader but has not committed an
+     * entry of this term yet (the configuration entry, at or after the leader's first). A leader
+     * that handed leadership over to be removed keeps the writes it had proposed undecided until
+     * an entry of a later term applies there (it may not tell its client "not applied" before);
+     * removed before that, it could never learn their fate. Not longer than
+     * {@link #LEAVER_CATCH_UP_MS}: a replica that cannot catch up is removed all the same, its
+     * waiting clients told the outcome is unknown.
+     */
+    private static boolean awaitLeaver(Conf c, String v, Progress p, long now) {
+        Long committed = c.commitIndex().get(v);
+        if (committed == null || committed >= c.confIndex()) return false;
+        if (!v.equals(p.leaver)) {
+            p.leaver = v;
+            p.leaverSince = now;
+        }
+        return now - p.leaverSince < LEAVER_CATCH_UP_MS;
+    }
+
+    /** The longest a removal waits for the leaving voter to commit an entry of the leader's term. */
+    static final long LEAVER_CATCH_UP_MS = 10_000;
 
     /**
      * A drained node leaving the placement group (seen by its leader, self): off its voters
@@ -163,12 +206,16 @@ final class ReplicaMoves {
      * compacted log, say, would make the transfer fail again and again), else the preferred one.
      */
     private static String successor(Conf c, List<String> target) {
-        for (String t : target) if (c.commitIndex().getOrDefault(t, -1L) >= c.leaderCommit() - CATCH_UP_LAG) return t;
+        for (String t : target) if (caughtUp(c, t)) return t;
         return target.get(0);
     }
 
+    private static boolean caughtUp(Conf c, String id) {
+        return c.commitIndex().getOrDefault(id, -1L) >= c.leaderCommit() - CATCH_UP_LAG;
+    }
+
     private static Step change(Kind kind, String node, List<String> voters, List<String> learners, String preferred) {
-        return new Step(kind, node, voters, learners, voters.contains(preferred) ? preferred : null);
+        return new Step(kind, node, voters, learners, preferred != null && voters.contains(preferred) ? preferred : null);
     }
 
     private static List<String> with(List<String> list, String id) {

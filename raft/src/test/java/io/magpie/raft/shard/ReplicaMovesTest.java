@@ -127,6 +127,11 @@ class ReplicaMovesTest {
         g.apply(s);
         g.commits.put("n3", g.committed);
         g.apply(ReplicaMoves.next(g.conf(), List.of("n4", "n1", "n3"), g.recorded, new Progress(), 0)); // PROMOTE n3
+        // Ratis refuses a transfer to a voter without the highest priority: n4's goes first.
+        s = ReplicaMoves.next(g.conf(), List.of("n4", "n1", "n3"), g.recorded, new Progress(), 0);
+        assertThat(s.kind()).isEqualTo(Kind.SET_PRIORITY);
+        assertThat(s.preferred()).isNull();
+        g.apply(s);
         s = ReplicaMoves.next(g.conf(), List.of("n4", "n1", "n3"), g.recorded, new Progress(), 0);
         assertThat(s.kind()).isEqualTo(Kind.TRANSFER_LEADER);
         assertThat(s.node()).isEqualTo("n1");
@@ -166,6 +171,47 @@ class ReplicaMovesTest {
         Step s = ReplicaMoves.next(g.conf(), target, g.recorded, p, 10_000);
         assertThat(s.kind()).isEqualTo(Kind.REMOVE);
         assertThat(s.node()).isEqualTo("n9");
+    }
+
+    @Test
+    void aVoterIsRemovedOnlyOnceItCommittedAnEntryOfTheLeadersTermOrStoppedAnsweringOrTheWaitRanOut() {
+        // n1 handed leadership to n2 to be removed: its writes proposed before stay undecided until
+        // an entry of n2's term (from its configuration entry, index 100, on) applies there.
+        List<String> voters = List.of("n1", "n2", "n3", "n4"), target = List.of("n2", "n3", "n4");
+        Map<String, Long> behind = Map.of("n1", 99L, "n2", 120L, "n3", 120L, "n4", 120L);
+        Conf c = new Conf("n2", voters, List.of(), "n2", true, behind, 120, 100);
+        Progress p = new Progress();
+        assertThat(ReplicaMoves.next(c, target, target, p, 0).kind()).isEqualTo(Kind.WAIT);
+        assertThat(ReplicaMoves.next(c, target, target, p, ReplicaMoves.LEAVER_CATCH_UP_MS - 1).kind()).isEqualTo(Kind.WAIT);
+        Step s = ReplicaMoves.next(c, target, target, p, ReplicaMoves.LEAVER_CATCH_UP_MS);
+        assertThat(s.kind()).isEqualTo(Kind.REMOVE);
+        assertThat(s.node()).isEqualTo("n1");
+
+        Conf caughtUp = new Conf("n2", voters, List.of(), "n2", true, Map.of("n1", 100L, "n2", 120L, "n3", 120L, "n4", 120L), 120, 100);
+        assertThat(ReplicaMoves.next(caughtUp, target, target, new Progress(), 0).kind()).isEqualTo(Kind.REMOVE);
+        Conf silent = new Conf("n2", voters, List.of(), "n2", true, Map.of("n2", 120L, "n3", 120L, "n4", 120L), 120, 100);
+        assertThat(ReplicaMoves.next(silent, target, target, new Progress(), 0).kind()).isEqualTo(Kind.REMOVE);
+    }
+
+    @Test
+    void aLeaderThatMustGoWhileThePreferredNodeLagsClearsThePrioritiesAndHandsLeadershipToACaughtUpNode() {
+        // n2 drains and leads; the target's first node, n3, has the priority but lags (a loaded
+        // machine): Ratis refuses a transfer to n4 while n3 has the higher priority.
+        List<String> voters = List.of("n1", "n2", "n3", "n4"), target = List.of("n3", "n4", "n1");
+        Map<String, Long> commits = Map.of("n1", 900L, "n2", 1000L, "n3", 500L, "n4", 1000L);
+        Step s = ReplicaMoves.next(new Conf("n2", voters, List.of(), "n3", true, commits, 1000, 900), target, target, new Progress(), 0);
+        assertThat(s.kind()).isEqualTo(Kind.SET_PRIORITY);
+        assertThat(s.preferred()).isNull();
+        assertThat(s.voters()).isEqualTo(voters);
+        // With no priorities left, the first caught-up target node is handed leadership; the lagging one is not given it back first.
+        s = ReplicaMoves.next(new Conf("n2", voters, List.of(), null, true, commits, 1000, 900), target, target, new Progress(), 0);
+        assertThat(s.kind()).isEqualTo(Kind.TRANSFER_LEADER);
+        assertThat(s.node()).isEqualTo("n4");
+        // Once n3 caught up it is the successor, and keeps its priority.
+        Map<String, Long> caughtUp = Map.of("n1", 900L, "n2", 1000L, "n3", 990L, "n4", 1000L);
+        s = ReplicaMoves.next(new Conf("n2", voters, List.of(), "n3", true, caughtUp, 1000, 900), target, target, new Progress(), 0);
+        assertThat(s.kind()).isEqualTo(Kind.TRANSFER_LEADER);
+        assertThat(s.node()).isEqualTo("n3");
     }
 
     @Test

@@ -108,6 +108,9 @@ public final class Replication implements WriteStream.UnitListener {
         return sb.toString();
     }
 
+    /** The role was decided: by {@link #start} (the config file's replicaof), or by a command before it ran. */
+    private boolean roleSet;
+
     public ReplicationConfig config() {
         return config;
     }
@@ -118,6 +121,12 @@ public final class Replication implements WriteStream.UnitListener {
      * asks for one); then the master named in the config file is connected.
      */
     public void start() {
+        // The server accepts connections before this task runs on the keyspace thread, and Netty
+        // reads a client's command before it runs queued tasks: a REPLICAOF sent at once (as tests
+        // and scripts do) may come first. Its role stands; a second link to the master it set
+        // would apply the stream twice (CI: a replica's offset at twice its master's).
+        if (roleSet) return;
+        roleSet = true;
         var aux = server.persistence().startupAux();
         boolean restored = false;
         if (aux.containsKey("repl-id") && aux.containsKey("repl-offset")) {
@@ -587,6 +596,7 @@ public final class Replication implements WriteStream.UnitListener {
      * then connect.
      */
     void becomeReplicaOf(String host, int port, boolean wasMaster) {
+        roleSet = true;
         if (link != null) link.close(true);
         flushOutgoing();
         // A master always offers its own id and offset (replicationCacheMasterUsingMyself), as Redis does.
@@ -611,6 +621,7 @@ public final class Replication implements WriteStream.UnitListener {
 
     /** REPLICAOF NO ONE (replicationUnsetMaster). */
     void becomeMaster() {
+        roleSet = true;
         if (link == null) return;
         link.close(false);
         link = null;

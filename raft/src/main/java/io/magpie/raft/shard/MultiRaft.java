@@ -119,6 +119,19 @@ final class MultiRaft {
     }
 
     /**
+     * The placement group's first members: no priorities. Where its leader runs does not matter,
+     * and a priority makes Ratis hand leadership back to that member whenever it seems caught up.
+     * A sharded soak (seed 17070701) had n1, killed and restarted, never take it back: the
+     * leader started one transfer after another for 4 minutes, refusing every placement write
+     * during each, so no reshard could finish.
+     */
+    static RaftGroup placementGroup(List<String> members, Map<String, String> raftAddresses) {
+        List<RaftPeer> peers = new ArrayList<>();
+        for (String m : members) peers.add(RaftPeer.newBuilder().setId(m).setAddress(raftAddresses.get(m)).build());
+        return RaftGroup.valueOf(PLACEMENT, peers);
+    }
+
+    /**
      * The group as a replica moving to this node starts it: the members, and this node as a
      * learner. Started with no members, a Ratis server stays "initializing" until a leader
      * that staged it marks it caught up, which a leader that added it as a learner never does.

@@ -279,7 +279,7 @@ public final class ShardedRaftModule implements ServerModule {
         Thread starter = new Thread(() -> {
             try {
                 MultiRaft r = new MultiRaft(myId(), RaftSettings.listenHost(server.config().bind.addresses()), raftPort, storage,
-                        MultiRaft.group(MultiRaft.PLACEMENT, List.copyOf(raftMembers.keySet()), raftMembers), joinVia,
+                        MultiRaft.placementGroup(List.copyOf(raftMembers.keySet()), raftMembers), joinVia,
                         config.snapshotThreshold.value(), config.logSegmentSize.value(), config.readLease.value(), registry());
                 r.start();
                 List<org.apache.ratis.protocol.RaftGroup> mine = new java.util.ArrayList<>();

@@ -171,7 +171,10 @@ final class ReplicaMoves {
      */
     private static boolean awaitLeaver(Conf c, String v, Progress p, long now) {
         Long committed = c.commitIndex().get(v);
-        if (committed == null || committed >= c.confIndex()) return false;
+        if (committed == null || committed >= c.confIndex()) {
+            p.leaver = null; // a later removal of the same node waits afresh
+            return false;
+        }
         if (!v.equals(p.leaver)) {
             p.leaver = v;
             p.leaverSince = now;

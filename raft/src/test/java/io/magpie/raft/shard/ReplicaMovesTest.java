@@ -188,7 +188,9 @@ class ReplicaMovesTest {
         assertThat(s.node()).isEqualTo("n1");
 
         Conf caughtUp = new Conf("n2", voters, List.of(), "n2", true, Map.of("n1", 100L, "n2", 120L, "n3", 120L, "n4", 120L), 120, 100);
-        assertThat(ReplicaMoves.next(caughtUp, target, target, new Progress(), 0).kind()).isEqualTo(Kind.REMOVE);
+        assertThat(ReplicaMoves.next(caughtUp, target, target, p, 0).kind()).isEqualTo(Kind.REMOVE);
+        // The wait ended: removing n1 again later (after it rejoined) waits its full time again.
+        assertThat(ReplicaMoves.next(c, target, target, p, 5 * ReplicaMoves.LEAVER_CATCH_UP_MS).kind()).isEqualTo(Kind.WAIT);
         Conf silent = new Conf("n2", voters, List.of(), "n2", true, Map.of("n2", 120L, "n3", 120L, "n4", 120L), 120, 100);
         assertThat(ReplicaMoves.next(silent, target, target, new Progress(), 0).kind()).isEqualTo(Kind.REMOVE);
     }

@@ -115,11 +115,20 @@ final class PlacementStateMachine extends io.magpie.raft.PausableStateMachine {
         }
     }
 
-    /** Why the map refuses an entry, sent back to its proposer (a JOIN under an id in use), or null. */
+    /**
+     * Why the map refuses an entry, sent back to its proposer, or null: a JOIN under an id in use;
+     * a RESHARD while one is in flight or to the count there is (the proposing node checked its own
+     * copy of the map, which may lag the log: two RAFT SHARDS in a row on a follower both said OK).
+     */
     static String refusal(ClusterMap m, byte[] data) {
-        if (data.length == 0 || data[0] != JOIN || m.isEmpty()) return null;
+        if (data.length == 0 || m.isEmpty() || (data[0] != JOIN && data[0] != RESHARD)) return null;
         try {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(data, 1, data.length - 1));
+            if (data[0] == RESHARD) {
+                int n = in.readInt();
+                if (m.resharding()) return "ERR a reshard is already in progress";
+                return n == m.shards() ? "ERR there are " + n + " raft shards already" : null;
+            }
             return m.joinRefusal(in.readUTF(), in.readUTF());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

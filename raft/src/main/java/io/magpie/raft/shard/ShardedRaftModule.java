@@ -579,7 +579,12 @@ public final class ShardedRaftModule implements ServerModule {
         if (m.resharding()) return java.util.concurrent.CompletableFuture.completedFuture("ERR a reshard is already in progress");
         if (n == m.shards()) return java.util.concurrent.CompletableFuture.completedFuture("ERR there are " + n + " raft shards already");
         // A placement leader stepping down or changing is TRYAGAIN, as for any write (it was "ERR <Ratis exception>").
-        return r.proposePlacement(PlacementStateMachine.reshard(n)).handle(io.magpie.raft.RaftDispatch::failure);
+        return r.proposePlacement(PlacementStateMachine.reshard(n)).handle((reply, t) -> {
+            String failure = io.magpie.raft.RaftDispatch.failure(reply, t);
+            if (failure != null) return failure;
+            String refused = reply.getMessage().getContent().toStringUtf8(); // the log's own check, on the map as of the entry
+            return refused.isEmpty() ? null : refused;
+        });
     }
 
     /** Starts the data groups the map gives this node that it does not run yet (a reshard's new groups). */

@@ -52,6 +52,11 @@ class NodeJoinDrainTest {
         assertThat(PlacementStateMachine.refusal(joined, impostor)).isEqualTo("ERR raft node n4 is already in the cluster at 127.0.0.1:17004");
         assertThat(PlacementStateMachine.refusal(joined.withDrain("n4"), PlacementStateMachine.join("n4", "127.0.0.1:17004", "")))
                 .isEqualTo("ERR raft node n4 is leaving the cluster; join under another id");
+        // RAFT SHARDS is checked by the log too, on the map as of its entry: a node's own copy may lag.
+        assertThat(PlacementStateMachine.refusal(m, PlacementStateMachine.reshard(m.shards()))).isEqualTo("ERR there are " + m.shards() + " raft shards already");
+        assertThat(PlacementStateMachine.refusal(m, PlacementStateMachine.reshard(m.shards() + 1))).isNull();
+        ClusterMap resharding = PlacementStateMachine.apply(m, PlacementStateMachine.reshard(m.shards() + 1));
+        assertThat(PlacementStateMachine.refusal(resharding, PlacementStateMachine.reshard(m.shards() + 1))).isEqualTo("ERR a reshard is already in progress");
         // The targets survive encoding (a placement snapshot).
         ClusterMap back = ClusterMap.decode(joined.encode());
         assertThat(back.groups).isEqualTo(joined.groups);

@@ -165,6 +165,7 @@ class ShardedRaftClusterTest {
             blockingPopsWaitOnTheGroupLeaderAndAPushThroughTheLogServesThem(nodes, redis);
             watchedExecInOneSlotAbortsAsRedis(nodes, redis);
             overMaxmemoryEachGroupLeaderEvictsThroughItsLog(nodes);
+            flushallEmptiesTheGroupsTheNodeLeadsOnEveryReplica(nodes, redis);
             scriptLoadReachesTheGroupsReplicasAndEvalshaWorksUnderTheNextLeader(cluster, nodes, redis);
         }
     }
@@ -335,6 +336,98 @@ class ShardedRaftClusterTest {
             assertThat(evicted.stream().distinct()).as(evicted.toString()).hasSize(1);
             assertThat(evicted.get(0)).as("keys evicted").isPositive();
         });
+    }
+
+    /** A hash tag of each node's group, by node (every node leads one group here). */
+    private static Map<RaftGroup.Member, String> tagLedBy(List<RaftGroup.Member> nodes) {
+        Map<RaftGroup.Member, String> tags = new HashMap<>();
+        for (int i = 0; tags.size() < nodes.size() && i < 10_000; i++) tags.putIfAbsent(leaderOf(nodes, "{f" + i + "}"), "{f" + i + "}");
+        assertThat(tags).hasSize(nodes.size());
+        return tags;
+    }
+
+    private static Set<String> keys(RaftGroup.Member m, int db) {
+        try (Jedis j = m.jedis()) {
+            j.select(db);
+            return j.keys("*");
+        }
+    }
+
+    /** Every node holds these keys in db, and no other. */
+    private static void awaitKeysEverywhere(List<RaftGroup.Member> nodes, int db, Set<String> expected) {
+        await().atMost(START).untilAsserted(() -> {
+            for (RaftGroup.Member n : nodes) assertThat(keys(n, db)).as("db " + db + " on " + n.port).isEqualTo(expected);
+        });
+    }
+
+    /** The keys among these whose group is led by m. */
+    private static Set<String> ledBy(List<RaftGroup.Member> nodes, RaftGroup.Member m, Set<String> keys) {
+        Set<String> led = new HashSet<>();
+        for (String k : keys) if (leaderOf(nodes, k) == m) led.add(k);
+        return led;
+    }
+
+    /**
+     * FLUSHALL on a node deletes, on every replica, the keys of the group it leads and no
+     * other's, as a Redis Cluster master's FLUSHALL empties its own slots; FLUSHDB only the
+     * client's db. A WATCHed key it deletes fails the EXEC, bad flags and a FLUSHALL queued in
+     * MULTI are refused (the latter would empty every group's keys from one group's log), and a
+     * cluster client's FLUSHALL, sent to every master, empties the cluster.
+     */
+    private static void flushallEmptiesTheGroupsTheNodeLeadsOnEveryReplica(List<RaftGroup.Member> nodes, RealRedis redis) {
+        Map<RaftGroup.Member, String> tags = tagLedBy(nodes);
+        for (RaftGroup.Member m : nodes) {
+            try (Jedis j = m.jedis()) {
+                for (int i = 0; i < 20; i++) assertThat(j.set(tags.get(m) + ":" + i, "v")).isEqualTo("OK");
+                j.select(1);
+                assertThat(j.set(tags.get(m) + ":db1", "v")).isEqualTo("OK");
+            }
+        }
+        awaitSameKeyspaceOnEveryNode(nodes);
+        RaftGroup.Member a = nodes.get(0), b = nodes.get(1), c = nodes.get(2);
+        Set<String> db0 = keys(a, 0), db1 = keys(a, 1);
+        assertThat(db0).hasSizeGreaterThanOrEqualTo(60);
+        db0.removeAll(ledBy(nodes, a, db0));
+        db1.removeAll(ledBy(nodes, a, db1));
+        try (RespClient m = new RespClient(a.port); RespClient r = redis.client(); RespClient watcher = new RespClient(a.port);
+                RespClient realWatcher = redis.client()) {
+            for (String[] bad : new String[][] {{"FLUSHALL", "LATER"}, {"FLUSHALL", "ASYNC", "SYNC"}, {"FLUSHDB", "NOW"}}) {
+                assertThat(new String(m.call(bad).raw(), StandardCharsets.UTF_8)).as(String.join(" ", bad))
+                        .isEqualTo(new String(r.call(bad).raw(), StandardCharsets.UTF_8));
+            }
+            String key = tags.get(a) + ":0";
+            r.call("SET", key, "v");
+            for (RespClient[] pair : new RespClient[][] {{watcher, m}, {realWatcher, r}}) {
+                pair[0].call("WATCH", key);
+                assertThat(new String(pair[1].call("FLUSHALL").raw(), StandardCharsets.UTF_8)).isEqualTo("+OK\r\n");
+                pair[0].call("MULTI");
+                pair[0].call("SET", key, "mine");
+            }
+            assertThat(new String(watcher.call("EXEC").raw(), StandardCharsets.UTF_8))
+                    .isEqualTo(new String(realWatcher.call("EXEC").raw(), StandardCharsets.UTF_8));
+            m.call("MULTI");
+            m.call("SET", tags.get(a) + ":multi", "v");
+            m.call("FLUSHALL");
+            assertThat(new String(m.call("EXEC").raw(), StandardCharsets.UTF_8)).isEqualTo("-ERR a write without keys cannot be routed to a raft shard\r\n");
+        }
+        // a's group's keys are gone from every db, everywhere; the other groups' are not.
+        assertThat(db1).hasSize(2);
+        awaitKeysEverywhere(nodes, 0, db0);
+        awaitKeysEverywhere(nodes, 1, db1);
+        db0.removeAll(ledBy(nodes, b, db0));
+        try (Jedis j = b.jedis()) {
+            assertThat(j.flushDB()).isEqualTo("OK");
+        }
+        try (Jedis j = c.jedis()) {
+            assertThat(j.get(tags.get(c) + ":1")).isEqualTo("v");
+        }
+        awaitKeysEverywhere(nodes, 0, db0);
+        awaitKeysEverywhere(nodes, 1, db1);
+        try (JedisCluster jc = new JedisCluster(new HostAndPort("127.0.0.1", nodes.get(0).port), 10_000, 10_000, 10, null)) {
+            jc.flushAll();
+        }
+        awaitKeysEverywhere(nodes, 0, Set.of());
+        awaitKeysEverywhere(nodes, 1, Set.of());
     }
 
     /**

@@ -156,6 +156,29 @@ final class DataGroup implements RaftDispatch.Target {
         decideOnce.accept(null); // a file without keys
     }
 
+    /**
+     * A data group's FLUSHALL (db -1) or FLUSHDB (db): deletes the keys of these slots, each a
+     * modified key (WATCH, client-side caching), as Redis's FLUSHALL touches every watched key.
+     * Returns how many went.
+     */
+    static long flushSlots(Engine engine, java.util.BitSet slots, int onlyDb) {
+        long removed = 0;
+        for (int i = 0; i < engine.dbCount(); i++) {
+            if (onlyDb >= 0 && i != onlyDb) continue;
+            Database db = engine.db(i);
+            SlotIndex index = db.slotIndex();
+            List<byte[]> keys = new ArrayList<>();
+            for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) index.forEachKeyInSlot(s, keys::add);
+            for (byte[] k : keys) {
+                if (!db.delete(k)) continue;
+                db.signalModifiedKey(k);
+                removed++;
+            }
+        }
+        engine.dirty += removed;
+        return removed;
+    }
+
     /** Deletes the keys of these slots here, in every db. */
     static void deleteSlots(Engine engine, java.util.BitSet slots) {
         if (slots.isEmpty()) return;

@@ -31,13 +31,15 @@ import org.apache.ratis.protocol.RaftClientReply;
  * ({@link RaftDispatch#write}, {@link RaftDispatch#read}) with the owning group as target;
  * a client's pipelined plain writes are proposed without parking it, batched per group, as
  * the single group's are. Commands without keys run on this node's keyspace (DBSIZE, SCAN:
- * this node's copy of every group it replicates) except keyless writes (FLUSHALL), which no
- * one group can order, and SCRIPT LOAD / FLUSH, which go through the log of every group this
- * node leads (as a Redis Cluster master's script cache reaches its replicas).
+ * this node's copy of every group it replicates) except keyless writes, which no one group
+ * can order, and so are refused, but for FLUSHALL / FLUSHDB and SCRIPT LOAD / FLUSH: those go
+ * through the log of every group this node leads (a Redis Cluster master flushes its own slots,
+ * and its script cache reaches its replicas).
  */
 final class ShardDispatch implements TopologyGuard {
     static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
     static final int NO_KEYS = -1, CROSS = -2;
+    static final String KEYLESS_WRITE = "ERR a write without keys cannot be routed to a raft shard";
 
     private final ShardedRaftModule module;
     private final Engine engine;
@@ -168,7 +170,7 @@ final class ShardDispatch implements TopologyGuard {
      * null when it may. A refusal for want of a leader is held as the guard holds it.
      */
     private String refuse(Client c, int slot) {
-        String refusal = slot < 0 ? "ERR a write without keys cannot be routed to a raft shard" : module.refusal(slot);
+        String refusal = slot < 0 ? KEYLESS_WRITE : module.refusal(slot);
         if (refusal != null && !hold(c, c.cmd, refusal)) {
             if (c.multi) engine.discardTransaction(c);
             c.writer().error(refusal);
@@ -228,6 +230,16 @@ final class ShardDispatch implements TopologyGuard {
 
     void write(Client c, CommandPipeline pipeline) {
         int slot = slotOf(c);
+        if (slot == NO_KEYS && !c.multi && isFlush(c.cmd)) {
+            flush(c, pipeline);
+            return;
+        }
+        if (c.cmd.fullName.equals("exec") && c.multi && queuesKeylessWrite(c)) {
+            // Applied in one group's log, the engine's FLUSHALL would empty every group's keys here.
+            engine.discardTransaction(c);
+            c.writer().error(KEYLESS_WRITE);
+            return;
+        }
         if (proposePipelined(c, slot)) return;
         if (refuse(c, slot) != null || refuseFenced(c, slot)) return;
         RaftDispatch.write(c, pipeline, engine, module.myId(), module.groupOfSlot(slot), module::mainLoopExecute);
@@ -278,6 +290,50 @@ final class ShardDispatch implements TopologyGuard {
             for (DataGroup g : module.localGroups().values()) if (g.isLeaderReady()) return true;
             return false;
         }, module::mainLoopExecute);
+    }
+
+    /* ---------------- FLUSHALL, FLUSHDB ---------------- */
+
+    private static boolean isFlush(RedisCommand cmd) {
+        return cmd.fullName.equals("flushall") || cmd.fullName.equals("flushdb");
+    }
+
+    /** A transaction with a write that has no keys (FLUSHALL, SWAPDB...): no one group's log may apply it. */
+    private static boolean queuesKeylessWrite(Client c) {
+        for (RedisCommand q : c.multiCommands) if (q.write && !KeyExtraction.hasKeys(q)) return true;
+        return false;
+    }
+
+    /**
+     * FLUSHALL / FLUSHDB: one entry in the log of every data group this node leads; each group
+     * deletes, on every replica, the keys of the slots it owns ({@link SlotCustody#flushable}),
+     * and leaves the other groups' keys in this node's keyspace alone. This is a Redis Cluster
+     * master's FLUSHALL, which empties its own slots: cluster clients send it to every master
+     * (JedisCluster, Lettuce, magpie-proxy). A node that leads no group answers as a Redis
+     * replica does. OK once every entry applied here; else TRYAGAIN, as some groups may be
+     * flushed and others not.
+     */
+    private void flush(Client c, CommandPipeline pipeline) {
+        if (c.argc > 2 || (c.argc == 2 && !c.argIs(1, "sync") && !c.argIs(1, "async"))) {
+            c.writer().error("ERR syntax error");
+            return;
+        }
+        List<DataGroup> led = new ArrayList<>();
+        for (DataGroup g : module.localGroups().values()) if (g.isLeaderReady()) led.add(g);
+        if (led.isEmpty()) {
+            c.writer().error("READONLY You can't write against a read only replica.");
+            return;
+        }
+        byte[][] argv = Arrays.copyOf(c.argv, c.argc);
+        pipeline.park(c);
+        List<CompletableFuture<Void>> applied = new ArrayList<>();
+        for (DataGroup g : led) applied.add(module.proposeFlush(g, c.db.id, argv));
+        CompletableFuture.allOf(applied.toArray(new CompletableFuture<?>[0])).whenComplete((done, error) -> module.mainLoopExecute(() -> {
+            if (!c.blocked) return;
+            if (error == null) c.writer().ok();
+            else c.writer().error("TRYAGAIN Raft request failed, the keyspace may be flushed in some shards only");
+            pipeline.unpark(c);
+        }));
     }
 
     /* ---------------- scripts ---------------- */

@@ -212,6 +212,50 @@ public final class ShardedRaftModule implements ServerModule {
         return null;
     }
 
+    /* ---------------- FLUSHALL, FLUSHDB ---------------- */
+
+    /** FLUSHALL / FLUSHDB entries this node proposed, by their sequence, until they apply here (keyspace thread). */
+    private final Map<Long, CompletableFuture<Void>> flushes = new HashMap<>();
+    private long flushSeq;
+
+    /**
+     * Proposes a client's FLUSHALL or FLUSHDB (argv, in db) to group g, which this node leads;
+     * completes once it has applied here, exceptionally when the log did not take it (it may
+     * still apply later). Keyspace thread.
+     */
+    CompletableFuture<Void> proposeFlush(DataGroup g, int db, byte[][] argv) {
+        long seq = ++flushSeq;
+        CompletableFuture<Void> applied = new CompletableFuture<>();
+        flushes.put(seq, applied);
+        LogEntry entry = LogEntry.write(myId(), seq, db, server.engine().now(), 0, false, List.<byte[][]>of(argv));
+        g.propose(entry).whenComplete((reply, error) -> mainLoopExecute(() -> {
+            CompletableFuture<Void> waiting = flushes.remove(seq);
+            if (waiting == null) return; // applied
+            waiting.completeExceptionally(error != null ? error : reply.getException() != null ? reply.getException()
+                    : new IOException("not applied"));
+        }));
+        return applied;
+    }
+
+    static boolean isFlush(LogEntry e) {
+        if (e.type() != LogEntry.WRITE || e.atomic() || e.commands().size() != 1) return false;
+        byte[] name = e.commands().get(0)[0];
+        return named(name, "flushall") || named(name, "flushdb");
+    }
+
+    private static boolean named(byte[] arg, String lowerName) {
+        return new String(arg, java.nio.charset.StandardCharsets.US_ASCII).equalsIgnoreCase(lowerName);
+    }
+
+    /** A FLUSHALL or FLUSHDB in group index's log: the keys of the slots the group writes here (keyspace thread). */
+    private void applyFlush(int index, SlotMove.GroupSlots moves, LogEntry e) {
+        boolean all = named(e.commands().get(0)[0], "flushall");
+        DataGroup.flushSlots(server.engine(), custody.flushable(index, moves, map()::groupOf), all ? -1 : e.db());
+        if (!e.origin().equals(myId())) return;
+        CompletableFuture<Void> waiting = flushes.remove(e.seq());
+        if (waiting != null) waiting.complete(null);
+    }
+
     void mainLoopExecute(Runnable task) {
         server.mainLoop().execute(task);
     }
@@ -365,6 +409,10 @@ public final class ShardedRaftModule implements ServerModule {
                     return;
                 }
                 if (moves.apply(entry)) return;
+                if (isFlush(entry)) {
+                    applyFlush(index, moves, entry);
+                    return;
+                }
                 if (SlotMove.isCopy(entry)) {
                     if (moves.copyApplies(server.engine(), entry)) apply.apply(entry, logIndex);
                     return;

@@ -102,6 +102,24 @@ final class SlotCustody {
     }
 
     /**
+     * The slots whose keys here a FLUSHALL or FLUSHDB in group's log deletes: those it holds (of
+     * unknown holder, those the map gives it and it has not lost, as its snapshot claims them)
+     * and has not fenced. A fenced slot's keys are final and the move's, whether its copy has
+     * landed or not: a move out stays fenced in the source's log for good, so skipping it is
+     * the one rule every replica of the group applies alike. (A Redis Cluster FLUSHALL sent to
+     * every master races a migration the same way: a key migrated after the target's flush
+     * survives.)
+     */
+    BitSet flushable(int group, SlotMove.GroupSlots moves, java.util.function.IntUnaryOperator owner) {
+        BitSet slots = new BitSet();
+        for (int s = 0; s < HashSlot.SLOTS; s++) {
+            boolean writes = holder[s] == group || (holder[s] == UNKNOWN && owner.applyAsInt(s) == group && !moves.lost.get(s));
+            if (writes && !moves.fenced.get(s)) slots.set(s);
+        }
+        return slots;
+    }
+
+    /**
      * Gives group the slots whose rank is at most the given one; returns those it got (held
      * already included). The group that held one before loses it.
      */

@@ -332,4 +332,30 @@ class SlotCustodyTest {
         joined().started(0, onJoiner);
         assertThat(onJoiner.refused().isEmpty()).isTrue();
     }
+    /**
+     * A FLUSHALL in a group's log deletes the slots it holds and has not fenced: a fenced slot's
+     * keys are the move's. After the target's ACCEPT the slots are the target's to flush. A
+     * joined node's group flushes the slots of unknown holder the map gives it.
+     */
+    @Test
+    void aFlushDeletesTheSlotsTheGroupHoldsAndHasNotFenced() {
+        SlotMove.GroupSlots source = groups.get(0), target = groups.get(1);
+        BitSet own = without(map, 0, new BitSet());
+        assertThat(custody.flushable(0, source, map::groupOf).equals(own)).as("the bootstrap slots").isTrue();
+        BitSet moving = slots(100, 102);
+        source.apply(SlotMove.fence(moving, 5, 1));
+        BitSet rest = (BitSet) own.clone();
+        rest.andNot(moving);
+        assertThat(custody.flushable(0, source, map::groupOf).equals(rest)).as("fenced, not accepted yet").isTrue();
+        assertThat(custody.flushable(1, target, map::groupOf).intersects(moving)).isFalse();
+        custody.accept(1, target, new SlotMove.Accept(moving, 5, 0, 40), true);
+        assertThat(custody.flushable(0, source, map::groupOf).equals(rest)).as("moved away").isTrue();
+        assertThat(custody.flushable(1, target, map::groupOf).get(100)).as("accepted: the target's").isTrue();
+
+        Map<Integer, SlotMove.GroupSlots> joined = new HashMap<>();
+        for (int g = 0; g < 3; g++) joined.put(g, new SlotMove.GroupSlots());
+        SlotCustody c = new SlotCustody(ClusterMap.EMPTY, joined::get, joined::keySet);
+        for (int g = 0; g < 3; g++) c.register(g, joined.get(g));
+        assertThat(c.flushable(0, joined.get(0), map::groupOf).equals(own)).as("unknown holders: the map's").isTrue();
+    }
 }

@@ -409,6 +409,12 @@ class ShardedRaftClusterTest {
             m.call("SET", tags.get(a) + ":multi", "v");
             m.call("FLUSHALL");
             assertThat(new String(m.call("EXEC").raw(), StandardCharsets.UTF_8)).isEqualTo("-ERR a write without keys cannot be routed to a raft shard\r\n");
+            // A script's FLUSHALL is refused alike on every replica that applies the script.
+            assertThat(new String(m.call("EVAL", "return redis.pcall('FLUSHALL')", "1", tags.get(a) + ":0").raw(), StandardCharsets.UTF_8))
+                    .isEqualTo("-ERR a write without keys cannot be routed to a raft shard\r\n");
+            assertThat(new String(m.call("EVAL", "redis.call('SET', KEYS[1], 'v') return redis.call('FLUSHDB')", "1", tags.get(a) + ":s").raw(),
+                    StandardCharsets.UTF_8)).startsWith("-ERR a write without keys cannot be routed to a raft shard");
+            assertThat(new String(m.call("DEL", tags.get(a) + ":s").raw(), StandardCharsets.UTF_8)).as("a script's writes before its error stay").isEqualTo(":1\r\n");
         }
         // a's group's keys are gone from every db, everywhere; the other groups' are not.
         assertThat(db1).hasSize(2);

@@ -221,7 +221,9 @@ public final class CommandPipeline {
      */
     public String checkScriptTopology(Client caller, Client lua, RedisCommand cmd, byte[][] argv) {
         scriptKeysSlot = -1;
-        if (topology == TopologyGuard.STANDALONE || caller.obeyed || !KeyExtraction.hasKeys(cmd)) return null;
+        if (topology == TopologyGuard.STANDALONE) return null;
+        if (cmd.write && !KeyExtraction.hasKeys(cmd)) return topology.checkKeylessScriptWrite(cmd);
+        if (caller.obeyed || !KeyExtraction.hasKeys(cmd)) return null;
         lua.readonlyMode = caller.readonlyMode;
         lua.asking = caller.asking;
         lua.argv = argv;

@@ -29,6 +29,16 @@ public interface TopologyGuard {
         return false;
     }
 
+    /**
+     * A write without keys (FLUSHALL, FLUSHDB, SWAPDB) called by a script, on every member that
+     * runs the script, its master's or log's too: null to run it, or the script's error. A mode
+     * whose one keyspace holds the keys of several logs refuses it, since the script's log
+     * would apply it to every log's keys here.
+     */
+    default String checkKeylessScriptWrite(RedisCommand cmd) {
+        return null;
+    }
+
     /** The hash slot of the i-th key. */
     static int slot(Client c, KeyReferences keys, int i) {
         return HashSlot.keyHashSlot(c.argv[keys.position(i)]);

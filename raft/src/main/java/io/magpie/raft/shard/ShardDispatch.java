@@ -79,6 +79,12 @@ final class ShardDispatch implements TopologyGuard {
         return module.refusal(slot);
     }
 
+    /** Applied from one group's log, a script's FLUSHALL would empty every group's keys on each replica. */
+    @Override
+    public String checkKeylessScriptWrite(RedisCommand cmd) {
+        return KEYLESS_WRITE;
+    }
+
     /**
      * A refusal for want of a ready leader is held: the client is parked and its command
      * processed again (from the first stage) every few ms until the group has a leader, which

@@ -85,6 +85,17 @@ final class DataGroup implements RaftDispatch.Target {
         return DivisionState.leaderId(division());
     }
 
+    /**
+     * Whether this replica's own log leaves it out of the group's configuration: it was removed
+     * from the group (its replica moved away) and not dropped here yet, or it is a learner still
+     * catching up on entries from before it was added. See ShardedRaftModule#dropStale.
+     */
+    boolean outsideItsConf(String me) {
+        RaftServer.Division d = division();
+        return d != null && d.getRaftConf().getPeer(org.apache.ratis.protocol.RaftPeerId.valueOf(me),
+                org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER, org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER) == null;
+    }
+
     /** The role here, "none" while the group is not started on this node. */
     String role() {
         RaftServer.Division d = division();

@@ -260,9 +260,24 @@ final class MultiRaft {
         }
     }
 
-    /** Stops and deletes this node's replica of a group it is no longer a member of. */
+    /** Where replicas are removed: never the caller's thread (see {@link #removeGroup}). */
+    private final java.util.concurrent.ExecutorService removals = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "magpie-raft-group-removal");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Stops and deletes this node's replica of a group it is no longer a member of. Ratis runs
+     * the removal, which closes the division and waits for its state machine's threads, in the
+     * calling thread; called on the keyspace thread, that waited for a snapshot or an apply
+     * that itself waited for the keyspace thread, and the node hung (membership schedule
+     * 12739257). So it runs on a thread of its own.
+     */
     CompletableFuture<RaftClientReply> removeGroup(RaftGroupId id) {
-        return server.groupManagementAsync(GroupManagementRequest.newRemove(clientId, me, callIds.incrementAndGet(), id, true, false));
+        return CompletableFuture.supplyAsync(
+                () -> server.groupManagementAsync(GroupManagementRequest.newRemove(clientId, me, callIds.incrementAndGet(), id, true, false)),
+                removals).thenCompose(f -> f);
     }
 
     private synchronized void dropPlacementClient(RaftClient client) {
@@ -296,6 +311,7 @@ final class MultiRaft {
             try {
                 RaftClient c = placementClient;
                 if (c != null) c.close();
+                removals.shutdownNow();
                 server.close();
             } catch (IOException | RuntimeException ignored) {
                 // stopping anyway

@@ -645,6 +645,7 @@ public final class ShardedRaftModule implements ServerModule {
             local.put(g.index(), d);
             // A replica moving here starts as a learner of the members the map records: it campaigns in no election
             // and takes the group's configuration from the leader that adds it (its log replaces this one).
+            if (!g.members().contains(myId())) freshLearners.add(g.index());
             added.add(g.members().contains(myId()) ? MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m))
                     : MultiRaft.learnerOf(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m), myId(), myRaftAddress));
         }
@@ -671,21 +672,49 @@ public final class ShardedRaftModule implements ServerModule {
     /**
      * A group whose replica moved away (the map names this node neither as member nor as
      * target): its division here is stopped and deleted; dropForeignSlots then drops its keys.
+     * So is a replica left over from an earlier membership while the group moves here again
+     * ({@link #freshLearners}).
      */
     private void dropGroupsMovedAway(MultiRaft r, ClusterMap m) {
         for (DataGroup d : List.copyOf(local.values())) {
-            if (d.index >= m.groups.size() || m.groups.get(d.index).names(myId()) || dropping.contains(d.index)) continue;
-            if (m.groups.get(d.index).members().size() == 0) continue;
-            dropping.add(d.index);
-            local.remove(d.index);
-            d.apply.leaving(System.currentTimeMillis());
-            if (d.apply.awaitsAny()) leaving.add(d);
-            r.removeGroup(d.id).whenComplete((reply, t) -> mainLoopExecute(() -> {
-                dropping.remove(d.index);
-                if (t != null || !reply.isSuccess()) Log.warning("Raft shards: removing shard %d's replica here failed: %s", d.index, t != null ? t : reply.getException());
-                else Log.notice("Raft shards: shard %d's replica moved away from here", d.index);
-            }));
+            if (d.index >= m.groups.size() || dropping.contains(d.index)) continue;
+            if (!m.groups.get(d.index).names(myId())) {
+                if (m.groups.get(d.index).members().size() == 0) continue;
+                drop(r, d, "moved away from here");
+            } else if (m.groups.get(d.index).members().contains(myId())) {
+                freshLearners.remove(d.index); // its move here is done
+            } else if (!freshLearners.contains(d.index) && d.outsideItsConf(myId())) {
+                drop(r, d, "is left over from before, outside the group's configuration: it starts afresh");
+            }
         }
+    }
+
+    /**
+     * The learners this process started for a move here (ensureGroups), until the map names
+     * this node a member: while one catches up, its log's configuration, from before it was
+     * added, leaves it out. Any other replica outside its own configuration while the map moves
+     * the group here is left over from an earlier membership: removed from the group and not
+     * dropped here before the group came back (a drain right after a join), or recovered from
+     * storage at a restart. Ratis starts the recovered one "initializing", and it stayed STARTING
+     * for good; the other campaigned on as a candidate. Either way the leader's transfer to it
+     * was refused again and again and the drain never ended (membership schedule 12739257). So
+     * it is dropped, and ensureGroups starts a fresh learner, which catches up as any replica
+     * moving here does. (Keyspace thread.)
+     */
+    private final java.util.Set<Integer> freshLearners = new java.util.HashSet<>();
+
+    /** Stops and deletes this node's replica of d; dropForeignSlots then drops its keys. */
+    private void drop(MultiRaft r, DataGroup d, String why) {
+        freshLearners.remove(d.index);
+        dropping.add(d.index);
+        local.remove(d.index);
+        d.apply.leaving(System.currentTimeMillis());
+        if (d.apply.awaitsAny()) leaving.add(d);
+        r.removeGroup(d.id).whenComplete((reply, t) -> mainLoopExecute(() -> {
+            dropping.remove(d.index);
+            if (t != null || !reply.isSuccess()) Log.warning("Raft shards: removing shard %d's replica here failed: %s", d.index, t != null ? t : reply.getException());
+            else Log.notice("Raft shards: shard %d's replica %s", d.index, why);
+        }));
     }
 
     /**

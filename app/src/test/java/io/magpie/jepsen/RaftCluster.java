@@ -184,6 +184,30 @@ public class RaftCluster implements AutoCloseable {
         return "127.0.0.1:" + inbound.port();
     }
 
+    /**
+     * Starts node {@code id} with these Raft arguments in place of raft-members (raft-join, say)
+     * and the cluster's extra arguments less {@code dropped} (with their values); its own links
+     * have no fault proxy.
+     */
+    protected void launchWith(String id, List<String> raftArgs, List<String> dropped) {
+        int raftPort = ServerProcess.freePort();
+        raftPorts.put(id, raftPort);
+        clientPorts.put(id, ServerProcess.freePort());
+        List<String> args = new ArrayList<>(List.of("--save", "", "--appendonly", "no", "--raft-enabled", "yes", "--raft-id", id,
+                "--raft-port", String.valueOf(raftPort)));
+        args.addAll(raftArgs);
+        for (int i = 0; i < extraArgs.size(); i++) {
+            if (dropped.contains(extraArgs.get(i))) i++;
+            else args.add(extraArgs.get(i));
+        }
+        nodes.put(id, ServerProcess.start(ServerProcess.Kind.MAGPIE, id, dir, clientPorts.get(id), args.toArray(new String[0])));
+    }
+
+    /** Where node id's Raft server listens itself (not through a fault proxy). */
+    public int raftPort(String id) {
+        return raftPorts.get(id);
+    }
+
     /** RAFT REMOVENODE on the leader; the process is left running (kill it apart). */
     public Object removeNode(String id) {
         return raftCommand("REMOVENODE", id);

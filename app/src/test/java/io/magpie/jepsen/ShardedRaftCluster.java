@@ -158,6 +158,56 @@ public final class ShardedRaftCluster extends RaftCluster {
         }
     }
 
+    /**
+     * Starts node id, new to the cluster, with raft-join through via's Raft port; the placement
+     * group adds it to the map and replicas move onto it. The others reach it at the address it
+     * reports, without a fault proxy.
+     */
+    public void join(String id, String via) {
+        launchWith(id, List.of("--raft-join", "127.0.0.1:" + raftPort(via)), List.of("--raft-shards"));
+    }
+
+    /**
+     * RAFT REMOVENODE id on the placement leader, sent again while it answers TRYAGAIN for at most
+     * 30 s: "OK" once the drain is in the map (the replica moves follow), else the error.
+     */
+    public String drain(String id) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            String reply = String.valueOf(raftCommand("REMOVENODE", id));
+            String prefix = redis.clients.jedis.exceptions.JedisDataException.class.getName() + ": ";
+            if (reply.startsWith(prefix)) reply = reply.substring(prefix.length());
+            if (!reply.startsWith("TRYAGAIN") || System.currentTimeMillis() > deadline) return reply;
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * Waits (up to millis) until every node but {@code except} names exactly {@code members} in
+     * its map and has no replica move pending.
+     */
+    public void awaitMembers(java.util.Set<String> members, String except, long millis) {
+        long deadline = System.currentTimeMillis() + millis;
+        while (System.currentTimeMillis() < deadline) {
+            boolean settled = true;
+            for (String id : ids()) {
+                if (id.equals(except)) continue;
+                Map<String, String> info = raftInfo(id);
+                String nodes = info.get("nodes");
+                if (nodes == null || !new java.util.HashSet<>(List.of(nodes.split(","))).equals(members)
+                        || !"0".equals(info.get("replica_moves_pending"))) {
+                    settled = false;
+                    break;
+                }
+            }
+            if (settled) return;
+            ServerProcess.sleep(100);
+        }
+        StringBuilder sb = new StringBuilder("the map does not name " + members + " with no replica move pending within " + millis + " ms\n");
+        for (String id : ids()) sb.append(id).append(' ').append(raftInfo(id)).append('\n');
+        throw new IllegalStateException(sb + logTails());
+    }
+
     /** After a schedule: every fault undone ({@link RaftCluster#recover}), then the cluster whole again, its moves done. */
     @Override
     public void recover() {

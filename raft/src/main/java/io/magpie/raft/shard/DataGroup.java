@@ -96,6 +96,16 @@ final class DataGroup implements RaftDispatch.Target {
                 org.apache.ratis.proto.RaftProtos.RaftPeerRole.FOLLOWER, org.apache.ratis.proto.RaftProtos.RaftPeerRole.LISTENER) == null;
     }
 
+    /**
+     * Whether Ratis shut this replica down: it does when an election finds the replica outside
+     * the group's configuration, or a voter tells it it was removed. The division stays
+     * registered, closed, and answers nothing (not even group info) until removed.
+     */
+    boolean shutDown() {
+        RaftServer.Division d = division();
+        return d != null && !d.getInfo().isAlive();
+    }
+
     /** The role here, "none" while the group is not started on this node. */
     String role() {
         RaftServer.Division d = division();

@@ -645,9 +645,11 @@ public final class ShardedRaftModule implements ServerModule {
             local.put(g.index(), d);
             // A replica moving here starts as a learner of the members the map records: it campaigns in no election
             // and takes the group's configuration from the leader that adds it (its log replaces this one).
-            if (!g.members().contains(myId())) freshLearners.add(g.index());
-            added.add(g.members().contains(myId()) ? MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m))
-                    : MultiRaft.learnerOf(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m), myId(), myRaftAddress));
+            boolean member = g.members().contains(myId()) && !restartAsLearner.remove(g.index());
+            if (!member) freshLearners.add(g.index());
+            added.add(member ? MultiRaft.group(MultiRaft.dataGroupId(g.index()), g.members(), raftAddresses(m))
+                    : MultiRaft.learnerOf(MultiRaft.dataGroupId(g.index()), g.members().stream().filter(id -> !id.equals(myId())).toList(),
+                            raftAddresses(m), myId(), myRaftAddress));
         }
         if (added.isEmpty()) return;
         admin.execute(() -> {
@@ -681,6 +683,11 @@ public final class ShardedRaftModule implements ServerModule {
             if (!m.groups.get(d.index).names(myId())) {
                 if (m.groups.get(d.index).members().size() == 0) continue;
                 drop(r, d, "moved away from here");
+            } else if (d.shutDown()) {
+                // Ratis found it removed from the group; the map, which names it still, has not caught up, or moves it
+                // back. A fresh learner takes its place (never a fresh voter: its empty log would count in elections).
+                restartAsLearner.add(d.index);
+                drop(r, d, "was shut down by Ratis (removed from the group): it starts afresh as a learner");
             } else if (m.groups.get(d.index).members().contains(myId())) {
                 freshLearners.remove(d.index); // its move here is done
             } else if (!freshLearners.contains(d.index) && d.outsideItsConf(myId())) {
@@ -702,6 +709,8 @@ public final class ShardedRaftModule implements ServerModule {
      * moving here does. (Keyspace thread.)
      */
     private final java.util.Set<Integer> freshLearners = new java.util.HashSet<>();
+    /** Groups whose replica here Ratis shut down: ensureGroups starts the next one as a learner, even where the map names this node a member. */
+    private final java.util.Set<Integer> restartAsLearner = new java.util.HashSet<>();
 
     /** Stops and deletes this node's replica of d; dropForeignSlots then drops its keys. */
     private void drop(MultiRaft r, DataGroup d, String why) {

@@ -957,6 +957,8 @@ public final class ShardedRaftModule implements ServerModule {
     @Override
     public void shutdown() {
         MultiRaft r = raft;
+        // The cron does nothing from here on: it must not take the divisions Ratis closes now for replicas it shut down.
+        raft = null;
         if (mapPage != null) mapPage.stop();
         gates.shutdownNow();
         if (r != null) r.close();

@@ -370,7 +370,7 @@ class ClusterMigrateSlotsTest {
      * TRYAGAIN; TAKE and DROP are refused as a whole; an import whose link closes before TAKE is
      * dropped. (Part of the OOM test, to share its nodes.)
      */
-    void theImportStreamIsServedWholeWhereAnAskingClientGetsTryagain() {
+    void theImportStreamIsServedWholeWhereAnAskingClientGetsTryagain() throws InterruptedException {
         String tag = "{" + keyInMovedSlots("s") + "}";
         try (RespClient stream = b.client(); RespClient asking = b.client(); RespClient cb = b.client()) {
             assertThat(stream.value("CLUSTER", "IMPORTSLOTS", "START", aId, "SLOTSRANGE", "0", "10", "20", String.valueOf(LAST_MOVED)))
@@ -400,6 +400,22 @@ class ClusterMigrateSlotsTest {
         try (RespClient cb = b.client()) {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
                     (Long) cb.value("DBSIZE") == 0 && !cb.value("CLUSTER", "NODES").toString().contains("-<-"));
+        }
+        // An import given up by DROP on another link (as a cancelling source does), its stream closed only after the
+        // next import of the same slots began: the old stream's end must not drop the new import.
+        try (RespClient next = b.client(); RespClient cb = b.client()) {
+            RespClient old = b.client();
+            old.call("CLUSTER", "IMPORTSLOTS", "START", aId, "SLOTSRANGE", "0", String.valueOf(LAST_MOVED));
+            assertThat(cb.value("CLUSTER", "IMPORTSLOTS", "DROP", "SLOTSRANGE", "0", String.valueOf(LAST_MOVED))).isEqualTo(0L);
+            assertThat(next.value("CLUSTER", "IMPORTSLOTS", "START", aId, "SLOTSRANGE", "0", String.valueOf(LAST_MOVED))).hasToString("OK");
+            old.close();
+            // The cluster cron (every 100 ms) notices the closed link; the new stream goes on being served.
+            for (int i = 0; i < 10; i++) {
+                Thread.sleep(100);
+                assertThat(next.value("SET", tag + "n" + i, "1")).hasToString("OK");
+            }
+            assertThat(cb.value("CLUSTER", "NODES").toString()).contains("[0-<-" + aId + "]");
+            assertThat(next.value("CLUSTER", "IMPORTSLOTS", "DROP", "SLOTSRANGE", "0", String.valueOf(LAST_MOVED))).isEqualTo(10L);
         }
     }
 

@@ -3,10 +3,10 @@ package io.magpie.commands;
 import java.nio.charset.StandardCharsets;
 
 /** Case-insensitive ASCII comparisons and number parsing on raw arguments, without allocation. */
-final class Ascii {
+public final class Ascii {
     private Ascii() {}
 
-    static byte[] bytes(String lower) {
+    public static byte[] bytes(String lower) {
         return lower.getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -15,7 +15,7 @@ final class Ascii {
     }
 
     /** strcasecmp(arg, lower) == 0, with lower already in lower case. */
-    static boolean equalsIgnoreCase(byte[] arg, byte[] lower) {
+    public static boolean equalsIgnoreCase(byte[] arg, byte[] lower) {
         if (arg.length != lower.length) return false;
         for (int i = 0; i < arg.length; i++) {
             if (lower(arg[i] & 0xff) != lower[i]) return false;

@@ -51,6 +51,6 @@ final class RaftScripts {
     }
 
     static boolean is(byte[] arg, String lowerName) {
-        return new String(arg, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT).equals(lowerName);
+        return io.magpie.commands.Ascii.equalsIgnoreCase(arg, io.magpie.commands.Ascii.bytes(lowerName));
     }
 }

@@ -183,6 +183,18 @@ final class DataGroup implements RaftDispatch.Target {
      * Returns how many went.
      */
     static long flushSlots(Engine engine, java.util.BitSet slots, int onlyDb) {
+        long removed = removeKeys(engine, slots, onlyDb, true);
+        engine.dirty += removed;
+        return removed;
+    }
+
+    /** Deletes the keys of these slots here, in every db (keys no group's log writes here any more: no client saw them change). */
+    static void deleteSlots(Engine engine, java.util.BitSet slots) {
+        removeKeys(engine, slots, -1, false);
+    }
+
+    private static long removeKeys(Engine engine, java.util.BitSet slots, int onlyDb, boolean signal) {
+        if (slots.isEmpty()) return 0;
         long removed = 0;
         for (int i = 0; i < engine.dbCount(); i++) {
             if (onlyDb >= 0 && i != onlyDb) continue;
@@ -192,23 +204,10 @@ final class DataGroup implements RaftDispatch.Target {
             for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) index.forEachKeyInSlot(s, keys::add);
             for (byte[] k : keys) {
                 if (!db.delete(k)) continue;
-                db.signalModifiedKey(k);
+                if (signal) db.signalModifiedKey(k);
                 removed++;
             }
         }
-        engine.dirty += removed;
         return removed;
-    }
-
-    /** Deletes the keys of these slots here, in every db. */
-    static void deleteSlots(Engine engine, java.util.BitSet slots) {
-        if (slots.isEmpty()) return;
-        for (int i = 0; i < engine.dbCount(); i++) {
-            Database db = engine.db(i);
-            SlotIndex index = db.slotIndex();
-            List<byte[]> keys = new ArrayList<>();
-            for (int s = slots.nextSetBit(0); s >= 0; s = slots.nextSetBit(s + 1)) index.forEachKeyInSlot(s, keys::add);
-            for (byte[] k : keys) db.delete(k);
-        }
     }
 }

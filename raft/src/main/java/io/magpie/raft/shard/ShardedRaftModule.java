@@ -237,19 +237,18 @@ public final class ShardedRaftModule implements ServerModule {
         return applied;
     }
 
+    private static final byte[] FLUSHALL = io.magpie.commands.Ascii.bytes("flushall"), FLUSHDB = io.magpie.commands.Ascii.bytes("flushdb");
+
+    /** Asked of every single-write entry applied: compares bytes, makes nothing. */
     static boolean isFlush(LogEntry e) {
         if (e.type() != LogEntry.WRITE || e.atomic() || e.commands().size() != 1) return false;
         byte[] name = e.commands().get(0)[0];
-        return named(name, "flushall") || named(name, "flushdb");
-    }
-
-    private static boolean named(byte[] arg, String lowerName) {
-        return new String(arg, java.nio.charset.StandardCharsets.US_ASCII).equalsIgnoreCase(lowerName);
+        return io.magpie.commands.Ascii.equalsIgnoreCase(name, FLUSHALL) || io.magpie.commands.Ascii.equalsIgnoreCase(name, FLUSHDB);
     }
 
     /** A FLUSHALL or FLUSHDB in group index's log: the keys of the slots the group writes here (keyspace thread). */
     private void applyFlush(int index, SlotMove.GroupSlots moves, LogEntry e) {
-        boolean all = named(e.commands().get(0)[0], "flushall");
+        boolean all = io.magpie.commands.Ascii.equalsIgnoreCase(e.commands().get(0)[0], FLUSHALL);
         DataGroup.flushSlots(server.engine(), custody.flushable(index, moves, map()::groupOf), all ? -1 : e.db());
         if (!e.origin().equals(myId())) return;
         CompletableFuture<Void> waiting = flushes.remove(e.seq());
